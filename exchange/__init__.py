@@ -1,0 +1,1 @@
+"""The CSV data-exchange contract (DESIGN.md): parsing and streaming validation, no database."""

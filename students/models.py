@@ -1,0 +1,187 @@
+"""Schools, their students and class requests, availability, and guardian consent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from companies.models import Level, validate_province_code
+
+ADULT_AGE = 18
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+class School(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    level = models.CharField(max_length=16, choices=Level.choices)
+    province = models.CharField(max_length=32, validators=[validate_province_code])
+    contact_email = models.EmailField()
+    address = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(external_id=""), name="school_external_id_not_empty"),
+            models.CheckConstraint(condition=Q(level__in=Level.values), name="school_level_valid"),
+            models.CheckConstraint(condition=~Q(province=""), name="school_province_not_empty"),
+        ]
+        indexes = [models.Index(fields=["province"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StudentQuerySet(models.QuerySet["Student"]):
+    def with_consent(self) -> StudentQuerySet:
+        """Annotate ``has_guardian_consent``: an active (not withdrawn) consent record exists."""
+        active = GuardianConsent.objects.filter(student=OuterRef("pk"), withdrawn_at__isnull=True)
+        return self.annotate(has_guardian_consent=Exists(active))
+
+
+class Student(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students")
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField()
+    birth_date = models.DateField()
+    level = models.CharField(max_length=16, choices=Level.choices)
+    grade = models.PositiveSmallIntegerField(null=True, blank=True)
+    interests = models.TextField(blank=True)
+    skills = models.TextField(blank=True)
+    preferred_kinds = models.JSONField(default=list, blank=True)
+    excluded_kinds = models.JSONField(default=list, blank=True)
+    province = models.CharField(max_length=32, validators=[validate_province_code])
+    languages = models.JSONField(default=list, blank=True, help_text="First one is used for mail.")
+    guardian_email = models.EmailField(blank=True)
+    email_opt_in = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StudentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["external_id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(external_id=""), name="student_external_id_not_empty"),
+            models.CheckConstraint(condition=Q(level__in=Level.values), name="student_level_valid"),
+            models.CheckConstraint(condition=Q(grade__isnull=True) | Q(grade__lte=20), name="student_grade_sane"),
+        ]
+        indexes = [models.Index(fields=["school", "level"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def language(self) -> str:
+        return self.languages[0] if self.languages and self.languages[0] in ("vi", "en") else "vi"
+
+    def age_on(self, day: dt.date) -> int:
+        return age_on(self.birth_date, day)
+
+    def is_minor(self, day: dt.date | None = None) -> bool:
+        return self.age_on(day or timezone.localdate()) < ADULT_AGE
+
+
+class ClassRequest(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="class_requests")
+    class_name = models.CharField(max_length=50)
+    level = models.CharField(max_length=16, choices=Level.choices)
+    group_size = models.PositiveIntegerField()
+    grade = models.PositiveSmallIntegerField(null=True, blank=True)
+    interests = models.TextField(blank=True)
+    topics = models.JSONField(default=list, blank=True)
+    kinds = models.JSONField(default=list, blank=True, help_text="Empty: any kind.")
+    max_bookings = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["external_id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(external_id=""), name="class_request_external_id_not_empty"),
+            models.CheckConstraint(condition=Q(level__in=Level.values), name="class_request_level_valid"),
+            models.CheckConstraint(condition=Q(group_size__gte=1), name="class_request_group_size_positive"),
+            models.CheckConstraint(condition=Q(max_bookings__gte=1), name="class_request_max_bookings_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.class_name} — {self.school}"
+
+
+class AvailabilityInterval(models.Model):
+    """A time a student or a class is free. Exactly one owner."""
+
+    student = models.ForeignKey(Student, null=True, blank=True, on_delete=models.CASCADE, related_name="availability")
+    class_request = models.ForeignKey(
+        ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="availability"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="availability_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=(Q(student__isnull=False) & Q(class_request__isnull=True))
+                | (Q(student__isnull=True) & Q(class_request__isnull=False)),
+                name="availability_has_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        start, end = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+
+
+class GuardianConsent(models.Model):
+    """A guardian's consent for a student under 18: who gave it, when, how; and when it was withdrawn.
+
+    Rows are never deleted: a withdrawal sets ``withdrawn_at``, and a new consent is a new row, so the
+    history stays as evidence. At most one active consent per student.
+    """
+
+    class Method(models.TextChoices):
+        EMAIL_LINK = "email_link", "Email link"
+        PAPER_FORM = "paper_form", "Signed paper form (recorded by the school)"
+        SCHOOL_IMPORT = "school_import", "School CSV import"
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="consents")
+    guardian_email = models.EmailField(blank=True)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    evidence = models.TextField(blank=True, help_text="What proves it: a file name, a signed token id, …")
+    given_at = models.DateTimeField(default=timezone.now)
+    # Who recorded it (a coordinator's username, "import:<file>", "guardian"): text, so consent
+    # evidence survives the deletion of the account that recorded it.
+    recorded_by = models.CharField(max_length=200, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-given_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_active_consent_per_student",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=models.F("given_at")),
+                name="consent_withdrawn_after_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "withdrawn" if self.withdrawn_at else "active"
+        return f"Consent for {self.student} ({state})"

@@ -1,0 +1,86 @@
+"""The small named world every test can use, and the markers for real services.
+
+- ``postgres``: runs only when the default database is PostgreSQL (the second suite of `make test`).
+- ``worker``: runs only when a broker is configured (tasks go through a real Celery worker).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from accounts.models import User
+from companies.models import Company, Opportunity, Session
+from students.models import School, Student
+
+from . import factories as f
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    with_broker = bool(settings.CELERY_BROKER_URL)
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (the second suite of make test)"))
+        if "worker" in item.keywords and not with_broker:
+            item.add_marker(pytest.mark.skip(reason="needs a broker and a real Celery worker"))
+
+
+@dataclass
+class World:
+    school: School
+    other_school: School
+    company: Company
+    other_company: Company
+    opportunity: Opportunity
+    session: Session
+    student: Student  # a minor with guardian consent
+    adult: Student  # 19, no consent needed
+    coordinator: User
+    colleague: User  # another coordinator of the same school
+    staff: User
+    other_staff: User
+    student_user: User
+    organiser: User
+    outsider: User  # a coordinator of another school
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    school = f.SchoolFactory(external_id="SCH-HN", name="THPT Chu Văn An")
+    other_school = f.SchoolFactory(external_id="SCH-DN", name="THPT Phan Châu Trinh", province="da-nang")
+    company = f.CompanyFactory(external_id="C-FPT", name="Công ty Phần mềm Sông Hồng")
+    other_company = f.CompanyFactory(external_id="C-OTHER", name="Công ty Du lịch Biển Xanh", province="da-nang")
+    opportunity = f.OpportunityFactory(external_id="O-AI", company=company, title="Thực tập AI")
+    session = f.SessionFactory(external_id="X-AI-1", opportunity=opportunity)
+    student = f.StudentFactory(external_id="ST-MINOR", school=school, full_name="Trần Thị Mai")
+    f.ConsentFactory(student=student)
+    adult = f.StudentFactory(
+        external_id="ST-ADULT", school=school, full_name="Lê Văn Nam", birth_date=dt.date(2007, 1, 1)
+    )
+    return World(
+        school=school,
+        other_school=other_school,
+        company=company,
+        other_company=other_company,
+        opportunity=opportunity,
+        session=session,
+        student=student,
+        adult=adult,
+        coordinator=f.UserFactory(username="coordinator", role=User.Role.SCHOOL_COORDINATOR, school=school),
+        colleague=f.UserFactory(username="colleague", role=User.Role.SCHOOL_COORDINATOR, school=school),
+        staff=f.UserFactory(username="staff", role=User.Role.COMPANY_STAFF, company=company),
+        other_staff=f.UserFactory(username="other_staff", role=User.Role.COMPANY_STAFF, company=other_company),
+        student_user=f.UserFactory(username="mai", role=User.Role.STUDENT, student=student),
+        organiser=f.UserFactory(username="organiser", role=User.Role.ORGANISER),
+        outsider=f.UserFactory(username="outsider", role=User.Role.SCHOOL_COORDINATOR, school=other_school),
+    )
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
