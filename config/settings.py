@@ -178,7 +178,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "send-outbox": {"task": "notifications.tasks.outbox_relay", "schedule": 60.0},
     "send-digests": {
-        "task": "notifications.tasks.digests_send",
+        "task": "matchmaking.tasks.digests_send",
         "schedule": crontab(
             minute="0",
             hour=env.str("DIGEST_HOUR", default="8"),

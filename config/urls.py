@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("bookings/", include("scheduler.urls")),
+    path("mail/", include("notifications.urls")),
+    path("guardian/", include("students.urls")),
 ]
