@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Feedback, MailedRecommendation, Match, RankerModel
+from .models import Feedback, MailedRecommendation, Match, MatchRound, OpportunityMatch, RankerModel, StagedMatch
 
 
 @admin.register(Match)
@@ -36,3 +36,27 @@ class MailedRecommendationAdmin(admin.ModelAdmin):
     list_select_related = ["student", "opportunity"]
     search_fields = ["student__external_id", "outbox_key"]
     raw_id_fields = ["student", "opportunity"]
+
+
+@admin.register(MatchRound)
+class MatchRoundAdmin(admin.ModelAdmin):
+    list_display = ["pk", "status", "shards_done", "shards_total", "k", "model_version", "started_at", "finished_at"]
+    list_filter = ["status"]
+    search_fields = ["model_version"]
+
+
+@admin.register(OpportunityMatch)
+class OpportunityMatchAdmin(admin.ModelAdmin):
+    list_display = ["opportunity", "rank", "student", "class_request", "score"]
+    list_select_related = ["opportunity", "student", "class_request__school"]
+    search_fields = ["opportunity__title", "opportunity__external_id"]
+    raw_id_fields = ["student", "class_request", "opportunity"]
+
+
+@admin.register(StagedMatch)
+class StagedMatchAdmin(admin.ModelAdmin):
+    list_display = ["round", "direction", "opportunity", "student", "class_request", "rank", "score"]
+    list_filter = ["direction"]
+    list_select_related = ["round", "opportunity", "student", "class_request__school"]
+    search_fields = ["opportunity__external_id"]
+    raw_id_fields = ["round", "student", "class_request", "opportunity"]

@@ -18,11 +18,67 @@ class ParticipantType(models.TextChoices):
     CLASS_REQUEST = "class_request", "Class request"
 
 
-class Match(models.Model):
-    """One recommended (participant, opportunity) pair of the latest round, with its rank and reasons.
+class MatchRound(models.Model):
+    """One run of matchmaking. With a broker its shards run as Celery tasks; the last one to finish
+    publishes the round (see ``services.round_finalize``)."""
 
-    ``matchmake`` replaces a participant's whole list in one transaction, so a list is never a mix of
-    two rounds. ``features`` keeps the engine's feature vector so feedback can train the ranker.
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
+    k = models.PositiveSmallIntegerField(default=10)
+    shards_total = models.PositiveIntegerField(default=1)
+    shards_done = models.PositiveIntegerField(default=0)
+    model_version = models.CharField(max_length=40)
+    now = models.DateTimeField(help_text="The instant the round scores against (availability, apply_by).")
+    stats = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(shards_done__lte=models.F("shards_total")), name="round_shards_done_le_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Round {self.pk} ({self.status}, {self.shards_done}/{self.shards_total})"
+
+
+class StagedMatch(models.Model):
+    """A shard's results, invisible to readers until the round is published in one transaction."""
+
+    class Direction(models.TextChoices):
+        FOR_PARTICIPANT = "p", "Opportunities for a participant"
+        FOR_OPPORTUNITY = "o", "Participants for an opportunity"
+
+    round = models.ForeignKey(MatchRound, on_delete=models.CASCADE, related_name="staged")
+    direction = models.CharField(max_length=1, choices=Direction.choices)
+    student = models.ForeignKey(Student, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    class_request = models.ForeignKey(ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    rank = models.PositiveSmallIntegerField(help_text="Within the participant's list; within the shard for 'o'.")
+    reasons = models.JSONField(default=list)
+    features = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=_ONE_PARTICIPANT, name="staged_has_one_participant")]
+        indexes = [models.Index(fields=["round", "direction"])]
+
+    def __str__(self) -> str:
+        return f"{self.direction}:{self.opportunity_id} in round {self.round_id}"
+
+
+class Match(models.Model):
+    """One recommended (participant, opportunity) pair of the latest published round, with its rank and
+    reasons: the participant's list. A round is published in one transaction that replaces every list, so
+    a list is never a mix of two rounds. ``features`` keeps the engine's features to train the ranker.
     """
 
     student = models.ForeignKey(Student, null=True, blank=True, on_delete=models.CASCADE, related_name="matches")
@@ -60,6 +116,28 @@ class Match(models.Model):
     def participant_external_id(self) -> str:
         participant = self.student if self.student_id else self.class_request
         return participant.external_id if participant else ""
+
+
+class OpportunityMatch(models.Model):
+    """The other direction: the participants that fit an opportunity best, for its company."""
+
+    student = models.ForeignKey(Student, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    class_request = models.ForeignKey(ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="participant_matches")
+    score = models.FloatField()
+    rank = models.PositiveSmallIntegerField()
+    reasons = models.JSONField(default=list)
+    model_version = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["opportunity", "rank"]
+        constraints = [
+            models.CheckConstraint(condition=_ONE_PARTICIPANT, name="opportunity_match_has_one_participant"),
+            models.UniqueConstraint(fields=["opportunity", "rank"], name="opportunity_match_unique_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.rank} for {self.opportunity_id}"
 
 
 class Feedback(models.Model):
