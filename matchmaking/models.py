@@ -58,7 +58,10 @@ class StagedMatch(models.Model):
         FOR_OPPORTUNITY = "o", "Participants for an opportunity"
 
     round = models.ForeignKey(MatchRound, on_delete=models.CASCADE, related_name="staged")
+    shard = models.PositiveIntegerField()
     direction = models.CharField(max_length=1, choices=Direction.choices)
+    # The participant's external id: the engine breaks ties by it, and so must the merge of shards.
+    participant_key = models.CharField(max_length=64)
     student = models.ForeignKey(Student, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     class_request = models.ForeignKey(ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="+")
@@ -69,7 +72,7 @@ class StagedMatch(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=_ONE_PARTICIPANT, name="staged_has_one_participant")]
-        indexes = [models.Index(fields=["round", "direction"])]
+        indexes = [models.Index(fields=["round", "direction", "shard"])]
 
     def __str__(self) -> str:
         return f"{self.direction}:{self.opportunity_id} in round {self.round_id}"
