@@ -1,0 +1,229 @@
+"""Text normalisation, accent folding and the TF-IDF space shared by participants and opportunities.
+
+Features are scikit-learn's: word 1–2-grams and ``CountVectorizer(analyzer="char_wb",
+ngram_range=(3, 5))``, weighted as ``TfidfTransformer(sublinear_tf=True)`` weights them (a test holds
+the two equal). They are computed token by token, because at 120,000 documents the per-document
+Python loops of scikit-learn's analysers dominate everything else:
+
+1. each text is normalised (NFC, case-folded) and tokenised once; the folded form of a document is
+   its tokens folded one by one, so folding costs one call per *distinct* token;
+2. a char_wb n-gram never crosses a word boundary, so a document's char n-gram counts are its
+   document×token counts times a token×n-gram matrix built once over the distinct tokens;
+3. four blocks (words and chars, NFC and folded), each TF-IDF weighted and L2-normalised, are stacked
+   with equal weight and the rows renormalised, so a dot product of two rows is their cosine.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer
+
+# Word characters, keeping a trailing + or # so that "C++" and "C#" stay themselves.
+TOKEN_RE = re.compile(r"\w+[+#]*")
+# Every combining-mark block; Vietnamese tone and vowel marks live in U+0300–U+036F.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# A bound on what one document may cost; longer texts are cut (a 10,000-character essay still counts).
+MAX_CHARS = 20_000
+CHAR_NGRAMS = (3, 5)
+# Features in more than 5% of the documents (and more than 1,000 of them) are dropped, as scikit-learn's
+# max_df does: in Vietnamese the commonest syllables' n-grams are in nearly every text, carry almost no
+# information (idf ≈ 1) and, being in every pair, would make the similarity product fully dense.
+MAX_DF = 0.05
+MAX_DF_FLOOR = 1000
+
+
+def normalise(text: str) -> str:
+    """NFC, case-folded (then NFC again: case folding can decompose, e.g. "İ")."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text[:MAX_CHARS]).casefold())
+
+
+def fold(text: str) -> str:
+    """Accent-fold normalised text: "trí tuệ nhân tạo" → "tri tue nhan tao", "đà nẵng" → "da nang"."""
+    stripped = _COMBINING.sub("", unicodedata.normalize("NFD", text))
+    # đ is a letter of its own, not d plus a mark, so NFD leaves it alone.
+    return unicodedata.normalize("NFC", stripped.replace("đ", "d"))
+
+
+def tokens(normalised: str) -> list[str]:
+    return TOKEN_RE.findall(normalised)
+
+
+@dataclass(frozen=True, slots=True)
+class Tokenised:
+    """Every document's tokens as ids into ``vocab`` (NFC) and ``folded_vocab``, flat with offsets."""
+
+    ids: np.ndarray  # int64, all documents' NFC token ids one after another
+    offsets: np.ndarray  # document d's tokens are ids[offsets[d]:offsets[d + 1]]
+    vocab: list[str]
+    folded_ids: np.ndarray  # same positions, ids into folded_vocab
+    folded_vocab: list[str]
+
+    def doc_tokens(self, d: int, *, folded: bool) -> list[str]:
+        ids, vocab = (self.folded_ids, self.folded_vocab) if folded else (self.ids, self.vocab)
+        return [vocab[i] for i in ids[self.offsets[d] : self.offsets[d + 1]]]
+
+
+def tokenise(texts: Sequence[str]) -> Tokenised:
+    docs = [TOKEN_RE.findall(normalise(t)) for t in texts]
+    offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum([len(d) for d in docs], out=offsets[1:])
+    flat = [t for d in docs for t in d]
+    vocab = list(dict.fromkeys(flat))
+    index = {t: i for i, t in enumerate(vocab)}
+    ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+    folded = [fold(t) for t in vocab]
+    folded_vocab = list(dict.fromkeys(folded))
+    folded_index = {t: i for i, t in enumerate(folded_vocab)}
+    to_folded = np.array([folded_index[t] for t in folded], dtype=np.int64)
+    return Tokenised(ids, offsets, vocab, to_folded[ids] if len(ids) else ids, folded_vocab)
+
+
+def _csr_counts(cols: np.ndarray, indptr: np.ndarray, width: int) -> sparse.csr_matrix:
+    """Counts from occurrences already grouped by row (documents keep their tokens in order)."""
+    counts = sparse.csr_matrix((np.ones(len(cols)), cols.astype(np.int32), indptr), shape=(len(indptr) - 1, width))
+    counts.sum_duplicates()  # a per-row sort in C: much cheaper than a global one
+    return counts
+
+
+def _word_counts(unigrams: sparse.csr_matrix, ids: np.ndarray, offsets: np.ndarray) -> sparse.csr_matrix:
+    """Unigram and bigram counts; a bigram never crosses a document boundary."""
+    lengths, n_vocab = np.diff(offsets), unigrams.shape[1]
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    same_doc = rows[:-1] == rows[1:]
+    keys = ids[:-1][same_doc] * n_vocab + ids[1:][same_doc]
+    ordered = np.sort(keys)
+    distinct = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(keys) else keys
+    bigram_ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.maximum(lengths - 1, 0), out=bigram_ptr[1:])
+    bigrams = _csr_counts(np.searchsorted(distinct, keys), bigram_ptr, len(distinct))
+    return hstack_rows([unigrams, bigrams])
+
+
+def _char_counts(unigrams: sparse.csr_matrix, vocab: list[str]) -> sparse.csr_matrix:
+    if not vocab:
+        return sparse.csr_matrix((unigrams.shape[0], 0))
+    per_token = CountVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, lowercase=False).fit_transform(vocab)
+    return (unigrams @ per_token.astype(np.float64)).tocsr()
+
+
+def tfidf_weight(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """``TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2")`` on a count matrix without
+    duplicate entries, computed on its data array (a test holds the two equal)."""
+    n_docs = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+    data = np.log(counts.data)
+    data += 1.0
+    data *= idf[counts.indices]
+    lengths = np.diff(counts.indptr)
+    squares = np.ones(n_docs)
+    nonempty = lengths > 0
+    if nonempty.any():  # reduceat over non-empty rows only: each segment ends where the next begins
+        squares[nonempty] = np.add.reduceat(data * data, counts.indptr[:-1][nonempty])
+    data /= np.repeat(np.sqrt(squares), lengths)
+    return sparse.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+
+
+def _blocks(tok: Tokenised, *, folding: bool) -> list[sparse.csr_matrix]:
+    forms = [(tok.ids, tok.vocab)] + ([(tok.folded_ids, tok.folded_vocab)] if folding else [])
+    blocks = []
+    for ids, vocab in forms:
+        unigrams = _csr_counts(ids, tok.offsets, len(vocab))
+        blocks.append(_word_counts(unigrams, ids, tok.offsets))
+        blocks.append(_char_counts(unigrams, vocab))
+    return blocks
+
+
+def _frequent_dropped(counts: sparse.csr_matrix, max_df: float, min_df_cap: int) -> sparse.csr_matrix:
+    """Drop columns found in more than max(max_df × documents, min_df_cap) documents (sklearn's max_df)."""
+    limit = max(max_df * counts.shape[0], min_df_cap)
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    keep = df <= limit
+    remap = np.full(counts.shape[1], -1, dtype=np.int64)
+    remap[keep] = np.arange(int(keep.sum()))
+    return _keep_columns(counts, remap)
+
+
+def _shared_columns(block: sparse.csr_matrix, n_left: int) -> np.ndarray:
+    """Old → new column index (-1 = dropped) keeping the columns used on both sides."""
+    split = block.indptr[n_left]
+    on_left = np.bincount(block.indices[:split], minlength=block.shape[1]) > 0
+    on_right = np.bincount(block.indices[split:], minlength=block.shape[1]) > 0
+    keep = on_left & on_right
+    remap = np.full(block.shape[1], -1, dtype=np.int64)
+    remap[keep] = np.arange(int(keep.sum()))
+    return remap
+
+
+def tfidf_pair(
+    left: Sequence[str] | Tokenised, n_left: int | None = None, right: Sequence[str] | None = None,
+    *, folding: bool = True, max_df: float = MAX_DF, min_df_cap: int = MAX_DF_FLOOR, dtype: type = np.float32,
+) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """L2-normalised TF-IDF rows for two corpora fitted on their union, so ``a @ b.T`` is their cosine.
+
+    Either ``tfidf_pair(left_texts, right=right_texts)`` or ``tfidf_pair(tokenised, n_left)`` where the
+    first ``n_left`` documents of ``tokenised`` are the left corpus. Columns present on only one side
+    are dropped at the end: they count in each row's norm but cannot change any cross product.
+    """
+    if isinstance(left, Tokenised):
+        tok, split = left, int(n_left or 0)
+    else:
+        tok, split = tokenise([*left, *(right or ())]), len(left)
+    blocks = [tfidf_weight(_frequent_dropped(b, max_df, min_df_cap)) for b in _blocks(tok, folding=folding)]
+    # Each non-empty block is a unit vector; the stacked row's norm is sqrt(number of non-empty blocks).
+    non_empty = sum((np.diff(b.indptr) > 0).astype(np.int64) for b in blocks)
+    scale = (1.0 / np.sqrt(np.maximum(non_empty, 1))).astype(dtype)
+    pruned = [_keep_columns(b, _shared_columns(b, split)) for b in blocks]
+    stacked = hstack_rows(pruned, dtype)
+    stacked.data *= np.repeat(scale, np.diff(stacked.indptr))
+    return split_rows(stacked, split)
+
+
+def _keep_columns(block: sparse.csr_matrix, remap: np.ndarray) -> sparse.csr_matrix:
+    """The block restricted to the columns ``remap`` keeps (-1 = dropped), renumbered."""
+    if not remap.size or remap[-1] == remap.size - 1:  # remap is increasing: nothing dropped
+        return block
+    new_cols = remap[block.indices]
+    kept = new_cols >= 0
+    kept_before = np.zeros(len(kept) + 1, dtype=np.int64)
+    np.cumsum(kept, out=kept_before[1:])
+    width = int(remap.max(initial=-1)) + 1
+    return sparse.csr_matrix(
+        (block.data[kept], new_cols[kept].astype(np.int32), kept_before[block.indptr]), shape=(block.shape[0], width)
+    )
+
+
+def hstack_rows(blocks: list[sparse.csr_matrix], dtype: type = np.float64) -> sparse.csr_matrix:
+    """``sparse.hstack`` for CSR blocks with the same rows, by arithmetic on positions (no sort)."""
+    n_rows = blocks[0].shape[0]
+    lengths = [np.diff(b.indptr) for b in blocks]
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(sum(lengths), out=indptr[1:])
+    data = np.empty(int(indptr[-1]), dtype=dtype)
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    row_start, width = indptr[:-1].copy(), 0
+    for block, length in zip(blocks, lengths, strict=True):
+        dest = np.repeat(row_start - block.indptr[:-1], length)
+        dest += np.arange(block.nnz)
+        data[dest] = block.data
+        indices[dest] = block.indices + width
+        row_start += length
+        width += block.shape[1]
+    return sparse.csr_matrix((data, indices, indptr), shape=(n_rows, width))
+
+
+def split_rows(matrix: sparse.csr_matrix, at: int) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Rows [:at] and [at:] as views on the same arrays (slicing a CSR matrix copies)."""
+    cut = int(matrix.indptr[at])
+    top = sparse.csr_matrix((matrix.data[:cut], matrix.indices[:cut], matrix.indptr[: at + 1]), shape=(at, matrix.shape[1]))
+    bottom_ptr = matrix.indptr[at:] - cut
+    bottom = sparse.csr_matrix(
+        (matrix.data[cut:], matrix.indices[cut:], bottom_ptr), shape=(matrix.shape[0] - at, matrix.shape[1])
+    )
+    return top, bottom

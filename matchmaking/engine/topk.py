@@ -1,0 +1,276 @@
+"""Exact top-k of the blended score under hard filters, without scoring every pair.
+
+The score is an increasing function of ``raw`` = (a dot product of two augmented vectors) + (an offset
+of the pair that depends only on the row and the column's block), where the vectors hold the quantised
+text/topic similarity and columns for kind, distance and freshness (``recommend.py`` builds them).
+Every term lies on the 2**-32 grid, so ``raw`` is exact whatever order it is summed in.
+
+1. First round, block by block: a block is a set of rows and the columns that pass the block-level
+   filters for all of them. For each row, ``sp_matmul_topn`` gives the M columns with the largest raw;
+   the eligible ones are kept. A column left out has raw ≤ the M-th value (or is a zero product
+   when the row has fewer than M non-zero ones): that is the row's bound in the block, and the row's
+   bound is the largest over its blocks.
+2. Settling: a row's candidates are ranked by raw, ties by id; the diversity cap skips an entry whose
+   group already has ``cap`` entries above it; the row is settled when its k-th value is strictly
+   above its bound, or when nothing was left out. Filters and the cap only remove entries, so no
+   column outside the candidates can enter the first k.
+3. A row not settled is searched again against all columns, with M four times larger each time and
+   the block-level filters applied per pair; a column missed by every search has raw ≤ the smallest
+   of the bounds. At M ≥ the number of columns the search is exhaustive, so this ends.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from sparse_dot_topn import sp_matmul_topn
+
+NEG_INF = -np.inf
+GROWTH = 4
+EXHAUSTIVE_CHUNK = 256  # rows per dense mask in an exhaustive search
+
+PairTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass
+class Block:
+    rows: np.ndarray  # global row indices
+    cols: np.ndarray  # global column indices
+    row_offset: np.ndarray  # float64 per block row (on the 2**-32 grid), added to the product
+    left: sparse.csr_matrix | None = None  # row vectors, set while the block is searched
+    right_t: sparse.csr_matrix | None = None  # column vectors transposed, likewise
+
+
+@dataclass
+class Direction:
+    """Everything the search needs about one direction (participants → opportunities or back)."""
+
+    row_vectors: sparse.csr_matrix
+    col_vectors: sparse.csr_matrix
+    offset: PairTest  # raw offset of pairs (row, col); float64
+    max_offset: np.ndarray  # per row: no pair of the row has a larger offset
+    static_ok: PairTest  # the block-level filters, per pair
+    eligible: PairTest  # the per-pair filters
+    col_tie: np.ndarray  # tie-break rank of each column (by id)
+    col_group: np.ndarray | None = None  # the diversity cap's group of each column (company)
+    _col_t: sparse.csr_matrix | None = None
+
+    @property
+    def col_t(self) -> sparse.csr_matrix:
+        if self._col_t is None:
+            self._col_t = self.col_vectors.T.tocsr()
+        return self._col_t
+
+
+def _top(
+    left: sparse.csr_matrix, right_t: sparse.csr_matrix, m: int, n_threads: int, sort: bool = False
+) -> sparse.csr_matrix:
+    """The m largest products of each row (all of them when m covers every column); ``sort``: largest first."""
+    if not (left.nnz and right_t.nnz):
+        return sparse.csr_matrix((left.shape[0], right_t.shape[1]))
+    if m >= right_t.shape[1]:
+        # sparse_dot_topn hands this case to its full product; scipy's is as exact on our grid.
+        full = (left @ right_t).tocsr()
+        full.eliminate_zeros()
+        if sort:
+            full = _sorted_rows(full)
+        return full
+    return sp_matmul_topn(left, right_t, top_n=m, sort=sort, n_threads=n_threads)
+
+
+def _sorted_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Each row's entries by decreasing value."""
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    order = np.lexsort((-matrix.data, rows))
+    return sparse.csr_matrix((matrix.data[order], matrix.indices[order], matrix.indptr), shape=matrix.shape)
+
+
+def _bucket(m: np.ndarray) -> np.ndarray:
+    """Round up to a power of two, so that rows share few distinct M (one product call each)."""
+    return (1 << np.ceil(np.log2(np.maximum(m, 1))).astype(np.int64)).astype(np.int64)
+
+
+def _bound(top: sparse.csr_matrix, values: np.ndarray, m: int, width: int, zero: np.ndarray) -> np.ndarray:
+    """Largest raw a column left out of ``top`` can have: the m-th value, else a zero product (``zero``)."""
+    counts = np.diff(top.indptr)
+    minima = np.full(len(counts), NEG_INF)
+    nonempty = counts > 0
+    if nonempty.any():
+        minima[nonempty] = np.minimum.reduceat(values, top.indptr[:-1][nonempty])
+    return np.where(counts >= m, minima, np.where(counts < width, zero, NEG_INF))
+
+
+@dataclass
+class Result:
+    rows: np.ndarray  # global row of each accepted entry; grouped by row, in rank order
+    cols: np.ndarray
+    raw: np.ndarray
+    rounds: list[int] = field(default_factory=list)  # rows searched per round
+
+
+@dataclass
+class TopK:
+    direction: Direction
+    n_rows: int
+    k: int
+    m0: int
+    n_threads: int
+    timer: dict[str, float]
+    cap: int = 2
+
+    def __post_init__(self) -> None:
+        self.bound = np.full(self.n_rows, NEG_INF)
+        self.touched = np.zeros(self.n_rows, dtype=bool)
+        self.settled = np.zeros(self.n_rows, dtype=bool)
+        self.m_used = np.zeros(self.n_rows, dtype=np.int64)  # the largest M a row was searched with
+        self.width_seen = np.zeros(self.n_rows, dtype=np.int64)  # columns in the row's blocks
+        self.rounds: list[int] = []
+        self._store = [np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)]  # row, col, raw
+        self._new: list[list[np.ndarray]] = []
+        self._results: list[list[np.ndarray]] = []
+
+    def _tick(self, name: str, since: float) -> None:
+        self.timer[name] = self.timer.get(name, 0.0) + time.perf_counter() - since
+
+    def _keep(self, rows: np.ndarray, cols: np.ndarray, raw: np.ndarray, ok: np.ndarray) -> None:
+        t0 = time.perf_counter()
+        ok = ok & self.direction.eligible(rows, cols)
+        self._tick("filters", t0)
+        self._new.append([rows[ok], cols[ok], raw[ok]])
+
+    def search_block(self, block: Block, depth: np.ndarray) -> None:
+        """First round for every row of a block (``left`` and ``right_t`` set), about ``depth`` deep.
+
+        Rows share a product call per power-of-two M; each row then keeps only its own ``depth``
+        best (sorted) columns, and the first one dropped becomes its bound.
+        """
+        assert block.left is not None and block.right_t is not None
+        width = len(block.cols)
+        depth = np.minimum(np.maximum(depth, self.m0), width)
+        bucket = np.minimum(_bucket(depth), width)
+        for m in np.unique(bucket).tolist():
+            at = np.flatnonzero(bucket == m)
+            left = block.left if len(at) == len(block.rows) else block.left[at]
+            t0 = time.perf_counter()
+            top = _top(left, block.right_t, m, self.n_threads, sort=True)
+            self._tick("products", t0)
+            counts = np.diff(top.indptr)
+            position = np.arange(top.nnz) - np.repeat(top.indptr[:-1], counts)
+            local = np.repeat(np.arange(len(at)), counts)
+            raw = top.data.astype(np.float64) + block.row_offset[at][local]
+            bound = _bound(top, raw, m, width, block.row_offset[at])
+            keep = position < depth[at][local]
+            cut = (position == depth[at][local])  # the best column left out by the truncation
+            bound[local[cut]] = raw[cut]
+            rows = block.rows[at]
+            np.maximum.at(self.bound, rows, bound)
+            np.maximum.at(self.m_used, rows, depth[at])
+            np.add.at(self.width_seen, rows, width)
+            self.touched[rows] = True
+            self._keep(rows[local[keep]], block.cols[top.indices[keep]], raw[keep], np.ones(int(keep.sum()), dtype=bool))
+
+    def _search_global(self, rows: np.ndarray, m: int) -> None:
+        d = self.direction
+        width = d.col_vectors.shape[0]
+        t0 = time.perf_counter()
+        top = _top(d.row_vectors[rows], d.col_t, min(m, width), self.n_threads)
+        self._tick("products", t0)
+        local = np.repeat(np.arange(len(rows)), np.diff(top.indptr))
+        g_rows, g_cols = rows[local], top.indices.astype(np.int64)
+        product = top.data.astype(np.float64)
+        # Offsets differ between a row's blocks, so the bound takes the largest.
+        bound = _bound(top, product, m, width, np.zeros(len(rows))) + d.max_offset[rows]
+        if m >= width:
+            bound[:] = NEG_INF
+        self.bound[rows] = np.minimum(self.bound[rows], bound)
+        self._keep(g_rows, g_cols, product + d.offset(g_rows, g_cols), d.static_ok(g_rows, g_cols))
+        if m >= width:  # exhaustive: the zero products are candidates too
+            for start in range(0, len(rows), EXHAUSTIVE_CHUNK):
+                chunk = slice(start, start + EXHAUSTIVE_CHUNK)
+                missing = np.ones((len(rows[chunk]), width), dtype=bool)
+                inside = (local >= start) & (local < start + EXHAUSTIVE_CHUNK)
+                missing[local[inside] - start, g_cols[inside]] = False
+                r, c = np.nonzero(missing)
+                r = rows[chunk][r]
+                self._keep(r, c, d.offset(r, c), d.static_ok(r, c))
+
+    def settle(self) -> np.ndarray:
+        """Rank the touched rows' candidates and settle the certain ones; returns the others."""
+        t0 = time.perf_counter()
+        self.rounds.append(int(self.touched.sum()))
+        self._store = [np.concatenate([self._store[i], *(n[i] for n in self._new)]) for i in range(3)]
+        self._new = []
+        row, col, raw = self._store
+        tie = self.direction.col_tie[col]
+        order = np.lexsort((tie, -raw, row))
+        row, col, raw = row[order], col[order], raw[order]
+        fresh = np.concatenate(([True], (row[1:] != row[:-1]) | (col[1:] != col[:-1]))) if len(row) else row > 0
+        row, col, raw = row[fresh], col[fresh], raw[fresh]  # the same pair found twice is one candidate
+        idx = np.arange(len(row))
+        group = self.direction.col_group
+        if group is not None:
+            idx = idx[rank_within(row, group[col]) < self.cap]
+        rank = rank_within(row[idx])
+        accepted = idx[rank < self.k]
+        count = np.bincount(row[accepted], minlength=self.n_rows)
+        kth = np.full(self.n_rows, NEG_INF)
+        last = idx[rank == self.k - 1]
+        kth[row[last]] = raw[last]
+        done = self.touched & (((count >= self.k) & (kth > self.bound)) | (self.bound == NEG_INF))
+        self.settled |= done
+        final = accepted[done[row[accepted]]]
+        self._results.append([row[final], col[final], raw[final]])
+        keep = ~self.settled[row]
+        self._store = [row[keep], col[keep], raw[keep]]
+        pending = np.flatnonzero(self.touched & ~done)
+        self.touched[:] = False
+        self._tick("merge", t0)
+        return pending
+
+    def run(self) -> None:
+        """Settle the first round, then search the unsettled rows globally until all are settled.
+
+        A global search sees every column, most of them outside the row's blocks, so M grows with
+        the ratio of all columns to the row's block columns on top of the factor GROWTH.
+        """
+        pending = self.settle()
+        width = self.direction.col_vectors.shape[0]
+        while len(pending):
+            dilution = width / np.maximum(self.width_seen[pending], 1)
+            wanted = np.maximum(self.m_used[pending], self.m0) * GROWTH * dilution
+            m_rows = np.minimum(_bucket(np.ceil(wanted).astype(np.int64)), width)
+            for m in np.unique(m_rows).tolist():
+                rows = pending[m_rows == m]
+                self._search_global(rows, m)
+                self.m_used[rows] = m
+                self.width_seen[rows] = width
+            self.touched[pending] = True
+            pending = self.settle()
+
+    def result(self) -> Result:
+        row, col, raw = (np.concatenate([r[i] for r in self._results]) if self._results else np.zeros(0)
+                         for i in range(3))
+        row, col = row.astype(np.int64), col.astype(np.int64)
+        order = np.lexsort((self.direction.col_tie[col], -raw, row))
+        return Result(row[order], col[order], raw[order], self.rounds)
+
+
+def rank_within(row: np.ndarray, group: np.ndarray | None = None) -> np.ndarray:
+    """Position of each entry among the earlier entries of its row (and group); rows are contiguous."""
+    n = len(row)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    idx = np.arange(n)
+    if group is None:
+        starts = np.concatenate(([True], row[1:] != row[:-1]))
+        return idx - np.maximum.accumulate(np.where(starts, idx, 0))
+    by_group = np.lexsort((idx, group, row))
+    r, g = row[by_group], group[by_group]
+    starts = np.concatenate(([True], (r[1:] != r[:-1]) | (g[1:] != g[:-1])))
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[by_group] = idx - np.maximum.accumulate(np.where(starts, idx, 0))
+    return ranks

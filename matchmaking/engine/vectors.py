@@ -1,0 +1,205 @@
+"""The model's vectors: documents, topic sets, TF-IDF and the augmented vectors whose dot product is raw.
+
+``build_model`` is the one place where inputs become arrays; ``recommend`` searches them and the
+brute-force test scores every pair with them, so both use the same model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from scipy import sparse
+
+from . import model
+from .filters import Compiled
+from .model import Weights
+from .text import Tokenised, normalise, tfidf_pair, tokenise
+from .topics import Vocabulary, load_vocabulary
+from .types import KINDS, Geography, Opportunity, Participant
+
+
+def participant_document(p: Participant) -> str:
+    return f"{p.text}\n{' ; '.join(p.topics)}"
+
+
+def opportunity_document(o: Opportunity) -> str:
+    return f"{o.title}\n{o.description}\n{' ; '.join(o.topics)}"
+
+
+def topic_sets(vocab: Vocabulary, tok: Tokenised, raw: Sequence[str], entries: Sequence[Sequence[str]],
+               *, folding: bool) -> list[frozenset[int]]:
+    """Topics of each document: phrases in its tokens, acronyms in its raw text, topic ids listed."""
+    found = vocab.match_corpus(tok, folding=folding)
+    # Acronyms need the raw text (case matters); only documents with such a token are searched.
+    lowered = {normalise(a) for a in vocab.acronyms}
+    has = np.fromiter((t in lowered for t in tok.vocab), dtype=bool, count=len(tok.vocab))
+    with_acronym = np.unique(np.searchsorted(tok.offsets, np.flatnonzero(has[tok.ids]), side="right") - 1)
+    for d in with_acronym.tolist():
+        found[d] |= vocab.match_acronyms(raw[d])
+    index = vocab.index
+    for doc, listed in zip(found, entries, strict=True):
+        for entry in listed:
+            key = entry.strip().lower()
+            if key in index:
+                doc.add(index[key])
+    return [frozenset(doc) for doc in found]
+
+
+def topic_matrix(sets: Sequence[frozenset[int]], n_topics: int) -> sparse.csr_matrix:
+    indptr = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in sets], out=indptr[1:])
+    indices = np.fromiter((t for s in sets for t in sorted(s)), dtype=np.int32, count=int(indptr[-1]))
+    data = np.repeat(1.0 / np.sqrt(np.maximum(np.diff(indptr), 1)), np.diff(indptr))
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(sets), n_topics))
+
+
+def similarity_vectors(text: sparse.csr_matrix, topics: sparse.csr_matrix, weights: Weights) -> sparse.csr_matrix:
+    """[√w_text · text | √w_topic · topics], quantised, so that a dot product is the similarity part."""
+    stacked = sparse.hstack([text.astype(np.float64) * np.sqrt(weights.text),
+                             topics * np.sqrt(weights.topic)], format="csr")
+    stacked.data = model.quantise(stacked.data)
+    stacked.eliminate_zeros()
+    return stacked
+
+
+def _columns(n_rows: int, per_row: list[list[tuple[int, float]]], width: int) -> sparse.csr_matrix:
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in per_row], out=indptr[1:])
+    cols = np.fromiter((c for r in per_row for c, _ in r), dtype=np.int32, count=int(indptr[-1]))
+    vals = np.fromiter((v for r in per_row for _, v in r), dtype=np.float64, count=int(indptr[-1]))
+    matrix = sparse.csr_matrix((vals, cols, indptr), shape=(n_rows, width))
+    matrix.eliminate_zeros()
+    return matrix
+
+
+@dataclass
+class Augmented:
+    """The vectors whose dot products are ``raw`` (see topk.py): one pair of matrices per direction.
+
+    forward:  participant [sim | w_k·preferred kinds | w_d at own province and online, w_d/2 at
+              neighbours | 1] · opportunity [sim | its kind | its province or online | w_f·freshness]
+    backward: opportunity [sim | w_k at its kind] · participant [sim | preferred kinds], plus the
+              opportunity's distance and freshness terms for the block as a row offset.
+    """
+
+    forward_p: sparse.csr_matrix
+    forward_o: sparse.csr_matrix
+    backward_o: sparse.csr_matrix
+    backward_p: sparse.csr_matrix
+    kind_term: float
+    near_term: float
+    same_term: float
+    fresh_terms: np.ndarray
+
+    @classmethod
+    def build(cls, sim_p: sparse.csr_matrix, sim_o: sparse.csr_matrix, compiled: Compiled, fresh: np.ndarray,
+              weights: Weights) -> Augmented:
+        n_p, n_o = sim_p.shape[0], sim_o.shape[0]
+        n_kinds, n_prov = len(compiled.kinds), len(compiled.provinces)
+        kind_term = float(model.on_grid(weights.kind))
+        same_term, near_term = float(model.on_grid(weights.distance)), float(model.on_grid(weights.distance * 0.5))
+        fresh_terms = model.on_grid(weights.freshness * fresh)
+        online_col = n_prov
+        preferred = [[(b, 1.0) for b in range(n_kinds) if (int(m) >> b) & 1] for m in compiled.p_preferred]
+        kinds_p = _columns(n_p, preferred, n_kinds)
+        kinds_o = _columns(n_o, [[(int(c), 1.0)] for c in compiled.o_kind], n_kinds)
+        places_p = _columns(n_p, [
+            ([(int(pr), same_term)] + [(int(nb), near_term) for nb in compiled.neighbours[pr]] if pr >= 0 else [])
+            + [(online_col, same_term)] for pr in compiled.p_province
+        ], n_prov + 1)
+        places_o = _columns(n_o, [
+            [(online_col, 1.0)] if online else [(int(pr), 1.0)] if pr >= 0 else []
+            for online, pr in zip(compiled.o_online, compiled.o_province, strict=True)
+        ], n_prov + 1)
+        ones = sparse.csr_matrix(np.ones((n_p, 1)))
+        fresh_col = sparse.csr_matrix(fresh_terms.reshape(-1, 1))
+
+        def stack(*parts: sparse.csr_matrix) -> sparse.csr_matrix:
+            # A zero weight leaves stored zeros, which sparse_dot_topn's full product mishandles.
+            matrix = sparse.hstack(parts, format="csr")
+            matrix.eliminate_zeros()
+            return matrix
+
+        return cls(
+            forward_p=stack(sim_p, kinds_p * kind_term, places_p, ones),
+            forward_o=stack(sim_o, kinds_o, places_o, fresh_col),
+            backward_o=stack(sim_o, kinds_o * kind_term),
+            backward_p=stack(sim_p, kinds_p),
+            kind_term=kind_term, near_term=near_term, same_term=same_term, fresh_terms=fresh_terms,
+        )
+
+    def pair_offsets(self, distance: np.ndarray, opportunities: np.ndarray) -> np.ndarray:
+        """Distance and freshness terms of these opportunities for participants at ``distance``."""
+        dist = np.where(distance >= 1.0, self.same_term, np.where(distance > 0, self.near_term, 0.0))
+        return dist + self.fresh_terms[opportunities]
+
+
+def id_ranks(ids: Sequence[str]) -> np.ndarray:
+    ranks = np.empty(len(ids), dtype=np.int64)
+    ranks[np.argsort(np.array(ids, dtype=object), kind="stable")] = np.arange(len(ids))
+    return ranks
+
+
+@dataclass
+class Model:
+    participants: Sequence[Participant]
+    opportunities: Sequence[Opportunity]
+    weights: Weights
+    compiled: Compiled
+    vocab: Vocabulary
+    sets: list[frozenset[int]]  # topics of participants, then of opportunities
+    text_p: sparse.csr_matrix  # TF-IDF rows (unweighted)
+    text_o: sparse.csr_matrix
+    fresh: np.ndarray
+    vectors: Augmented
+    p_rank: np.ndarray  # tie-break ranks by id
+    o_rank: np.ndarray
+    o_company: np.ndarray
+
+    def raw(self) -> np.ndarray:
+        """raw for every (participant, opportunity) pair, dense (small inputs only: tests)."""
+        return (self.vectors.forward_p @ self.vectors.forward_o.T).toarray()
+
+
+def build_model(
+    participants: Sequence[Participant], opportunities: Sequence[Opportunity], *, now: datetime,
+    geography: Geography, weights: Weights, folding: bool = True, use_topics: bool = True,
+    timer: dict[str, float] | None = None,
+) -> Model:
+    """Vectors, topic sets and filter arrays for these inputs (``weights`` already normalised)."""
+    timer = timer if timer is not None else {}
+    n_p = len(participants)
+    t0 = time.perf_counter()
+    raw = [participant_document(p) for p in participants] + [opportunity_document(o) for o in opportunities]
+    tok = tokenise(raw)
+    text_p, text_o = tfidf_pair(tok, n_p, folding=folding, dtype=np.float64)
+    t1 = time.perf_counter()
+    timer["vectorise"] = t1 - t0
+    vocab = load_vocabulary()
+    if use_topics:
+        entries = [p.topics for p in participants] + [o.topics for o in opportunities]
+        sets = topic_sets(vocab, tok, raw, entries, folding=folding)
+    else:
+        sets = [frozenset()] * len(raw)
+    topics_all = topic_matrix(sets, len(vocab.topics))
+    sim_p = similarity_vectors(text_p, topics_all[:n_p], weights)
+    sim_o = similarity_vectors(text_o, topics_all[n_p:], weights)
+    t2 = time.perf_counter()
+    timer["topics"] = t2 - t1
+    kinds = list(KINDS) + sorted({o.kind for o in opportunities} - set(KINDS))
+    compiled = Compiled.build(participants, opportunities, now, geography, kinds)
+    fresh = np.array([model.freshness(o.created_at, now) for o in opportunities])
+    companies = {c: i for i, c in enumerate(sorted({o.company for o in opportunities}))}
+    built = Model(
+        participants=participants, opportunities=opportunities, weights=weights, compiled=compiled, vocab=vocab,
+        sets=sets, text_p=text_p, text_o=text_o, fresh=fresh,
+        vectors=Augmented.build(sim_p, sim_o, compiled, fresh, weights),
+        p_rank=id_ranks([p.id for p in participants]), o_rank=id_ranks([o.id for o in opportunities]),
+        o_company=np.array([companies[o.company] for o in opportunities], dtype=np.int64),
+    )
+    timer["compile"] = time.perf_counter() - t2
+    return built
