@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from matchmaking.services import matchmake
+
+
+class Command(BaseCommand):
+    help = (
+        "Recommendations for every student and class request, and the best participants for every "
+        "opportunity, stored with scores and reasons. A round replaces the previous lists. With a broker "
+        "configured, participants are split into shards, one Celery task each."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--k", type=int, default=10, help="list length, both ways (default 10)")
+        parser.add_argument("--shards", type=int, default=None, help="default: 1 without a broker, else 4")
+
+    def handle(self, *args: Any, k: int, shards: int | None, **options: Any) -> None:
+        if k < 1:
+            self.stderr.write("--k must be at least 1")
+            sys.exit(1)
+        bar = _ProgressBar(self.stdout) if self.stdout.isatty() else None
+        summary = matchmake(k=k, shards=shards, progress=bar.update if bar else None)
+        if bar:
+            bar.close()
+        self.stdout.write(
+            f"round {summary.round_id}: {summary.matches} recommendations for {summary.with_recommendations} of "
+            f"{summary.participants} participants; {summary.opportunity_matches} participant suggestions "
+            f"({summary.seconds:.1f} s)"
+        )
+
+
+class _ProgressBar:
+    """tqdm on a terminal; nothing in CI or when piped (the command checks isatty)."""
+
+    def __init__(self, stream: Any) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=None, unit="shard", file=stream._out, leave=False)
+
+    def update(self, done: int, total: int) -> None:
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        self.bar.close()

@@ -1,0 +1,217 @@
+"""Matchmaking rounds: run the engine over every participant, in shards, and publish the result at once.
+
+1. ``round_start`` records a MatchRound and splits participants into shards (by position in the sorted
+   participant list). With a broker, one Celery task per shard, enqueued after commit; without one, the
+   shards run in this process one after another — the same code either way.
+2. ``round_shard_run`` scores its participants against every opportunity (the text model is fitted on
+   the whole world in every shard, so a shard's scores equal the single-process run's) and stages its
+   rows: each participant's top k, and its shard's top k participants of every opportunity. Safe to run
+   twice: a shard's staged rows are replaced, and it is counted once.
+3. The shard that completes the round publishes it (``round_publish``): in one transaction every
+   participant's list is replaced, and each opportunity's top k is the top k of its shards' top k's
+   (exact: the global top k is among the union of the per-shard top k's). Readers never see a mix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from companies.models import Opportunity as OpportunityRow
+from students.models import ClassRequest, Student
+
+from . import inputs
+from .engine.model import Weights
+from .engine.recommend import recommend
+from .engine.types import Rec
+from .models import Match, MatchRound, OpportunityMatch, RankerModel, StagedMatch
+
+DEFAULT_VERSION = "default"
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    round_id: int
+    status: str
+    participants: int
+    with_recommendations: int
+    matches: int
+    opportunity_matches: int
+    seconds: float
+
+
+def current_ranker() -> tuple[Weights | None, str]:
+    model = RankerModel.objects.filter(is_current=True).first()
+    if model is None:
+        return None, DEFAULT_VERSION
+    return Weights.from_dict(model.weights), model.version
+
+
+def round_start(*, k: int = 10, shards: int | None = None, now: dt.datetime | None = None) -> MatchRound:
+    """Start a round; its shards run on Celery workers when a broker is configured, else right here."""
+    from .tasks import round_shard
+
+    if shards is None:
+        shards = settings_shards()
+    _, version = current_ranker()
+    with transaction.atomic():
+        match_round = MatchRound.objects.create(
+            k=k, shards_total=shards, model_version=version, now=now or timezone.now()
+        )
+        if settings.CELERY_BROKER_URL:
+            for shard in range(shards):
+                transaction.on_commit(
+                    lambda shard=shard: round_shard.delay(round_id=match_round.pk, shard=shard)  # type: ignore[misc]
+                )
+    if not settings.CELERY_BROKER_URL:
+        for shard in range(shards):
+            round_shard_run(round_id=match_round.pk, shard=shard)
+    return match_round
+
+
+def settings_shards() -> int:
+    """One shard without a broker; with workers, enough shards to keep several busy."""
+    return 4 if settings.CELERY_BROKER_URL else 1
+
+
+def round_shard_run(*, round_id: int, shard: int) -> None:
+    match_round = MatchRound.objects.get(pk=round_id)
+    if match_round.status != MatchRound.Status.RUNNING:
+        return
+    try:
+        _shard_compute(match_round, shard)
+    except Exception as exc:
+        MatchRound.objects.filter(pk=round_id).update(status=MatchRound.Status.FAILED, error=repr(exc)[:2000])
+        raise
+
+
+def _shard_compute(match_round: MatchRound, shard: int) -> None:
+    participants = inputs.participants_from_db()
+    opportunities = inputs.opportunities_from_db()
+    mine = {p.id for i, p in enumerate(participants) if i % match_round.shards_total == shard}
+    weights, _ = current_ranker()
+    recs = recommend(
+        participants,
+        opportunities,
+        now=match_round.now,
+        geography=inputs.geography(),
+        province_names=inputs.province_names(),
+        k=match_round.k,
+        weights=weights,
+    )
+    students = dict(Student.objects.values_list("external_id", "pk"))
+    classes = dict(ClassRequest.objects.values_list("external_id", "pk"))
+    opportunity_pks = dict(OpportunityRow.objects.values_list("external_id", "pk"))
+
+    def staged(direction: str, rec: Rec) -> StagedMatch:
+        participant_id = rec.participant_id
+        return StagedMatch(
+            round_id=match_round.pk,
+            shard=shard,
+            direction=direction,
+            participant_key=participant_id,
+            student_id=students.get(participant_id),
+            class_request_id=None if participant_id in students else classes[participant_id],
+            opportunity_id=opportunity_pks[rec.opportunity_id],
+            score=rec.score,
+            rank=rec.rank,
+            reasons=list(rec.reasons),
+            features=dict(rec.features),
+        )
+
+    rows = [staged("p", r) for p_id in mine for r in recs.for_participants.get(p_id, [])]
+    rows += [staged("o", r) for recs_ in recs.for_opportunities.values() for r in recs_ if r.participant_id in mine]
+    with transaction.atomic():
+        # The round row is the lock that serialises shards finishing; it is taken before any write.
+        locked = MatchRound.objects.select_for_update().get(pk=match_round.pk)
+        if locked.status != MatchRound.Status.RUNNING:
+            return
+        StagedMatch.objects.filter(round=locked, shard=shard).delete()
+        StagedMatch.objects.bulk_create(rows, batch_size=2000)
+        done = set(locked.stats.get("done_shards", [])) | {shard}
+        locked.stats = {**locked.stats, "done_shards": sorted(done)}
+        locked.shards_done = len(done)
+        locked.save(update_fields=["stats", "shards_done"])
+        if locked.shards_done == locked.shards_total:
+            round_publish(match_round=locked)
+
+
+def round_publish(*, match_round: MatchRound) -> None:
+    """Replace every list with the round's staged rows. Runs inside the caller's transaction."""
+    staged = StagedMatch._meta.db_table
+    now = timezone.now()
+    Match.objects.all().delete()
+    OpportunityMatch.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Match._meta.db_table} "
+            "(student_id, class_request_id, opportunity_id, score, rank, reasons, features, model_version, created_at) "
+            f"SELECT student_id, class_request_id, opportunity_id, score, rank, reasons, features, %s, %s "
+            f"FROM {staged} WHERE round_id = %s AND direction = 'p'",
+            [match_round.model_version, now, match_round.pk],
+        )
+        cursor.execute(
+            f"INSERT INTO {OpportunityMatch._meta.db_table} "
+            "(student_id, class_request_id, opportunity_id, score, rank, reasons, model_version) "
+            "SELECT student_id, class_request_id, opportunity_id, score, position, reasons, %s FROM ("
+            "  SELECT *, ROW_NUMBER() OVER (PARTITION BY opportunity_id ORDER BY score DESC, participant_key)"
+            f"  AS position FROM {staged} WHERE round_id = %s AND direction = 'o'"
+            ") ranked WHERE position <= %s",
+            [match_round.model_version, match_round.pk, match_round.k],
+        )
+    StagedMatch.objects.filter(round=match_round).delete()
+    participants = Student.objects.count() + ClassRequest.objects.count()
+    with_recs = Match.objects.values("student_id", "class_request_id").distinct().count()
+    match_round.status = MatchRound.Status.DONE
+    match_round.finished_at = now
+    match_round.stats = {
+        **match_round.stats,
+        "participants": participants,
+        "with_recommendations": with_recs,
+        "matches": Match.objects.count(),
+        "opportunity_matches": OpportunityMatch.objects.count(),
+    }
+    match_round.save(update_fields=["status", "finished_at", "stats"])
+
+
+def matchmake(
+    *,
+    k: int = 10,
+    shards: int | None = None,
+    now: dt.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    timeout: float = 3600,
+) -> RoundSummary:
+    """Run a whole round and wait for it; ``progress(done, total)`` is called as shards finish."""
+    started = time.perf_counter()
+    match_round = round_start(k=k, shards=shards, now=now)
+    deadline = time.monotonic() + timeout
+    seen = -1
+    while True:
+        match_round.refresh_from_db()
+        if match_round.shards_done != seen and progress:
+            seen = match_round.shards_done
+            progress(seen, match_round.shards_total)
+        if match_round.status != MatchRound.Status.RUNNING:
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"round {match_round.pk} still running after {timeout:.0f} s")
+        time.sleep(0.2)
+    if match_round.status == MatchRound.Status.FAILED:
+        raise RuntimeError(f"round {match_round.pk} failed: {match_round.error}")
+    stats = match_round.stats
+    return RoundSummary(
+        round_id=match_round.pk,
+        status=match_round.status,
+        participants=stats["participants"],
+        with_recommendations=stats["with_recommendations"],
+        matches=stats["matches"],
+        opportunity_matches=stats["opportunity_matches"],
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,71 @@
+"""With a broker, `matchmake` splits participants into shards, one Celery task each, run by a real
+worker; the published lists equal the single-process run. Needs PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from celery import current_app
+from django.conf import settings
+from django.db import connection
+from django.test import override_settings
+
+from matchmaking.models import Match, MatchRound, OpportunityMatch
+from matchmaking.services import matchmake
+
+from .test_rounds import NOW, lists, small_world
+
+pytestmark = [pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def worker(tmp_path: Path) -> Iterator[str]:
+    """A real `celery worker` on the test database, listening on a queue of its own."""
+    queue = f"test-shards-{uuid.uuid4().hex[:8]}"
+    db = connection.settings_dict
+    credentials = f"{db['USER']}:{db['PASSWORD'] or ''}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    }
+    log = (tmp_path / "worker.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue,
+         "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "-l", "WARNING"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    previous = current_app.conf.task_default_queue
+    current_app.conf.task_default_queue = queue
+    try:
+        yield queue
+    finally:
+        current_app.conf.task_default_queue = previous
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def test_shards_on_a_real_worker_equal_the_single_process_run(worker: str) -> None:
+    small_world()
+    with override_settings(CELERY_BROKER_URL=""):
+        matchmake(k=3, shards=1, now=NOW)  # in process, the reference
+    single = lists()
+    single_opportunity_side = sorted(OpportunityMatch.objects.values_list("opportunity_id", "rank", "student_id"))
+
+    summary = matchmake(k=3, shards=3, now=NOW, timeout=120)
+
+    done = MatchRound.objects.get(pk=summary.round_id)
+    assert done.shards_total == 3 and done.shards_done == 3 and done.status == MatchRound.Status.DONE
+    assert lists() == single
+    assert sorted(OpportunityMatch.objects.values_list("opportunity_id", "rank", "student_id")) == (
+        single_opportunity_side
+    )
+    assert Match.objects.count() == sum(len(v) for v in single.values())
