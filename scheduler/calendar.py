@@ -1,0 +1,69 @@
+"""iCalendar files: one per booking (mail attachment, download) and a private feed per user.
+
+Times are written as local wall time with TZID=Asia/Ho_Chi_Minh and its VTIMEZONE, so calendars show
+the hour the school sees on its timetable. The UID is stable for a booking's whole life and SEQUENCE is
+the booking's own counter, so a later file (a cancellation) replaces the earlier event in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+import icalendar
+from django.utils import timezone
+
+import places
+
+from .models import Booking
+
+TZ_NAME = "Asia/Ho_Chi_Minh"
+PRODID = "-//Cau Noi//Scheduler//VI"
+
+_ICS_STATUS = {
+    Booking.Status.PROPOSED: "TENTATIVE",
+    Booking.Status.CONFIRMED: "CONFIRMED",
+    Booking.Status.ATTENDED: "CONFIRMED",
+    Booking.Status.NO_SHOW: "CONFIRMED",
+    Booking.Status.DECLINED: "CANCELLED",
+    Booking.Status.EXPIRED: "CANCELLED",
+    Booking.Status.CANCELLED: "CANCELLED",
+}
+
+
+def booking_event(booking: Booking) -> icalendar.Event:
+    """The VEVENT of a booking (with_details() loaded). Waitlisted bookings have no event."""
+    tz = ZoneInfo(TZ_NAME)
+    session = booking.session
+    opportunity = session.opportunity
+    event = icalendar.Event()
+    event.add("uid", booking.uid)
+    event.add("sequence", booking.sequence)
+    event.add("dtstamp", (booking.updated_at or timezone.now()).astimezone(dt.UTC))
+    event.add("dtstart", session.starts_at.astimezone(tz))
+    event.add("dtend", session.ends_at.astimezone(tz))
+    event.add("summary", f"{opportunity.title} — {opportunity.company.name}")
+    event.add("location", places.name(opportunity.province) if opportunity.province else "Online")
+    event.add("description", f"{booking.participant_name}: {booking.get_status_display()}")
+    event.add("status", _ICS_STATUS[booking.Status(booking.status)])
+    return event
+
+
+def calendar_ics(bookings: Iterable[Booking], *, name: str = "Cầu Nối") -> bytes:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", TZ_NAME)
+    for booking in bookings:
+        if booking.status != Booking.Status.WAITLISTED:
+            calendar.add_component(booking_event(booking))
+    # Adds the VTIMEZONE of every TZID used (none for an empty feed); the default range ends in 2038.
+    calendar.add_missing_timezones(last_date=dt.date(2100, 1, 1))
+    return calendar.to_ical()
+
+
+def booking_ics(booking: Booking) -> bytes:
+    return calendar_ics([booking], name=booking.session.opportunity.title)

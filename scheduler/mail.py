@@ -1,0 +1,124 @@
+"""Booking mail: who gets it, what its template is told, and the signed links that answer it.
+
+Everything here is called inside the transaction that changes the booking, so a message exists if and
+only if the change does (the outbox relay sends after commit). The links need no login: a signature
+that expires with the hold is the proof, as with any emailed confirmation link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+import places
+from notifications.models import OutboxMessage
+from notifications.services import message_enqueue
+
+from .calendar import booking_ics
+from .models import Booking
+
+Category = OutboxMessage.Category
+
+_SALT = "scheduler.booking-response"
+ACTIONS = ("confirm", "decline")
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    booking_id: int
+    action: str  # one of ACTIONS
+
+
+def response_token(booking: Booking, action: str) -> str:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    return signing.dumps({"b": booking.pk, "a": action}, salt=_SALT, compress=True)
+
+
+def response_load(token: str) -> Response:
+    """Raise signing.SignatureExpired once the hold window has passed, signing.BadSignature if tampered."""
+    data = signing.loads(token, salt=_SALT, max_age=dt.timedelta(hours=settings.BOOKING_HOLD_HOURS))
+    if not isinstance(data, dict) or data.get("a") not in ACTIONS or not isinstance(data.get("b"), int):
+        raise signing.BadSignature("malformed booking response token")
+    return Response(booking_id=data["b"], action=data["a"])
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def location(booking: Booking) -> str:
+    opportunity = booking.session.opportunity
+    return places.name(opportunity.province) if opportunity.province else "online"
+
+
+def recipient(booking: Booking) -> tuple[str, str]:
+    """(email, language). A class's mail goes to its school's contact address, in Vietnamese."""
+    if booking.student_id:
+        assert booking.student is not None
+        return booking.student.email, booking.student.language
+    assert booking.class_request is not None
+    return booking.class_request.school.contact_email, "vi"
+
+
+def context(booking: Booking) -> dict[str, Any]:
+    session = booking.session
+    data: dict[str, Any] = {
+        "booking_id": booking.pk,
+        "status": booking.status,
+        "participant_name": booking.participant_name,
+        "participant_type": booking.participant_type,
+        "seats": booking.seats,
+        "opportunity_title": session.opportunity.title,
+        "company_name": session.opportunity.company.name,
+        "starts_at": timezone.localtime(session.starts_at).isoformat(),
+        "ends_at": timezone.localtime(session.ends_at).isoformat(),
+        "location": location(booking),
+        "hold_until": timezone.localtime(booking.hold_until).isoformat() if booking.hold_until else "",
+        "ics_url": absolute_url(reverse("scheduler:booking-ics", args=[booking.pk])),
+        "confirm_url": "",
+        "decline_url": "",
+    }
+    if booking.status == Booking.Status.PROPOSED:
+        data["confirm_url"] = absolute_url(
+            reverse("scheduler:respond", args=[response_token(booking, "confirm")])
+        )
+        data["decline_url"] = absolute_url(
+            reverse("scheduler:respond", args=[response_token(booking, "decline")])
+        )
+    return data
+
+
+def booking_mail_enqueue(booking: Booking, category: str, *, key: str | None = None, **extra: Any) -> bool:
+    """Queue the mail for the booking's current state; False when its dedupe key was queued before.
+
+    The default key names the booking and its sequence, so each state change mails once.
+    """
+    to, language = recipient(booking)
+    attachments: tuple[dict[str, str], ...] = ()
+    if category in (Category.BOOKING_CONFIRMED, Category.BOOKING_CANCELLED):
+        # Confirmation adds the event to the calendar; cancellation (STATUS:CANCELLED, same UID,
+        # higher SEQUENCE) removes it.
+        attachments = (
+            {
+                "filename": f"booking-{booking.pk}.ics",
+                "content": booking_ics(booking).decode("utf-8"),
+                "mimetype": "text/calendar",
+            },
+        )
+    message = message_enqueue(
+        key=key or f"{category.replace('_', '-')}:{booking.pk}:{booking.sequence}",
+        category=category,
+        to=to,
+        language=language,
+        context={**context(booking), **extra},
+        student_id=booking.student_id,
+        attachments=attachments,
+    )
+    return message is not None

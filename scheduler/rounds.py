@@ -1,0 +1,395 @@
+"""A scheduling round: stored matches → the engine's allocation problem → proposed bookings and waitlists.
+
+1. Lock every future session the round may touch (in primary-key order, the module-wide lock order),
+   then count the seats already kept (confirmed, attended, no-show): these are never touched.
+2. Build the problem. Participants: each matched student (size 1, max_bookings 1 — students carry no
+   max_bookings; one session each spreads the seats over as many students as possible, and a student
+   may still book more themselves) and each matched class request (its group size and max_bookings),
+   less what they already keep. Sessions: future sessions of matched opportunities, capacity = seats
+   left. Edges: a match × a session of its opportunity that lies inside one of the participant's
+   availability intervals (a participant with none on file is taken to be free at any time), does not
+   overlap or repeat the opportunity of a kept booking, was not let go before (declined, cancelled,
+   expired), and, for a minor on the session's date, only with guardian consent on record.
+3. Solve, in the transaction: the session locks are what make "seats left" true when we write.
+4. Replace the previous round's proposals and waitlists (a proposal repeated as is keeps its row, its
+   hold and its mail), insert the new proposals with a hold, queue their mail, and waitlist every
+   unserved participant on each session they had an edge to, ranked by score.
+
+A stable round (deferred acceptance, the residency rule for internships) takes students only: class
+requests keep whatever proposals and waitlist places they have, and those seats stay taken.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Max, Q, Sum
+from django.utils import timezone
+
+from companies.models import Session
+from matchmaking.models import Match
+from notifications.models import OutboxMessage
+from students.models import AvailabilityInterval, GuardianConsent, Student
+
+from .mail import booking_mail_enqueue
+from .models import Booking
+
+if TYPE_CHECKING:
+    from scheduler.engine import Problem
+
+Status = Booking.Status
+Category = OutboxMessage.Category
+KEPT = (Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW)
+REPLACED = (Status.PROPOSED, Status.WAITLISTED)
+LET_GO = (Status.DECLINED, Status.CANCELLED, Status.EXPIRED)
+STUDENT_MAX_BOOKINGS = 1
+MODES = ("optimal", "stable")
+
+Key = tuple[str, int]  # ("student" | "class_request", pk)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleReport:
+    mode: str
+    participants: int
+    sessions: int
+    edges: int
+    proposed: int  # proposals standing after the round (new and repeated)
+    new_proposals: int
+    waitlisted: int
+    kept: int  # confirmed/attended bookings in the round's sessions, untouched
+    served: int  # seats of participants given at least one session
+    objective: float
+    upper_bound: float
+    fill_rate: float
+    share_served: float
+    school_spread: float  # highest minus lowest share of participants served, across schools
+    fairness: Mapping[str, Any] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        return [
+            f"mode: {self.mode}",
+            f"problem: {self.participants} participants, {self.sessions} sessions, {self.edges} edges",
+            f"proposed: {self.proposed} ({self.new_proposals} new), waitlisted: {self.waitlisted}, "
+            f"kept: {self.kept}",
+            f"served seats: {self.served}, objective: {self.objective:.4f}, "
+            f"upper bound: {self.upper_bound:.4f}",
+            f"fill rate: {self.fill_rate:.1%}, participants served: {self.share_served:.1%}, "
+            f"spread across schools (highest minus lowest share served): {self.school_spread:.1%}",
+        ]
+
+
+@dataclass(slots=True)
+class _Participant:
+    key: Key
+    engine_id: str
+    size: int
+    budget: int
+    school: str
+    student: Student | None = None  # for the minor check
+    consented: bool = False  # an active guardian consent is on record
+    availability: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
+    held: list[Booking] = field(default_factory=list)  # active bookings the round does not replace
+    opportunities: set[int] = field(default_factory=set)  # of kept or held bookings
+    let_go: set[int] = field(default_factory=set)  # sessions declined, cancelled or expired
+
+
+def round_run(*, mode: str, now: dt.datetime, seat_cap_per_school: int | None = None) -> ScheduleReport:
+    """Propose bookings from the stored matches and rebuild the waitlists, in one transaction.
+
+    Call it through ``services.round_schedule``, which first lapses overdue holds.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    # Imported here, not at the top: the engine pulls in OR-Tools and SciPy, which web processes never need.
+    from scheduler import engine
+
+    # Stable mode (deferred acceptance) is for students one seat each; classes stay out of such a round,
+    # and their standing proposals keep their rows and seats.
+    scope = Q(student__isnull=False) if mode == "stable" else Q()
+    with transaction.atomic():
+        matches = list(
+            Match.objects.filter(scope)
+            .select_related("student__school", "class_request__school")
+            .order_by("pk")
+        )
+        opportunity_ids = {m.opportunity_id for m in matches}
+        sessions = {
+            s.pk: s
+            for s in Session.objects.select_for_update(of=("self",))
+            .filter(starts_at__gt=now)
+            .filter(
+                Q(opportunity_id__in=opportunity_ids)
+                | Q(pk__in=Booking.objects.filter(scope, status__in=REPLACED).values("session_id"))
+            )
+            .order_by("pk")
+        }
+        participants = _participants(matches)
+        _load_history(participants, sessions, now)
+        edges = _edges(matches, participants, sessions, now)
+        participants = {k: p for k, p in participants.items() if p.budget > 0}
+        taken = _seats_taken(sessions, students_only=mode == "stable")
+        problem = _problem(engine, participants, sessions, taken, edges, opportunity_ids, seat_cap_per_school)
+        solution = engine.solve(problem, mode)
+
+        by_engine_id = {p.engine_id: k for k, p in participants.items()}
+        assigned = {(by_engine_id[pid], int(sid)) for pid, sid in solution.assignments}
+        proposed, new = _write_proposals(assigned, participants, edges, sessions, scope, now)
+        served = {key for key, _ in assigned}
+        waitlisted = _write_waitlists(
+            [(key, sid, score) for (key, sid), score in edges.items() if key not in served],
+            participants,
+            sessions,
+        )
+        kept = Booking.objects.filter(session__in=list(sessions), status__in=KEPT).count()
+        fairness = engine.fairness_report(problem, solution)
+    return ScheduleReport(
+        mode=mode,
+        participants=len(problem.participants),
+        sessions=len(problem.sessions),
+        edges=len(problem.edges),
+        proposed=proposed,
+        new_proposals=new,
+        waitlisted=waitlisted,
+        kept=kept,
+        served=int(solution.served),
+        objective=float(solution.objective),
+        upper_bound=float(solution.upper_bound),
+        fill_rate=fairness["fill_rate"],
+        share_served=fairness["served_share"],
+        school_spread=fairness["school_share_max"] - fairness["school_share_min"],
+        fairness=fairness,
+    )
+
+
+def _key(booking: Booking | Match | AvailabilityInterval) -> Key:
+    if booking.student_id is not None:
+        return ("student", booking.student_id)
+    assert booking.class_request_id is not None
+    return ("class_request", booking.class_request_id)
+
+
+def _participants(matches: list[Match]) -> dict[Key, _Participant]:
+    participants: dict[Key, _Participant] = {}
+    for m in matches:
+        key = _key(m)
+        if key in participants:
+            continue
+        if m.student is not None:
+            participants[key] = _Participant(
+                key=key,
+                engine_id=f"student:{m.student.external_id}",
+                size=1,
+                budget=STUDENT_MAX_BOOKINGS,
+                school=m.student.school.external_id,
+                student=m.student,
+            )
+        else:
+            assert m.class_request is not None
+            participants[key] = _Participant(
+                key=key,
+                engine_id=f"class_request:{m.class_request.external_id}",
+                size=m.class_request.group_size,
+                budget=m.class_request.max_bookings,
+                school=m.class_request.school.external_id,
+            )
+    return participants
+
+
+def _load_history(
+    participants: dict[Key, _Participant], sessions: Mapping[int, Session], now: dt.datetime
+) -> None:
+    """Availability, and what each participant keeps, holds and let go from earlier rounds."""
+    student_ids = [k[1] for k in participants if k[0] == "student"]
+    class_ids = [k[1] for k in participants if k[0] == "class_request"]
+    mine = Q(student_id__in=student_ids) | Q(class_request_id__in=class_ids)
+    for interval in AvailabilityInterval.objects.filter(mine).order_by("starts_at"):
+        participants[_key(interval)].availability.append((interval.starts_at, interval.ends_at))
+    history = Booking.objects.filter(mine).exclude(status=Status.WAITLISTED).select_related("session")
+    for booking in history:
+        p = participants[_key(booking)]
+        if booking.status in LET_GO:
+            p.let_go.add(booking.session_id)
+            continue
+        # Proposals in the round's sessions are replaced; any other proposal (its session has started
+        # and holds_expire has not run yet) and every confirmation still holds its time and its seat.
+        if booking.status == Status.PROPOSED and booking.session_id in sessions:
+            continue
+        p.opportunities.add(booking.session.opportunity_id)
+        if booking.status in Booking.ACTIVE:
+            p.held.append(booking)
+            if booking.ends_at > now:
+                p.budget -= 1
+    consented = set(
+        GuardianConsent.objects.filter(student_id__in=student_ids, withdrawn_at__isnull=True).values_list(
+            "student_id", flat=True
+        )
+    )
+    for p in participants.values():
+        p.consented = p.student is not None and p.student.pk in consented
+
+
+def _edges(
+    matches: list[Match],
+    participants: Mapping[Key, _Participant],
+    sessions: Mapping[int, Session],
+    now: dt.datetime,
+) -> dict[tuple[Key, int], float]:
+    """(participant, session) → match score, for every session the participant could be given."""
+    by_opportunity: dict[int, list[Session]] = defaultdict(list)
+    for s in sessions.values():
+        by_opportunity[s.opportunity_id].append(s)
+    edges: dict[tuple[Key, int], float] = {}
+    for m in matches:
+        p = participants[_key(m)]
+        if p.budget <= 0 or m.opportunity_id in p.opportunities:
+            continue
+        for s in by_opportunity.get(m.opportunity_id, []):
+            if s.pk in p.let_go or not _fits(p, s):
+                continue
+            edges[(p.key, s.pk)] = m.score
+    return edges
+
+
+def _fits(p: _Participant, s: Session) -> bool:
+    if p.availability and not any(a <= s.starts_at and s.ends_at <= b for a, b in p.availability):
+        return False
+    if any(b.starts_at < s.ends_at and s.starts_at < b.ends_at for b in p.held):
+        return False
+    student = p.student
+    if student is not None and student.is_minor(timezone.localdate(s.starts_at)):
+        return p.consented
+    return True
+
+
+def _seats_taken(sessions: Mapping[int, Session], *, students_only: bool) -> dict[int, int]:
+    """Seats the round may not hand out: kept bookings, and proposals of participants outside its scope."""
+    holding = Q(status__in=KEPT)
+    if students_only:
+        holding |= Q(status=Status.PROPOSED, class_request__isnull=False)
+    return dict(
+        Booking.objects.filter(holding, session__in=list(sessions))
+        .values("session")
+        .annotate(n=Sum("seats"))
+        .values_list("session", "n")
+    )
+
+
+def _problem(
+    engine: Any,
+    participants: Mapping[Key, _Participant],
+    sessions: Mapping[int, Session],
+    taken: Mapping[int, int],
+    edges: Mapping[tuple[Key, int], float],
+    opportunity_ids: set[int],
+    seat_cap_per_school: int | None,
+) -> Problem:
+    served_schools = set(
+        Booking.objects.filter(status__in=KEPT)
+        .values_list("student__school__external_id", "class_request__school__external_id")
+        .distinct()
+    )
+    unserved = {p.school for p in participants.values()} - {s for pair in served_schools for s in pair if s}
+    return engine.Problem(
+        participants=tuple(
+            engine.Participant(id=p.engine_id, size=p.size, max_bookings=p.budget, school=p.school)
+            for p in participants.values()
+        ),
+        sessions=tuple(
+            engine.Session(
+                id=str(s.pk),
+                opportunity=str(s.opportunity_id),
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                capacity=max(0, s.capacity - taken.get(s.pk, 0)),
+            )
+            for s in sessions.values()
+            if s.opportunity_id in opportunity_ids
+        ),
+        edges=tuple(
+            engine.Edge(
+                participant=participants[key].engine_id, session=str(sid), score=score, session_score=score
+            )
+            for (key, sid), score in edges.items()
+            if key in participants
+        ),
+        seat_cap_per_school=seat_cap_per_school,
+        priority_schools=frozenset(unserved),
+    )
+
+
+def _write_proposals(
+    assigned: set[tuple[Key, int]],
+    participants: Mapping[Key, _Participant],
+    edges: Mapping[tuple[Key, int], float],
+    sessions: Mapping[int, Session],
+    scope: Q,
+    now: dt.datetime,
+) -> tuple[int, int]:
+    """Replace the previous proposals by the assignment; (proposals standing, new ones). Mail the new."""
+    previous = Booking.objects.filter(scope, session__in=list(sessions), status__in=REPLACED)
+    repeated = {b.pk for b in previous.filter(status=Status.PROPOSED) if (_key(b), b.session_id) in assigned}
+    # Deleted before the inserts, so a new proposal never meets an old one in the constraints.
+    previous.exclude(pk__in=repeated).delete()
+    standing = {(_key(b), b.session_id) for b in Booking.objects.filter(pk__in=repeated)}
+    rows = [
+        Booking(
+            student_id=key[1] if key[0] == "student" else None,
+            class_request_id=key[1] if key[0] == "class_request" else None,
+            session_id=sid,
+            status=Status.PROPOSED,
+            seats=participants[key].size,
+            score=edges[(key, sid)],
+            hold_until=Booking.hold_deadline(sessions[sid], now),
+            starts_at=sessions[sid].starts_at,
+            ends_at=sessions[sid].ends_at,
+        )
+        for key, sid in sorted(assigned - standing)
+    ]
+    created = Booking.objects.bulk_create(rows, batch_size=1000)
+    for booking in Booking.objects.with_details().filter(pk__in=[b.pk for b in created]).order_by("pk"):
+        booking_mail_enqueue(booking, Category.BOOKING_PROPOSED)
+    return len(repeated) + len(created), len(created)
+
+
+def _write_waitlists(
+    entries: list[tuple[Key, int, float]],
+    participants: Mapping[Key, _Participant],
+    sessions: Mapping[int, Session],
+) -> int:
+    """Waitlist each entry on its session, best score first (ties by participant id, for determinism).
+
+    Entries a stable round leaves in place (classes) keep their places; the new ones queue behind them.
+    """
+    per_session: dict[int, list[tuple[float, str, Key]]] = defaultdict(list)
+    for key, sid, score in entries:
+        per_session[sid].append((-score, participants[key].engine_id, key))
+    behind = dict(
+        Booking.objects.filter(session__in=list(per_session), status=Status.WAITLISTED)
+        .values("session")
+        .annotate(last=Max("waitlist_rank"))
+        .values_list("session", "last")
+    )
+    rows = []
+    for sid in sorted(per_session):
+        first = behind.get(sid, 0) + 1
+        for rank, (neg_score, _, key) in enumerate(sorted(per_session[sid]), start=first):
+            rows.append(
+                Booking(
+                    student_id=key[1] if key[0] == "student" else None,
+                    class_request_id=key[1] if key[0] == "class_request" else None,
+                    session_id=sid,
+                    status=Status.WAITLISTED,
+                    waitlist_rank=rank,
+                    seats=participants[key].size,
+                    score=-neg_score,
+                    starts_at=sessions[sid].starts_at,
+                    ends_at=sessions[sid].ends_at,
+                )
+            )
+    return len(Booking.objects.bulk_create(rows, batch_size=1000))

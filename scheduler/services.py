@@ -1,0 +1,384 @@
+"""Booking workflows: one function per state change, each in one transaction with the mail it causes.
+
+Locking (the whole module keeps this order, so two workflows never wait on each other in a cycle):
+1. the session row (``select_for_update``; on SQLite the IMMEDIATE transaction already holds the one
+   write lock), then
+2. the booking rows of that session.
+Taking a seat (a self-booking, a waitlist offer, a round's proposals) recounts the seats under the
+session lock before inserting. Freeing a seat alone would need no lock, but every freeing here is
+followed by an offer to the waitlist, which does, so the session is locked first to keep the order.
+
+Statuses: proposed → confirmed | declined | expired; confirmed → cancelled | attended | no_show;
+waitlisted → proposed (an offer). An expired hold or a cancellation offers the freed seats to the next
+on the session's waitlist, one participant at a time, each with a hold window of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from companies.models import Session
+from notifications.models import OutboxMessage
+from students.models import ClassRequest, GuardianConsent, Student
+
+from .mail import booking_mail_enqueue
+from .models import Booking, CalendarToken
+from .rounds import MODES, ScheduleReport, round_run
+
+__all__ = [
+    "BookingConflict",
+    "BookingError",
+    "BookingStateError",
+    "ConsentRequired",
+    "HoldExpired",
+    "ScheduleReport",
+    "SessionFull",
+    "booking_attend",
+    "booking_cancel",
+    "booking_confirm",
+    "booking_decline",
+    "booking_request",
+    "calendar_token_issue",
+    "calendar_token_revoke",
+    "holds_expire",
+    "reminders_send",
+    "round_schedule",
+    "waitlist_offer_next",
+]
+
+Category = OutboxMessage.Category
+Status = Booking.Status
+
+
+class BookingError(Exception):
+    """A workflow refused; the message is fit to show the user."""
+
+
+class BookingStateError(BookingError):
+    pass
+
+
+class HoldExpired(BookingError):
+    pass
+
+
+class ConsentRequired(BookingError):
+    pass
+
+
+class SessionFull(BookingError):
+    pass
+
+
+class BookingConflict(BookingError):
+    pass
+
+
+def needs_consent(student: Student, session: Session) -> bool:
+    """A student under 18 on the session's date without an active guardian consent on record."""
+    if not student.is_minor(timezone.localdate(session.starts_at)):
+        return False
+    return not GuardianConsent.objects.filter(student=student, withdrawn_at__isnull=True).exists()
+
+
+def round_schedule(
+    *, mode: str, now: dt.datetime | None = None, seat_cap_per_school: int | None = None
+) -> ScheduleReport:
+    """A scheduling round (see rounds.py): stored matches → proposals with holds and ranked waitlists.
+
+    Re-running replaces the previous round's proposals and waitlists; confirmed bookings are never
+    touched. Overdue holds are lapsed first, so whoever let an offer lapse is not offered it again.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if mode == "stable" and seat_cap_per_school is not None:
+        raise ValueError("a seat cap per school applies to optimal rounds only")
+    now = now or timezone.now()
+    holds_expire(now=now)
+    return round_run(mode=mode, now=now, seat_cap_per_school=seat_cap_per_school)
+
+
+def booking_request(
+    *,
+    session_id: int,
+    student_id: int | None = None,
+    class_request_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """A participant books a seat themselves (a student, or a coordinator for a class): confirmed at once."""
+    if (student_id is None) == (class_request_id is None):
+        raise ValueError("give exactly one of student_id and class_request_id")
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = _lock_session(session_id)
+        if session.starts_at <= now:
+            raise BookingStateError(_("This session has already started."))
+        participant: Student | ClassRequest
+        if student_id is not None:
+            participant = Student.objects.select_related("school").get(pk=student_id)
+            seats = 1
+            if needs_consent(participant, session):
+                raise ConsentRequired(_consent_message(participant))
+        else:
+            assert class_request_id is not None
+            participant = ClassRequest.objects.select_related("school").get(pk=class_request_id)
+            seats = participant.group_size
+        if reason := _conflict(participant, session, now):
+            raise BookingConflict(reason)
+        if Booking.objects.seats_taken(session) + seats > session.capacity:
+            raise SessionFull(_("This session is full."))
+        booking = Booking(
+            student_id=student_id,
+            class_request_id=class_request_id,
+            session=session,
+            status=Status.CONFIRMED,
+            seats=seats,
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            sequence=0,
+        )
+        try:
+            # A savepoint: the constraints are the backstop for a race the checks above cannot see
+            # (on PostgreSQL, two overlapping sessions booked at once hold two different session locks).
+            with transaction.atomic():
+                booking.save()
+        except IntegrityError:
+            raise BookingConflict(_("You already hold a booking at that time.")) from None
+        booking = Booking.objects.with_details().get(pk=booking.pk)
+        booking_mail_enqueue(booking, Category.BOOKING_CONFIRMED)
+    return booking
+
+
+def booking_confirm(*, booking_id: int, now: dt.datetime | None = None) -> Booking:
+    """The participant (for a class, its coordinator) accepts a proposal within its hold window."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock_booking(booking_id)
+        if booking.status == Status.CONFIRMED:
+            return booking  # a second click on the same link
+        _require(
+            booking, Status.PROPOSED, _("Only a proposed booking can be confirmed; this one is %(status)s.")
+        )
+        assert booking.hold_until is not None
+        if booking.hold_until <= now:
+            raise HoldExpired(_("The time to confirm this booking has passed."))
+        if booking.student is not None and needs_consent(booking.student, booking.session):
+            raise ConsentRequired(_consent_message(booking.student))
+        booking.status = Status.CONFIRMED
+        booking.hold_until = None
+        _save(booking)
+        booking_mail_enqueue(booking, Category.BOOKING_CONFIRMED)
+    return booking
+
+
+def booking_decline(*, booking_id: int, now: dt.datetime | None = None) -> Booking:
+    """The participant turns a proposal down; the seat goes to the next on the waitlist."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock_booking(booking_id)
+        if booking.status == Status.DECLINED:
+            return booking
+        _require(
+            booking, Status.PROPOSED, _("Only a proposed booking can be declined; this one is %(status)s.")
+        )
+        booking.status = Status.DECLINED
+        _save(booking)
+        _refill(booking.session, booking.seats, now)
+    return booking
+
+
+def booking_cancel(*, booking_id: int, now: dt.datetime | None = None) -> Booking:
+    """A confirmed booking is given up before the session starts; the seat goes to the waitlist."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock_booking(booking_id)
+        if booking.status == Status.CANCELLED:
+            return booking
+        _require(
+            booking, Status.CONFIRMED, _("Only a confirmed booking can be cancelled; this one is %(status)s.")
+        )
+        if booking.session.starts_at <= now:
+            raise BookingStateError(_("A session that has started cannot be cancelled."))
+        booking.status = Status.CANCELLED
+        _save(booking)
+        booking_mail_enqueue(booking, Category.BOOKING_CANCELLED, reason="cancelled")
+        _refill(booking.session, booking.seats, now)
+    return booking
+
+
+def booking_attend(*, booking_id: int, attended: bool, now: dt.datetime | None = None) -> Booking:
+    """Company staff record attendance once the session has started (and may correct it)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # No seat changes hands, so no session lock: the booking row alone.
+        booking = Booking.objects.select_for_update(of=("self",)).with_details().get(pk=booking_id)
+        if booking.status not in (Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW):
+            raise BookingStateError(_("Attendance is recorded on confirmed bookings only."))
+        if booking.session.starts_at > now:
+            raise BookingStateError(_("Attendance can be recorded once the session has started."))
+        status = Status.ATTENDED if attended else Status.NO_SHOW
+        if booking.status != status:
+            booking.status = status
+            _save(booking)
+    return booking
+
+
+def holds_expire(*, now: dt.datetime | None = None) -> int:
+    """Lapse every proposal whose hold has passed and offer its seats on; returns how many lapsed.
+
+    One short transaction per booking, re-checked under the lock, so a run that overlaps another (or a
+    confirmation arriving at the last second) changes nothing twice.
+    """
+    now = now or timezone.now()
+    due = list(
+        Booking.objects.filter(status=Status.PROPOSED, hold_until__lte=now)
+        .order_by("session_id", "pk")
+        .values_list("pk", flat=True)
+    )
+    expired = 0
+    for booking_id in due:
+        with transaction.atomic():
+            try:
+                booking = _lock_booking(booking_id)
+            except Booking.DoesNotExist:
+                continue  # replaced by a scheduling round meanwhile
+            # Re-checked under the lock: it may have been confirmed since the scan.
+            if booking.status != Status.PROPOSED or booking.hold_until is None or booking.hold_until > now:
+                continue
+            booking.status = Status.EXPIRED
+            _save(booking)
+            booking_mail_enqueue(booking, Category.BOOKING_CANCELLED, reason="expired")
+            _refill(booking.session, booking.seats, now)
+            expired += 1
+    return expired
+
+
+def waitlist_offer_next(*, session_id: int, now: dt.datetime | None = None) -> Booking | None:
+    """Offer a free seat of the session to the first waitlisted participant who can take it, or None."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = _lock_session(session_id)
+        return _offer_next(session, now)
+
+
+def reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Remind confirmed participants of tomorrow's sessions; returns the number of reminders queued.
+
+    The dedupe key names the booking and the session's date, so a second run (or a retry) queues
+    nothing new, while a session moved to another day is reminded again.
+    """
+    now = now or timezone.now()
+    tomorrow = timezone.localdate(now) + dt.timedelta(days=1)
+    queued = 0
+    bookings = Booking.objects.filter(status=Status.CONFIRMED, starts_at__date=tomorrow).with_details()
+    with transaction.atomic():
+        for booking in bookings.order_by("pk"):
+            key = f"booking-reminder:{booking.pk}:{tomorrow.isoformat()}"
+            queued += booking_mail_enqueue(booking, Category.BOOKING_REMINDER, key=key)
+    return queued
+
+
+def calendar_token_issue(*, user: User) -> CalendarToken:
+    """A fresh feed token for the user; any earlier one stops working."""
+    with transaction.atomic():
+        CalendarToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        return CalendarToken.objects.create(user=user)
+
+
+def calendar_token_revoke(*, token: CalendarToken) -> None:
+    CalendarToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+# --- internals ------------------------------------------------------------------------------------
+
+
+def _lock_session(session_id: int) -> Session:
+    return (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("opportunity__company")
+        .get(pk=session_id)
+    )
+
+
+def _lock_booking(booking_id: int) -> Booking:
+    """Lock the booking's session, then the booking (the module's lock order); return it reloaded."""
+    # A booking never changes session, so reading the session id without a lock is safe.
+    session_id = Booking.objects.filter(pk=booking_id).values_list("session_id", flat=True).first()
+    if session_id is None:
+        raise Booking.DoesNotExist(f"booking {booking_id} does not exist")
+    _lock_session(session_id)
+    return Booking.objects.select_for_update(of=("self",)).with_details().get(pk=booking_id)
+
+
+def _require(booking: Booking, status: str, message: str) -> None:
+    """Refuse unless the booking is in `status`; `message` may name the current one as %(status)s."""
+    if booking.status != status:
+        raise BookingStateError(message % {"status": booking.get_status_display()})
+
+
+def _save(booking: Booking) -> None:
+    # Every change raises SEQUENCE, so calendars replace the event they hold with this version.
+    booking.sequence += 1
+    booking.save()
+
+
+def _consent_message(student: Student) -> str:
+    return _(
+        "%(name)s is under 18: a guardian's consent must be on record before this booking can be confirmed."
+    ) % {"name": student.full_name}
+
+
+def _conflict(participant: Student | ClassRequest, session: Session, now: dt.datetime) -> str | None:
+    """Why the participant cannot take a seat in the session besides capacity, or None."""
+    if isinstance(participant, Student):
+        held = Booking.objects.filter(student=participant).active()
+    else:
+        held = Booking.objects.filter(class_request=participant).active()
+    if held.filter(session=session).exists():
+        return _("You already hold a booking for this session.")
+    if held.filter(session__opportunity_id=session.opportunity_id).exists():
+        return _("You already hold a booking for another session of this opportunity.")
+    if held.overlapping(session.starts_at, session.ends_at).exists():
+        return _("You already hold a booking at that time.")
+    if (
+        isinstance(participant, ClassRequest)
+        and held.filter(ends_at__gt=now).count() >= participant.max_bookings
+    ):
+        return _("This class already holds as many bookings as it asked for.")
+    return None
+
+
+def _offer_next(session: Session, now: dt.datetime) -> Booking | None:
+    """Turn the first waitlisted booking that fits into a proposal with its own hold. Session locked."""
+    if session.starts_at <= now:
+        return None
+    free = session.capacity - Booking.objects.seats_taken(session)
+    candidates = Booking.objects.waitlist(session).select_for_update(of=("self",)).with_details()
+    for candidate in candidates:
+        # Passed over, not removed: whoever does not fit now keeps their place for a later seat.
+        if candidate.seats > free or _conflict(candidate.participant, session, now):
+            continue
+        if candidate.student is not None and needs_consent(candidate.student, session):
+            continue
+        candidate.status = Status.PROPOSED
+        candidate.waitlist_rank = None
+        candidate.hold_until = Booking.hold_deadline(session, now)
+        _save(candidate)
+        booking_mail_enqueue(candidate, Category.WAITLIST_OFFER)
+        return candidate
+    return None
+
+
+def _refill(session: Session, seats: int, now: dt.datetime) -> None:
+    """Offer `seats` freed seats on, one participant at a time; never more offers than seats freed."""
+    offered = 0
+    while offered < seats:
+        booking = _offer_next(session, now)
+        if booking is None:
+            return
+        offered += booking.seats

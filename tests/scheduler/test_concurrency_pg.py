@@ -1,0 +1,110 @@
+"""On PostgreSQL, with real concurrent transactions: capacity holds and the constraints back it up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import IntegrityError, connections, transaction
+
+from scheduler import services
+from scheduler.models import Booking
+from tests import factories as f
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+Status = Booking.Status
+
+
+def at_once(calls: list[Callable[[], object]]) -> list[object]:
+    """Run the calls in as many threads, released together; each result or the exception it raised."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], object]) -> object:
+        try:
+            barrier.wait()
+            return call()
+        except Exception as exc:  # the outcome is what the test inspects
+            return exc
+        finally:
+            connections.close_all()  # this thread's connection, so the test database can be dropped
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def adults(n: int) -> list:
+    return f.StudentFactory.create_batch(n, birth_date=dt.date(2000, 1, 1))
+
+
+def test_fifty_students_booking_ten_seats_at_once_end_with_exactly_ten():
+    session = f.SessionFactory(capacity=10)
+    students = adults(50)
+
+    results = at_once(
+        [lambda s=s: services.booking_request(session_id=session.pk, student_id=s.pk) for s in students]
+    )
+
+    assert Booking.objects.filter(session=session).active().count() == 10
+    assert Booking.objects.seats_taken(session) == 10
+    assert sum(isinstance(r, Booking) for r in results) == 10
+    assert sum(isinstance(r, services.SessionFull) for r in results) == 40
+
+
+def test_a_student_double_clicking_ends_with_one_booking():
+    session = f.SessionFactory(capacity=10)
+    [student] = adults(1)
+
+    results = at_once([lambda: services.booking_request(session_id=session.pk, student_id=student.pk)] * 2)
+
+    assert Booking.objects.filter(student=student).count() == 1
+    assert sorted(type(r).__name__ for r in results) == ["Booking", "BookingConflict"]
+
+
+def test_two_overlapping_sessions_booked_at_once_by_one_student_end_with_one():
+    # Two sessions, two different session locks: only the exclusion constraint sees the clash.
+    first = f.SessionFactory(capacity=10)
+    second = f.SessionFactory(capacity=10, starts_at=first.starts_at + dt.timedelta(hours=1))
+    [student] = adults(1)
+
+    for _ in range(5):
+        Booking.objects.filter(student=student).delete()
+        results = at_once(
+            [
+                lambda: services.booking_request(session_id=first.pk, student_id=student.pk),
+                lambda: services.booking_request(session_id=second.pk, student_id=student.pk),
+            ]
+        )
+        assert Booking.objects.filter(student=student).active().count() == 1
+        assert sorted(type(r).__name__ for r in results) == ["Booking", "BookingConflict"]
+
+
+def test_the_exclusion_constraint_rejects_two_overlapping_active_bookings_inserted_directly():
+    first = f.SessionFactory()
+    overlapping = f.SessionFactory(starts_at=first.starts_at + dt.timedelta(hours=2))
+    after = f.SessionFactory(starts_at=first.ends_at)
+    [student] = adults(1)
+    klass = f.ClassRequestFactory(group_size=3)
+
+    def insert(session, status=Status.CONFIRMED, *, who=student):
+        is_student = who is student
+        return Booking.objects.create(
+            student=who if is_student else None,
+            class_request=None if is_student else who,
+            session=session,
+            status=status,
+            seats=1 if is_student else who.group_size,
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+        )
+
+    insert(first)
+    with pytest.raises(IntegrityError, match="booking_student_no_overlap"), transaction.atomic():
+        insert(overlapping)
+    insert(after)  # back to back is fine
+    insert(overlapping, Status.CANCELLED)  # only active bookings count
+    insert(first, who=klass)
+    with pytest.raises(IntegrityError, match="booking_class_request_no_overlap"), transaction.atomic():
+        insert(overlapping, who=klass)
