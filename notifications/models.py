@@ -1,9 +1,13 @@
-"""The email outbox: one row per message, written in the same transaction as the change that causes it."""
+"""The email outbox: one row per message, written in the same transaction as the change that causes it;
+the addresses we must not mail; and the SendGrid events already processed."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -41,6 +45,11 @@ class OutboxMessage(models.Model):
     provider_message_id = models.CharField(max_length=200, blank=True)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The relay's claim: which run holds the row (``claim_token``) since when, and whether that run has
+    # started the HTTP request. Recovery of a row abandoned in ``sending`` depends on the last one.
+    claim_token = models.UUIDField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    request_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -55,6 +64,10 @@ class OutboxMessage(models.Model):
         indexes = [
             # The relay's claim query: due pending rows, oldest first.
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="outbox_due_idx"),
+            # Recovery of claims abandoned by a killed worker.
+            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="outbox_sending_idx"),
+            # The weekly cap counts a student's recent non-essential mail.
+            models.Index(fields=["student", "created_at"], name="outbox_student_recent_idx"),
         ]
 
     def __str__(self) -> str:
@@ -63,4 +76,91 @@ class OutboxMessage(models.Model):
     @property
     def is_essential(self) -> bool:
         """Booking mail is transactional: not capped, no unsubscribe header. Digests are not essential."""
-        return self.category != self.Category.DIGEST
+        return self.category not in NON_ESSENTIAL_CATEGORIES
+
+    def block_reason(self, *, consent_active: bool, suppressions: set[str], today: dt.date) -> str:
+        """Why this message must not go out now ("" when it may), checked at send time, not at enqueue time.
+
+        1. A hard suppression (bounce, spam report, dropped) stops all mail to the address.
+        2. An unsubscribe stops non-essential mail only: a student who leaves the digest still gets the
+           confirmation of a booking they made.
+        3. Mail about a student (to the student) needs, for a minor, an active guardian consent; the
+           consent request itself goes to the guardian and is exempt.
+        4. Non-essential mail also needs the student's opt-in (``email_opt_in``).
+        """
+        hard = suppressions & Suppression.HARD_REASONS
+        if hard:
+            return f"address suppressed ({', '.join(sorted(hard))})"
+        if not self.is_essential and suppressions:
+            return "address unsubscribed"
+        if self.category == self.Category.CONSENT_REQUEST:
+            return ""
+        student = self.student
+        if student is None:
+            return "" if self.is_essential else "the student no longer exists"
+        if student.is_minor(today) and not consent_active:
+            return "minor without an active guardian consent"
+        if not self.is_essential and not student.email_opt_in:
+            return "the student opted out of this mail"
+        return ""
+
+
+NON_ESSENTIAL_CATEGORIES = frozenset({OutboxMessage.Category.DIGEST.value})
+
+
+class Suppression(models.Model):
+    """An address we must not mail, and why. Addresses are stored lower-cased.
+
+    Bounces, spam reports and drops stop all mail; unsubscribes stop non-essential mail (see
+    ``OutboxMessage.block_reason``). One row per address and reason.
+    """
+
+    class Reason(models.TextChoices):
+        BOUNCE = "bounce", "Bounced"
+        DROPPED = "dropped", "Dropped by the provider (bounced or invalid address)"
+        SPAMREPORT = "spamreport", "Reported as spam"
+        UNSUBSCRIBE = "unsubscribe", "Unsubscribed"
+        GROUP_UNSUBSCRIBE = "group_unsubscribe", "Unsubscribed from a group"
+
+    class Source(models.TextChoices):
+        ONE_CLICK = "one_click", "One-click unsubscribe (RFC 8058)"
+        PREFERENCES = "preferences", "Preferences page"
+        WEBHOOK = "webhook", "SendGrid Event Webhook"
+        ADMIN = "admin", "An administrator"
+
+    HARD_REASONS = frozenset({Reason.BOUNCE.value, Reason.DROPPED.value, Reason.SPAMREPORT.value})
+
+    email = models.EmailField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["email", "reason"], name="suppression_once_per_email_reason"),
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="suppression_email_lower"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.reason})"
+
+
+class WebhookEvent(models.Model):
+    """A SendGrid event already processed: SendGrid delivers events at least once, so we skip repeats."""
+
+    sg_event_id = models.CharField(max_length=100, unique=True)
+    event = models.CharField(max_length=32)
+    email = models.EmailField(blank=True)
+    outbox_message = models.ForeignKey(
+        OutboxMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.sg_event_id}"

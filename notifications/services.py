@@ -1,14 +1,56 @@
-"""Enqueueing mail. Callers (matchmaking digests, scheduler booking mail) call ``message_enqueue`` inside
-the transaction that makes the change; the relay sends after commit."""
+"""Enqueueing mail and relaying it. Callers (matchmaking digests, scheduler booking mail) call
+``message_enqueue`` inside the transaction that makes the change; ``outbox_relay`` sends after commit.
+
+The relay, and what it does with each answer:
+
+1. Recover claims abandoned by a killed worker (``outbox_recover``).
+2. Claim due pending rows (``select_for_update(skip_locked=True)`` on PostgreSQL; on SQLite the IMMEDIATE
+   transaction serialises), mark them ``sending`` under a fresh claim token, commit.
+3. Re-check each row at send time: suppression, guardian consent, opt-out (``block_reason``) →
+   ``suppressed``. Render the rest.
+4. Per request, outside any transaction: mark the rows "request started" (still ours?), send, record.
+   202 → sent with X-Message-Id; 429 → pending, not before X-RateLimit-Reset; 5xx or connection
+   refused → pending after an exponential back-off with jitter (failed after MAX_ATTEMPTS); 400 → failed,
+   never retried (the innocent rows of a batch go again without the guilty ones); no answer (read
+   timeout) → unknown, never resent blindly. A 429, 5xx or timeout ends the run; the rest of the claim
+   goes back to pending untouched.
+
+The relay never sleeps and never retries inline: a retry is a later ``next_attempt_at``, picked up by the
+next run (Celery beat, every minute), so it is the same in an eager task, a worker and ``send_outbox``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime as dt
+import logging
+import random
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 
-from .models import OutboxMessage
+from students.models import GuardianConsent
+
+from .models import OutboxMessage, Suppression
+from .rendering import Envelope, envelope_render
+from .transports import Outcome, Transport, transport_from_settings
+
+logger = logging.getLogger(__name__)
+
+Status = OutboxMessage.Status
+CLAIM_SIZE = 1000
+MAX_ATTEMPTS = 10
+BACKOFF_BASE = dt.timedelta(seconds=30)
+BACKOFF_CAP = dt.timedelta(hours=1)
+# A row in ``sending`` whose claim is older than this belongs to a worker that died: far longer than any
+# request can take (the HTTP timeout), so a live worker is never mistaken for a dead one.
+DEFAULT_CLAIM_TIMEOUT = dt.timedelta(minutes=15)
 
 
 def message_enqueue(
@@ -25,6 +67,8 @@ def message_enqueue(
 
     Must run inside the caller's transaction, so the message exists if and only if the change does.
     """
+    if category not in OutboxMessage.Category.values:
+        raise ValueError(f"unknown mail category {category!r}")
     try:
         # A savepoint, so a duplicate key does not spoil the caller's transaction.
         with transaction.atomic():
@@ -41,3 +85,241 @@ def message_enqueue(
         if OutboxMessage.objects.filter(dedupe_key=key).exists():
             return None
         raise
+
+
+@dataclass
+class RelayReport:
+    transport: str
+    sent: int = 0
+    suppressed: int = 0
+    failed: int = 0
+    retrying: int = 0
+    unknown: int = 0
+    recovered: int = 0
+    requests: int = 0
+    halted: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Exponential back-off with jitter: 30 s, 1 min, 2 min, … capped at an hour, each scaled by a random
+    factor in [0.5, 1] so that a crowd of failed rows does not come back in the same second."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempts - 1, 0))
+    return ceiling * random.uniform(0.5, 1.0)
+
+
+def outbox_recover(*, timeout: dt.timedelta | None = None) -> int:
+    """Release rows left in ``sending`` by a worker that died; returns how many.
+
+    The rule: a row whose request had not started goes back to ``pending`` (SendGrid never saw it, and its
+    old worker can no longer start it, since starting re-checks the claim); a row whose request had
+    started becomes ``unknown`` (SendGrid may have it: resending could mail it twice). An unknown row
+    becomes ``sent`` when the Event Webhook reports on it, or when its worker's late answer comes back.
+    """
+    if timeout is None:
+        timeout = dt.timedelta(
+            seconds=getattr(settings, "OUTBOX_CLAIM_TIMEOUT", DEFAULT_CLAIM_TIMEOUT.seconds)
+        )
+    stamp = timezone.now()
+    stale = OutboxMessage.objects.filter(status=Status.SENDING, claimed_at__lt=stamp - timeout)
+    released = stale.filter(request_started_at__isnull=True).update(
+        status=Status.PENDING, claim_token=None, claimed_at=None, updated_at=stamp
+    )
+    lost = stale.filter(request_started_at__isnull=False).update(
+        status=Status.UNKNOWN,
+        last_error="the worker stopped during the request: SendGrid may or may not have this message",
+        updated_at=stamp,
+    )
+    if released or lost:
+        logger.warning("outbox: recovered %d abandoned rows to pending, %d to unknown", released, lost)
+    return released + lost
+
+
+def outbox_relay(
+    *, now: dt.datetime | None = None, transport: Transport | None = None, limit: int | None = None
+) -> RelayReport:
+    """Send what is due at ``now`` (default: the current time) and record each outcome on its row."""
+    now = now or timezone.now()
+    transport = transport or transport_from_settings()
+    report = RelayReport(transport=transport.describe())
+    report.recovered = outbox_recover()
+    claimed_total = 0
+    while limit is None or claimed_total < limit:
+        size = CLAIM_SIZE if limit is None else min(CLAIM_SIZE, limit - claimed_total)
+        token = uuid.uuid4()
+        ids = _claim(now=now, token=token, size=size)
+        if not ids:
+            break
+        claimed_total += len(ids)
+        halt = _deliver(ids=ids, token=token, now=now, transport=transport, report=report)
+        if halt:
+            report.halted = halt
+            break
+    return report
+
+
+def _claim(*, now: dt.datetime, token: uuid.UUID, size: int) -> list[int]:
+    with transaction.atomic():
+        due = OutboxMessage.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
+        # skip_locked: two relays running at once claim different rows instead of waiting on each other.
+        ids = list(
+            due.order_by("next_attempt_at", "id")
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[:size]
+        )
+        if ids:
+            stamp = timezone.now()
+            OutboxMessage.objects.filter(id__in=ids, status=Status.PENDING).update(
+                status=Status.SENDING,
+                claim_token=token,
+                claimed_at=stamp,
+                request_started_at=None,
+                updated_at=stamp,
+            )
+    return ids
+
+
+def _ours(ids: Iterable[int], token: uuid.UUID) -> Any:
+    # Every write after the claim is conditional on still holding it: a recovery may have taken the row.
+    return OutboxMessage.objects.filter(
+        id__in=list(ids), claim_token=token, status__in=[Status.SENDING, Status.UNKNOWN]
+    )
+
+
+def _finish(ids: Iterable[int], token: uuid.UUID, **fields: Any) -> int:
+    return _ours(ids, token).update(updated_at=timezone.now(), **fields)
+
+
+def _deliver(
+    *, ids: list[int], token: uuid.UUID, now: dt.datetime, transport: Transport, report: RelayReport
+) -> str:
+    """Check, render and send one claim. Returns why the run must stop, or ""."""
+    messages = list(
+        OutboxMessage.objects.filter(id__in=ids, claim_token=token, status=Status.SENDING).select_related(
+            "student"
+        )
+    )
+    consented = set(
+        GuardianConsent.objects.filter(
+            student_id__in={m.student_id for m in messages if m.student_id}, withdrawn_at__isnull=True
+        ).values_list("student_id", flat=True)
+    )
+    suppressions: dict[str, set[str]] = defaultdict(set)
+    for email, reason in Suppression.objects.filter(
+        email__in={m.to_email.lower() for m in messages}
+    ).values_list("email", "reason"):
+        suppressions[email].add(reason)
+
+    today = timezone.localdate(now)
+    blocked: dict[str, list[int]] = defaultdict(list)
+    envelopes: list[Envelope] = []
+    for message in messages:
+        reason = message.block_reason(
+            consent_active=message.student_id in consented,
+            suppressions=suppressions.get(message.to_email.lower(), set()),
+            today=today,
+        )
+        if reason:
+            blocked[reason].append(message.pk)
+            continue
+        try:
+            envelopes.append(envelope_render(message))
+        except Exception as error:  # a template bug must fail this row, not the whole claim
+            logger.exception("outbox: cannot render message %s", message.pk)
+            report.failed += _finish(
+                [message.pk], token, status=Status.FAILED, last_error=f"cannot render: {error}"
+            )
+    for reason, blocked_ids in blocked.items():
+        report.suppressed += _finish(blocked_ids, token, status=Status.SUPPRESSED, last_error=reason)
+
+    requests = transport.plan(envelopes)
+    for position, request in enumerate(requests):
+        outcome = _send(request, token=token, now=now, transport=transport, report=report)
+        if outcome is not None and outcome.halt:
+            rest = [e.outbox_id for later in requests[position + 1 :] for e in later]
+            retry_at = _retry_time(outcome, now=now, attempts=1)
+            _finish(
+                rest,
+                token,
+                status=Status.PENDING,
+                claim_token=None,
+                claimed_at=None,
+                next_attempt_at=retry_at,
+            )
+            return outcome.error or outcome.kind
+    return ""
+
+
+def _retry_time(outcome: Outcome, *, now: dt.datetime, attempts: int) -> dt.datetime:
+    if outcome.kind == "rate_limited":
+        # Not before SendGrid's reset, and never in the past (a missing or stale header).
+        return max(outcome.retry_at or now + dt.timedelta(seconds=60), now + dt.timedelta(seconds=1))
+    return now + backoff(attempts)
+
+
+def _start(ids: list[int], token: uuid.UUID) -> set[int]:
+    """Record that a request is about to go out for these rows, and return those still ours.
+
+    Committed before the request, so that a recovery after a crash knows SendGrid may have them.
+    """
+    with transaction.atomic():
+        mine = list(
+            _ours(ids, token).filter(status=Status.SENDING).select_for_update().values_list("id", flat=True)
+        )
+        stamp = timezone.now()
+        OutboxMessage.objects.filter(id__in=mine).update(
+            request_started_at=stamp, attempts=F("attempts") + 1, updated_at=stamp
+        )
+    return set(mine)
+
+
+def _send(
+    request: list[Envelope], *, token: uuid.UUID, now: dt.datetime, transport: Transport, report: RelayReport
+) -> Outcome | None:
+    """Send one planned request and record the outcome on its rows; ``None`` if none was still ours."""
+    while True:
+        started = _start([e.outbox_id for e in request], token)
+        request = [e for e in request if e.outbox_id in started]
+        if not request:
+            return None
+        ids = [e.outbox_id for e in request]
+        outcome = transport.send(request)
+        report.requests += 1
+        if outcome.kind != "rejected":
+            break
+        named = outcome.rejected
+        guilty = ids if named is None else [ids[i] for i in sorted(named) if i < len(ids)] or ids
+        report.failed += _finish(guilty, token, status=Status.FAILED, last_error=outcome.error)
+        # A 400 rejects the whole request, so SendGrid has none of the others: send them again without
+        # the guilty ones. Every round removes at least one row, so this ends.
+        request = [e for e in request if e.outbox_id not in guilty]
+        if not request:
+            return outcome
+    if outcome.kind == "accepted":
+        report.sent += _finish(
+            ids,
+            token,
+            status=Status.SENT,
+            sent_at=timezone.now(),
+            provider_message_id=outcome.message_id,
+            last_error="",
+        )
+    elif outcome.kind == "unknown":
+        report.unknown += _finish(ids, token, status=Status.UNKNOWN, last_error=outcome.error)
+    else:  # rate_limited or retry
+        attempts = max(_ours(ids, token).values_list("attempts", flat=True), default=1)
+        if outcome.kind == "retry" and attempts >= MAX_ATTEMPTS:
+            report.failed += _finish(ids, token, status=Status.FAILED, last_error=f"gave up: {outcome.error}")
+        else:
+            report.retrying += _finish(
+                ids,
+                token,
+                status=Status.PENDING,
+                claim_token=None,
+                claimed_at=None,
+                next_attempt_at=_retry_time(outcome, now=now, attempts=attempts),
+                last_error=outcome.error,
+            )
+    return outcome

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "students"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("consent/<str:token>/", views.guardian_consent, name="guardian_consent"),
+]
