@@ -32,6 +32,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _tasks_in_process_unless_a_worker_is_asked_for(request: pytest.FixtureRequest, settings: Any) -> Any:
+    """In the PostgreSQL + Redis suite the broker is configured for the whole run; only the tests
+    marked ``worker`` start a real worker. Every other test runs its tasks in process, as the embedded
+    default does, instead of queueing them for a worker that is not there."""
+    if "worker" in request.keywords:
+        yield
+        return
+    from celery import current_app
+
+    settings.CELERY_BROKER_URL = ""
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        current_app.conf.task_always_eager = eager
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """Hashing passwords the production way costs seconds per test; tests do not need the strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
