@@ -28,7 +28,11 @@ def read_truth(path: Path) -> dict[str, set[str]]:
     truth: dict[str, set[str]] = defaultdict(set)
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            for line, row in enumerate(csv.DictReader(handle), start=2):
+            reader = csv.DictReader(handle)
+            missing = [c for c in ("participant", "opportunity") if c not in (reader.fieldnames or [])]
+            if missing:
+                raise CommandError(f"{path.name}:1: {', '.join(missing)}: required column is missing")
+            for line, row in enumerate(reader, start=2):
                 if not row.get("participant") or not row.get("opportunity"):
                     raise CommandError(f"{path.name}:{line}: participant and opportunity are required")
                 truth[row["participant"].strip()].add(row["opportunity"].strip())
