@@ -79,7 +79,7 @@ def digest_key(student_id: int, period: str) -> str:
 
 
 def opportunity_url(external_id: str) -> str:
-    return f"{settings.SITE_URL}/bookings/opportunities/{external_id}/"
+    return f"{settings.SITE_URL}/opportunities/{external_id}/"
 
 
 def _adult_born_by(today: dt.date) -> dt.date:

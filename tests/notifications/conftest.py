@@ -41,7 +41,7 @@ def digest_context(name: str = "Mai", items: int = 3) -> dict[str, Any]:
                 "company": "Công ty Phần mềm Sông Hồng",
                 "kind": "Thực tập",
                 "reasons": ["Cùng chủ đề: trí tuệ nhân tạo", "Cùng tỉnh: Hà Nội"],
-                "url": f"http://testserver/bookings/opportunities/O{i}/",
+                "url": f"http://testserver/opportunities/O{i}/",
             }
             for i in range(items)
         ],

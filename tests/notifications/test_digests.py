@@ -71,7 +71,7 @@ def test_each_student_who_may_be_mailed_gets_their_recommendations_once(
     first = adult.context["items"][0]
     assert first["title"] == world.opportunity.title and first["kind"] == "Internship"
     assert first["reasons"] == ["Lý do 0a", "Lý do 0b"]
-    assert first["url"] == f"http://127.0.0.1:8000/bookings/opportunities/{world.opportunity.external_id}/"
+    assert first["url"] == f"http://127.0.0.1:8000/opportunities/{world.opportunity.external_id}/"
     # Best first, and no more than a digest should hold; the rest waits for next week.
     assert [i["title"] for i in adult.context["items"]] == [o.title for o in opportunities[:MAX_ITEMS]]
     assert MailedRecommendation.objects.filter(student=world.adult).count() == MAX_ITEMS

@@ -82,8 +82,8 @@ def test_the_digest_lists_each_recommendation_with_its_reasons_and_link() -> Non
 
     assert "1. Thực tập lập trình 0 — Công ty Phần mềm Sông Hồng (Thực tập)" in envelope.text
     assert "   • Cùng chủ đề: trí tuệ nhân tạo" in envelope.text
-    assert "Xem và đăng ký: http://testserver/bookings/opportunities/O2/" in envelope.text
-    assert '<a href="http://testserver/bookings/opportunities/O1/"' in envelope.html
+    assert "Xem và đăng ký: http://testserver/opportunities/O2/" in envelope.text
+    assert '<a href="http://testserver/opportunities/O1/"' in envelope.html
     assert "<li>Cùng tỉnh: Hà Nội</li>" in envelope.html
     assert envelope.headers["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/mail/unsubscribe/")
     assert "/mail/preferences/" in envelope.text
