@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
-from .models import User
+from .models import AuditEntry, User
 
 
 @admin.register(User)
@@ -16,3 +17,22 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         ("Organisation", {"fields": ["role", "company", "school", "student"]}),
     )
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail is evidence: it can be read and searched here, never edited."""
+
+    list_display = ["at", "actor_name", "actor_role", "action", "object_type", "object_id"]
+    list_filter = ["action", "object_type", "actor_role"]
+    search_fields = ["actor_name", "=object_id"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False

@@ -46,3 +46,29 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_username()
+
+
+class AuditEntry(models.Model):
+    """Who opened whose record, and when: kept for a student or guardian who asks who saw a minor's data.
+
+    The actor is also kept as text, so the trail survives the deletion of the account; the object is a
+    (type, id) pair rather than a foreign key, so an entry outlives its object too.
+    """
+
+    actor = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    actor_name = models.CharField(max_length=200)
+    actor_role = models.CharField(max_length=20, blank=True)
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40)
+    object_id = models.PositiveBigIntegerField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} {self.action} {self.object_type}:{self.object_id}"

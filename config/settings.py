@@ -73,7 +73,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "config",
     "exchange",
     "accounts",
@@ -150,15 +153,69 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
 # --- REST framework -------------------------------------------------------------------------------
+def env_rate(name: str, default: str) -> str:
+    """A DRF throttle rate such as ``5/min``; anything else fails at start-up, not at the first request."""
+    value = env.str(name, default=default).strip()
+    count, _, period = value.partition("/")
+    if not count.isdigit() or not period or period[0] not in "smhd":
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate (like 5/min, 100/hour)")
+    return value
+
+
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header turns an anonymous request into 401 rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "config.rest.Pagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [],
+    # Scoped throttles (per user, or per IP and username for logins). Rates come from the environment so
+    # a busy province can raise them without a release.
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env_rate("THROTTLE_LOGIN", default="5/min"),
+        "imports": env_rate("THROTTLE_IMPORTS", default="10/hour"),
+        "exports": env_rate("THROTTLE_EXPORTS", default="30/hour"),
+        "rounds": env_rate("THROTTLE_ROUNDS", default="10/hour"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cầu Nối API",
+    "DESCRIPTION": "School–business matchmaking: opportunities, students, recommendations and bookings.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # No CDN at run time: Swagger UI and Redoc are served from drf-spectacular-sidecar's static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "companies.models.Level",
+        "KindEnum": "companies.models.Kind",
+        "BookingStatusEnum": "scheduler.models.BookingStatus",
+        "FeedbackKindEnum": "matchmaking.models.Feedback.Kind",
+        "RoundKindEnum": "config.models.RoundJob.Kind",
+        "LanguageEnum": ["vi", "en"],
+    },
+}
+# Request bodies: JSON and form fields are held in memory up to this; uploaded CSV files stream to
+# disk, and an import bigger than IMPORT_MAX_BYTES is refused with 413 before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
 # --- Celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -197,6 +254,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cầu Nối <no-repl
 MAIL_DIR = Path(env.str("MAIL_DIR", default=str(VAR_DIR / "mail")))
 # Non-essential mail (digests) a student may get per rolling 7 days; booking mail is never capped.
 MAIL_WEEKLY_CAP = env_int("MAIL_WEEKLY_CAP", 2, minimum=1)
+# Seconds the SendGrid client waits for an answer; a read timeout leaves the message `unknown`.
+SENDGRID_TIMEOUT = env_int("SENDGRID_TIMEOUT", 20, minimum=1)
+# Seconds after which a row left `sending` by a dead worker is recovered (see outbox_recover).
+OUTBOX_CLAIM_TIMEOUT = env_int("OUTBOX_CLAIM_TIMEOUT", 900, minimum=1)
 
 # --- Scheduling -----------------------------------------------------------------------------------
 BOOKING_HOLD_HOURS = env_int("BOOKING_HOLD_HOURS", 48, minimum=1)

@@ -5,6 +5,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
+    path("opportunities/", include("companies.urls")),
     path("bookings/", include("scheduler.urls")),
     path("mail/", include("notifications.urls")),
     path("guardian/", include("students.urls")),

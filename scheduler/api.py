@@ -91,11 +91,11 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, p.ScopedV
         session = p.sessions_visible(Session.objects.all(), user).filter(pk=data["session"]).first()
         if session is None:
             raise ValidationError({"session": ["No such session."]})
-        participant: dict[str, int | None]
+        participant: dict[str, int]
         if p.role_of(user) == p.STUDENT:
             if "class_request" in data:
                 raise ValidationError({"class_request": ["A student books for themselves."]})
-            participant = {"student_id": user.student_id}  # type: ignore[union-attr]
+            participant = {"student_id": p.org_id(user, "student_id")}
         else:
             classes = p.class_requests_visible(ClassRequest.objects.all(), user)
             if "class_request" not in data:
@@ -104,7 +104,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, p.ScopedV
                 raise ValidationError({"class_request": ["No such class request."]})
             participant = {"class_request_id": data["class_request"]}
         try:
-            booking = services.booking_request(session_id=session.pk, **participant)
+            booking = services.booking_request(session_id=session.pk, **participant)  # type: ignore[arg-type]
         except services.BookingError as refusal:
             raise Conflict(str(refusal)) from None
         return Response(self.get_serializer(booking).data, status=status.HTTP_201_CREATED)
@@ -201,8 +201,10 @@ def participation_report(*, starts_after: Any = None, starts_before: Any = None)
     if starts_before:
         window &= Q(starts_at__lt=starts_before)
     sessions = Session.objects.filter(window)
-    seats = defaultdict(lambda: [0, 0, 0])  # kind -> [sessions, seats, taken]
-    for kind, n, capacity in sessions.order_by().values_list("opportunity__kind").annotate(Count("pk"), Sum("capacity")):
+    seats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # kind -> [sessions, seats, taken]
+    for kind, n, capacity in (
+        sessions.order_by().values_list("opportunity__kind").annotate(Count("pk"), Sum("capacity"))
+    ):
         seats[kind][0:2] = [n, capacity or 0]
     holding = Booking.objects.filter(window, status__in=Booking.SEAT_HOLDING)
     for kind, taken in holding.order_by().values_list("session__opportunity__kind").annotate(Sum("seats")):
@@ -210,9 +212,11 @@ def participation_report(*, starts_after: Any = None, starts_before: Any = None)
     total = [sum(v[i] for v in seats.values()) for i in range(3)]
 
     kept = Booking.objects.filter(window, status__in=p.CONFIRMED)
-    by_kind = {
-        row["kind"]: row
-        for row in kept.order_by().values(kind=F("session__opportunity__kind")).annotate(
+    by_kind: dict[str, dict[str, Any]] = {
+        row["kind"]: dict(row)
+        for row in kept.order_by()
+        .values(kind=F("session__opportunity__kind"))
+        .annotate(
             bookings=Count("pk"),
             seats_booked=Sum("seats"),
             attended=Count("pk", filter=Q(status=Status.ATTENDED)),
@@ -231,7 +235,12 @@ def participation_report(*, starts_after: Any = None, starts_before: Any = None)
         "generated_at": timezone.now(),
         "starts_after": starts_after,
         "starts_before": starts_before,
-        "fill": {"sessions": total[0], "seats": total[1], "seats_taken": total[2], "fill_rate": _share(total[2], total[1])},
+        "fill": {
+            "sessions": total[0],
+            "seats": total[1],
+            "seats_taken": total[2],
+            "fill_rate": _share(total[2], total[1]),
+        },
         "fill_by_kind": [
             {"kind": k, "sessions": v[0], "seats": v[1], "seats_taken": v[2], "fill_rate": _share(v[2], v[1])}
             for k, v in sorted(seats.items())
@@ -239,7 +248,10 @@ def participation_report(*, starts_after: Any = None, starts_before: Any = None)
         "participation_by_kind": [
             {
                 "kind": kind,
-                **{key: by_kind.get(kind, {}).get(key) or 0 for key in ("bookings", "seats_booked", "attended", "no_show")},
+                **{
+                    key: (by_kind.get(kind) or {}).get(key) or 0
+                    for key in ("bookings", "seats_booked", "attended", "no_show")
+                },
             }
             for kind in Kind.values
         ],

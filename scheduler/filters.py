@@ -8,7 +8,7 @@ from django_filters import rest_framework as filters
 import places
 from companies.models import Kind
 from config import permissions as p
-from config.rest import IntFilter, StrictFilterSet
+from config.rest import IntFilter, MomentFilter, StrictFilterSet
 from matchmaking.models import ParticipantType
 from scheduler.models import Booking, BookingStatus
 
@@ -23,8 +23,8 @@ class BookingFilter(StrictFilterSet):
     province = filters.ChoiceFilter(field_name="session__opportunity__province", choices=places.choices)
     school = IntFilter(method="filter_school")
     class_request = IntFilter(field_name="class_request_id")
-    starts_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = MomentFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = MomentFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = Booking

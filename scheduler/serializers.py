@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from companies.models import Kind
 from config import permissions as p
-from config.rest import MAX_ID, StrictSerializer
+from config.rest import MAX_ID, MomentField, StrictSerializer
 from matchmaking.models import ParticipantType
 from scheduler.models import Booking
 
@@ -147,13 +147,11 @@ class ReportSerializer(serializers.Serializer):
 
 
 class ReportQuerySerializer(StrictSerializer):
-    starts_after = serializers.DateTimeField(required=False)
-    starts_before = serializers.DateTimeField(required=False)
+    starts_after = MomentField(required=False)
+    starts_before = MomentField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         lo, hi = attrs.get("starts_after"), attrs.get("starts_before")
         if lo and hi and hi <= lo:
             raise serializers.ValidationError({"starts_before": ["Must be after starts_after."]})
         return attrs
-
-

@@ -1,0 +1,55 @@
+"""The OpenAPI schema's error answers. drf-spectacular documents what a view returns on success; every
+operation can also be refused, and clients (and the contract tests) need those bodies described too."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+INVALID = {"$ref": "#/components/schemas/ValidationErrors"}
+REASONS = {
+    400: ("The request is not valid; the body names each field at fault.", INVALID),
+    401: ("Not signed in, or the token is not valid.", ERROR),
+    403: ("The signed-in role may not do this.", ERROR),
+    404: ("No such row among those the caller may see.", ERROR),
+    413: ("The upload is too large.", ERROR),
+    415: ("The body's media type is not accepted.", ERROR),
+    429: ("Too many requests: try again later (Retry-After).", ERROR),
+}
+
+
+def error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """A postprocessing hook: add the refusals each operation can give, keeping any it documents itself."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(
+        "Error", {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+    )
+    schemas.setdefault(
+        "ValidationErrors",
+        {
+            "type": "object",
+            "description": "Field name (or non_field_errors, or detail) → messages.",
+            "additionalProperties": {},
+        },
+    )
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            codes = {400, 429}
+            if {} not in operation.get("security", [{}]):  # an operation that needs a signed-in caller
+                codes |= {401, 403}
+            paged = any(p.get("name") == "page" for p in operation.get("parameters", []))
+            if paged or re.search(r"\{\w+\}", path):
+                codes.add(404)  # no such row, or a page past the end
+            if "requestBody" in operation:
+                codes |= {413, 415}
+            responses = operation.setdefault("responses", {})
+            for code in sorted(codes):
+                description, schema = REASONS[code]
+                responses.setdefault(
+                    str(code),
+                    {"description": description, "content": {"application/json": {"schema": schema}}},
+                )
+    return result

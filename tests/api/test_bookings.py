@@ -1,0 +1,109 @@
+"""Booking commands over the API: each calls the scheduler's service; a refusal is a 409 with its message,
+never a 500; and feedback on a recommendation copies the recommendation's features."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from matchmaking.models import Feedback
+from scheduler.models import Booking
+from students.models import GuardianConsent
+
+Status = Booking.Status
+
+
+def post(client, name: str, pk: int, body: dict | None = None):
+    with translation.override("en"):
+        return client.post(
+            reverse(f"api:{name}", args=[pk]), body or {}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+        )
+
+
+def test_a_student_confirms_a_proposal_and_a_second_decline_is_a_conflict(api, as_role):
+    client = as_role("student")
+
+    confirmed = post(client, "booking-confirm", api.proposed.pk)
+    declined = post(client, "booking-decline", api.proposed.pk)
+
+    assert confirmed.status_code == 200 and confirmed.data["status"] == Status.CONFIRMED
+    assert declined.status_code == 409
+    assert "Only a proposed booking can be declined" in declined.data["detail"]
+    assert Booking.objects.get(pk=api.proposed.pk).status == Status.CONFIRMED
+
+
+def test_a_minor_without_consent_cannot_confirm(api, as_role):
+    GuardianConsent.objects.filter(student=api.w.student).update(withdrawn_at=timezone.now())
+    response = post(as_role("student"), "booking-confirm", api.proposed.pk)
+    assert response.status_code == 409
+    assert "consent" in response.data["detail"]
+
+
+def test_a_lapsed_hold_is_a_conflict(api, as_role):
+    with time_machine.travel(timezone.now() + dt.timedelta(days=3)):
+        response = post(as_role("student"), "booking-confirm", api.proposed.pk)
+    assert response.status_code == 409
+
+
+def test_a_coordinator_answers_for_a_class_and_cancels_its_confirmed_booking(api, as_role):
+    coordinator = as_role("coordinator")
+    assert post(coordinator, "booking-confirm", api.class_booking.pk).data["status"] == Status.CONFIRMED
+    assert post(coordinator, "booking-cancel", api.class_booking.pk).data["status"] == Status.CANCELLED
+
+
+def test_attendance_is_recorded_once_the_session_has_started(api, as_role):
+    staff = as_role("staff")
+    early = post(staff, "booking-attend", api.confirmed.pk, {"attended": True})
+    late = post(staff, "booking-attend", api.attended.pk, {"attended": False})
+
+    assert early.status_code == 409 and "once the session has started" in early.data["detail"]
+    assert late.status_code == 200 and late.data["status"] == Status.NO_SHOW
+    assert post(staff, "booking-attend", api.attended.pk, {"attended": "sometimes"}).status_code == 400
+
+
+def test_a_student_books_an_open_session_and_a_full_one_is_a_conflict(api, as_role):
+    client = as_role("other_student")
+    booked = client.post(reverse("api:booking-list"), {"session": api.open_session.pk}, format="json")
+    assert booked.status_code == 201 and booked.data["status"] == Status.CONFIRMED
+
+    api.open_session.capacity = 1
+    api.open_session.save()
+    again = as_role("student").post(
+        reverse("api:booking-list"), {"session": api.open_session.pk}, format="json"
+    )
+    assert again.status_code == 409
+    unknown = client.post(reverse("api:booking-list"), {"session": 999_999}, format="json")
+    assert unknown.status_code == 400 and "session" in unknown.data
+
+
+def test_a_coordinator_books_only_its_own_schools_classes(api, as_role):
+    Booking.objects.filter(pk=api.class_booking.pk).delete()  # the class asked for one booking only
+    url = reverse("api:booking-list")
+    mine = as_role("coordinator").post(
+        url, {"session": api.open_session.pk, "class_request": api.class_request.pk}, format="json"
+    )
+    theirs = as_role("outsider").post(
+        url, {"session": api.open_session.pk, "class_request": api.class_request.pk}, format="json"
+    )
+    assert mine.status_code == 201 and mine.data["seats"] == 3
+    assert theirs.status_code == 400 and "class_request" in theirs.data
+
+
+def test_feedback_copies_the_recommendations_features(api, as_role):
+    response = as_role("student").post(
+        reverse("api:recommendation-feedback", args=[api.match.pk]), {"kind": "not_interested"}, format="json"
+    )
+    assert response.status_code == 201
+    feedback = Feedback.objects.get()
+    assert (feedback.kind, feedback.features, feedback.student) == (
+        "not_interested",
+        {"text": 0.7, "kind": 1.0},
+        api.w.student,
+    )
+    bad = as_role("student").post(
+        reverse("api:recommendation-feedback", args=[api.match.pk]), {"kind": "loved"}, format="json"
+    )
+    assert bad.status_code == 400 and "kind" in bad.data

@@ -1,0 +1,111 @@
+"""Contract tests: schemathesis generates requests from the OpenAPI schema for every operation and every
+role, and each answer must be no 5xx, a documented status, a documented media type, and a body that
+matches the schema. Valid requests (positive mode) and invalid ones (negative mode: wrong types, missing
+or unknown fields…) both; invalid ones must also be refused with a 4xx.
+
+Examples are few per operation (CONTRACT_EXAMPLES, default 4) so the whole run stays within a CI minute
+or two; the permission matrix and the other tests cover the semantics.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from config.wsgi import application
+
+EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "4"))
+ROLES = ("organiser", "staff", "coordinator", "student", "anonymous")
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Invalid requests are generated for the organiser, who may reach every operation's validation; the other
+# roles are refused before their body is read, so for them valid requests exercise what differs.
+MODES = {
+    role: [schemathesis.GenerationMode.POSITIVE]
+    + ([schemathesis.GenerationMode.NEGATIVE] if role == "organiser" else [])
+    for role in ROLES
+}
+BODIES = {"POST", "PUT", "PATCH"}
+
+
+@pytest.fixture
+def app_in_test_transaction() -> Iterator[None]:
+    """The real WSGI handler closes "old" connections around each request, and one inside the test's
+    transaction looks old to it; Django's own test client unhooks this the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def unthrottled(settings: pytest.FixtureRequest) -> Iterator[None]:
+    rates = {scope: "100000/min" for scope in ("login", "imports", "exports", "rounds")}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}  # type: ignore[attr-defined]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def exercise(operation: Any, mode: schemathesis.GenerationMode, headers: dict[str, str]) -> list[str]:
+    """Generate EXAMPLES requests for one operation; the failures, described (none when it kept to it)."""
+    failures: list[str] = []
+    negative = mode == schemathesis.GenerationMode.NEGATIVE
+    checks = CHECKS + ([negative_data_rejection] if negative else [])
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: schemathesis.Case) -> None:
+        response = case.call(headers=headers)
+        try:
+            case.validate_response(response, checks=checks, headers=headers)
+        except (Exception, BaseExceptionGroup) as failure:  # collected: one run reports them all
+            failures.append(f"{mode.value} {case.method} {case.formatted_path}: {failure}"[:2000])
+
+    try:
+        run()
+    except Unsatisfiable:  # nothing to make invalid (no parameters, no body): positive mode covers it
+        assert negative
+    return failures
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_operation_keeps_to_the_schema(api, role, unthrottled, app_in_test_transaction):
+    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+    user = api.users[role]
+    headers = {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"} if user else {}
+    failures: list[str] = []
+    operations = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        for mode in MODES[role]:
+            if mode == schemathesis.GenerationMode.NEGATIVE and operation.method.upper() not in BODIES:
+                continue
+            failures += exercise(operation, mode, headers)
+    assert operations > 40
+    assert not failures, "\n\n".join(failures[:10]) + f"\n\n({len(failures)} failures)"

@@ -1,0 +1,164 @@
+"""Bad requests get a 4xx naming the field, never a 500 and never a silent success: unknown fields, fields
+that may not be set (owner, school, company, status, consent), wrong types, huge strings, broken JSON,
+rules across fields, and an upload too big to read."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from companies.models import Company, Opportunity
+from scheduler.models import Booking
+from students.models import Student
+
+
+def test_an_unknown_field_is_refused_by_name(api, as_role):
+    response = as_role("staff").patch(
+        reverse("api:opportunity-detail", args=[api.w.opportunity.pk]), {"titel": "typo"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.data == {"titel": ["Unknown field."]}
+
+
+@pytest.mark.parametrize(
+    ("role", "route", "target", "field", "value"),
+    [
+        ("staff", "opportunity-detail", "opportunity", "company", 2),
+        ("staff", "company-detail", "company", "approved_at", "2030-01-01T00:00:00Z"),
+        ("coordinator", "student-detail", "student", "school", 2),
+        ("coordinator", "student-detail", "student", "email_opt_in", True),
+        ("coordinator", "student-detail", "student", "has_guardian_consent", True),
+        ("coordinator", "student-detail", "student", "external_id", "ST-STOLEN"),
+        ("student", "me", None, "full_name", "Someone Else"),
+        ("student", "me", None, "school", 2),
+    ],
+)
+def test_owner_school_company_status_and_consent_can_never_be_set(
+    api, as_role, role, route, target, field, value
+):
+    before = {m.__name__: list(m.objects.order_by("pk").values()) for m in (Company, Opportunity, Student)}
+    args = [getattr(api.w, target).pk] if target else []
+
+    response = as_role(role).patch(reverse(f"api:{route}", args=args), {field: value}, format="json")
+
+    assert response.status_code == 400
+    assert response.data == {field: ["This field cannot be set."]}
+    assert before == {
+        m.__name__: list(m.objects.order_by("pk").values()) for m in (Company, Opportunity, Student)
+    }
+
+
+def test_a_booking_status_changes_only_by_its_commands(api, as_role):
+    # Bookings have no update route at all: a PATCH is not allowed, whatever the body.
+    response = as_role("organiser").patch(
+        reverse("api:booking-detail", args=[api.proposed.pk]), {"status": "confirmed"}, format="json"
+    )
+    assert response.status_code == 405
+    assert Booking.objects.get(pk=api.proposed.pk).status == Booking.Status.PROPOSED
+
+
+def test_wrong_types_get_field_level_messages(api, as_role):
+    response = as_role("staff").post(
+        reverse("api:opportunity-list"),
+        {
+            "external_id": "O-X",
+            "kind": "party",
+            "title": 5,
+            "description": ["x"],
+            "capacity": "many",
+            "online": "perhaps",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {"kind", "description", "capacity", "online"} <= set(response.data)
+
+
+def test_a_huge_string_is_refused_by_its_field(api, as_role):
+    response = as_role("staff").patch(
+        reverse("api:opportunity-detail", args=[api.w.opportunity.pk]),
+        {"title": "x" * 100_000},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "title" in response.data
+
+
+def test_a_body_past_the_memory_limit_is_refused(api, as_role):
+    response = as_role("staff").patch(
+        reverse("api:opportunity-detail", args=[api.w.opportunity.pk]),
+        {"description": "x" * 3_000_000},
+        format="json",
+    )
+    assert response.status_code in (400, 413)
+
+
+def test_broken_json_is_a_400(api, as_role):
+    response = as_role("staff").generic(
+        "PATCH",
+        reverse("api:opportunity-detail", args=[api.w.opportunity.pk]),
+        '{"title": "unterminated',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "JSON" in str(response.data["detail"])
+
+
+def test_a_body_that_is_not_an_object_is_a_400(api, as_role):
+    response = as_role("staff").patch(
+        reverse("api:opportunity-detail", args=[api.w.opportunity.pk]), ["title"], format="json"
+    )
+    assert response.status_code == 400
+
+
+def test_rules_across_fields_name_the_field_at_fault(api, as_role):
+    staff = as_role("staff")
+    url = reverse("api:opportunity-detail", args=[api.w.opportunity.pk])
+
+    assert staff.patch(url, {"group_min": 10, "group_max": 5}, format="json").data == {
+        "group_max": ["5 is below group_min 10."]
+    }
+    assert "province" in staff.patch(url, {"province": "", "online": False}, format="json").data
+    session = reverse("api:session-detail", args=[api.open_session.pk])
+    assert "ends_at" in staff.patch(session, {"ends_at": "2000-01-01T00:00:00Z"}, format="json").data
+
+
+def test_a_booked_session_keeps_its_times_and_its_taken_seats(api, as_role):
+    staff = as_role("staff")
+    url = reverse("api:session-detail", args=[api.session2.pk])
+
+    moved = staff.patch(url, {"starts_at": "2030-10-02T09:00:00+07:00"}, format="json")
+    shrunk = staff.patch(url, {"capacity": 0}, format="json")
+
+    assert moved.status_code == 409
+    assert shrunk.status_code == 400 and "capacity" in shrunk.data
+
+
+def test_deleting_what_has_bookings_is_a_conflict(api, as_role):
+    organiser = as_role("organiser")
+    assert organiser.delete(reverse("api:company-detail", args=[api.w.company.pk])).status_code == 409
+    assert organiser.delete(reverse("api:session-detail", args=[api.w.session.pk])).status_code == 409
+    assert (
+        organiser.delete(reverse("api:class-request-detail", args=[api.class_request.pk])).status_code == 409
+    )
+    assert organiser.delete(reverse("api:school-detail", args=[api.w.school.pk])).status_code == 409
+    assert Company.objects.filter(pk=api.w.company.pk).exists()
+
+
+def test_a_50_mb_csv_is_refused_before_it_is_read(api, as_role):
+    big = b"external_id,school,full_name,email,birth_date,level\n" + b"x" * (50 * 1024 * 1024)
+    response = as_role("organiser").generic(
+        "POST",
+        reverse("api:imports"),
+        big,
+        content_type="multipart/form-data; boundary=BOUNDARY",
+    )
+    assert response.status_code == 413
+    assert not Student.objects.filter(external_id="x").exists()
+
+
+def test_a_malformed_or_huge_id_is_a_404(api, as_role):
+    organiser = as_role("organiser")
+    for pk in ("abc", "-1", "1.5", "%E2%82%87", str(2**64), "0"):
+        assert organiser.get(f"/api/v1/companies/{pk}/").status_code == 404, pk
+        assert organiser.get(f"/api/v1/opportunities/{pk}/recommendations/").status_code == 404, pk
