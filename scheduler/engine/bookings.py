@@ -79,3 +79,11 @@ class Bookings:
 
     def edges_of(self, p: int) -> range:
         return range(self.ptr[p], self.ptr[p + 1])
+
+    def add_first_fitting(self, options: list[int]) -> bool:
+        """Book the first of `options` that fits now; False if none does."""
+        for e in options:
+            if self.fits(e):
+                self.add(e)
+                return True
+        return False

@@ -60,9 +60,7 @@ def check_solution(problem: Problem, solution: Solution) -> list[str]:
     if cap is not None:
         for (school, opportunity), used in sorted(school_seats.items()):
             if used > cap:
-                errors.append(
-                    f'school "{school}": {used} seats at opportunity "{opportunity}", cap {cap}'
-                )
+                errors.append(f'school "{school}": {used} seats at opportunity "{opportunity}", cap {cap}')
     served = sum(participants[pid].size for pid in booked)
     if served != solution.served:
         errors.append(f"served is {solution.served}, the assignments serve {served}")

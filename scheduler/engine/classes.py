@@ -40,19 +40,12 @@ def place_classes(state: Bookings, idx: Indexed, edges: IntArray, cost: IntArray
     for p in sorted(options, key=lambda p: (-state.size[p], p)):
         if state.booked[p]:
             continue
-        if not _place(state, options[p]):
+        if not state.add_first_fitting(options[p]):
             _place_by_moving(state, p, options)
 
 
-def _place(state: Bookings, options: list[int]) -> bool:
-    for e in options:
-        if state.fits(e):
-            state.add(e)
-            return True
-    return False
-
-
 def _place_by_moving(state: Bookings, p: int, options: dict[int, list[int]]) -> bool:
+    """Make room for class p in one of its sessions by moving classes there to another of theirs."""
     for e in options[p]:
         if not state.fits(e, ignore_room=True):
             continue
@@ -66,7 +59,8 @@ def _place_by_moving(state: Bookings, p: int, options: dict[int, list[int]]) -> 
             if state.room[s] >= state.size[p]:
                 break
             state.remove(f)
-            target = next((g for g in options[state.edge_p[f]] if state.edge_s[g] != s and state.fits(g)), None)
+            others = options[state.edge_p[f]]
+            target = next((g for g in others if state.edge_s[g] != s and state.fits(g)), None)
             if target is None:
                 state.add(f)
                 continue

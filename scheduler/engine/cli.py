@@ -36,18 +36,18 @@ def run(
         solution = solve(load_problem(problem_path), mode)
     except ProblemError as exc:
         for message in exc.messages:
-            print(message, file=stderr)
+            # One write per line: Django's OutputWrapper adds a newline to each write that lacks one.
+            stderr.write(message + "\n")
         return 1
     out = Path(out_path)
     try:
         _write_atomically(out, json.dumps(solution_to_dict(solution), ensure_ascii=False) + "\n")
     except OSError as exc:
-        print(f"{out}: cannot write: {exc.strerror or exc}", file=stderr)
+        stderr.write(f"{out}: cannot write: {exc.strerror or exc}\n")
         return 1
-    print(
+    stdout.write(
         f"{solution.mode}: {len(solution.assignments)} bookings, served {solution.served}, "
-        f"objective {solution.objective:.4f} (upper bound {solution.upper_bound:.4f}) -> {out}",
-        file=stdout,
+        f"objective {solution.objective:.4f} (upper bound {solution.upper_bound:.4f}) -> {out}\n"
     )
     return 0
 
@@ -66,7 +66,9 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scheduler.engine.cli", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m scheduler.engine.cli", description="Run the allocation engine on a problem file."
+    )
     parser.add_argument("--problem", required=True, help="problem JSON file")
     parser.add_argument("--out", required=True, help="where to write the solution JSON")
     parser.add_argument("--mode", choices=MODES, default="optimal")

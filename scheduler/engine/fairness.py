@@ -44,7 +44,5 @@ def fairness_report(problem: Problem, solution: Solution) -> dict[str, Any]:
         "school_share_min": min(values) if values else 0.0,
         "school_share_max": max(values) if values else 0.0,
         "school_share_stdev": statistics.pstdev(values) if values else 0.0,
-        "priority_served_share": (
-            sum(p.id in served for p in priority) / len(priority) if priority else 0.0
-        ),
+        "priority_served_share": (sum(p.id in served for p in priority) / len(priority) if priority else 0.0),
     }

@@ -88,7 +88,9 @@ class _Network:
 
     S0, S1, T = 0, 1, 2
 
-    def __init__(self, idx: Indexed, edges: IntArray, cost: IntArray, capacity: IntArray, share: bool) -> None:
+    def __init__(
+        self, idx: Indexed, edges: IntArray, cost: IntArray, capacity: IntArray, share: bool
+    ) -> None:
         self.edges = edges
         ep, es = idx.edge_p[edges], idx.edge_s[edges]
         parts, p_local = np.unique(ep, return_inverse=True)

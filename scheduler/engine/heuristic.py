@@ -27,7 +27,9 @@ from .index import SCALE, Indexed, IntArray
 from .rules import Rules
 
 
-def solve_heuristic(idx: Indexed, edges: IntArray, rules: Rules, cost: IntArray) -> tuple[list[int], FlowResult]:
+def solve_heuristic(
+    idx: Indexed, edges: IntArray, rules: Rules, cost: IntArray
+) -> tuple[list[int], FlowResult]:
     """A feasible allocation of `edges`, and the relaxation (its value and served seats are bounds)."""
     edges = np.asarray(edges, dtype=np.int64)
     state = Bookings(idx, rules, cost)
@@ -50,6 +52,8 @@ def solve_heuristic(idx: Indexed, edges: IntArray, rules: Rules, cost: IntArray)
 
 
 def _repair_conflicts(state: Bookings, idx: Indexed) -> None:
+    """Re-seat every opportunity a clashing student holds (twice over); then drop what still clashes."""
+
     def clashing(p: int) -> bool:
         mine = state.booked[p]
         return any(
@@ -59,7 +63,7 @@ def _repair_conflicts(state: Bookings, idx: Indexed) -> None:
     troubled = sorted(p for p in list(state.booked) if state.size[p] == 1 and clashing(p))
     if not troubled:
         return
-    # Sessions of each opportunity, and every student the flow sent to it (all of them may move).
+    # Every student booked at a re-seated opportunity may move, not only the clashing ones.
     sessions_of: dict[int, list[int]] = defaultdict(list)
     for s in range(len(state.opp)):
         sessions_of[state.opp[s]].append(s)
@@ -71,7 +75,8 @@ def _repair_conflicts(state: Bookings, idx: Indexed) -> None:
         if not troubled:
             return
     for p in troubled:
-        # Keep the most valuable bookings that fit together; a clash means two or more, so p stays served.
+        # Keep the most valuable bookings that fit together; a clash means two or more bookings,
+        # so p stays served.
         mine = sorted(state.booked[p], key=lambda e: (-state.cost[e], e))
         for e in mine:
             state.remove(e)
@@ -146,6 +151,7 @@ def _enforce_caps(state: Bookings) -> None:
             g = state.cap_of_edge.get(e)
             if g is not None and state.cap_room[g] < 0:
                 members[g].append(e)
+
     def elsewhere(e: int) -> bool:
         """Could e's participant be booked outside this cap group instead?"""
         p, g = state.edge_p[e], state.cap_of_edge[e]
@@ -171,29 +177,17 @@ def _serve_unserved(state: Bookings, edges: IntArray) -> None:
     by_p: dict[int, list[int]] = defaultdict(list)
     for e in edges.tolist():
         by_p[state.edge_p[e]].append(e)
-    unserved = sorted((p for p in by_p if not state.booked[p]), key=lambda p: (-state.size[p], p))
-    holders: dict[int, list[int]] = defaultdict(list)
-    for mine in state.booked.values():
-        for e in mine:
-            holders[state.edge_s[e]].append(e)
-    for p in unserved:
+    for p in sorted((p for p in by_p if not state.booked[p]), key=lambda p: (-state.size[p], p)):
         options = sorted(by_p[p], key=lambda e: (-state.cost[e], e))
-        done = False
-        for e in options:
-            if state.fits(e):
-                state.add(e)
-                holders[state.edge_s[e]].append(e)
-                done = True
-                break
-        if done:
+        if state.add_first_fitting(options):
             continue
-        # Free seats held by participants who keep another booking, cheapest first.
+        # Free seats held by participants who keep another booking, least value lost first.
         for e in options:
             if not state.fits(e, ignore_room=True):
                 continue
             s = state.edge_s[e]
             spare = sorted(
-                (f for f in holders[s] if len(state.booked[state.edge_p[f]]) > 1),
+                (f for f in state.at_session(s) if len(state.booked[state.edge_p[f]]) > 1),
                 key=lambda f: (state.cost[f] * state.size[state.edge_p[f]], f),
             )
             need = state.size[p] - state.room[s]
@@ -207,9 +201,7 @@ def _serve_unserved(state: Bookings, edges: IntArray) -> None:
                 continue
             for f in freed:
                 state.remove(f)
-                holders[s].remove(f)
             state.add(e)
-            holders[s].append(e)
             break
 
 

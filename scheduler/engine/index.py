@@ -6,7 +6,7 @@ input gives the same arrays whatever order the producer listed things in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
@@ -14,9 +14,9 @@ from operator import attrgetter
 import numpy as np
 from numpy.typing import NDArray
 
-from .problem import Problem, ProblemError
+from .problem import Edge, Problem, ProblemError
 
-# Integer costs for the flow and CP-SAT solvers are scores scaled by SCALE and rounded: a score is
+# Integer costs for the flow and MILP solvers are scores scaled by SCALE and rounded: a score is
 # resolved to 1e-6, and every reported objective is recomputed from the float scores.
 SCALE = 1_000_000
 # Participants from a priority school (one no round has served yet) count PRIORITY_BONUS more per
@@ -80,15 +80,15 @@ def build_index(problem: Problem) -> Indexed:
         if p.size < 1 or p.max_bookings < 1:
             errors.append(f'participant "{p.id}": size and max_bookings must be positive')
     for s in sessions:
-        if s.capacity < 0 or not s.ends_at > s.starts_at:
-            errors.append(f'session "{s.id}": needs capacity >= 0 and ends_at after starts_at')
-        if s.starts_at.tzinfo is None or s.ends_at.tzinfo is None:
+        if s.starts_at.utcoffset() is None or s.ends_at.utcoffset() is None:
             errors.append(f'session "{s.id}": datetimes must be aware')
+        elif s.capacity < 0 or not s.ends_at > s.starts_at:
+            errors.append(f'session "{s.id}": needs capacity >= 0 and ends_at after starts_at')
 
     edges = problem.edges
     n_e = len(edges)
-    edge_p = _lookup(p_index, map(attrgetter("participant"), edges), n_e)
-    edge_s = _lookup(s_index, map(attrgetter("session"), edges), n_e)
+    edge_p = _lookup(p_index, edges, "participant")
+    edge_s = _lookup(s_index, edges, "session")
     score = np.fromiter(map(attrgetter("score"), edges), dtype=np.float64, count=n_e)
     session_score = np.fromiter(map(attrgetter("session_score"), edges), dtype=np.float64, count=n_e)
     # NaN fails both comparisons, so it is caught as out of range.
@@ -129,7 +129,9 @@ def build_index(problem: Problem) -> Indexed:
         participant_ids=[p.id for p in participants],
         size=np.asarray([p.size for p in participants], dtype=np.int64),
         max_bookings=np.asarray([p.max_bookings for p in participants], dtype=np.int64),
-        school=np.asarray([school_index.get(p.school, -1) for p in participants], dtype=np.int64),
+        school=np.asarray(
+            [-1 if p.school is None else school_index[p.school] for p in participants], dtype=np.int64
+        ),
         school_names=school_names,
         priority=np.asarray([p.school in problem.priority_schools for p in participants], dtype=bool),
         session_ids=[s.id for s in sessions],
@@ -147,13 +149,13 @@ def build_index(problem: Problem) -> Indexed:
     )
 
 
-def _lookup(index: dict[str, int], keys: Iterable[str], n: int) -> IntArray:
-    """Positions of keys in index, -1 for an unknown key (the fast path assumes none is)."""
-    keys = list(keys)
-    try:
-        return np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=n)
+def _lookup(index: dict[str, int], edges: Sequence[Edge], field: str) -> IntArray:
+    """Position of each edge's participant or session in index, -1 for an unknown id."""
+    get = attrgetter(field)
+    try:  # the fast path: every id is known
+        return np.fromiter(map(index.__getitem__, map(get, edges)), dtype=np.int64, count=len(edges))
     except KeyError:
-        return np.fromiter((index.get(k, -1) for k in keys), dtype=np.int64, count=n)
+        return np.fromiter((index.get(get(e), -1) for e in edges), dtype=np.int64, count=len(edges))
 
 
 def _unique_index(ids: list[str], kind: str, errors: list[str]) -> dict[str, int]:

@@ -43,9 +43,7 @@ def binding_seat_caps(idx: Indexed) -> list[tuple[list[int], int]]:
     return groups
 
 
-def component_rules(
-    idx: Indexed, participants: IntArray, seat_caps: list[tuple[list[int], int]]
-) -> Rules:
+def component_rules(idx: Indexed, participants: IntArray, seat_caps: list[tuple[list[int], int]]) -> Rules:
     """One-per-opportunity groups, time cliques and the given caps for these participants."""
     at_most_one: list[list[int]] = []
     n_o = len(idx.opportunity_ids) + 1

@@ -5,35 +5,39 @@ booking is served, counted by size), then the highest objective, the sum of scor
 bookings. The problem is cut into independent connected components (participants and sessions joined
 by edges, and by school caps that bind), and each component goes to the solver that fits it:
 
-1. Flow (OR-Tools min-cost flow), exact. Used where every participant has size 1, no school cap
-   binds, and no participant has two overlapping sessions of different opportunities. Then the
-   problem is a network flow whose LP is integral. The participant's source arc is split so the
-   first booking comes from its own source: max flow fixes the most participants that can be served,
-   then min-cost flow maximises value with exactly that many served. Scores are scaled by 10^6 and
-   rounded to integer costs. The objective is recomputed from the float scores, and the bound adds
-   the rounding slack (half a unit per seat).
+1. Flow (OR-Tools max flow + min-cost flow), exact and fast. Used where every participant has size
+   1, no school cap binds, and no participant has overlapping sessions of different opportunities:
+   the problem is then a network flow, whose LP is integral. Each participant's source arc is split
+   so first bookings come from a source of their own. Max flow gives the most that can be served;
+   min-cost flow then maximises value with exactly that many served (no big-M weight). Scores become
+   integer costs scaled by 10^6; the objective is recomputed from the float scores, and the bound
+   adds the rounding slack (half a unit per seat).
 2. HiGHS MILP (scipy.optimize.milp), exact up to a node limit. Used for small components (at most
-   MILP_MAX_EDGES edges) with whole classes, time conflicts or binding school caps. The two phases are
-   the same as above, and the upper bound is the proven dual bound. HiGHS stops at a node limit
-   rather than a wall clock, so it is reproducible. The fast heuristic below runs as well, and the
-   better of the two answers is kept.
-3. Heuristic, for larger hard components, where an exact solver would take minutes. A flow
-   relaxation that ignores time conflicts and lets classes split gives a proven upper bound and a
-   starting point. The solution is built from it: classes placed first, then students by exact flow,
-   then conflicts repaired by re-seating each opportunity with a small flow, then the unserved
-   served and the empty seats filled (see heuristic.py).
+   MILP_MAX_EDGES edges) with whole classes, time conflicts or binding school caps. It solves the
+   same two phases, and its proven dual bound is the upper bound. The heuristic below runs too, and
+   the better answer is kept.
+3. Heuristic, for larger hard components, where exact solvers take minutes. A flow relaxation that
+   ignores time conflicts and caps and lets classes split gives the upper bound and a bound on
+   served. Then classes are packed whole (HiGHS when small, else relaxation + greedy + moves), then
+   students by exact flow on the seats left, then time conflicts are repaired by re-seating each
+   opportunity with a small flow; last, the unserved are served and empty seats filled (heuristic.py).
 
-Mode `stable` is participant-proposing deferred acceptance (see stable.py). Each participant gets at
-most one session, and `max_bookings` is ignored there. Classes (size > 1) and school caps are
-refused. Its `upper_bound` is the sum of each participant's best score: trivial, but valid for any
+`upper_bound` bounds the objective of any allocation serving as many seats as this one. When served
+falls short of `stats["served_bound"]` (so it is not proven maximal), the bound is taken from the
+relaxation of the whole problem at that served count.
+
+Mode `stable` is participant-proposing deferred acceptance (see stable.py). Each participant gets
+at most one session: `max_bookings` is ignored. Classes (size > 1) and school caps are refused. Its
+`upper_bound` is the sum of each participant's best score: trivial, but valid for any
 one-session-each allocation.
 
 Fairness: `seat_cap_per_school` is a hard constraint. Participants of `priority_schools` count
-PRIORITY_BONUS (0.001) more per seat in the solvers' internal objective, so they win near-ties. In
+PRIORITY_BONUS (0.001) more per seat in the solvers' internal objective, so they win near-ties; in
 stable mode they win ties in session_score instead. The reported objective never includes the bonus.
 
-Everything is sorted by id and no solver uses randomness or wall-clock limits, so the same input
-gives the same output.
+Determinism: everything is sorted by id, nothing is random, and HiGHS stops at a node limit rather
+than a clock, so the same input gives the same output. (HiGHS also has a 60 s wall-clock safety net
+per phase; only a pathological component would reach it, and then the answer may vary.)
 """
 
 from __future__ import annotations
@@ -144,7 +148,9 @@ def _solve_optimal(idx: Indexed, stats: dict[str, Any]) -> tuple[IntArray, float
     hard = np.flatnonzero(hard_e)
     order = np.argsort(comp_e[hard], kind="stable")
     hard = hard[order]
-    cuts = np.flatnonzero(np.r_[True, comp_e[hard][1:] != comp_e[hard][:-1], True]) if len(hard) else []
+    cuts: list[int] = []
+    if len(hard):
+        cuts = np.flatnonzero(np.r_[True, comp_e[hard][1:] != comp_e[hard][:-1], True]).tolist()
     large: list[IntArray] = []
     for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
         edges = hard[lo:hi]

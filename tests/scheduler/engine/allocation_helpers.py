@@ -19,7 +19,9 @@ def at(hour: float) -> datetime:
     return DAY + timedelta(minutes=round(hour * 60))
 
 
-def session(sid: str, start: float = 8, end: float = 9, capacity: int = 1, opportunity: str | None = None) -> Session:
+def session(
+    sid: str, start: float = 8, end: float = 9, capacity: int = 1, opportunity: str | None = None
+) -> Session:
     return Session(sid, opportunity or f"o-{sid}", at(start), at(end), capacity)
 
 
@@ -82,7 +84,9 @@ def brute_force(prob: Problem) -> dict[int, float]:
                     by_school[key] = by_school.get(key, 0) + size[pid]
         if any(used > sessions[sid].capacity for sid, used in seats.items()):
             continue
-        if prob.seat_cap_per_school is not None and any(v > prob.seat_cap_per_school for v in by_school.values()):
+        if prob.seat_cap_per_school is not None and any(
+            v > prob.seat_cap_per_school for v in by_school.values()
+        ):
             continue
         served = sum(size[pid] for pid, chosen in zip(ids, combo, strict=True) if chosen)
         objective = math.fsum(
@@ -111,8 +115,15 @@ def random_problem(
     for j in range(n_sessions):
         # Without conflicts every session has its own hour; with them, starts and lengths collide.
         start = rng.choice([8, 8.5, 9, 10]) if conflicts else 8 + 2 * j
-        sessions.append(session(f"x{j}", start, start + rng.choice([1, 1.5, 2]) if conflicts else start + 1,
-                                rng.randint(0, 4), f"o{rng.randrange(n_opps)}"))
+        sessions.append(
+            session(
+                f"x{j}",
+                start,
+                start + rng.choice([1, 1.5, 2]) if conflicts else start + 1,
+                rng.randint(0, 4),
+                f"o{rng.randrange(n_opps)}",
+            )
+        )
     participants = [
         Participant(
             f"p{i}",
@@ -124,8 +135,12 @@ def random_problem(
     ]
     opp_score = {(p.id, s.opportunity): rng.randint(1, 100) / 100 for p in participants for s in sessions}
     edges = [
-        edge(p.id, s.id, opp_score[(p.id, s.opportunity)] if per_opportunity else rng.randint(1, 100) / 100,
-             rng.randint(1, 100) / 100)
+        edge(
+            p.id,
+            s.id,
+            opp_score[(p.id, s.opportunity)] if per_opportunity else rng.randint(1, 100) / 100,
+            rng.randint(1, 100) / 100,
+        )
         for p in participants
         for s in sessions
         if rng.random() < (0.8 if per_opportunity else 0.55)

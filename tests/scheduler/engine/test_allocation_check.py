@@ -18,9 +18,14 @@ WORLD = problem(
         session("D", 12, 13, capacity=3, opportunity="R"),
     ],
     [
-        edge("s", "A", 0.9), edge("s", "B", 0.8), edge("s", "C", 0.7), edge("s", "D", 0.6),
-        edge("t", "A", 0.5), edge("t", "D", 0.4),
-        edge("class", "A", 0.3), edge("class", "D", 0.2),
+        edge("s", "A", 0.9),
+        edge("s", "B", 0.8),
+        edge("s", "C", 0.7),
+        edge("s", "D", 0.6),
+        edge("t", "A", 0.5),
+        edge("t", "D", 0.4),
+        edge("class", "A", 0.3),
+        edge("class", "D", 0.2),
     ],
 )
 
@@ -61,7 +66,9 @@ def test_it_reports_a_served_count_or_objective_that_the_assignments_do_not_give
 
 def test_it_reports_an_upper_bound_below_the_objective():
     honest = solution_of(WORLD, [("s", "A")])
-    assert check_solution(WORLD, replace(honest, upper_bound=0.5)) == ["upper_bound 0.5 is below objective 0.9"]
+    assert check_solution(WORLD, replace(honest, upper_bound=0.5)) == [
+        "upper_bound 0.5 is below objective 0.9"
+    ]
 
 
 def test_it_allows_one_session_each_in_stable_mode():

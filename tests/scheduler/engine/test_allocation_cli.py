@@ -15,10 +15,20 @@ ROOT = Path(__file__).resolve().parents[3]
 PROBLEM = {
     "participants": [{"id": "s1", "max_bookings": 2}, {"id": "s2"}],
     "sessions": [
-        {"id": "x1", "opportunity": "o1", "starts_at": "2025-10-01T08:00:00+07:00",
-         "ends_at": "2025-10-01T11:00:00+07:00", "capacity": 1},
-        {"id": "x2", "opportunity": "o2", "starts_at": "2025-10-01T11:00:00+07:00",
-         "ends_at": "2025-10-01T12:00:00+07:00", "capacity": 1},
+        {
+            "id": "x1",
+            "opportunity": "o1",
+            "starts_at": "2025-10-01T08:00:00+07:00",
+            "ends_at": "2025-10-01T11:00:00+07:00",
+            "capacity": 1,
+        },
+        {
+            "id": "x2",
+            "opportunity": "o2",
+            "starts_at": "2025-10-01T11:00:00+07:00",
+            "ends_at": "2025-10-01T12:00:00+07:00",
+            "capacity": 1,
+        },
     ],
     "edges": [
         {"participant": "s1", "session": "x1", "score": 0.9},
@@ -48,7 +58,10 @@ def test_it_writes_the_solution_and_exits_0(tmp_path: Path, mode: str, assignmen
     assert solution["mode"] == mode and solution["assignments"] == assignments
     assert set(solution) == {"mode", "assignments", "served", "objective", "upper_bound"}
     assert "bookings" in stdout.getvalue()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["problem.json", "solution.json"]  # no temp file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "problem.json",
+        "solution.json",
+    ]  # no temp file left
 
 
 def test_it_prints_every_defect_and_writes_nothing(tmp_path: Path):
@@ -85,7 +98,10 @@ def test_it_reports_an_unwritable_output(tmp_path: Path):
 
 def test_its_argument_parser_runs_the_same_thing(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     out = tmp_path / "out.json"
-    assert main(["--problem", str(write(tmp_path / "p.json", PROBLEM)), "--out", str(out), "--mode", "stable"]) == 0
+    assert (
+        main(["--problem", str(write(tmp_path / "p.json", PROBLEM)), "--out", str(out), "--mode", "stable"])
+        == 0
+    )
     assert json.loads(out.read_text(encoding="utf-8"))["mode"] == "stable"
     with pytest.raises(SystemExit):
         main(["--problem", "p.json", "--out", "o.json", "--mode", "fastest"])
@@ -95,9 +111,20 @@ def test_it_runs_as_a_module(tmp_path: Path):
     out = tmp_path / "out.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-m", "scheduler.engine.cli", "--problem", str(write(tmp_path / "p.json", PROBLEM)),
-         "--out", str(out)],
-        capture_output=True, text=True, env=env, cwd=tmp_path, check=False,
+        [
+            sys.executable,
+            "-m",
+            "scheduler.engine.cli",
+            "--problem",
+            str(write(tmp_path / "p.json", PROBLEM)),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["served"] == 2

@@ -14,7 +14,9 @@ def random_timetable(rng: random.Random) -> list:
     sessions = []
     for j in range(rng.randint(2, 9)):
         start = rng.choice([8, 8.5, 9, 9.5, 10, 11])
-        sessions.append(session(f"x{j}", start, start + rng.choice([0.5, 1, 2]), opportunity=f"o{rng.randrange(3)}"))
+        sessions.append(
+            session(f"x{j}", start, start + rng.choice([0.5, 1, 2]), opportunity=f"o{rng.randrange(3)}")
+        )
     return sessions
 
 
@@ -30,8 +32,9 @@ def test_it_flags_exactly_the_participants_with_overlapping_sessions_of_differen
     expected = []
     for p in people:
         mine = [by_id[e.session] for e in edges if e.participant == p.id]
-        expected.append(any(a.opportunity != b.opportunity and a.overlaps(b)
-                            for a, b in itertools.combinations(mine, 2)))
+        expected.append(
+            any(a.opportunity != b.opportunity and a.overlaps(b) for a, b in itertools.combinations(mine, 2))
+        )
     assert participants_with_conflicts(idx).tolist() == expected
     for i, p in enumerate(people):
         # No two sessions in one clique may be held together; every conflicting pair is in one.
@@ -54,5 +57,7 @@ def test_it_orders_everything_by_id_whatever_the_input_order():
     idx = build_index(prob)
     assert idx.participant_ids == ["a", "b"] and idx.session_ids == ["x", "y"]
     assert list(zip(idx.edge_p.tolist(), idx.edge_s.tolist(), idx.score.tolist(), strict=True)) == [
-        (0, 1, 0.2), (1, 0, 0.3), (1, 1, 0.1)
+        (0, 1, 0.2),
+        (1, 0, 0.3),
+        (1, 1, 0.1),
     ]

@@ -2,11 +2,20 @@ from __future__ import annotations
 
 import importlib
 import random
+from datetime import timedelta
 
 import pytest
-from allocation_helpers import brute_force, career_day, edge, problem, random_problem, session
+from allocation_helpers import at, brute_force, career_day, edge, problem, random_problem, session
 
-from scheduler.engine import Participant, Problem, check_solution, solution_to_dict, solve
+from scheduler.engine import (
+    Participant,
+    Problem,
+    ProblemError,
+    Session,
+    check_solution,
+    solution_to_dict,
+    solve,
+)
 
 P = Participant
 # The package exports the function `solve`, which hides the module of the same name.
@@ -106,8 +115,11 @@ def test_it_fills_a_session_up_to_capacity_with_the_best_scores(solver):
 def test_it_limits_the_seats_one_school_takes_at_an_opportunity(solver):
     prob = problem(
         [P("a", school="K"), P("b", school="K"), P("c", school="K")],
-        [session("O1", capacity=10, opportunity="O"), session("O2", 10, 11, capacity=10, opportunity="O"),
-         session("Q", 12, 13, capacity=10)],
+        [
+            session("O1", capacity=10, opportunity="O"),
+            session("O2", 10, 11, capacity=10, opportunity="O"),
+            session("Q", 12, 13, capacity=10),
+        ],
         [edge(p, s, 0.9) for p in "abc" for s in ("O1", "O2")] + [edge("c", "Q", 0.1)],
         seat_cap=2,
     )
@@ -221,3 +233,21 @@ def test_its_milp_solves_a_small_career_day_to_its_bound():
     assert check_solution(prob, result) == []
     assert result.served == result.stats["served_bound"]
     assert result.objective >= 0.999 * result.upper_bound
+
+
+def test_it_refuses_a_hand_built_problem_with_naive_times_or_unknown_ids():
+    start = at(8).replace(tzinfo=None)  # deliberately naive
+    naive = Session("x", "o", start, start + timedelta(hours=1), 1)
+    prob = problem([P("a")], [naive, session("y")], [edge("a", "y", 0.5), edge("b", "y", 0.5)])
+    with pytest.raises(ProblemError) as info:
+        solve(prob)
+    assert info.value.messages == [
+        'session "x": datetimes must be aware',
+        'edge ("b", "y"): unknown participant or session',
+    ]
+
+
+def test_it_refuses_an_unknown_mode():
+    with pytest.raises(ProblemError) as info:
+        solve(problem([], [], []), "fastest")
+    assert info.value.messages == ['mode: must be "optimal" or "stable", got "fastest"']

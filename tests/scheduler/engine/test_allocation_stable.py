@@ -39,8 +39,11 @@ def test_a_rejected_participant_moves_down_its_list():
 
 
 def test_it_gives_one_session_each_whatever_max_bookings_says():
-    prob = problem([P("a", max_bookings=3)], [session("X"), session("Y", 10, 11)],
-                   [edge("a", "X", 0.5), edge("a", "Y", 0.6)])
+    prob = problem(
+        [P("a", max_bookings=3)],
+        [session("X"), session("Y", 10, 11)],
+        [edge("a", "X", 0.5), edge("a", "Y", 0.6)],
+    )
     result = solve(prob, "stable")
     assert result.assignments == [("a", "Y")]
     assert result.upper_bound == 0.6  # each participant's best score, summed
@@ -67,8 +70,12 @@ def test_a_priority_school_wins_a_tie_in_the_company_ranking():
 
 
 def test_it_refuses_classes_and_school_caps():
-    prob = problem([P("c", size=30), P("s")], [session("X", capacity=40)],
-                   [edge("c", "X", 0.5), edge("s", "X", 0.5)], seat_cap=10)
+    prob = problem(
+        [P("c", size=30), P("s")],
+        [session("X", capacity=40)],
+        [edge("c", "X", 0.5), edge("s", "X", 0.5)],
+        seat_cap=10,
+    )
     with pytest.raises(ProblemError) as info:
         solve(prob, "stable")
     assert info.value.messages == [
@@ -81,8 +88,12 @@ def random_market(rng: random.Random, students: int = 30, sessions: int = 7) -> 
     xs = [session(f"x{j}", capacity=rng.randint(0, 5)) for j in range(sessions)]
     ps = [P(f"s{i:02d}", school=rng.choice(["A", "B", None])) for i in range(students)]
     # Two decimals make ties common, so the tie-breaking rules are exercised too.
-    es = [edge(p.id, x.id, rng.randint(1, 20) / 20, rng.randint(1, 20) / 20)
-          for p in ps for x in xs if rng.random() < 0.4]
+    es = [
+        edge(p.id, x.id, rng.randint(1, 20) / 20, rng.randint(1, 20) / 20)
+        for p in ps
+        for x in xs
+        if rng.random() < 0.4
+    ]
     return problem(ps, xs, es)
 
 
