@@ -57,6 +57,8 @@ def old_enough(participant: Participant, min_age: int | None, on: date) -> bool:
 
 
 def session_fits(participant: Participant, opportunity: Opportunity, session: Session, now: datetime) -> bool:
+    if session.ends_at <= session.starts_at:  # a malformed session is never bookable
+        return False
     if session.starts_at <= now or session.taken + participant.size > session.capacity:
         return False
     if not old_enough(participant, opportunity.min_age, session.starts_at.astimezone(TZ).date()):
@@ -64,7 +66,9 @@ def session_fits(participant: Participant, opportunity: Opportunity, session: Se
     return any(a <= session.starts_at and session.ends_at <= b for a, b in _merged(participant.availability))
 
 
-def pair_passes_static(participant: Participant, opportunity: Opportunity, now: datetime, geography: Geography) -> bool:
+def pair_passes_static(
+    participant: Participant, opportunity: Opportunity, now: datetime, geography: Geography
+) -> bool:
     if opportunity.levels and participant.level not in opportunity.levels:
         return False
     if participant.allowed_kinds and opportunity.kind not in participant.allowed_kinds:
@@ -155,11 +159,21 @@ class Compiled:
 
     @classmethod
     def build(
-        cls, participants: Sequence[Participant], opportunities: Sequence[Opportunity], now: datetime,
-        geography: Geography, kinds: Sequence[str],
+        cls,
+        participants: Sequence[Participant],
+        opportunities: Sequence[Opportunity],
+        now: datetime,
+        geography: Geography,
+        kinds: Sequence[str],
     ) -> Compiled:
-        provinces = sorted(({p.province for p in participants} | {o.province for o in opportunities}
-                            | set(geography.neighbours)) - {""})
+        provinces = sorted(
+            (
+                {p.province for p in participants}
+                | {o.province for o in opportunities}
+                | set(geography.neighbours)
+            )
+            - {""}
+        )
         p_index = {code: i for i, code in enumerate(provinces)}
         levels = sorted({p.level for p in participants} | {lv for o in opportunities for lv in o.levels})
         l_index = {lv: i for i, lv in enumerate(levels)}
@@ -174,8 +188,11 @@ class Compiled:
         today = _ymd(now.astimezone(TZ).date())
         counts = [len(p.availability) for p in participants]
         owner = np.repeat(np.arange(len(participants)), counts)
-        starts = np.fromiter((_seconds(a) for p in participants for a, _ in p.availability), np.int64, len(owner))
-        ends = np.fromiter((_seconds(b) for p in participants for _, b in p.availability), np.int64, len(owner))
+        # Whole seconds since the epoch, shifted positive; one timestamp() call each, the costly part.
+        first = np.array([a.timestamp() for p in participants for a, _ in p.availability], dtype=np.float64)
+        last = np.array([b.timestamp() for p in participants for _, b in p.availability], dtype=np.float64)
+        starts = first.astype(np.int64) + _SHIFT
+        ends = last.astype(np.int64) + _SHIFT
         av_owner, av_start, av_end = _merge_intervals(owner, starts, ends)
         sess = [s for o in opportunities for s in o.sessions]
         sess_ptr = np.zeros(len(opportunities) + 1, dtype=np.int64)
@@ -183,38 +200,65 @@ class Compiled:
         s_start = np.array([_seconds(s.starts_at) for s in sess], dtype=np.int64)
         s_end = np.array([_seconds(s.ends_at) for s in sess], dtype=np.int64)
         s_free = np.array([s.capacity - s.taken for s in sess], dtype=np.int64)
-        s_open = np.array([s.starts_at > now for s in sess], dtype=bool) & (s_free > 0)
+        s_open = np.array([s.starts_at > now for s in sess], dtype=bool) & (s_free > 0) & (s_end > s_start)
         open_sess = np.flatnonzero(s_open)
         open_before = np.concatenate(([0], np.cumsum(s_open)))
         open_ptr = open_before[sess_ptr]
-        slots, s_slot = np.unique(np.stack([s_start, s_end], axis=1).reshape(-1, 2), axis=0, return_inverse=True)
-        deadline_ok = np.array([o.apply_by is None or _ymd(o.apply_by) >= today for o in opportunities], dtype=bool)
+        slots, s_slot = np.unique(
+            np.stack([s_start, s_end], axis=1).reshape(-1, 2), axis=0, return_inverse=True
+        )
+        deadline_ok = np.array(
+            [o.apply_by is None or _ymd(o.apply_by) >= today for o in opportunities], dtype=bool
+        )
         return cls(
             p_level=np.array([l_index[p.level] for p in participants], dtype=np.int64),
             p_province=np.array([p_index.get(p.province, -1) for p in participants], dtype=np.int64),
-            p_allowed=np.array([mask(p.allowed_kinds, k_index, all_kinds) for p in participants], dtype=np.int64),
+            p_allowed=np.array(
+                [mask(p.allowed_kinds, k_index, all_kinds) for p in participants], dtype=np.int64
+            ),
             p_preferred=np.array([mask(p.preferred_kinds, k_index, 0) for p in participants], dtype=np.int64),
             p_size=np.array([p.size for p in participants], dtype=np.int64),
             p_is_class=np.array([p.type == "class_request" for p in participants], dtype=bool),
-            p_birth=np.array([_ymd(p.birth_date) if p.birth_date else -1 for p in participants], dtype=np.int64),
+            p_birth=np.array(
+                [_ymd(p.birth_date) if p.birth_date else -1 for p in participants], dtype=np.int64
+            ),
             p_available=np.bincount(av_owner, minlength=len(participants)) > 0,
-            av_start=av_start, av_end=av_end, av_owner=av_owner,
+            av_start=av_start,
+            av_end=av_end,
+            av_owner=av_owner,
             o_kind=np.array([k_index[o.kind] for o in opportunities], dtype=np.int64),
-            o_levels=np.array([mask(o.levels, l_index, (1 << len(levels)) - 1) for o in opportunities], dtype=np.int64),
+            o_levels=np.array(
+                [mask(o.levels, l_index, (1 << len(levels)) - 1) for o in opportunities], dtype=np.int64
+            ),
             o_province=np.array([p_index.get(o.province, -1) for o in opportunities], dtype=np.int64),
             o_online=np.array([o.online for o in opportunities], dtype=bool),
             o_open=deadline_ok & (np.diff(open_ptr) > 0),
-            o_min_age=np.array([-1 if o.min_age is None else o.min_age for o in opportunities], dtype=np.int64),
+            o_min_age=np.array(
+                [-1 if o.min_age is None else o.min_age for o in opportunities], dtype=np.int64
+            ),
             o_group_min=np.array([o.group_min or 0 for o in opportunities], dtype=np.int64),
-            o_group_max=np.array([np.iinfo(np.int64).max if o.group_max is None else o.group_max
-                                  for o in opportunities], dtype=np.int64),
-            o_sess_ptr=sess_ptr, open_ptr=open_ptr, open_sess=open_sess,
-            s_start=s_start, s_end=s_end, s_free=s_free,
+            o_group_max=np.array(
+                [np.iinfo(np.int64).max if o.group_max is None else o.group_max for o in opportunities],
+                dtype=np.int64,
+            ),
+            o_sess_ptr=sess_ptr,
+            open_ptr=open_ptr,
+            open_sess=open_sess,
+            s_start=s_start,
+            s_end=s_end,
+            s_free=s_free,
             s_date=np.array([_ymd(s.starts_at.astimezone(TZ).date()) for s in sess], dtype=np.int64),
-            s_slot=s_slot.reshape(-1).astype(np.int64), slot_start=slots[:, 0].copy(), slot_end=slots[:, 1].copy(),
+            s_slot=s_slot.reshape(-1).astype(np.int64),
+            slot_start=slots[:, 0].copy(),
+            slot_end=slots[:, 1].copy(),
             provinces=provinces,
-            neighbours=[np.array(sorted(p_index[n] for n in geography.neighbours.get(code, ()) if n in p_index),
-                                 dtype=np.int64) for code in provinces],
+            neighbours=[
+                np.array(
+                    sorted(p_index[n] for n in geography.neighbours.get(code, ()) if n in p_index),
+                    dtype=np.int64,
+                )
+                for code in provinces
+            ],
             levels=levels,
             kinds=list(kinds),
         )
@@ -279,7 +323,7 @@ class Compiled:
         return np.flatnonzero(ok)
 
     def eligible(self, p: np.ndarray, o: np.ndarray) -> np.ndarray:
-        """The per-pair tests not settled by the block (kinds, group size, sessions) for pairs (p[i], o[i])."""
+        """The per-pair tests the block does not settle (kinds, group size, sessions), pair by pair."""
         ok = (self.p_allowed[p] >> self.o_kind[o]) & 1 == 1
         size = self.p_size[p]
         ok &= ~self.p_is_class[p] | ((self.o_group_min[o] <= size) & (size <= self.o_group_max[o]))
@@ -309,62 +353,3 @@ class Compiled:
         else:
             ok &= self._inside(pp, self.s_start[sess], self.s_end[sess])
         return pair[ok], sess[ok]
-
-    # Estimates of the share of a block's columns that pass the per-pair tests. They only choose
-    # how deep the first search goes (so that most rows settle at once); correctness never depends
-    # on them. Availability, kinds and age are taken as independent.
-
-    def _slot_counts(self, opportunities: np.ndarray) -> np.ndarray:
-        """How many of these opportunities have an open session in each slot."""
-        counts = self.open_ptr[opportunities + 1] - self.open_ptr[opportunities]
-        owner = np.repeat(opportunities, counts)
-        where = np.repeat(self.open_ptr[opportunities] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-        slots = self.s_slot[self.open_sess[where + np.arange(len(owner))]]
-        n_slots = len(self.slot_start)
-        pairs = np.unique(owner * n_slots + slots)
-        return np.bincount(pairs % n_slots, minlength=n_slots).astype(np.float64)
-
-    def _age_limit(self, opportunities: np.ndarray) -> np.ndarray:
-        """Latest birth date (YYYYMMDD) old enough for the earliest open session; a large value if no limit."""
-        first = self.open_sess[np.minimum(self.open_ptr[opportunities], max(len(self.open_sess) - 1, 0))]
-        dates = self.s_date[first] if len(self.open_sess) else np.zeros(len(opportunities), np.int64)
-        limit = dates - self.o_min_age[opportunities] * 10000
-        return np.where(self.o_min_age[opportunities] < 0, np.iinfo(np.int64).max, limit)
-
-    def forward_rates(self, participants: np.ndarray, opportunities: np.ndarray) -> np.ndarray:
-        """Estimated share of ``opportunities`` each participant may book."""
-        width = max(len(opportunities), 1)
-        kinds = np.bincount(self.o_kind[opportunities], minlength=len(self.kinds)).astype(np.float64)
-        bits = (self.p_allowed[participants][:, None] >> np.arange(len(self.kinds))) & 1
-        rate = (bits @ kinds) / width
-        table = self.slot_table
-        if table is not None and len(self.slot_start):
-            rate *= np.minimum((self._slot_counts(opportunities) @ table[:, participants]) / width, 1.0)
-        limits = np.sort(self._age_limit(opportunities))
-        birth = self.p_birth[participants]
-        old_enough = (width - np.searchsorted(limits, birth, side="left")) / width
-        no_limit = float(np.mean(limits == np.iinfo(np.int64).max)) if len(limits) else 1.0
-        students = ~self.p_is_class[participants]
-        rate[students] *= np.where(birth >= 0, old_enough, no_limit)[students]
-        return rate
-
-    def backward_rates(self, opportunities: np.ndarray, participants: np.ndarray) -> np.ndarray:
-        """Estimated share of ``participants`` who may book each opportunity."""
-        width = max(len(participants), 1)
-        allowed = (self.p_allowed[participants][:, None] >> np.arange(len(self.kinds))) & 1
-        rate = allowed.sum(axis=0)[self.o_kind[opportunities]] / width
-        table = self.slot_table
-        if table is not None and len(self.slot_start):
-            fit = table[:, participants].sum(axis=1).astype(np.float64)  # participants free in each slot
-            counts = self.open_ptr[opportunities + 1] - self.open_ptr[opportunities]
-            owner = np.repeat(np.arange(len(opportunities)), counts)
-            where = np.repeat(self.open_ptr[opportunities] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-            slots = self.s_slot[self.open_sess[where + np.arange(len(owner))]]
-            free = np.bincount(owner, weights=fit[slots], minlength=len(opportunities))
-            rate *= np.minimum(free / width, 1.0)
-        births = np.sort(np.where(self.p_is_class[participants], 0, self.p_birth[participants]))
-        births = births[births >= 0]  # classes have no age test; unknown births fail one
-        limits = self._age_limit(opportunities)
-        no_limit = limits == np.iinfo(np.int64).max
-        rate *= np.where(no_limit, 1.0, np.searchsorted(births, limits, side="right") / width)
-        return rate

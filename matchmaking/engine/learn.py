@@ -1,78 +1,111 @@
-"""Learning the blend weights from feedback, and the rule that promotes a new model.
+"""Learning the blend weights from feedback, and the rule that decides whether new weights go live.
 
-1. Each feedback row is the engine's feature vector of a shown pair (text, topic, kind, distance,
-   freshness) with a label: 1 accepted or clicked, 0 declined or not interested.
-2. A logistic regression (scikit-learn) on those features; its coefficients, clipped at zero (the score
-   must grow with every feature) and normalised to sum to 1, are the new ``Weights``. Features the
-   model finds useless get weight 0; if all do, the defaults stay.
-3. Promotion: the candidate replaces the current weights only when its nDCG@10 on held-out feedback
-   (participants the fit never saw) is no worse than the current weights' on the same rows.
+An ``Example`` is the features a recommendation was shown with (``Rec.features``) and a label: 1 when
+the participant accepted or clicked, 0 when they declined or said "not interested". A logistic
+regression on the examples gives one coefficient per feature; negative ones become 0 (a feature may
+not count against a pair, which keeps every score in (0, 1]) and the rest are normalised to sum to 1.
+
+Promotion: participants are split once and for all into training and held-out ones by a hash of
+their id (``held_out``). ``should_promote`` ranks each held-out participant's judged opportunities by
+the score each set of weights gives them; the candidate goes live only if its mean nDCG@10 is at
+least the current weights'.
 """
+
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from . import model
 from .evaluate import ndcg_at_k
 from .model import FEATURES, Weights
 
+PROMOTION_K = 10
+HELD_OUT_SHARE = 0.2
 
-@dataclass(frozen=True, slots=True)
-class Example:
+
+class Example(NamedTuple):
     participant: str
-    item: str
-    features: Mapping[str, float]
-    label: int
+    item: str  # the opportunity id
+    features: Mapping[str, float] | Sequence[float]  # Rec.features, or values in FEATURES order
+    label: int  # 1 accepted / clicked, 0 declined / not interested
 
 
-def matrix(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
-    x = np.array([[float(e.features.get(name, 0.0)) for name in FEATURES] for e in examples], dtype=np.float64)
-    y = np.array([e.label for e in examples], dtype=np.int64)
-    return x.reshape(len(examples), len(FEATURES)), y
+def feature_row(features: Mapping[str, float] | Sequence[float]) -> list[float]:
+    if isinstance(features, Mapping):
+        return [float(features.get(name, 0.0)) for name in FEATURES]
+    row = [float(v) for v in features]
+    if len(row) != len(FEATURES):
+        raise ValueError(f"expected {len(FEATURES)} feature values ({', '.join(FEATURES)}), got {len(row)}")
+    return row
 
 
-def fit_weights(examples: Sequence[Example], *, version: str) -> Weights | None:
-    """Weights learned from labelled examples; ``None`` when the labels cannot teach anything."""
-    x, y = matrix(examples)
-    if len(set(y.tolist())) < 2:
+def held_out(participant_id: str, share: float = HELD_OUT_SHARE) -> bool:
+    """Whether this participant's feedback is kept for testing: a stable hash, the same in every run."""
+    digest = hashlib.sha256(participant_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+def fit_weights(
+    x: Iterable[Example] | np.ndarray | Sequence[Sequence[float]],
+    y: Sequence[int] | np.ndarray | None = None,
+    *,
+    version: str | None = None,
+    c: float = 1.0,
+) -> Weights | None:
+    """Weights learned from feature rows ``x`` (columns in FEATURES order) and 0/1 labels ``y``, or
+    from a list of ``Example`` (then ``y`` is omitted).
+
+    Returns None when the labels are all the same or no feature gets a positive coefficient: then
+    there is nothing to learn and the current weights should stay. Without ``version`` the version
+    is derived from the learned values, so the same data gives the same version.
+    """
+    if y is None:
+        examples = list(x)  # type: ignore[arg-type]
+        x_arr = np.array([feature_row(e.features) for e in examples], dtype=np.float64).reshape(
+            -1, len(FEATURES)
+        )
+        y_arr = np.array([int(e.label) for e in examples], dtype=np.int64)
+    else:
+        x_arr, y_arr = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.int64)
+    if x_arr.ndim != 2 or x_arr.shape[1] != len(FEATURES) or len(x_arr) != len(y_arr):
+        raise ValueError(f"x must be n × {len(FEATURES)} ({', '.join(FEATURES)}) with one label per row")
+    if len(set(y_arr.tolist())) < 2:
         return None
-    model = LogisticRegression(C=1.0, max_iter=1000)
-    model.fit(x, y)
-    coefficients = np.clip(model.coef_[0], 0.0, None)
-    if coefficients.sum() <= 0:
+    regression = LogisticRegression(C=c, max_iter=1000)
+    regression.fit(x_arr, y_arr)
+    coef = np.clip(regression.coef_[0], 0.0, None)
+    if coef.sum() <= 0:
         return None
-    coefficients = coefficients / coefficients.sum()
-    return Weights(**{name: float(c) for name, c in zip(FEATURES, coefficients, strict=True)}, version=version)
+    values = {name: round(float(v), 6) for name, v in zip(FEATURES, coef / coef.sum(), strict=True)}
+    if version is None:
+        version = "lr-" + hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()[:10]
+    return Weights(**values, version=version)
 
 
-def held_out(participant: str, share: float = 0.3) -> bool:
-    """A stable split by participant (the same participant is always on the same side)."""
-    digest = hashlib.sha256(participant.encode()).digest()
-    return int.from_bytes(digest[:4], "big") / 2**32 < share
-
-
-def ndcg_of(weights: Weights, examples: Sequence[Example], k: int = 10) -> float:
-    """Mean nDCG@k of each participant's feedback items re-ranked by ``weights``."""
-    by_participant: dict[str, list[Example]] = defaultdict(list)
-    for e in examples:
-        by_participant[e.participant].append(e)
+def ndcg_of(weights: Weights, examples: Iterable[Example], k: int = PROMOTION_K) -> float:
+    """Mean nDCG@k over participants with at least one positive example, ranking each participant's
+    examples by the score these weights give them (ties by opportunity id)."""
     w = weights.normalised().as_array()
-    scores = []
-    for participant in sorted(by_participant):
-        items = by_participant[participant]
-        relevant = {e.item for e in items if e.label}
-        if not relevant:
-            continue
-        x, _ = matrix(items)
-        order = sorted(range(len(items)), key=lambda i: (-float(x[i] @ w), items[i].item))
-        scores.append(ndcg_at_k([items[i].item for i in order], relevant, k))
-    return float(np.mean(scores)) if scores else 0.0
+    by_participant: dict[str, list[tuple[str, float, int]]] = defaultdict(list)
+    for e in examples:
+        score = model.FLOOR + (1 - model.FLOOR) * float(np.dot(w, feature_row(e.features)))
+        by_participant[e.participant].append((e.item, score, int(e.label)))
+    values = []
+    for items in by_participant.values():
+        relevant = {item for item, _, label in items if label > 0}
+        if relevant:
+            ranked = [item for item, _, _ in sorted(items, key=lambda t: (-t[1], t[0]))]
+            values.append(ndcg_at_k(ranked, relevant, k))
+    return float(np.mean(values)) if values else 0.0
 
 
-def should_promote(candidate: Weights, current: Weights, held_out_examples: Sequence[Example], k: int = 10) -> bool:
-    return ndcg_of(candidate, held_out_examples, k) >= ndcg_of(current, held_out_examples, k)
+def should_promote(candidate: Weights, current: Weights, held_out_examples: Iterable[Example]) -> bool:
+    """True when the candidate's nDCG@10 on held-out feedback is at least the current weights'."""
+    rows = list(held_out_examples)
+    return ndcg_of(candidate, rows) >= ndcg_of(current, rows)

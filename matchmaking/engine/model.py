@@ -50,10 +50,12 @@ class Weights:
         total = float(self.as_array().sum())
         if total <= 0:
             return replace(self, text=1.0, topic=0.0, kind=0.0, distance=0.0, freshness=0.0)
-        return replace(self, **{name: getattr(self, name) / total for name in FEATURES})
+        scaled: dict[str, float] = {name: getattr(self, name) / total for name in FEATURES}
+        return replace(self, **scaled)  # type: ignore[arg-type]  # mypy cannot see the keys are floats
 
     def without(self, *names: str) -> Weights:
-        return replace(self, **{name: 0.0 for name in names}).normalised()
+        zeroed: dict[str, float] = dict.fromkeys(names, 0.0)
+        return replace(self, **zeroed).normalised()  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, float | str]:
         return asdict(self)

@@ -32,7 +32,7 @@ class Lists:
         self._session_phrases: dict[tuple[int, str, bool], str] = {}
 
     def features(self, p: np.ndarray, o: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
-        """Feature matrix (pairs × FEATURES), distance class (3 online, 2 same, 1 near, 0) and shared topics."""
+        """Features (pairs × FEATURES), distance class (3 online, 2 same, 1 near, 0), shared topics."""
         b = self.built
         c, w, v = b.compiled, b.weights, b.vectors
         distance = c.distance_of(p, o)
@@ -86,31 +86,54 @@ class Lists:
         if backward:
             langs = [self.lang_default] * len(p_list)
             provinces = [participants[i].province for i in p_list]
-            classes = [self.phrases.phrase("o_class", self.lang_default, participants[i].size,
-                                           LEVEL_NAMES[self.lang_default].get(participants[i].level, participants[i].level))
-                       if participants[i].type == "class_request" else None for i in p_list]
+            classes = [
+                self.phrases.phrase(
+                    "o_class",
+                    self.lang_default,
+                    participants[i].size,
+                    LEVEL_NAMES[self.lang_default].get(participants[i].level, participants[i].level),
+                )
+                if participants[i].type == "class_request"
+                else None
+                for i in p_list
+            ]
         else:
             langs = [language(participants[i].language, self.lang_default) for i in p_list]
             provinces = [opportunities[j].province for j in o_list]
             classes = [None] * len(p_list)
-        firsts = [self._session_phrase(sess[a], lang, backward) if a < z else None
-                  for a, z, lang in zip(starts[:-1], starts[1:], langs, strict=True)]
+        firsts = [
+            self._session_phrase(sess[a], lang, backward) if a < z else None
+            for a, z, lang in zip(starts[:-1], starts[1:], langs, strict=True)
+        ]
         values = features.tolist()
         reasons = self.phrases.lists(
-            for_opportunity=backward, langs=langs, order=order, positive=positive, shared=shared,
-            text=features[:, 0].tolist(), kinds=[opportunities[j].kind for j in o_list],
-            kind_match=features[:, 2].tolist(), klass=klass.tolist(), provinces=provinces,
-            fresh=features[:, 4].tolist(), sessions=firsts, classes=classes,
+            for_opportunity=backward,
+            langs=langs,
+            order=order,
+            positive=positive,
+            shared=shared,
+            text=features[:, 0].tolist(),
+            kinds=[opportunities[j].kind for j in o_list],
+            kind_match=features[:, 2].tolist(),
+            klass=klass.tolist(),
+            provinces=provinces,
+            fresh=features[:, 4].tolist(),
+            sessions=firsts,
+            classes=classes,
         )
         scores = model.score(result.raw).tolist()
         ranks = (rank_within(result.rows) + 1).tolist()
         ids = self.session_ids
-        owners = opportunities if backward else participants
-        lists: dict[str, list[Rec]] = {e.id: [] for e in owners}
         p_ids = [participants[i].id for i in p_list]
         o_ids = [opportunities[j].id for j in o_list]
-        for n in range(len(p_list)):
-            rec = Rec(p_ids[n], o_ids[n], scores[n], ranks[n], reasons[n], dict(zip(FEATURES, values[n], strict=True)),
-                      tuple(ids[x] for x in sess[starts[n]:starts[n + 1]]))
-            lists[o_ids[n] if backward else p_ids[n]].append(rec)
+        fitting = [tuple([ids[x] for x in sess[a:z]]) for a, z in zip(starts[:-1], starts[1:], strict=True)]
+        feature_dicts = [dict(zip(FEATURES, row, strict=True)) for row in values]
+        recs = list(map(Rec, p_ids, o_ids, scores, ranks, reasons, feature_dicts, fitting))
+        owners = opportunities if backward else participants
+        lists: dict[str, list[Rec]] = {e.id: [] for e in owners}
+        # result rows are grouped by owner, in rank order: hand each owner its slice
+        bounds = np.flatnonzero(np.diff(result.rows)) + 1
+        for chunk in np.split(np.arange(len(recs)), bounds) if len(recs) else []:
+            first = int(chunk[0])
+            lists[o_ids[first] if backward else p_ids[first]] = recs[first : int(chunk[-1]) + 1]
         return lists

@@ -6,16 +6,19 @@ The algorithm, exact (it returns what scoring every pair would, ties broken by i
    L2-normalised TF-IDF rows over word 1–2-grams and char_wb 3–5-grams of the NFC and accent-folded
    forms (``text.py``); texts and topic lists are mapped onto the curated topic vocabulary
    (``topics.py``) and each side gets a binary, normalised topic vector.
-2. Each pair's similarity s = w_text·cos(text) + w_topic·cos(topics) is one dot product of stacked,
-   weight-scaled, quantised vectors; the rest of the score (preferred kind, distance, freshness) is the
-   "context" and takes few values (``model.py``).
-3. Participants are split into blocks by (province, level). A block's candidate opportunities pass
-   the block-level filters (reachable, level, deadline, a session still to come) for all of them, so
-   every pair is considered in exactly one block, in both directions.
-4. In each block and direction, ``topk.py`` takes the top-M by s (``sparse_dot_topn``) plus the top-Q
-   by context, filters them per pair (kinds, group size, sessions: not started, free seats, age on the
-   day, inside the availability), and proves with a bound that nothing outside can enter the top k,
-   searching deeper only the rows where it cannot. Opportunity lists merge a row's blocks.
+2. The score is increasing in raw = w_text·text + w_topic·topic + w_kind·kind + w_distance·distance
+   + w_freshness·freshness. The first three are one dot product of weight-scaled, quantised vectors
+   (text | topics | kinds); distance and freshness are an offset of the pair (``vectors.py``). All
+   terms lie on the 2**-32 grid, so raw is exact whatever order it is summed in.
+3. Participants are split into blocks by (province, level). A block's opportunities pass the
+   block-level filters for all of them (reachable, level, deadline, an open session), so every
+   eligible pair lies in exactly one block; its participants share a province, so the offset is one
+   more column of the block (participant lists) or a constant per row (opportunity lists).
+4. ``topk.py`` takes each row's top-M by raw in each of its blocks (``sparse_dot_topn``), M sized from
+   an estimate of the share of columns that pass the per-pair filters (kinds, group size, sessions:
+   not started, free seats, age on the day, inside the participant's free time), checks them, and
+   settles the row when its k-th accepted value is strictly above the best value it left out. The
+   few rows left are searched again over all columns, deeper each time, exhaustively at the end.
 5. The diversity rule applies to a participant's list: walking down the ranking, an opportunity is
    skipped when its company already has two entries in the list (so at most 2 per company in the top
    10; with k > 10 the cap still counts the whole list).
@@ -30,15 +33,20 @@ run on a shard of the participants gives slightly different text scores than a r
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 import numpy as np
+from scipy import sparse
 
+from .estimates import backward_rates, forward_rates
 from .model import Weights
 from .output import Lists
+from .text import hstack_rows
 from .topk import Block, Direction, TopK
 from .types import Geography, Opportunity, Participant, Recommendations
 from .vectors import Model, build_model
@@ -83,21 +91,88 @@ def recommend(
     if not use_topics:
         weights = weights.without("topic")
     n_p, n_o = len(participants), len(opportunities)
-    empty = Recommendations({p.id: [] for p in participants}, {o.id: [] for o in opportunities}, weights.version)
+    empty = Recommendations(
+        {p.id: [] for p in participants}, {o.id: [] for o in opportunities}, weights.version
+    )
     if not n_p or not n_o:
         return empty
 
-    built = build_model(participants, opportunities, now=now, geography=geography, weights=weights,
-                        folding=folding, use_topics=use_topics, timer=timer)
+    with _gc_paused():
+        return _recommend(
+            participants,
+            opportunities,
+            now=now,
+            geography=geography,
+            k=k,
+            weights=weights,
+            lang_default=lang_default,
+            folding=folding,
+            use_topics=use_topics,
+            use_filters=use_filters,
+            province_names=province_names,
+            threads=threads,
+            timer=timer,
+        )
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a run builds millions of small objects (tokens, sets,
+    Recs), which would otherwise set off full collections over the whole heap again and again,
+    and nothing here makes reference cycles, so reference counting frees it all anyway."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _recommend(
+    participants: Sequence[Participant],
+    opportunities: Sequence[Opportunity],
+    *,
+    now: datetime,
+    geography: Geography,
+    k: int,
+    weights: Weights,
+    lang_default: str,
+    folding: bool,
+    use_topics: bool,
+    use_filters: bool,
+    province_names: Mapping[str, str] | None,
+    threads: int,
+    timer: dict[str, float],
+) -> Recommendations:
+    built = build_model(
+        participants,
+        opportunities,
+        now=now,
+        geography=geography,
+        weights=weights,
+        folding=folding,
+        use_topics=use_topics,
+        timer=timer,
+    )
     t0 = time.perf_counter()
     search_timer: dict[str, float] = {}
     forward, backward = _searchers(built, k, use_filters, threads, search_timer)
-    for fwd, bwd in _blocks(built, use_filters, search_timer):
-        if use_filters:  # deeper first searches where few columns are expected to be eligible
-            fwd_m = PARTICIPANT_NEED * k / np.maximum(built.compiled.forward_rates(fwd.rows, fwd.cols), 1e-6)
-            bwd_m = OPPORTUNITY_NEED * k / np.maximum(built.compiled.backward_rates(bwd.rows, bwd.cols), 1e-6)
-            # Beyond a few times M0 a global search of the few rows left is cheaper than deep ones.
-            fwd_m, bwd_m = np.minimum(fwd_m, DEPTH_CAP * PARTICIPANT_M * k), np.minimum(bwd_m, DEPTH_CAP * OPPORTUNITY_M * k)
+    members = _block_members(built, use_filters)
+    # An opportunity's candidates come from all its blocks: how many participants they hold in all.
+    reach = np.zeros(len(built.opportunities), dtype=np.int64)
+    for rows, cols, _ in members:
+        reach[cols] += len(rows)
+    for fwd, bwd in _blocks(built, members, search_timer):
+        if use_filters:
+            fwd_rate = forward_rates(built.compiled, fwd.rows, fwd.cols)
+            bwd_rate = backward_rates(built.compiled, bwd.rows, bwd.cols)
+            fwd_m = _first_depth(
+                fwd_rate, len(fwd.cols), len(fwd.cols), PARTICIPANT_NEED * k, PARTICIPANT_M * k
+            )
+            bwd_m = _first_depth(
+                bwd_rate, len(bwd.cols), reach[bwd.rows], OPPORTUNITY_NEED * k, OPPORTUNITY_M * k
+            )
         else:
             fwd_m, bwd_m = np.zeros(len(fwd.rows)), np.zeros(len(bwd.rows))
         forward.search_block(fwd, np.ceil(fwd_m).astype(np.int64))
@@ -116,32 +191,68 @@ def recommend(
     return Recommendations(for_participants, for_opportunities, weights.version)
 
 
+def _first_depth(rate: np.ndarray, width: int, reach: np.ndarray | int, need: float, m0: int) -> np.ndarray:
+    """How deep each row's first search in a block goes, from the estimated share of eligible columns.
+
+    Deep enough to expect ``need`` eligible columns, but at most DEPTH_CAP × M0: a global search of the
+    few rows left is cheaper than deep searches of many. A row not expected to find ``need`` eligible
+    columns among all it can reach (``reach``: columns over all its blocks) is searched through the
+    whole block now, since nothing shorter would settle it.
+    """
+    depth = np.minimum(need / np.maximum(rate, 1e-9), DEPTH_CAP * m0)
+    return np.where(rate * reach < need, width, np.ceil(depth)).astype(np.int64)
+
+
 def _all_pass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.ones(len(a), dtype=bool)
 
 
-def _searchers(built: Model, k: int, use_filters: bool, threads: int, timer: dict[str, float]) -> tuple[TopK, TopK]:
+def _searchers(
+    built: Model, k: int, use_filters: bool, threads: int, timer: dict[str, float]
+) -> tuple[TopK, TopK]:
     compiled, vectors = built.compiled, built.vectors
-    n_p, n_o = len(built.participants), len(built.opportunities)
     static = compiled.static_ok if use_filters else _all_pass
     per_pair = compiled.eligible if use_filters else _all_pass
-    forward = TopK(Direction(
-        row_vectors=vectors.forward_p, col_vectors=vectors.forward_o, offset=lambda p, o: np.zeros(len(p)),
-        max_offset=np.zeros(n_p), static_ok=static, eligible=per_pair, col_tie=built.o_rank,
-        col_group=built.o_company,
-    ), n_p, k, PARTICIPANT_M * k, threads, timer)
-    backward = TopK(Direction(
-        row_vectors=vectors.backward_o, col_vectors=vectors.backward_p,
-        offset=lambda o, p: vectors.pair_offsets(compiled.distance_of(p, o), o),
-        max_offset=vectors.same_term + vectors.fresh_terms, static_ok=lambda o, p: static(p, o),
-        eligible=lambda o, p: per_pair(p, o), col_tie=built.p_rank,
-    ), n_o, k, OPPORTUNITY_M * k, threads, timer)
+    highest = vectors.same_term + vectors.fresh_terms  # the largest offset of each opportunity
+    forward = TopK(
+        Direction(
+            row_vectors=vectors.participants,
+            col_vectors=vectors.opportunities,
+            offset=lambda p, o: vectors.pair_offsets(compiled.distance_of(p, o), o),
+            max_offset=np.full(len(built.participants), highest.max(initial=0.0)),
+            static_ok=static,
+            eligible=per_pair,
+            col_tie=built.o_rank,
+            col_group=built.o_company,
+        ),
+        len(built.participants),
+        k,
+        PARTICIPANT_M * k,
+        threads,
+        timer,
+    )
+    backward = TopK(
+        Direction(
+            row_vectors=vectors.opportunities,
+            col_vectors=vectors.participants,
+            offset=lambda o, p: vectors.pair_offsets(compiled.distance_of(p, o), o),
+            max_offset=highest,
+            static_ok=lambda o, p: static(p, o),
+            eligible=lambda o, p: per_pair(p, o),
+            col_tie=built.p_rank,
+        ),
+        len(built.opportunities),
+        k,
+        OPPORTUNITY_M * k,
+        threads,
+        timer,
+    )
     return forward, backward
 
 
-def _blocks(built: Model, use_filters: bool, timer: dict[str, float]) -> Iterator[tuple[Block, Block]]:
-    """The first round's blocks, participants by (province, level), both directions sharing slices."""
-    compiled, vectors = built.compiled, built.vectors
+def _block_members(built: Model, use_filters: bool) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """(participants, opportunities, province) of each block: participants by (province, level)."""
+    compiled = built.compiled
     n_p, n_o = len(built.participants), len(built.opportunities)
     active = compiled.p_available if use_filters else np.ones(n_p, dtype=bool)
     level_key = compiled.p_level if use_filters else np.zeros(n_p, dtype=np.int64)
@@ -149,16 +260,37 @@ def _blocks(built: Model, use_filters: bool, timer: dict[str, float]) -> Iterato
     keys = compiled.p_province[members_all] * (len(compiled.levels) + 1) + level_key[members_all]
     order = np.argsort(keys, kind="stable")
     members_all, keys = members_all[order], keys[order]
+    out = []
     for members in np.split(members_all, np.flatnonzero(np.diff(keys)) + 1) if len(members_all) else []:
         province = int(compiled.p_province[members[0]])
         level = int(compiled.p_level[members[0]]) if use_filters else None
         cols = compiled.open_for(province, level) if use_filters else np.arange(n_o)
-        if not len(cols):
-            continue
+        if len(cols):
+            out.append((members, cols, province))
+    return out
+
+
+def _blocks(
+    built: Model, members: list[tuple[np.ndarray, np.ndarray, int]], timer: dict[str, float]
+) -> Iterator[tuple[Block, Block]]:
+    """The first round's blocks, both directions sharing the slices of the block's vectors.
+
+    Participants of a block share a province, so an opportunity's distance and freshness terms are
+    the same for all of them: one column of the block (forward) or an offset per row (backward).
+    """
+    compiled, vectors = built.compiled, built.vectors
+    for rows, cols, province in members:
         t0 = time.perf_counter()
-        forward = Block(members, cols, np.zeros(len(members)), vectors.forward_p[members],
-                        vectors.forward_o[cols].T.tocsr())
         offsets = vectors.pair_offsets(compiled.distance(province, cols), cols)
-        backward = Block(cols, members, offsets, vectors.backward_o[cols], vectors.backward_p[members].T.tocsr())
+        p_vectors, o_vectors = vectors.participants[rows], vectors.opportunities[cols]
+        ones = sparse.csr_matrix(
+            (np.ones(len(rows)), np.zeros(len(rows), dtype=np.int32), np.arange(len(rows) + 1)),
+            shape=(len(rows), 1),
+        )
+        offset_row = sparse.csr_matrix(offsets.reshape(1, -1))
+        offset_row.eliminate_zeros()
+        right_t = sparse.vstack([o_vectors.T.tocsr(), offset_row], format="csr")
+        forward = Block(rows, cols, np.zeros(len(rows)), hstack_rows([p_vectors, ones]), right_t)
+        backward = Block(cols, rows, offsets, o_vectors, p_vectors.T.tocsr())
         timer["slices"] = timer.get("slices", 0.0) + time.perf_counter() - t0
         yield forward, backward

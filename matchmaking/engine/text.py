@@ -86,7 +86,9 @@ def tokenise(texts: Sequence[str]) -> Tokenised:
 
 def _csr_counts(cols: np.ndarray, indptr: np.ndarray, width: int) -> sparse.csr_matrix:
     """Counts from occurrences already grouped by row (documents keep their tokens in order)."""
-    counts = sparse.csr_matrix((np.ones(len(cols)), cols.astype(np.int32), indptr), shape=(len(indptr) - 1, width))
+    counts = sparse.csr_matrix(
+        (np.ones(len(cols)), cols.astype(np.int32), indptr), shape=(len(indptr) - 1, width)
+    )
     counts.sum_duplicates()  # a per-row sort in C: much cheaper than a global one
     return counts
 
@@ -108,7 +110,9 @@ def _word_counts(unigrams: sparse.csr_matrix, ids: np.ndarray, offsets: np.ndarr
 def _char_counts(unigrams: sparse.csr_matrix, vocab: list[str]) -> sparse.csr_matrix:
     if not vocab:
         return sparse.csr_matrix((unigrams.shape[0], 0))
-    per_token = CountVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, lowercase=False).fit_transform(vocab)
+    per_token = CountVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, lowercase=False).fit_transform(
+        vocab
+    )
     return (unigrams @ per_token.astype(np.float64)).tocsr()
 
 
@@ -162,8 +166,14 @@ def _shared_columns(block: sparse.csr_matrix, n_left: int) -> np.ndarray:
 
 
 def tfidf_pair(
-    left: Sequence[str] | Tokenised, n_left: int | None = None, right: Sequence[str] | None = None,
-    *, folding: bool = True, max_df: float = MAX_DF, min_df_cap: int = MAX_DF_FLOOR, dtype: type = np.float32,
+    left: Sequence[str] | Tokenised,
+    n_left: int | None = None,
+    right: Sequence[str] | None = None,
+    *,
+    folding: bool = True,
+    max_df: float = MAX_DF,
+    min_df_cap: int = MAX_DF_FLOOR,
+    dtype: type = np.float32,
 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     """L2-normalised TF-IDF rows for two corpora fitted on their union, so ``a @ b.T`` is their cosine.
 
@@ -195,7 +205,8 @@ def _keep_columns(block: sparse.csr_matrix, remap: np.ndarray) -> sparse.csr_mat
     np.cumsum(kept, out=kept_before[1:])
     width = int(remap.max(initial=-1)) + 1
     return sparse.csr_matrix(
-        (block.data[kept], new_cols[kept].astype(np.int32), kept_before[block.indptr]), shape=(block.shape[0], width)
+        (block.data[kept], new_cols[kept].astype(np.int32), kept_before[block.indptr]),
+        shape=(block.shape[0], width),
     )
 
 
@@ -205,7 +216,7 @@ def hstack_rows(blocks: list[sparse.csr_matrix], dtype: type = np.float64) -> sp
     lengths = [np.diff(b.indptr) for b in blocks]
     indptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(sum(lengths), out=indptr[1:])
-    data = np.empty(int(indptr[-1]), dtype=dtype)
+    data: np.ndarray = np.empty(int(indptr[-1]), dtype=dtype)
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
     row_start, width = indptr[:-1].copy(), 0
     for block, length in zip(blocks, lengths, strict=True):
@@ -221,7 +232,9 @@ def hstack_rows(blocks: list[sparse.csr_matrix], dtype: type = np.float64) -> sp
 def split_rows(matrix: sparse.csr_matrix, at: int) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     """Rows [:at] and [at:] as views on the same arrays (slicing a CSR matrix copies)."""
     cut = int(matrix.indptr[at])
-    top = sparse.csr_matrix((matrix.data[:cut], matrix.indices[:cut], matrix.indptr[: at + 1]), shape=(at, matrix.shape[1]))
+    top = sparse.csr_matrix(
+        (matrix.data[:cut], matrix.indices[:cut], matrix.indptr[: at + 1]), shape=(at, matrix.shape[1])
+    )
     bottom_ptr = matrix.indptr[at:] - cut
     bottom = sparse.csr_matrix(
         (matrix.data[cut:], matrix.indices[cut:], bottom_ptr), shape=(matrix.shape[0] - at, matrix.shape[1])

@@ -95,41 +95,54 @@ class Vocabulary:
     def match_corpus(self, tok: Tokenised, *, folding: bool = True) -> list[set[int]]:
         """``match_tokens`` for every document of ``tok`` (acronyms are separate: they need raw text).
 
-        Phrases are looked up as tuples of the corpus's token ids, and only at positions whose token
-        starts some phrase, trying only the lengths such phrases have, longest first.
+        Each phrase becomes an integer code over the corpus's token ids (its first few tokens when
+        it is long), so candidate occurrences are found with numpy, one phrase length at a time.
+        Only the hits, far fewer than the tokens, go through Python: long phrases are checked in
+        full, then the longest match at the leftmost free position wins, as in ``match_tokens``.
         """
         phrases = self.folded_phrases if folding else self.exact_phrases
         vocab, ids = (tok.folded_vocab, tok.folded_ids) if folding else (tok.vocab, tok.ids)
+        found: list[set[int]] = [set() for _ in range(len(tok.offsets) - 1)]
+        if not len(ids):
+            return found
         index = {t: i for i, t in enumerate(vocab)}
-        by_ids: dict[tuple[int, ...], int] = {}
-        lengths: dict[int, list[int]] = {}
+        base = len(vocab) + 1
+        fits = max(1, int(62 / np.log2(base)))  # tokens per int64 code without overflow
+        by_length: dict[int, dict[int, list[tuple[tuple[int, ...], int]]]] = {}
         for phrase, topic in phrases.items():
             key = tuple(index.get(t, -1) for t in phrase)
-            if -1 not in key:
-                by_ids[key] = topic
-                lengths.setdefault(key[0], []).append(len(key))
-        found: list[set[int]] = [set() for _ in range(len(tok.offsets) - 1)]
-        if not len(ids) or not lengths:
-            return found
-        options = {first: sorted(set(ls), reverse=True) for first, ls in lengths.items()}
-        can_start = np.zeros(len(vocab), dtype=bool)
-        can_start[list(options)] = True
-        positions = np.flatnonzero(can_start[ids])
-        docs = (np.searchsorted(tok.offsets, positions, side="right") - 1).tolist()
-        ends = tok.offsets[1:].tolist()
-        flat = ids.tolist()
+            if -1 in key:
+                continue  # a word the corpus never uses: the phrase cannot occur
+            code = 0
+            for i in key[:fits]:
+                code = code * base + i
+            by_length.setdefault(len(key), {}).setdefault(code, []).append((key, topic))
+        doc_end = np.repeat(tok.offsets[1:], np.diff(tok.offsets))
+        positions = np.arange(len(ids))
+        hits: list[tuple[int, int, int]] = []  # (position, length, topic)
+        for length, codes in by_length.items():
+            prefix = min(length, fits)
+            sorted_codes = np.array(sorted(codes), dtype=np.int64)
+            start = positions[positions + length <= doc_end]
+            code_arr = np.zeros(len(start), dtype=np.int64)
+            for i in range(prefix):
+                code_arr = code_arr * base + ids[start + i]
+            where = np.minimum(np.searchsorted(sorted_codes, code_arr), len(sorted_codes) - 1)
+            hit = sorted_codes[where] == code_arr
+            for p_, c_ in zip(start[hit].tolist(), code_arr[hit].tolist(), strict=True):
+                entries = codes[c_]
+                if length <= fits:
+                    hits.append((p_, length, entries[0][1]))
+                    continue
+                window = tuple(ids[p_ : p_ + length].tolist())
+                hits.extend((p_, length, topic) for key, topic in entries if key == window)
+        hits.sort(key=lambda h: (h[0], -h[1]))
+        docs = (np.searchsorted(tok.offsets, [h[0] for h in hits], side="right") - 1).tolist()
         covered_until = -1
-        for pos, doc in zip(positions.tolist(), docs, strict=True):
-            if pos < covered_until:
-                continue
-            end = ends[doc]
-            for length in options[flat[pos]]:
-                if pos + length <= end:
-                    topic = by_ids.get(tuple(flat[pos : pos + length]))
-                    if topic is not None:
-                        found[doc].add(topic)
-                        covered_until = pos + length
-                        break
+        for (p_, l_, t_), d_ in zip(hits, docs, strict=True):
+            if p_ >= covered_until:
+                found[d_].add(t_)
+                covered_until = p_ + l_
         return found
 
     @staticmethod
@@ -152,7 +165,11 @@ def build_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
     for i, row in enumerate(rows):
         topic = Topic(id=row["id"], vi=row["vi"], en=row["en"], group=row["group"])
         topics.append(topic)
+        acronyms_here = set(row.get("acronyms", ()))
+        # A name that is one of the topic's acronyms ("AI") is matched only as an acronym, in capitals.
         for label in (row["vi"], row["en"], *row.get("synonyms", ())):
+            if label.strip() in acronyms_here:
+                continue
             for table, key in ((folded, _phrase(label, folded=True)), (exact, _phrase(label, folded=False))):
                 if not key:
                     continue

@@ -31,7 +31,9 @@ from sparse_dot_topn import sp_matmul_topn
 
 NEG_INF = -np.inf
 GROWTH = 4
+RESERVE = 1.5  # a first search fetches this many times the columns it checks at once
 EXHAUSTIVE_CHUNK = 256  # rows per dense mask in an exhaustive search
+THREADED_PAIRS = 20_000_000  # products with fewer (row, column) pairs run on one thread
 
 PairTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -69,7 +71,7 @@ class Direction:
 def _top(
     left: sparse.csr_matrix, right_t: sparse.csr_matrix, m: int, n_threads: int, sort: bool = False
 ) -> sparse.csr_matrix:
-    """The m largest products of each row (all of them when m covers every column); ``sort``: largest first."""
+    """The m largest products of each row (all when m covers every column), largest first if ``sort``."""
     if not (left.nnz and right_t.nnz):
         return sparse.csr_matrix((left.shape[0], right_t.shape[1]))
     if m >= right_t.shape[1]:
@@ -79,7 +81,10 @@ def _top(
         if sort:
             full = _sorted_rows(full)
         return full
-    return sp_matmul_topn(left, right_t, top_n=m, sort=sort, n_threads=n_threads)
+    # Threads pay off only on big products: each call opens an OpenMP region, whose start-up and
+    # barriers cost more than a small product (badly so when the machine is busy).
+    threads = n_threads if left.shape[0] * right_t.shape[1] >= THREADED_PAIRS else 1
+    return sp_matmul_topn(left, right_t, top_n=m, sort=sort, n_threads=threads)
 
 
 def _sorted_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -123,7 +128,8 @@ class TopK:
     cap: int = 2
 
     def __post_init__(self) -> None:
-        self.bound = np.full(self.n_rows, NEG_INF)
+        self.bound = np.full(self.n_rows, NEG_INF)  # over the candidates checked so far
+        self.reserve_bound = np.full(self.n_rows, NEG_INF)  # once the reserve is checked too
         self.touched = np.zeros(self.n_rows, dtype=bool)
         self.settled = np.zeros(self.n_rows, dtype=bool)
         self.m_used = np.zeros(self.n_rows, dtype=np.int64)  # the largest M a row was searched with
@@ -131,27 +137,34 @@ class TopK:
         self.rounds: list[int] = []
         self._store = [np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)]  # row, col, raw
         self._new: list[list[np.ndarray]] = []
+        self._reserve: list[list[np.ndarray]] = []  # found but not yet checked: row, col, raw
         self._results: list[list[np.ndarray]] = []
 
     def _tick(self, name: str, since: float) -> None:
         self.timer[name] = self.timer.get(name, 0.0) + time.perf_counter() - since
 
-    def _keep(self, rows: np.ndarray, cols: np.ndarray, raw: np.ndarray, ok: np.ndarray) -> None:
+    def _keep(
+        self, rows: np.ndarray, cols: np.ndarray, raw: np.ndarray, ok: np.ndarray | None = None
+    ) -> None:
+        """Store the candidates that pass ``ok`` (if given) and the per-pair filters."""
         t0 = time.perf_counter()
-        ok = ok & self.direction.eligible(rows, cols)
+        if ok is not None:
+            rows, cols, raw = rows[ok], cols[ok], raw[ok]
+        ok = self.direction.eligible(rows, cols)
         self._tick("filters", t0)
         self._new.append([rows[ok], cols[ok], raw[ok]])
 
     def search_block(self, block: Block, depth: np.ndarray) -> None:
         """First round for every row of a block (``left`` and ``right_t`` set), about ``depth`` deep.
 
-        Rows share a product call per power-of-two M; each row then keeps only its own ``depth``
-        best (sorted) columns, and the first one dropped becomes its bound.
+        Rows share a product call per power-of-two M ≥ 2 × depth. Each row's ``depth`` best columns
+        are checked now and the first column after them is its bound; the rest are kept unchecked
+        as a reserve, for rows that turn out to need them (checking is the costly part).
         """
         assert block.left is not None and block.right_t is not None
         width = len(block.cols)
         depth = np.minimum(np.maximum(depth, self.m0), width)
-        bucket = np.minimum(_bucket(depth), width)
+        bucket = np.minimum(_bucket(np.ceil(RESERVE * depth).astype(np.int64)), width)
         for m in np.unique(bucket).tolist():
             at = np.flatnonzero(bucket == m)
             left = block.left if len(at) == len(block.rows) else block.left[at]
@@ -162,16 +175,34 @@ class TopK:
             position = np.arange(top.nnz) - np.repeat(top.indptr[:-1], counts)
             local = np.repeat(np.arange(len(at)), counts)
             raw = top.data.astype(np.float64) + block.row_offset[at][local]
-            bound = _bound(top, raw, m, width, block.row_offset[at])
-            keep = position < depth[at][local]
-            cut = (position == depth[at][local])  # the best column left out by the truncation
-            bound[local[cut]] = raw[cut]
+            full_bound = _bound(top, raw, m, width, block.row_offset[at])
+            checked = position < depth[at][local]
+            first_left = position == depth[at][local]
+            bound = full_bound.copy()
+            bound[local[first_left]] = raw[first_left]
             rows = block.rows[at]
             np.maximum.at(self.bound, rows, bound)
-            np.maximum.at(self.m_used, rows, depth[at])
+            np.maximum.at(self.reserve_bound, rows, full_bound)
+            np.maximum.at(self.m_used, rows, m)
             np.add.at(self.width_seen, rows, width)
             self.touched[rows] = True
-            self._keep(rows[local[keep]], block.cols[top.indices[keep]], raw[keep], np.ones(int(keep.sum()), dtype=bool))
+            cols = block.cols[top.indices]
+            self._keep(rows[local[checked]], cols[checked], raw[checked])
+            self._reserve.append([rows[local[~checked]], cols[~checked], raw[~checked]])
+
+    def _check_reserve(self, rows: np.ndarray) -> np.ndarray:
+        """Check the reserve of these rows; returns the rows that had one."""
+        reserve = [np.concatenate([r[i] for r in self._reserve]) for i in range(3)] if self._reserve else []
+        if not reserve or not len(reserve[0]):
+            return rows[:0]
+        wanted = np.zeros(self.n_rows, dtype=bool)
+        wanted[rows] = True
+        take = wanted[reserve[0]]
+        self._reserve = [[a[~take] for a in reserve]]
+        self._keep(reserve[0][take], reserve[1][take], reserve[2][take])
+        had = np.unique(reserve[0][take])
+        self.bound[had] = self.reserve_bound[had]
+        return had
 
     def _search_global(self, rows: np.ndarray, m: int) -> None:
         d = self.direction
@@ -208,7 +239,9 @@ class TopK:
         tie = self.direction.col_tie[col]
         order = np.lexsort((tie, -raw, row))
         row, col, raw = row[order], col[order], raw[order]
-        fresh = np.concatenate(([True], (row[1:] != row[:-1]) | (col[1:] != col[:-1]))) if len(row) else row > 0
+        fresh = (
+            np.concatenate(([True], (row[1:] != row[:-1]) | (col[1:] != col[:-1]))) if len(row) else row > 0
+        )
         row, col, raw = row[fresh], col[fresh], raw[fresh]  # the same pair found twice is one candidate
         idx = np.arange(len(row))
         group = self.direction.col_group
@@ -232,12 +265,16 @@ class TopK:
         return pending
 
     def run(self) -> None:
-        """Settle the first round, then search the unsettled rows globally until all are settled.
+        """Settle the first round, check reserves where needed, then search the rest globally.
 
         A global search sees every column, most of them outside the row's blocks, so M grows with
         the ratio of all columns to the row's block columns on top of the factor GROWTH.
         """
         pending = self.settle()
+        if len(pending):
+            self.touched[self._check_reserve(pending)] = True
+            self._reserve = []
+            pending = np.union1d(pending[~self.touched[pending]], self.settle())
         width = self.direction.col_vectors.shape[0]
         while len(pending):
             dilution = width / np.maximum(self.width_seen[pending], 1)
@@ -252,8 +289,9 @@ class TopK:
             pending = self.settle()
 
     def result(self) -> Result:
-        row, col, raw = (np.concatenate([r[i] for r in self._results]) if self._results else np.zeros(0)
-                         for i in range(3))
+        row, col, raw = (
+            np.concatenate([r[i] for r in self._results]) if self._results else np.zeros(0) for i in range(3)
+        )
         row, col = row.astype(np.int64), col.astype(np.int64)
         order = np.lexsort((self.direction.col_tie[col], -raw, row))
         return Result(row[order], col[order], raw[order], self.rounds)

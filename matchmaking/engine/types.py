@@ -68,7 +68,7 @@ class Geography:
     neighbours: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def distance(self, participant_province: str, opportunity: Opportunity) -> float:
-        """1 online or same province, 0.5 neighbouring province, 0 unreachable (an unknown '' never matches)."""
+        """1 online or same province, 0.5 neighbouring, 0 unreachable (an unknown '' matches nothing)."""
         if opportunity.online:
             return 1.0
         if not participant_province or not opportunity.province:

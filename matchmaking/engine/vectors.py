@@ -30,8 +30,9 @@ def opportunity_document(o: Opportunity) -> str:
     return f"{o.title}\n{o.description}\n{' ; '.join(o.topics)}"
 
 
-def topic_sets(vocab: Vocabulary, tok: Tokenised, raw: Sequence[str], entries: Sequence[Sequence[str]],
-               *, folding: bool) -> list[frozenset[int]]:
+def topic_sets(
+    vocab: Vocabulary, tok: Tokenised, raw: Sequence[str], entries: Sequence[Sequence[str]], *, folding: bool
+) -> list[frozenset[int]]:
     """Topics of each document: phrases in its tokens, acronyms in its raw text, topic ids listed."""
     found = vocab.match_corpus(tok, folding=folding)
     # Acronyms need the raw text (case matters); only documents with such a token are searched.
@@ -57,10 +58,13 @@ def topic_matrix(sets: Sequence[frozenset[int]], n_topics: int) -> sparse.csr_ma
     return sparse.csr_matrix((data, indices, indptr), shape=(len(sets), n_topics))
 
 
-def similarity_vectors(text: sparse.csr_matrix, topics: sparse.csr_matrix, weights: Weights) -> sparse.csr_matrix:
+def similarity_vectors(
+    text: sparse.csr_matrix, topics: sparse.csr_matrix, weights: Weights
+) -> sparse.csr_matrix:
     """[√w_text · text | √w_topic · topics], quantised, so that a dot product is the similarity part."""
-    stacked = sparse.hstack([text.astype(np.float64) * np.sqrt(weights.text),
-                             topics * np.sqrt(weights.topic)], format="csr")
+    stacked = sparse.hstack(
+        [text.astype(np.float64) * np.sqrt(weights.text), topics * np.sqrt(weights.topic)], format="csr"
+    )
     stacked.data = model.quantise(stacked.data)
     stacked.eliminate_zeros()
     return stacked
@@ -78,45 +82,36 @@ def _columns(n_rows: int, per_row: list[list[tuple[int, float]]], width: int) ->
 
 @dataclass
 class Augmented:
-    """The vectors whose dot products are ``raw`` (see topk.py): one pair of matrices per direction.
+    """Vectors whose dot product is the pair's similarity plus its kind term, and the other terms.
 
-    forward:  participant [sim | w_k·preferred kinds | w_d at own province and online, w_d/2 at
-              neighbours | 1] · opportunity [sim | its kind | its province or online | w_f·freshness]
-    backward: opportunity [sim | w_k at its kind] · participant [sim | preferred kinds], plus the
-              opportunity's distance and freshness terms for the block as a row offset.
+    participant [√w_text·text | √w_topic·topics | preferred kinds] · opportunity [√w_text·text |
+    √w_topic·topics | w_kind at its kind] = w_text·text + w_topic·topic + w_kind·kind, and
+    raw = that + ``pair_offsets`` (w_distance·distance + w_freshness·freshness). A block of
+    participants, who share a province, adds the offset as one more column (topk.py).
     """
 
-    forward_p: sparse.csr_matrix
-    forward_o: sparse.csr_matrix
-    backward_o: sparse.csr_matrix
-    backward_p: sparse.csr_matrix
+    participants: sparse.csr_matrix
+    opportunities: sparse.csr_matrix
     kind_term: float
     near_term: float
     same_term: float
     fresh_terms: np.ndarray
 
     @classmethod
-    def build(cls, sim_p: sparse.csr_matrix, sim_o: sparse.csr_matrix, compiled: Compiled, fresh: np.ndarray,
-              weights: Weights) -> Augmented:
+    def build(
+        cls,
+        sim_p: sparse.csr_matrix,
+        sim_o: sparse.csr_matrix,
+        compiled: Compiled,
+        fresh: np.ndarray,
+        weights: Weights,
+    ) -> Augmented:
         n_p, n_o = sim_p.shape[0], sim_o.shape[0]
-        n_kinds, n_prov = len(compiled.kinds), len(compiled.provinces)
+        n_kinds = len(compiled.kinds)
         kind_term = float(model.on_grid(weights.kind))
-        same_term, near_term = float(model.on_grid(weights.distance)), float(model.on_grid(weights.distance * 0.5))
-        fresh_terms = model.on_grid(weights.freshness * fresh)
-        online_col = n_prov
         preferred = [[(b, 1.0) for b in range(n_kinds) if (int(m) >> b) & 1] for m in compiled.p_preferred]
         kinds_p = _columns(n_p, preferred, n_kinds)
-        kinds_o = _columns(n_o, [[(int(c), 1.0)] for c in compiled.o_kind], n_kinds)
-        places_p = _columns(n_p, [
-            ([(int(pr), same_term)] + [(int(nb), near_term) for nb in compiled.neighbours[pr]] if pr >= 0 else [])
-            + [(online_col, same_term)] for pr in compiled.p_province
-        ], n_prov + 1)
-        places_o = _columns(n_o, [
-            [(online_col, 1.0)] if online else [(int(pr), 1.0)] if pr >= 0 else []
-            for online, pr in zip(compiled.o_online, compiled.o_province, strict=True)
-        ], n_prov + 1)
-        ones = sparse.csr_matrix(np.ones((n_p, 1)))
-        fresh_col = sparse.csr_matrix(fresh_terms.reshape(-1, 1))
+        kinds_o = _columns(n_o, [[(int(c), kind_term)] for c in compiled.o_kind], n_kinds)
 
         def stack(*parts: sparse.csr_matrix) -> sparse.csr_matrix:
             # A zero weight leaves stored zeros, which sparse_dot_topn's full product mishandles.
@@ -125,11 +120,12 @@ class Augmented:
             return matrix
 
         return cls(
-            forward_p=stack(sim_p, kinds_p * kind_term, places_p, ones),
-            forward_o=stack(sim_o, kinds_o, places_o, fresh_col),
-            backward_o=stack(sim_o, kinds_o * kind_term),
-            backward_p=stack(sim_p, kinds_p),
-            kind_term=kind_term, near_term=near_term, same_term=same_term, fresh_terms=fresh_terms,
+            participants=stack(sim_p, kinds_p),
+            opportunities=stack(sim_o, kinds_o),
+            kind_term=kind_term,
+            near_term=float(model.on_grid(weights.distance * 0.5)),
+            same_term=float(model.on_grid(weights.distance)),
+            fresh_terms=model.on_grid(weights.freshness * fresh),
         )
 
     def pair_offsets(self, distance: np.ndarray, opportunities: np.ndarray) -> np.ndarray:
@@ -162,12 +158,21 @@ class Model:
 
     def raw(self) -> np.ndarray:
         """raw for every (participant, opportunity) pair, dense (small inputs only: tests)."""
-        return (self.vectors.forward_p @ self.vectors.forward_o.T).toarray()
+        n_p, n_o = len(self.participants), len(self.opportunities)
+        p, o = np.repeat(np.arange(n_p), n_o), np.tile(np.arange(n_o), n_p)
+        offsets = self.vectors.pair_offsets(self.compiled.distance_of(p, o), o).reshape(n_p, n_o)
+        return (self.vectors.participants @ self.vectors.opportunities.T).toarray() + offsets
 
 
 def build_model(
-    participants: Sequence[Participant], opportunities: Sequence[Opportunity], *, now: datetime,
-    geography: Geography, weights: Weights, folding: bool = True, use_topics: bool = True,
+    participants: Sequence[Participant],
+    opportunities: Sequence[Opportunity],
+    *,
+    now: datetime,
+    geography: Geography,
+    weights: Weights,
+    folding: bool = True,
+    use_topics: bool = True,
     timer: dict[str, float] | None = None,
 ) -> Model:
     """Vectors, topic sets and filter arrays for these inputs (``weights`` already normalised)."""
@@ -195,10 +200,18 @@ def build_model(
     fresh = np.array([model.freshness(o.created_at, now) for o in opportunities])
     companies = {c: i for i, c in enumerate(sorted({o.company for o in opportunities}))}
     built = Model(
-        participants=participants, opportunities=opportunities, weights=weights, compiled=compiled, vocab=vocab,
-        sets=sets, text_p=text_p, text_o=text_o, fresh=fresh,
+        participants=participants,
+        opportunities=opportunities,
+        weights=weights,
+        compiled=compiled,
+        vocab=vocab,
+        sets=sets,
+        text_p=text_p,
+        text_o=text_o,
+        fresh=fresh,
         vectors=Augmented.build(sim_p, sim_o, compiled, fresh, weights),
-        p_rank=id_ranks([p.id for p in participants]), o_rank=id_ranks([o.id for o in opportunities]),
+        p_rank=id_ranks([p.id for p in participants]),
+        o_rank=id_ranks([o.id for o in opportunities]),
         o_company=np.array([companies[o.company] for o in opportunities], dtype=np.int64),
     )
     timer["compile"] = time.perf_counter() - t2

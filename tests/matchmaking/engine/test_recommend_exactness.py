@@ -1,0 +1,299 @@
+"""``recommend`` returns exactly what scoring every pair would, in both directions.
+
+``brute_force_recommend`` scores every (participant, opportunity) pair with the same model (the
+vectors of ``build_model``, multiplied densely), checks eligibility with the plain-Python reference
+filter one pair at a time, sorts by (score, id) and applies the diversity rule by walking the list.
+The random worlds are small and full of ties (few words, few companies, shared creation dates), and
+the first search depth is set as low as it goes in half of the runs so that the bounds, the global
+re-searches and the exhaustive searches are all exercised.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from matchmaking.engine import filters, model
+from matchmaking.engine.filters import qualifying_sessions
+from matchmaking.engine.model import Weights
+from matchmaking.engine.recommend import recommend
+from matchmaking.engine.types import KINDS, LEVELS, Geography, Opportunity, Participant, Session
+from matchmaking.engine.vectors import build_model
+
+# The module, not the function of the same name (monkeypatched constants live there).
+recommend_module = importlib.import_module("matchmaking.engine.recommend")
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+NOW = datetime(2026, 9, 20, 8, 0, tzinfo=TZ)
+WORDS = [
+    "lập trình game",
+    "trí tuệ nhân tạo",
+    "tri tue nhan tao",
+    "robot",
+    "du lịch",
+    "khách sạn",
+    "nấu ăn",
+    "game development",
+    "cooking",
+    "hotel",
+    "data science",
+    "gốm sứ",
+    "pottery",
+    "nón lá",
+    "em thích",
+    "I love",
+    "và",
+    "and",
+    "thực tập",
+    "internship",
+]
+PROVINCES = ["p0", "p1", "p2", "p3", "p4"]
+
+
+def brute_force_recommend(
+    participants: list[Participant],
+    opportunities: list[Opportunity],
+    *,
+    now: datetime,
+    geography: Geography,
+    k: int,
+    weights: Weights | None = None,
+    folding: bool = True,
+    use_topics: bool = True,
+    use_filters: bool = True,
+) -> tuple[dict[str, list[tuple[str, float]]], dict[str, list[tuple[str, float]]]]:
+    weights = (weights or Weights()).normalised()
+    if not use_topics:
+        weights = weights.without("topic")
+    built = build_model(
+        participants,
+        opportunities,
+        now=now,
+        geography=geography,
+        weights=weights,
+        folding=folding,
+        use_topics=use_topics,
+    )
+    scores = model.score(built.raw())
+    eligible = np.array(
+        [
+            [not use_filters or bool(qualifying_sessions(p, o, now, geography)) for o in opportunities]
+            for p in participants
+        ],
+        dtype=bool,
+    ).reshape(len(participants), len(opportunities))
+    for_participants = {}
+    for i, p in enumerate(participants):
+        ranked = sorted(
+            (j for j in range(len(opportunities)) if eligible[i, j]),
+            key=lambda j: (-scores[i, j], opportunities[j].id),
+        )
+        chosen: list[tuple[str, float]] = []
+        per_company: dict[str, int] = {}
+        for j in ranked:
+            company = opportunities[j].company
+            if per_company.get(company, 0) == 2:
+                continue
+            per_company[company] = per_company.get(company, 0) + 1
+            chosen.append((opportunities[j].id, float(scores[i, j])))
+            if len(chosen) == k:
+                break
+        for_participants[p.id] = chosen
+    for_opportunities = {}
+    for j, o in enumerate(opportunities):
+        ranked = sorted(
+            (i for i in range(len(participants)) if eligible[i, j]),
+            key=lambda i: (-scores[i, j], participants[i].id),
+        )
+        for_opportunities[o.id] = [(participants[i].id, float(scores[i, j])) for i in ranked[:k]]
+    return for_participants, for_opportunities
+
+
+def _moment(rng: random.Random, day: int, hour: int) -> datetime:
+    return datetime(2026, 9, 20, 0, 0, tzinfo=TZ) + timedelta(days=day, hours=hour)
+
+
+def random_world(seed: int) -> tuple[list[Participant], list[Opportunity], Geography]:
+    rng = random.Random(seed)
+    neighbours = {p: set() for p in PROVINCES}
+    for _ in range(4):
+        a, b = rng.sample(PROVINCES, 2)
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    geography = Geography({p: frozenset(n) for p, n in neighbours.items()})
+    slots = [(day, hour, hour + length) for day in range(-1, 8) for hour in (8, 14) for length in (2, 3)]
+
+    def text() -> str:
+        return " ".join(rng.sample(WORDS, rng.randint(0, 3)))
+
+    opportunities = []
+    for j in range(rng.randint(3, 30)):
+        sessions = []
+        for s in range(rng.choice([0, 1, 1, 2, 3])):
+            day, start, end = rng.choice(slots)
+            capacity = rng.choice([1, 5, 40])
+            sessions.append(
+                Session(
+                    f"x{j}-{s}",
+                    _moment(rng, day, start),
+                    _moment(rng, day, end),
+                    capacity,
+                    rng.choice([0, 0, capacity - 1, capacity]),
+                )
+            )
+        opportunities.append(
+            Opportunity(
+                id=f"o{j:02d}",
+                company=f"c{rng.randint(0, 3)}",
+                kind=rng.choice(KINDS),
+                title=text(),
+                description=text(),
+                topics=tuple(rng.sample(["AI", "du lịch", "game-dev", "xyz"], rng.randint(0, 2))),
+                province=rng.choice(PROVINCES + [""]),
+                online=rng.random() < 0.2,
+                levels=tuple(rng.sample(LEVELS, rng.randint(0, 2))),
+                min_age=rng.choice([None, None, 16, 18]),
+                group_min=rng.choice([None, 10]),
+                group_max=rng.choice([None, 30]),
+                apply_by=rng.choice([None, date(2026, 9, 19), date(2026, 10, 30)]),
+                created_at=rng.choice([None, NOW - timedelta(days=3), NOW - timedelta(days=40)]),
+                sessions=tuple(sessions),
+            )
+        )
+    participants = []
+    for i in range(rng.randint(3, 30)):
+        is_class = rng.random() < 0.2
+        availability = []
+        for _ in range(rng.choice([0, 1, 2, 3])):
+            day, start, end = rng.choice(slots)
+            availability.append(
+                (_moment(rng, day, start - rng.choice([0, 1])), _moment(rng, day, end + rng.choice([0, 1])))
+            )
+        participants.append(
+            Participant(
+                id=f"p{i:02d}",
+                type="class_request" if is_class else "student",
+                level=rng.choice(LEVELS),
+                text=text(),
+                topics=tuple(rng.sample(["AI", "pottery", "game-dev"], rng.randint(0, 1))),
+                preferred_kinds=tuple(rng.sample(KINDS, rng.randint(0, 2))),
+                allowed_kinds=tuple(rng.sample(KINDS, rng.randint(1, 4))) if rng.random() < 0.3 else (),
+                size=rng.choice([8, 25, 35]) if is_class else 1,
+                province=rng.choice(PROVINCES + [""]),
+                birth_date=None if is_class or rng.random() < 0.1 else _birth_date(rng),
+                availability=tuple(availability),
+                language=rng.choice(["vi", "en"]),
+            )
+        )
+    return participants, opportunities, geography
+
+
+def _birth_date(rng: random.Random) -> date:
+    year = rng.choice([2008, 2009, 2010, 2012])  # 16 or 18 around the sessions' dates, some leap years
+    if year % 4 == 0 and rng.random() < 0.3:
+        return date(year, 2, 29)
+    return date(year, rng.choice([2, 9, 9, 10]), rng.randint(18, 28))
+
+
+def _engine_lists(recs, key: str) -> dict[str, list[tuple[str, float]]]:
+    return {owner: [(getattr(r, key), r.score) for r in lst] for owner, lst in recs.items()}
+
+
+CASES = [
+    # (seeds, switches, shallow first search)
+    (range(0, 12), {}, False),
+    (range(12, 24), {}, True),
+    (range(24, 30), {"use_filters": False, "folding": False, "use_topics": False}, True),
+]
+
+
+@pytest.mark.parametrize(("seeds", "switches", "shallow"), CASES)
+def test_it_returns_the_exhaustive_top_k_in_both_directions(
+    seeds: range, switches: dict, shallow: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shallow:
+        for name in ("PARTICIPANT_M", "OPPORTUNITY_M"):
+            monkeypatch.setattr(recommend_module, name, 1)
+        for name in ("PARTICIPANT_NEED", "OPPORTUNITY_NEED"):
+            monkeypatch.setattr(recommend_module, name, 0.0)
+        # and check availability interval by interval instead of through the slot table
+        monkeypatch.setattr(filters, "SLOT_TABLE_CELLS", 0)
+    deepest = 0
+    for seed in seeds:
+        participants, opportunities, geography = random_world(seed)
+        rng = random.Random(seed)
+        k = rng.randint(1, 4)
+        weights = Weights(*(rng.choice([0.0, 0.1, 0.5]) for _ in range(5))) if seed % 3 == 0 else None
+        timings: dict[str, float] = {}
+        got = recommend(
+            participants,
+            opportunities,
+            now=NOW,
+            geography=geography,
+            k=k,
+            weights=weights,
+            timings=timings,
+            **switches,
+        )
+        want_p, want_o = brute_force_recommend(
+            participants, opportunities, now=NOW, geography=geography, k=k, weights=weights, **switches
+        )
+        assert _engine_lists(got.for_participants, "opportunity_id") == want_p, f"seed {seed}"
+        assert _engine_lists(got.for_opportunities, "participant_id") == want_o, f"seed {seed}"
+        deepest = max(deepest, int(timings["rounds_participants"]), int(timings["rounds_opportunities"]))
+    if shallow:
+        assert deepest >= 2, "the shallow runs should have needed re-searches"
+
+
+def test_it_ranks_ties_by_id_and_keeps_two_per_company() -> None:
+    session = Session("x", NOW + timedelta(days=2), NOW + timedelta(days=2, hours=2), 10)
+    free = ((NOW + timedelta(days=1), NOW + timedelta(days=3)),)
+    same = dict(kind="visit", title="Tham quan", province="p0", sessions=(session,))
+    opportunities = [
+        Opportunity(id=f"o{n}", company="c1" if n < 4 else "c2", **same) for n in (5, 3, 1, 4, 2, 0)
+    ]
+    student = Participant(
+        "s", "student", "upper_secondary", "", province="p0", availability=free, birth_date=date(2009, 1, 1)
+    )
+    got = recommend([student], opportunities, now=NOW, geography=Geography(), k=4)
+    assert [r.opportunity_id for r in got.for_participants["s"]] == ["o0", "o1", "o4", "o5"]
+    assert len({r.score for r in got.for_participants["s"]}) == 1
+
+
+def test_it_fills_lists_with_zero_similarity_pairs_in_id_order() -> None:
+    # Text alone counts and nobody wrote anything: every eligible pair has the lowest score, FLOOR,
+    # which only an exhaustive search can prove; ties go by id.
+    session = Session("x", NOW + timedelta(days=2), NOW + timedelta(days=2, hours=2), 10)
+    free = ((NOW + timedelta(days=1), NOW + timedelta(days=3)),)
+    opportunities = [
+        Opportunity(id=f"o{n}", company=f"c{n}", kind="visit", title="", province="p0", sessions=(session,))
+        for n in (3, 1, 2)
+    ]
+    students = [
+        Participant(
+            f"s{n}",
+            "student",
+            "upper_secondary",
+            "",
+            province="p0",
+            availability=free,
+            birth_date=date(2009, 1, 1),
+        )
+        for n in (2, 1)
+    ]
+    got = recommend(
+        students,
+        opportunities,
+        now=NOW,
+        geography=Geography(),
+        k=2,
+        weights=Weights(text=1, topic=0, kind=0, distance=0, freshness=0),
+    )
+    assert [r.opportunity_id for r in got.for_participants["s1"]] == ["o1", "o2"]
+    assert [r.participant_id for r in got.for_opportunities["o3"]] == ["s1", "s2"]
+    assert {r.score for recs in got.for_participants.values() for r in recs} == {model.FLOOR}

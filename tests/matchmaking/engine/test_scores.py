@@ -1,0 +1,97 @@
+"""Scores, features, determinism and the diversity rule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tiny import GEOGRAPHY, NOW, SATURDAY, opportunity, session, student
+
+from matchmaking.engine.model import FLOOR, Weights
+from matchmaking.engine.recommend import recommend
+
+TEXTS = ["lập trình game", "du lịch khách sạn", "game development internship", "nấu ăn", "robot", ""]
+
+
+def world():
+    participants = [student(f"s{i}", TEXTS[i % len(TEXTS)], preferred_kinds=("workshop",)) for i in range(8)]
+    opportunities = [
+        opportunity(
+            f"o{j}",
+            company=f"c{j % 3}",
+            title=TEXTS[(j + 1) % len(TEXTS)],
+            created_at=NOW - timedelta(days=j * 7),
+            province=["ha-noi", "bac-ninh"][j % 2],
+        )
+        for j in range(12)
+    ]
+    return participants, opportunities
+
+
+def test_every_score_is_in_the_unit_interval_and_every_feature_in_zero_one() -> None:
+    recs = recommend(*world(), now=NOW, geography=GEOGRAPHY, k=12)
+    every = [r for rs in recs.for_participants.values() for r in rs]
+    assert every and all(FLOOR <= r.score <= 1 for r in every)
+    assert all(0 <= v <= 1 for r in every for v in r.features.values())
+    assert all(
+        rs[i].score >= rs[i + 1].score for rs in recs.for_participants.values() for i in range(len(rs) - 1)
+    )
+
+
+def test_a_participant_list_holds_at_most_two_opportunities_of_a_company() -> None:
+    recs = recommend(*world(), now=NOW, geography=GEOGRAPHY, k=10)
+    for recs_ in recs.for_participants.values():
+        companies = [r.opportunity_id for r in recs_]
+        per = {}
+        for oid in companies:
+            per[int(oid[1:]) % 3] = per.get(int(oid[1:]) % 3, 0) + 1
+        assert max(per.values()) <= 2 and len(recs_) == 6  # three companies × two
+
+
+def test_the_same_input_gives_the_same_output() -> None:
+    first = recommend(*world(), now=NOW, geography=GEOGRAPHY, k=5)
+    second = recommend(*world(), now=NOW, geography=GEOGRAPHY, k=5, n_threads=1)
+    assert first == second
+
+
+def test_learned_weights_change_the_order() -> None:
+    participants, opportunities = world()
+    by_text = recommend(
+        participants,
+        opportunities,
+        now=NOW,
+        geography=GEOGRAPHY,
+        k=3,
+        weights=Weights(text=1, topic=0, kind=0, distance=0, freshness=0, version="t"),
+    )
+    by_freshness = recommend(
+        participants,
+        opportunities,
+        now=NOW,
+        geography=GEOGRAPHY,
+        k=3,
+        weights=Weights(text=0, topic=0, kind=0, distance=0, freshness=1, version="f"),
+    )
+    assert by_text.weights_version == "t"
+    assert [r.opportunity_id for r in by_freshness.for_participants["s0"]] == ["o0", "o1", "o2"]
+    assert by_text.for_participants["s0"][0].opportunity_id != "o0"
+
+
+def test_a_participant_and_an_opportunity_see_the_same_score_for_their_pair() -> None:
+    recs = recommend(*world(), now=NOW, geography=GEOGRAPHY, k=12)
+    forward = {
+        (r.participant_id, r.opportunity_id): r.score for rs in recs.for_participants.values() for r in rs
+    }
+    backward = {
+        (r.participant_id, r.opportunity_id): r.score for rs in recs.for_opportunities.values() for r in rs
+    }
+    shared = forward.keys() & backward.keys()
+    assert shared and all(forward[pair] == backward[pair] for pair in shared)
+
+
+def test_a_rec_lists_the_sessions_the_participant_can_book_earliest_first() -> None:
+    sunday, saturday_late = session("sun", SATURDAY + timedelta(days=1)), session("sat", SATURDAY, 14, 16)
+    full = session("full", SATURDAY, 8, 10, capacity=5, taken=5)
+    recs = recommend(
+        [student()], [opportunity(sessions=(sunday, full, saturday_late))], now=NOW, geography=GEOGRAPHY
+    )
+    assert recs.for_participants["s1"][0].sessions == ("sat", "sun")

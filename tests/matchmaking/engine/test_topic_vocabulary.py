@@ -1,0 +1,106 @@
+"""The curated topic vocabulary (data/topics.json) and the phrase matching onto it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from matchmaking.engine.text import fold, normalise, tokenise, tokens
+from matchmaking.engine.topics import DEFAULT_PATH, build_vocabulary, load_vocabulary
+
+RAW = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+REQUIRED_GROUPS = {
+    "software",
+    "ai_data",
+    "hardware",
+    "media",
+    "arts",
+    "manufacturing",
+    "agri_food",
+    "tourism",
+    "business",
+    "health",
+    "science",
+    "built_env",
+    "society",
+    "languages",
+    "crafts",
+}
+
+
+def ids(text: str) -> set[str]:
+    vocab = load_vocabulary()
+    return {vocab.topics[i].id for i in vocab.match_text(text)}
+
+
+def test_it_has_at_least_150_topics_with_unique_ids_and_both_names() -> None:
+    topics = RAW["topics"]
+    assert len(topics) >= 150
+    assert len({t["id"] for t in topics}) == len(topics)
+    assert all(t["vi"].strip() and t["en"].strip() for t in topics)
+    assert REQUIRED_GROUPS <= {t["group"] for t in topics}
+
+
+def test_no_name_or_synonym_maps_to_two_topics_once_folded() -> None:
+    owner: dict[str, str] = {}
+    clashes = []
+    for topic in RAW["topics"]:
+        for label in {topic["vi"], topic["en"], *topic["synonyms"]}:
+            key = " ".join(tokens(fold(normalise(label))))
+            if owner.setdefault(key, topic["id"]) != topic["id"]:
+                clashes.append((label, owner[key], topic["id"]))
+    assert clashes == []
+
+
+def test_it_refuses_a_vocabulary_where_a_synonym_names_two_topics() -> None:
+    raw = {
+        "topics": [
+            {"id": "a", "vi": "gốm", "en": "pottery", "group": "crafts", "synonyms": ["làm gốm"]},
+            {"id": "b", "vi": "làm gom", "en": "collecting", "group": "x", "synonyms": []},
+        ]
+    }
+    with pytest.raises(ValueError, match="names both"):
+        build_vocabulary(raw)
+
+
+def test_vietnamese_english_and_unaccented_phrasings_meet_on_one_topic() -> None:
+    assert (
+        ids("Em thích lập trình game")
+        == ids("game development internship")
+        == ids("lap trinh game")
+        == {"game-dev"}
+    )
+    assert ids("trí tuệ nhân tạo") == ids("tri tue nhan tao") == ids("artificial intelligence") == {"ai"}
+    assert "pottery" in ids("Làm gốm Bát Tràng") and "pottery" in ids("ceramics workshop")
+    assert "conical-hat" in ids("nón lá Huế") and "conical-hat" in ids("conical hat making")
+
+
+def test_the_longest_phrase_wins_and_words_must_match_whole() -> None:
+    assert ids("lập trình game") == {"game-dev"}  # not also "programming"
+    assert ids("ứng dụng di động") == {"mobile-apps"}
+    assert ids("gaming") == {"esports"} and ids("gamification") == set()
+
+
+def test_the_acronym_ai_counts_only_in_capitals() -> None:
+    assert ids("Em thích AI và robot") == {"ai", "robotics"}
+    assert ids("ai cũng có thể học") == set()  # Vietnamese "ai" means "who"
+
+
+def test_the_corpus_matcher_agrees_with_the_single_text_matcher() -> None:
+    texts = [
+        "Em thích lập trình game và thiết kế web",
+        "I love pottery, ceramics and cooking",
+        "tri tue nhan tao, hoc may",
+        "",
+        "🙂🙂",
+        "năng lượng mặt trời và điện gió ở Ninh Thuận",
+        "kỹ thuật phần mềm kiến trúc phần mềm",
+        "x" * 50,
+    ]
+    vocab = load_vocabulary()
+    corpus = vocab.match_corpus(tokenise(texts), folding=True)
+    assert corpus == [vocab.match_tokens(tokens(fold(normalise(t)))) for t in texts]
+    unfolded = vocab.match_corpus(tokenise(texts), folding=False)
+    assert unfolded == [vocab.match_tokens(tokens(normalise(t)), folding=False) for t in texts]
+    assert unfolded[2] == set()  # without folding "tri tue nhan tao" is not "trí tuệ nhân tạo"
