@@ -104,6 +104,7 @@ def _shard_compute(match_round: MatchRound, shard: int) -> None:
         province_names=inputs.province_names(),
         k=match_round.k,
         weights=weights,
+        only_participants=mine,
     )
     students = dict(Student.objects.values_list("external_id", "pk"))
     classes = dict(ClassRequest.objects.values_list("external_id", "pk"))
@@ -125,8 +126,8 @@ def _shard_compute(match_round: MatchRound, shard: int) -> None:
             features=dict(rec.features),
         )
 
-    rows = [staged("p", r) for p_id in mine for r in recs.for_participants.get(p_id, [])]
-    rows += [staged("o", r) for recs_ in recs.for_opportunities.values() for r in recs_ if r.participant_id in mine]
+    rows = [staged("p", r) for recs_ in recs.for_participants.values() for r in recs_]
+    rows += [staged("o", r) for recs_ in recs.for_opportunities.values() for r in recs_]
     with transaction.atomic():
         # The round row is the lock that serialises shards finishing; it is taken before any write.
         locked = MatchRound.objects.select_for_update().get(pk=match_round.pk)

@@ -37,7 +37,7 @@ import contextlib
 import gc
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 
 import numpy as np
@@ -75,12 +75,20 @@ def recommend(
     province_names: Mapping[str, str] | None = None,
     n_threads: int | None = None,
     timings: dict[str, float] | None = None,
+    only_participants: Collection[str] | None = None,
 ) -> Recommendations:
     """Top-k opportunities per participant and top-k participants per opportunity (see the module doc).
 
     ``province_names`` maps province codes to display names for reasons; ``n_threads`` is passed to
     sparse_dot_topn (default: every CPU); ``timings``, when given, receives seconds per stage.
+
+    ``only_participants`` makes this one shard of a larger run: the text model is still fitted on every
+    participant and opportunity passed (so scores equal the whole run's), but only those participants are
+    ranked and only they enter the opportunities' lists. The top k of an opportunity over all participants
+    is then the top k of the union of its shards' top k's. Needs the filters on.
     """
+    if only_participants is not None and not use_filters:
+        raise ValueError("only_participants needs use_filters")
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     if k < 1:
@@ -112,6 +120,7 @@ def recommend(
             province_names=province_names,
             threads=threads,
             timer=timer,
+            only=only_participants,
         )
 
 
@@ -144,6 +153,7 @@ def _recommend(
     province_names: Mapping[str, str] | None,
     threads: int,
     timer: dict[str, float],
+    only: Collection[str] | None = None,
 ) -> Recommendations:
     built = build_model(
         participants,
@@ -155,6 +165,9 @@ def _recommend(
         use_topics=use_topics,
         timer=timer,
     )
+    if only is not None:
+        # Participants outside the shard count as unavailable: no block, no candidate, either way.
+        built.compiled.p_available &= np.fromiter((p.id in only for p in built.participants), bool)
     t0 = time.perf_counter()
     search_timer: dict[str, float] = {}
     forward, backward = _searchers(built, k, use_filters, threads, search_timer)

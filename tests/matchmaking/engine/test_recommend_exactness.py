@@ -297,3 +297,30 @@ def test_it_fills_lists_with_zero_similarity_pairs_in_id_order() -> None:
     assert [r.opportunity_id for r in got.for_participants["s1"]] == ["o1", "o2"]
     assert [r.participant_id for r in got.for_opportunities["o3"]] == ["s1", "s2"]
     assert {r.score for recs in got.for_participants.values() for r in recs} == {model.FLOOR}
+
+
+@pytest.mark.parametrize("seed", range(30, 36))
+def test_shards_of_the_participants_merge_into_the_whole_run(seed: int) -> None:
+    """``only_participants``: each shard ranks its own participants with the whole world's text model;
+    its lists are the whole run's, and an opportunity's top k is the top k of its shards' top k's."""
+    participants, opportunities, geography = random_world(seed)
+    k = 3
+    whole = recommend(participants, opportunities, now=NOW, geography=geography, k=k)
+    shards = [{p.id for i, p in enumerate(participants) if i % 3 == s} for s in range(3)]
+    merged_p: dict[str, list[tuple[str, float]]] = {}
+    candidates: dict[str, list[tuple[float, str]]] = {}
+    for shard in shards:
+        part = recommend(participants, opportunities, now=NOW, geography=geography, k=k, only_participants=shard)
+        for owner, recs in part.for_participants.items():
+            if owner in shard:
+                merged_p[owner] = [(r.opportunity_id, r.score) for r in recs]
+            else:
+                assert recs == [], "a shard ranks only its own participants"
+        for owner, recs in part.for_opportunities.items():
+            assert all(r.participant_id in shard for r in recs)
+            candidates.setdefault(owner, []).extend((-r.score, r.participant_id) for r in recs)
+    merged_o = {o: [(p, -neg) for neg, p in sorted(c)[:k]] for o, c in candidates.items()}
+    assert merged_p == _engine_lists(whole.for_participants, "opportunity_id")
+    assert {o: v for o, v in merged_o.items() if v} == {
+        o: v for o, v in _engine_lists(whole.for_opportunities, "participant_id").items() if v
+    }
