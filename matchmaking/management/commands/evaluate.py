@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from matchmaking.engine.evaluate import Metrics, evaluate
-from matchmaking.engine.learn import Example, fit_weights, held_out
+from matchmaking.engine.learn import Example, fit_weights
 from matchmaking.engine.recommend import recommend
 from matchmaking.engine.types import Opportunity, Participant, Recommendations
 from matchmaking.inputs import geography, province_names
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         parser.add_argument("--k", type=int, default=10)
         parser.add_argument("--now", type=parse_now, default=None, help="score as of this ISO datetime")
         parser.add_argument("--weights", type=Path, default=None, help="learned weights (JSON)")
-        parser.add_argument("--ablation", action="store_true", help="the ablation table (held-out participants)")
+        parser.add_argument("--ablation", action="store_true", help="the ablation table")
 
     def handle(self, *args: Any, data: Path, truth: Path, k: int, now: dt.datetime | None, weights: Path | None,
                ablation: bool, **options: Any) -> None:  # fmt: skip
@@ -62,21 +63,35 @@ class Command(BaseCommand):
             metrics = run.metrics(run.recommend(weights=load_weights(weights)), participants, relevant)
             self.stdout.write(_header() + "\n" + _row("model", metrics))
             return
-        test = [p for p in participants if held_out(p.id)]
-        train = [p for p in participants if not held_out(p.id)]
-        self.stdout.write(f"held-out participants: {len(test)} of {len(participants)}; k = {k}\n" + _header())
+        # Every row on all participants; the learned weights by 5-fold cross-validation over
+        # participants: each fold is ranked with weights fitted on the other four folds' truth.
+        self.stdout.write(f"all {len(participants)} participants; k = {k}; learned weights: 5-fold cross-validation\n")
+        self.stdout.write(_header())
         for label, switches in ABLATION:
-            self.stdout.write(_row(label, run.metrics(run.recommend(**switches), test, relevant)))
-        learned = run.learn(train, relevant)
-        if learned is None:
-            self.stdout.write("+ learned weights: the training participants' truth cannot teach anything")
-            return
-        self.stdout.write(
-            _row("+ learned weights", run.metrics(run.recommend(weights=learned), test, relevant))
-        )
-        self.stdout.write(
-            "learned: " + ", ".join(f"{n} {v:.2f}" for n, v in learned.to_dict().items() if n != "version")
-        )
+            self.stdout.write(_row(label, run.metrics(run.recommend(**switches), participants, relevant)))
+        ranked: dict[str, list[Any]] = {}
+        learned_all = []
+        for fold in range(FOLDS):
+            train = [p for p in participants if _fold(p.id) != fold]
+            learned = run.learn(train, relevant)
+            learned_all.append(learned)
+            recs = run.recommend(weights=learned)
+            ranked.update({p.id: recs.for_participants[p.id] for p in participants if _fold(p.id) == fold})
+        merged = Recommendations(ranked, {}, "cross-validated")
+        self.stdout.write(_row("+ learned weights", run.metrics(merged, participants, relevant)))
+        for learned in learned_all[:1]:
+            if learned is not None:
+                self.stdout.write(
+                    "learned (fold 0): "
+                    + ", ".join(f"{n} {v:.2f}" for n, v in learned.to_dict().items() if n != "version")
+                )
+
+
+FOLDS = 5
+
+
+def _fold(participant_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(participant_id.encode()).digest()[:4], "big") % FOLDS
 
 
 class _Runner:
