@@ -187,11 +187,29 @@ def _recommend(
                 bwd_rate, len(bwd.cols), reach[bwd.rows], OPPORTUNITY_NEED * k, OPPORTUNITY_M * k
             )
         else:
-            fwd_m, bwd_m = np.zeros(len(fwd.rows)), np.zeros(len(bwd.rows))
-        forward.search_block(fwd, np.ceil(fwd_m).astype(np.int64))
-        backward.search_block(bwd, np.ceil(bwd_m).astype(np.int64))
-    forward.run()
-    backward.run()
+            fwd_m, bwd_m = np.zeros(len(fwd.rows), np.int64), np.zeros(len(bwd.rows), np.int64)
+        forward.search_block(fwd, fwd_m)
+        backward.search_block(bwd, bwd_m)
+    # Second round, in the blocks again for the rows not settled, four times deeper; then globally.
+    pending_f, pending_b = forward.settle_with_reserve(), backward.settle_with_reserve()
+    if len(pending_f) or len(pending_b):
+        depth_f, depth_b = forward.restart(pending_f), backward.restart(pending_b)
+        wanted_f = np.zeros(len(built.participants), dtype=bool)
+        wanted_b = np.zeros(len(built.opportunities), dtype=bool)
+        wanted_f[pending_f], wanted_b[pending_b] = True, True
+        again = [
+            (rows, cols, province)
+            for rows, cols, province in members
+            if wanted_f[rows].any() or wanted_b[cols].any()
+        ]
+        for fwd, bwd in _blocks(built, again, search_timer, wanted_f, wanted_b):
+            if len(fwd.rows):
+                forward.search_block(fwd, depth_f[fwd.rows])
+            if len(bwd.rows):
+                backward.search_block(bwd, depth_b[bwd.rows])
+        pending_f, pending_b = forward.settle_with_reserve(), backward.settle_with_reserve()
+    forward.run_global(pending_f)
+    backward.run_global(pending_b)
     t1 = time.perf_counter()
     timer.update({f"search_{name}": value for name, value in search_timer.items()})
     timer["search"] = t1 - t0
@@ -284,9 +302,14 @@ def _block_members(built: Model, use_filters: bool) -> list[tuple[np.ndarray, np
 
 
 def _blocks(
-    built: Model, members: list[tuple[np.ndarray, np.ndarray, int]], timer: dict[str, float]
+    built: Model,
+    members: list[tuple[np.ndarray, np.ndarray, int]],
+    timer: dict[str, float],
+    only_p: np.ndarray | None = None,
+    only_o: np.ndarray | None = None,
 ) -> Iterator[tuple[Block, Block]]:
-    """The first round's blocks, both directions sharing the slices of the block's vectors.
+    """Blocks with their slices, both directions sharing them; ``only_p``/``only_o`` (masks) keep
+    only some rows (a later round), the columns staying whole.
 
     Participants of a block share a province, so an opportunity's distance and freshness terms are
     the same for all of them: one column of the block (forward) or an offset per row (backward).
@@ -296,14 +319,18 @@ def _blocks(
         t0 = time.perf_counter()
         offsets = vectors.pair_offsets(compiled.distance(province, cols), cols)
         p_vectors, o_vectors = vectors.participants[rows], vectors.opportunities[cols]
+        f_rows = rows if only_p is None else rows[only_p[rows]]
+        b_keep = np.ones(len(cols), dtype=bool) if only_o is None else only_o[cols]
+        left = p_vectors if only_p is None else vectors.participants[f_rows]
         ones = sparse.csr_matrix(
-            (np.ones(len(rows)), np.zeros(len(rows), dtype=np.int32), np.arange(len(rows) + 1)),
-            shape=(len(rows), 1),
+            (np.ones(len(f_rows)), np.zeros(len(f_rows), dtype=np.int32), np.arange(len(f_rows) + 1)),
+            shape=(len(f_rows), 1),
         )
         offset_row = sparse.csr_matrix(offsets.reshape(1, -1))
         offset_row.eliminate_zeros()
         right_t = sparse.vstack([o_vectors.T.tocsr(), offset_row], format="csr")
-        forward = Block(rows, cols, np.zeros(len(rows)), hstack_rows([p_vectors, ones]), right_t)
-        backward = Block(cols, rows, offsets, o_vectors, p_vectors.T.tocsr())
+        forward = Block(f_rows, cols, np.zeros(len(f_rows)), hstack_rows([left, ones]), right_t)
+        b_left = o_vectors if b_keep.all() else o_vectors[np.flatnonzero(b_keep)]
+        backward = Block(cols[b_keep], rows, offsets[b_keep], b_left, p_vectors.T.tocsr())
         timer["slices"] = timer.get("slices", 0.0) + time.perf_counter() - t0
         yield forward, backward

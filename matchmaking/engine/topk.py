@@ -218,7 +218,9 @@ class TopK:
         if m >= width:
             bound[:] = NEG_INF
         self.bound[rows] = np.minimum(self.bound[rows], bound)
-        self._keep(g_rows, g_cols, product + d.offset(g_rows, g_cols), d.static_ok(g_rows, g_cols))
+        ok = d.static_ok(g_rows, g_cols)
+        k_rows, k_cols = g_rows[ok], g_cols[ok]
+        self._keep(k_rows, k_cols, product[ok] + d.offset(k_rows, k_cols))
         if m >= width:  # exhaustive: the zero products are candidates too
             for start in range(0, len(rows), EXHAUSTIVE_CHUNK):
                 chunk = slice(start, start + EXHAUSTIVE_CHUNK)
@@ -227,7 +229,8 @@ class TopK:
                 missing[local[inside] - start, g_cols[inside]] = False
                 r, c = np.nonzero(missing)
                 r = rows[chunk][r]
-                self._keep(r, c, d.offset(r, c), d.static_ok(r, c))
+                ok = d.static_ok(r, c)
+                self._keep(r[ok], c[ok], d.offset(r[ok], c[ok]))
 
     def settle(self) -> np.ndarray:
         """Rank the touched rows' candidates and settle the certain ones; returns the others."""
@@ -264,17 +267,29 @@ class TopK:
         self._tick("merge", t0)
         return pending
 
-    def run(self) -> None:
-        """Settle the first round, check reserves where needed, then search the rest globally.
-
-        A global search sees every column, most of them outside the row's blocks, so M grows with
-        the ratio of all columns to the row's block columns on top of the factor GROWTH.
-        """
+    def settle_with_reserve(self) -> np.ndarray:
+        """Settle a round, checking the reserve of the rows that need it; returns the rows left."""
         pending = self.settle()
         if len(pending):
             self.touched[self._check_reserve(pending)] = True
             self._reserve = []
             pending = np.union1d(pending[~self.touched[pending]], self.settle())
+        return pending
+
+    def restart(self, rows: np.ndarray) -> np.ndarray:
+        """Prepare ``rows`` to be searched again in all their blocks; returns each row's next depth."""
+        self.bound[rows] = NEG_INF  # rebuilt as the largest bound over the new block searches
+        self.width_seen[rows] = 0
+        depth = np.zeros(self.n_rows, dtype=np.int64)
+        depth[rows] = np.maximum(self.m_used[rows], self.m0) * GROWTH
+        return depth
+
+    def run_global(self, pending: np.ndarray) -> None:
+        """Search the rows still pending against all columns, deeper each time, until all are settled.
+
+        A global search sees every column, most of them outside the row's blocks, so M grows with
+        the ratio of all columns to the row's block columns on top of the factor GROWTH.
+        """
         width = self.direction.col_vectors.shape[0]
         while len(pending):
             dilution = width / np.maximum(self.width_seen[pending], 1)
