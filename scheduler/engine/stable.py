@@ -58,7 +58,7 @@ def deferred_acceptance(idx: Indexed) -> tuple[IntArray, int]:
     cut = [open_cut if seats > 0 else -1 for seats in room]
     push, replace = heapq.heappush, heapq.heapreplace
 
-    free = [p for p in range(idx.n_participants - 1, -1, -1) if ptr[p + 1] > ptr[p]]
+    free = np.flatnonzero(np.diff(idx.ptr) > 0)[::-1].tolist()
     proposals = 0
     while free:
         p = free.pop()
