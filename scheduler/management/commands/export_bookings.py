@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from exchange.jsonl import write_jsonl
 from scheduler.models import Booking
 
 
@@ -23,23 +23,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, file: str, **options: Any) -> None:
         if file == "-":
-            count = write_bookings(sys.stdout)
+            count = 0
+            for record in booking_records():
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+                count += 1
             self.stderr.write(f"{count} bookings written")
             return
-        target = Path(file)
-        # Written beside the target and renamed into place: a reader never sees half a file.
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-                count = write_bookings(out)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        self.stdout.write(f"{count} bookings written to {target}")
+        count = write_jsonl(Path(file), booking_records())  # renamed into place: never half a file
+        self.stdout.write(f"{count} bookings written to {file}")
 
 
-def write_bookings(out: TextIO) -> int:
+def booking_records() -> Iterator[dict[str, Any]]:
     rows = (
         Booking.objects.order_by("pk")
         .values_list(
@@ -51,15 +45,11 @@ def write_bookings(out: TextIO) -> int:
         )
         .iterator(chunk_size=2000)
     )
-    count = 0
     for student, class_request, session, opportunity, status in rows:
-        record = {
+        yield {
             "participant": student or class_request,
             "participant_type": "student" if student else "class_request",
             "session": session,
             "opportunity": opportunity,
             "status": status,
         }
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        count += 1
-    return count
