@@ -3,7 +3,9 @@
 Locking (the whole module keeps this order, so two workflows never wait on each other in a cycle):
 1. the session row (``select_for_update``; on SQLite the IMMEDIATE transaction already holds the one
    write lock), then
-2. the booking rows of that session.
+2. the booking rows of that session, then
+3. the participant's row (the student or the class request) before checking what it already holds, so
+   one participant's bookings of two different sessions are decided one after the other.
 Taking a seat (a self-booking, a waitlist offer, a round's proposals) recounts the seats under the
 session lock before inserting. Freeing a seat alone would need no lock, but every freeing here is
 followed by an offer to the waitlist, which does, so the session is locked first to keep the order.
@@ -120,13 +122,13 @@ def booking_request(
             raise BookingStateError(_("This session has already started."))
         participant: Student | ClassRequest
         if student_id is not None:
-            participant = Student.objects.select_related("school").get(pk=student_id)
+            participant = _lock_participant(Student.objects.select_related("school"), student_id)
             seats = 1
             if needs_consent(participant, session):
                 raise ConsentRequired(_consent_message(participant))
         else:
             assert class_request_id is not None
-            participant = ClassRequest.objects.select_related("school").get(pk=class_request_id)
+            participant = _lock_participant(ClassRequest.objects.select_related("school"), class_request_id)
             seats = participant.group_size
         if reason := _conflict(participant, session, now):
             raise BookingConflict(reason)
@@ -305,6 +307,17 @@ def _lock_session(session_id: int) -> Session:
     )
 
 
+def _lock_participant(queryset, pk: int):
+    """Lock a student or class request row against another booking of theirs deciding at the same time.
+
+    Two sessions booked at once by one participant hold two different session locks; without this both
+    would pass the overlap and same-opportunity checks, and on PostgreSQL two conflicting inserts under an
+    exclusion constraint can deadlock rather than fail cleanly. NO KEY UPDATE leaves rows that merely
+    reference the participant (their bookings, their mail) free to be written.
+    """
+    return queryset.select_for_update(no_key=True, of=("self",)).get(pk=pk)
+
+
 def _lock_booking(booking_id: int) -> Booking:
     """Lock the booking's session, then the booking (the module's lock order); return it reloaded."""
     # A booking never changes session, so reading the session id without a lock is safe.
@@ -361,7 +374,13 @@ def _offer_next(session: Session, now: dt.datetime) -> Booking | None:
     candidates = Booking.objects.waitlist(session).select_for_update(of=("self",)).with_details()
     for candidate in candidates:
         # Passed over, not removed: whoever does not fit now keeps their place for a later seat.
-        if candidate.seats > free or _conflict(candidate.participant, session, now):
+        if candidate.seats > free:
+            continue
+        if candidate.student_id is not None:
+            _lock_participant(Student.objects.all(), candidate.student_id)
+        else:
+            _lock_participant(ClassRequest.objects.all(), candidate.class_request_id)
+        if _conflict(candidate.participant, session, now):
             continue
         if candidate.student is not None and needs_consent(candidate.student, session):
             continue
