@@ -88,8 +88,14 @@ def solution_to_dict(solution: Solution) -> dict[str, Any]:
 def solve(problem: Problem, mode: Mode | str = "optimal") -> Solution:
     if mode not in MODES:
         raise ProblemError([f'mode: must be "optimal" or "stable", got "{mode}"'])
+    return solve_indexed(build_index(problem), mode)
+
+
+def solve_indexed(idx: Indexed, mode: Mode | str = "optimal") -> Solution:
+    """Solve a problem already turned into arrays by `build_index` (what `solve` does after indexing)."""
+    if mode not in MODES:
+        raise ProblemError([f'mode: must be "optimal" or "stable", got "{mode}"'])
     started = time.perf_counter()
-    idx = build_index(problem)
     stats: dict[str, Any] = {
         "participants": idx.n_participants,
         "sessions": idx.n_sessions,
