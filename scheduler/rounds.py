@@ -7,7 +7,7 @@
    may still book more themselves) and each matched class request (its group size and max_bookings),
    less what they already keep. Sessions: future sessions of matched opportunities, capacity = seats
    left. Edges: a match × a session of its opportunity that lies inside one of the participant's
-   availability intervals (a participant with none on file is taken to be free at any time), does not
+   availability intervals (none on file: nothing fits, the matcher's rule too), does not
    overlap or repeat the opportunity of a kept booking, was not let go before (declined, cancelled,
    expired), and, for a minor on the session's date, only with guardian consent on record.
 3. Solve, in the transaction: the session locks are what make "seats left" true when we write.
@@ -257,7 +257,7 @@ def _edges(
 
 
 def _fits(p: _Participant, s: Session) -> bool:
-    if p.availability and not any(a <= s.starts_at and s.ends_at <= b for a, b in p.availability):
+    if not any(a <= s.starts_at and s.ends_at <= b for a, b in p.availability):
         return False
     if any(b.starts_at < s.ends_at and s.starts_at < b.ends_at for b in p.held):
         return False

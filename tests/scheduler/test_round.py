@@ -19,8 +19,13 @@ pytestmark = pytest.mark.usefixtures("clock")
 Status = Booking.Status
 
 
-def match(participant, opportunity, score: float) -> Match:
+def match(participant, opportunity, score: float, *, free_all_year: bool = True) -> Match:
+    """A stored match; the participant is made free all year unless they already gave availability."""
     key = "student" if participant.__class__.__name__ == "Student" else "class_request"
+    if free_all_year and not AvailabilityInterval.objects.filter(**{key: participant}).exists():
+        AvailabilityInterval.objects.create(
+            **{key: participant}, starts_at=NOW, ends_at=NOW + dt.timedelta(days=366)
+        )
     return Match.objects.create(
         **{key: participant}, opportunity=opportunity, score=score, rank=1, model_version="test"
     )
@@ -125,6 +130,16 @@ def test_a_participant_available_at_no_session_time_is_neither_proposed_nor_wait
         student=world.adult, starts_at=NOW, ends_at=NOW + dt.timedelta(days=1)
     )
     match(world.adult, world.opportunity, 0.8)
+
+    report = services.round_schedule(mode="optimal")
+
+    assert not Booking.objects.exists()
+    assert report.edges == 0
+
+
+def test_a_participant_with_no_availability_on_file_is_neither_proposed_nor_waitlisted(world):
+    # The matcher's rule too: no availability on file means no session is known to fit.
+    match(world.adult, world.opportunity, 0.8, free_all_year=False)
 
     report = services.round_schedule(mode="optimal")
 
