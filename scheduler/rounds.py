@@ -12,8 +12,10 @@
    expired), and, for a minor on the session's date, only with guardian consent on record.
 3. Solve, in the transaction: the session locks are what make "seats left" true when we write.
 4. Replace the previous round's proposals and waitlists (a proposal repeated as is keeps its row, its
-   hold and its mail), insert the new proposals with a hold, queue their mail, and waitlist every
-   unserved participant on each session they had an edge to, ranked by score.
+   hold and its mail), insert the new proposals with a hold, queue their mail, and rebuild the
+   waitlists: first whoever the round left with nothing, on each session they could have had; behind
+   them, participants it served, on a full session they scored above what they were given. Each queue
+   is ranked by score within those two tiers.
 
 A stable round (deferred acceptance, the residency rule for internships) takes students only: class
 requests keep whatever proposals and waitlist places they have, and those seats stay taken.
@@ -140,11 +142,8 @@ def round_run(*, mode: str, now: dt.datetime, seat_cap_per_school: int | None = 
         by_engine_id = {p.engine_id: k for k, p in participants.items()}
         assigned = {(by_engine_id[pid], int(sid)) for pid, sid in solution.assignments}
         proposed, new = _write_proposals(assigned, participants, edges, sessions, scope, now)
-        served = {key for key, _ in assigned}
         waitlisted = _write_waitlists(
-            [(key, sid, score) for (key, sid), score in edges.items() if key not in served],
-            participants,
-            sessions,
+            _waitlist_entries(edges, assigned, participants, sessions, taken), participants, sessions
         )
         kept = Booking.objects.filter(session__in=list(sessions), status__in=KEPT).count()
         fairness = engine.fairness_report(problem, solution)
@@ -357,18 +356,55 @@ def _write_proposals(
     return len(repeated) + len(created), len(created)
 
 
+def _waitlist_entries(
+    edges: Mapping[tuple[Key, int], float],
+    assigned: set[tuple[Key, int]],
+    participants: Mapping[Key, _Participant],
+    sessions: Mapping[int, Session],
+    taken: Mapping[int, int],
+) -> list[tuple[Key, int, float, int]]:
+    """Who waits for which session after the round: (participant, session, score, tier).
+
+    Tier 0, first in every queue: a participant the round gave nothing and who holds nothing, on every
+    session they could have had. Tier 1: the same for one who holds a booking from before; and a
+    participant the round served, on a full session they would rather have (a better score than the
+    least of what they were given, or any while given fewer than they may take), other than an
+    opportunity they already got. Full: fewer seats left than the participant needs. An offer later
+    still passes over anyone it would clash with.
+    """
+    given: dict[Key, list[int]] = defaultdict(list)
+    left = {sid: s.capacity - taken.get(sid, 0) for sid, s in sessions.items()}
+    for key, sid in assigned:
+        given[key].append(sid)
+        left[sid] -= participants[key].size
+    entries = []
+    for (key, sid), score in edges.items():
+        p = participants[key]
+        mine = given.get(key)
+        if not mine:
+            entries.append((key, sid, score, 1 if p.held else 0))
+            continue
+        if (key, sid) in assigned or left[sid] >= p.size:
+            continue
+        if sessions[sid].opportunity_id in {sessions[g].opportunity_id for g in mine}:
+            continue
+        if len(mine) < p.budget or score > min(edges[(key, g)] for g in mine):
+            entries.append((key, sid, score, 1))
+    return entries
+
+
 def _write_waitlists(
-    entries: list[tuple[Key, int, float]],
+    entries: list[tuple[Key, int, float, int]],
     participants: Mapping[Key, _Participant],
     sessions: Mapping[int, Session],
 ) -> int:
-    """Waitlist each entry on its session, best score first (ties by participant id, for determinism).
+    """Waitlist each entry on its session: by tier, then best score (ties by participant id).
 
     Entries a stable round leaves in place (classes) keep their places; the new ones queue behind them.
     """
-    per_session: dict[int, list[tuple[float, str, Key]]] = defaultdict(list)
-    for key, sid, score in entries:
-        per_session[sid].append((-score, participants[key].engine_id, key))
+    per_session: dict[int, list[tuple[int, float, str, Key]]] = defaultdict(list)
+    for key, sid, score, tier in entries:
+        per_session[sid].append((tier, -score, participants[key].engine_id, key))
     behind = dict(
         Booking.objects.filter(session__in=list(per_session), status=Status.WAITLISTED)
         .values("session")
@@ -378,7 +414,7 @@ def _write_waitlists(
     rows = []
     for sid in sorted(per_session):
         first = behind.get(sid, 0) + 1
-        for rank, (neg_score, _, key) in enumerate(sorted(per_session[sid]), start=first):
+        for rank, (_, neg_score, _, key) in enumerate(sorted(per_session[sid]), start=first):
             rows.append(
                 Booking(
                     student_id=key[1] if key[0] == "student" else None,

@@ -39,6 +39,8 @@ def test_the_demo_runs_the_pipeline_and_a_second_run_duplicates_nothing(tmp_path
     assert first["matches"] > 0 and first["bookings"] > 0 and first["outbox"] > 0
     assert "Matchmaking" in text and "Scheduling" in text and "Email" in text
     assert "runserver" in text
+    assert "waitlist #1: " in text  # a full internship and who waits for it
+    assert Booking.objects.filter(status=Booking.Status.WAITLISTED).exists()
     assert any((tmp_path / "mail").iterdir())  # the mail of the sample world, on disk
 
     call_command("demo", students=80, stdout=StringIO())

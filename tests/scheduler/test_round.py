@@ -244,9 +244,72 @@ def test_stable_mode_gives_each_student_the_best_session_that_would_take_them(wo
     report = services.round_schedule(mode="stable")
 
     # Both prefer `early`, which prefers A (higher score); B takes `late` and waits for `early`.
-    assert statuses(early) == {"A": (Status.PROPOSED, None)}
+    assert statuses(early) == {"A": (Status.PROPOSED, None), "B": (Status.WAITLISTED, 1)}
     assert statuses(late) == {"B": (Status.PROPOSED, None)}
     assert report.mode == "stable"
+
+
+def test_whoever_got_nothing_waits_ahead_of_a_served_student_hoping_for_better(world):
+    popular = f.SessionFactory(opportunity=f.OpportunityFactory(company=world.company), capacity=1)
+    other = f.SessionFactory(
+        opportunity=f.OpportunityFactory(company=world.company),
+        capacity=5,
+        starts_at=popular.starts_at + dt.timedelta(days=1),
+    )
+    top, hopeful, content, left_out = (adult(world.school, external_id=x) for x in ("T", "H", "C", "L"))
+    match(top, popular.opportunity, 0.95)
+    match(hopeful, popular.opportunity, 0.9)  # served at `other`, which it scored lower
+    match(hopeful, other.opportunity, 0.5)
+    match(content, popular.opportunity, 0.4)  # served at `other`, which it scored higher
+    match(content, other.opportunity, 0.8)
+    match(left_out, popular.opportunity, 0.3)  # only `popular` fits: nothing
+
+    services.round_schedule(mode="optimal")
+
+    assert statuses(popular) == {
+        "T": (Status.PROPOSED, None),
+        "L": (Status.WAITLISTED, 1),  # lower score, but holds nothing
+        "H": (Status.WAITLISTED, 2),
+    }
+    assert statuses(other) == {"H": (Status.PROPOSED, None), "C": (Status.PROPOSED, None)}
+
+
+def test_a_session_with_seats_left_has_no_waitlist(world):
+    roomy = f.SessionFactory(opportunity=f.OpportunityFactory(company=world.company), capacity=2)
+    first = f.SessionFactory(
+        opportunity=f.OpportunityFactory(company=world.company),
+        capacity=1,
+        starts_at=roomy.starts_at + dt.timedelta(days=1),
+    )
+    a, b = adult(world.school, external_id="A"), adult(world.school, external_id="B")
+    match(a, first.opportunity, 0.9)
+    match(a, roomy.opportunity, 0.5)
+    match(b, roomy.opportunity, 0.7)
+
+    services.round_schedule(mode="optimal")
+
+    # A got its first choice; B got `roomy`, which still has a seat anyone may book: nobody waits.
+    assert not Booking.objects.filter(status=Status.WAITLISTED).exists()
+
+
+def test_a_freed_seat_goes_to_the_served_student_waiting_for_it_when_nothing_clashes(world):
+    popular = f.SessionFactory(opportunity=f.OpportunityFactory(company=world.company), capacity=1)
+    other = f.SessionFactory(
+        opportunity=f.OpportunityFactory(company=world.company),
+        capacity=5,
+        starts_at=popular.starts_at + dt.timedelta(days=1),
+    )
+    top, hopeful = adult(world.school, external_id="T"), adult(world.school, external_id="H")
+    match(top, popular.opportunity, 0.95)
+    match(hopeful, popular.opportunity, 0.9)
+    match(hopeful, other.opportunity, 0.5)
+    services.round_schedule(mode="optimal")
+
+    services.booking_decline(booking_id=Booking.objects.get(student=top).pk)
+
+    offer = Booking.objects.get(student=hopeful, session=popular)
+    assert (offer.status, offer.hold_until) == (Status.PROPOSED, NOW + HOLD)
+    assert Booking.objects.get(student=hopeful, session=other).status == Status.PROPOSED
 
 
 def test_the_report_gives_fill_rate_share_served_and_school_spread(world):
