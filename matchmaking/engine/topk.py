@@ -33,7 +33,7 @@ NEG_INF = -np.inf
 GROWTH = 4
 RESERVE = 1.5  # a first search fetches this many times the columns it checks at once
 EXHAUSTIVE_CHUNK = 256  # rows per dense mask in an exhaustive search
-THREADED_PAIRS = 20_000_000  # products with fewer (row, column) pairs run on one thread
+THREADED_PAIRS = 2_000_000  # products with fewer (row, column) pairs run on one thread
 
 PairTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -81,8 +81,10 @@ def _top(
         if sort:
             full = _sorted_rows(full)
         return full
-    # Threads pay off only on big products: each call opens an OpenMP region, whose start-up and
-    # barriers cost more than a small product (badly so when the machine is busy).
+    # Threads pay off only on big enough products: each call opens an OpenMP region, whose start-up
+    # and barriers cost more than a small product (badly so when the machine is busy). On the
+    # benchmark most of the first round's pairs are in blocks above 2 million pairs; at 20 million
+    # only the largest few were threaded and the products ran at about one core.
     threads = n_threads if left.shape[0] * right_t.shape[1] >= THREADED_PAIRS else 1
     return sp_matmul_topn(left, right_t, top_n=m, sort=sort, n_threads=threads)
 
