@@ -3,7 +3,9 @@ and the signed link through which a minor's guardian does the last two.
 
 Erasure anonymises rather than deletes: bookings stay (fill rates and attendance are counted from
 them) with a participant that no longer names anyone; recommendations, the mailing history's
-addresses and the free-text profile go; the address is suppressed and queued mail is stopped.
+addresses and the free-text profile go; the address is suppressed, queued mail is stopped, standing
+consent is withdrawn (its history stays), and ``erased_at`` keeps the student out of matchmaking,
+scheduling and later imports of the school's roster.
 """
 
 from __future__ import annotations
@@ -183,9 +185,12 @@ def student_erase(*, student_id: int, requested_by: str, now: dt.datetime | None
             languages=[],
             grade=None,
             email_opt_in=False,
+            erased_at=student.erased_at or now,
             updated_at=now,
         )
         AvailabilityInterval.objects.filter(student=student).delete()
+        # The consent history stays as evidence; consent still standing ends with the data it covered.
+        GuardianConsent.objects.filter(student=student, withdrawn_at__isnull=True).update(withdrawn_at=now)
         # Personal lists, recomputed every round anyway; feedback keeps only its anonymous features.
         Match.objects.filter(student=student).delete()
         OpportunityMatch.objects.filter(student=student).delete()

@@ -50,6 +50,7 @@ class CountsSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
+    erased = serializers.IntegerField(help_text="Rows of students erased on request, left alone.")
 
 
 class ImportReportSerializer(serializers.Serializer):

@@ -44,6 +44,7 @@ class FileCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    erased: int = 0  # rows of students erased on request: left alone, never restored
 
 
 @dataclass
@@ -115,6 +116,8 @@ class _Loader:
         spec = next(s for s in SPECS if s.name == file_name)
         counts = FileCounts()
         for batch in _batches(iter_rows(self.directory, spec, today=self.today)):
+            if file_name == "students.csv":
+                batch = self._without_erased(batch, counts)
             values = [getattr(self, "_" + file_name.removesuffix(".csv"))(row.values) for row in batch]
             pks = self._upsert(MODELS[file_name], values, counts)
             if file_name in ("students.csv", "class_requests.csv"):
@@ -122,6 +125,16 @@ class _Loader:
             if file_name == "students.csv":
                 self._sync_consent(batch, pks)
         return counts
+
+    @staticmethod
+    def _without_erased(batch: list[Row], counts: FileCounts) -> list[Row]:
+        """Drop the rows of students erased on request: a school's old roster must not bring them back."""
+        ids = [row.values["external_id"] for row in batch]
+        erased = set(
+            Student.objects.filter(external_id__in=ids, erased_at__isnull=False).values_list("external_id", flat=True)
+        )
+        counts.erased += len(erased)
+        return [row for row in batch if row.values["external_id"] not in erased] if erased else batch
 
     # --- mapping a contract row onto model fields; absent columns are left out ---------------------
 

@@ -93,7 +93,8 @@ def mailable_students(*, today: dt.date) -> Any:
     """Students who may receive a digest today, if they have anything new."""
     suppressed = Suppression.objects.filter(email=Lower(OuterRef("email")))
     return (
-        Student.objects.with_consent()
+        Student.objects.active()
+        .with_consent()
         .filter(email_opt_in=True)
         .exclude(email="")
         .filter(Q(birth_date__lte=_adult_born_by(today)) | Q(has_guardian_consent=True))

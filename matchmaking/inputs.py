@@ -92,7 +92,7 @@ def participants_from_db() -> list[Participant]:
     out = []
     fields = ["pk", "external_id", "level", "interests", "skills", "preferred_kinds", "excluded_kinds", "province",
               "birth_date", "languages"]  # fmt: skip
-    for s in Student.objects.order_by("external_id").values(*fields).iterator(chunk_size=5000):
+    for s in Student.objects.active().order_by("external_id").values(*fields).iterator(chunk_size=5000):
         out.append(
             Participant(
                 id=s["external_id"],

@@ -167,7 +167,7 @@ def round_publish(*, match_round: MatchRound) -> None:
             [match_round.model_version, match_round.pk, match_round.k],
         )
     StagedMatch.objects.filter(round=match_round).delete()
-    participants = Student.objects.count() + ClassRequest.objects.count()
+    participants = Student.objects.active().count() + ClassRequest.objects.count()
     with_recs = Match.objects.values("student_id", "class_request_id").distinct().count()
     match_round.status = MatchRound.Status.DONE
     match_round.finished_at = now

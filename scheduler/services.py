@@ -123,6 +123,8 @@ def booking_request(
         participant: Student | ClassRequest
         if student_id is not None:
             participant = _lock_participant(Student.objects.select_related("school"), student_id)
+            if participant.erased_at is not None:
+                raise BookingStateError(_("This student's data was erased on request."))
             seats = 1
             if needs_consent(participant, session):
                 raise ConsentRequired(_consent_message(participant))

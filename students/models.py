@@ -41,6 +41,10 @@ class School(models.Model):
 
 
 class StudentQuerySet(models.QuerySet["Student"]):
+    def active(self) -> StudentQuerySet:
+        """Students whose data has not been erased."""
+        return self.filter(erased_at__isnull=True)
+
     def with_consent(self) -> StudentQuerySet:
         """Annotate ``has_guardian_consent``: an active (not withdrawn) consent record exists."""
         active = GuardianConsent.objects.filter(student=OuterRef("pk"), withdrawn_at__isnull=True)
@@ -63,6 +67,9 @@ class Student(models.Model):
     languages = models.JSONField(default=list, blank=True, help_text="First one is used for mail.")
     guardian_email = models.EmailField(blank=True)
     email_opt_in = models.BooleanField(default=False)
+    # Set when the student's data is erased on request: the row stays anonymised for good (an import
+    # of the school's old roster leaves it alone) and the student is out of matchmaking and scheduling.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -34,7 +34,7 @@ def test_an_organiser_imports_and_gets_the_counts(api, as_role):
 
     assert response.status_code == 201
     assert response.data["ok"] is True
-    assert response.data["counts"] == {"students.csv": {"created": 1, "updated": 0, "unchanged": 0}}
+    assert response.data["counts"] == {"students.csv": {"created": 1, "updated": 0, "unchanged": 0, "erased": 0}}
     assert Student.objects.get(external_id="ST-N1").school == api.w.other_school
     assert GuardianConsent.objects.filter(student__external_id="ST-N1").exists()
 

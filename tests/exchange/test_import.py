@@ -266,3 +266,26 @@ def test_a_dry_run_counts_but_writes_nothing(tmp_path: Path, db: None, capsys: p
 
     assert "students.csv: 2 would be created" in capsys.readouterr().out
     assert all(n == 0 for n in stored_counts().values())
+
+
+@pytest.mark.django_db
+def test_a_student_erased_on_request_stays_erased_when_the_school_imports_its_old_roster(tmp_path: Path) -> None:
+    from accounts.services import student_erase
+
+    data_import(directory=write(tmp_path / "first", GOOD), today=TODAY)
+    mai = Student.objects.get(external_id="ST1")
+    student_erase(student_id=mai.pk, requested_by="guardian")
+    changed = {name: list(lines) for name, lines in GOOD.items()}
+    changed["students.csv"][2] = changed["students.csv"][2].replace("Lê Văn Nam", "Lê Văn Nam Anh")
+
+    report = data_import(directory=write(tmp_path / "again", changed), today=TODAY)
+
+    assert report.ok, report.problems
+    counts = report.counts["students.csv"]
+    assert (counts.erased, counts.updated, counts.created) == (1, 1, 0)
+    mai.refresh_from_db()
+    assert mai.erased_at is not None
+    assert (mai.full_name, mai.email, mai.interests) == (f"Erased student {mai.pk}", f"erased-{mai.pk}@erased.invalid", "")
+    assert not AvailabilityInterval.objects.filter(student=mai).exists()
+    assert not GuardianConsent.objects.filter(student=mai, withdrawn_at__isnull=True).exists()
+    assert Student.objects.get(external_id="ST2").full_name == "Lê Văn Nam Anh"

@@ -77,6 +77,22 @@ def test_a_round_stores_every_participants_list_with_reasons() -> None:
     assert MatchRound.objects.get().status == MatchRound.Status.DONE
 
 
+def test_a_student_erased_on_request_gets_no_list_and_is_not_counted() -> None:
+    from accounts.services import student_erase
+    from students.models import Student
+
+    small_world()
+    erased = Student.objects.get(external_id="ST2")
+    student_erase(student_id=erased.pk, requested_by="the student")
+    f.AvailabilityFactory(student=erased)  # whatever path brought availability back, erased_at decides
+
+    summary = matchmake(k=3, now=NOW)
+
+    assert summary.participants == 5
+    assert "ST2" not in lists() and len(lists()) == 5
+    assert not OpportunityMatch.objects.filter(student=erased).exists()
+
+
 def test_a_second_round_replaces_the_lists_rather_than_adding_to_them() -> None:
     small_world()
     matchmake(k=3, now=NOW)

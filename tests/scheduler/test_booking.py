@@ -165,6 +165,16 @@ def test_a_student_books_a_seat_and_it_is_confirmed_at_once(world):
     assert outbox(Category.BOOKING_CONFIRMED)[0].dedupe_key == f"booking-confirmed:{booking.pk}:0"
 
 
+def test_a_student_erased_on_request_cannot_be_booked(world):
+    from accounts.services import student_erase
+
+    student_erase(student_id=world.adult.pk, requested_by="the student")
+
+    with pytest.raises(services.BookingStateError, match="erased"):
+        services.booking_request(session_id=world.session.pk, student_id=world.adult.pk)
+    assert not Booking.objects.exists()
+
+
 def test_it_refuses_a_booking_when_the_session_is_full(world):
     session = f.SessionFactory(opportunity=world.opportunity, capacity=2)
     for adult in f.StudentFactory.create_batch(2, birth_date=dt.date(2000, 1, 1)):

@@ -31,6 +31,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{name}: {counts.created} {verb} created, {counts.updated} {verb} updated, "
                 f"{counts.unchanged} unchanged"
+                + (f", {counts.erased} left alone (erased on request)" if counts.erased else "")
             )
         if not report.counts:
             self.stdout.write(f"{directory}: no contract files found")
