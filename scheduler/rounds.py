@@ -72,6 +72,10 @@ class ScheduleReport:
     share_served: float
     school_spread: float  # highest minus lowest share of participants served, across schools
     fairness: Mapping[str, Any] = field(default_factory=dict)
+    # Matched participants no session fits: outside their availability, clashing with what they hold,
+    # or a minor without a guardian's consent on record (of whom `without_consent`).
+    no_fit: int = 0
+    without_consent: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -83,6 +87,8 @@ class ScheduleReport:
             f"upper bound: {self.upper_bound:.4f}",
             f"fill rate: {self.fill_rate:.1%}, participants served: {self.share_served:.1%}, "
             f"spread across schools (highest minus lowest share served): {self.school_spread:.1%}",
+            f"no session fits: {self.no_fit} participants ({self.without_consent} of them minors "
+            f"without a guardian's consent on record)",
         ]
 
 
@@ -142,6 +148,8 @@ def round_run(*, mode: str, now: dt.datetime, seat_cap_per_school: int | None = 
         by_engine_id = {p.engine_id: k for k, p in participants.items()}
         assigned = {(by_engine_id[pid], int(sid)) for pid, sid in solution.assignments}
         proposed, new = _write_proposals(assigned, participants, edges, sessions, scope, now)
+        with_edges = {key for key, _ in edges}
+        no_fit = [key for key in participants if key not in with_edges]
         waitlisted = _write_waitlists(
             _waitlist_entries(edges, assigned, participants, sessions, taken), participants, sessions
         )
@@ -155,6 +163,8 @@ def round_run(*, mode: str, now: dt.datetime, seat_cap_per_school: int | None = 
         proposed=proposed,
         new_proposals=new,
         waitlisted=waitlisted,
+        no_fit=len(no_fit),
+        without_consent=sum(1 for key in no_fit if _minor_without_consent(participants[key], now)),
         kept=kept,
         served=int(solution.served),
         objective=float(solution.objective),
@@ -264,6 +274,10 @@ def _fits(p: _Participant, s: Session) -> bool:
     if student is not None and student.is_minor(timezone.localdate(s.starts_at)):
         return p.consented
     return True
+
+
+def _minor_without_consent(p: _Participant, now: dt.datetime) -> bool:
+    return p.student is not None and not p.consented and p.student.is_minor(timezone.localdate(now))
 
 
 def _seats_taken(sessions: Mapping[int, Session], *, students_only: bool) -> dict[int, int]:

@@ -144,16 +144,19 @@ def test_a_participant_with_no_availability_on_file_is_neither_proposed_nor_wait
     report = services.round_schedule(mode="optimal")
 
     assert not Booking.objects.exists()
-    assert report.edges == 0
+    assert (report.edges, report.no_fit, report.without_consent) == (0, 1, 0)
 
 
 def test_a_minor_without_guardian_consent_is_not_proposed(world):
     minor = f.StudentFactory(school=world.school)  # 17, no consent
     match(minor, world.opportunity, 0.99)
+    match(world.adult, world.opportunity, 0.5)
 
-    services.round_schedule(mode="optimal")
+    report = services.round_schedule(mode="optimal")
 
     assert not Booking.objects.filter(student=minor).exists()
+    assert (report.no_fit, report.without_consent) == (1, 1)
+    assert "no session fits: 1 participants (1 of them minors" in "\n".join(report.lines())
 
 
 def test_rerunning_keeps_confirmed_bookings_and_replaces_only_proposals_and_waitlists(world):
