@@ -252,13 +252,19 @@ def test_stable_mode_gives_each_student_the_best_session_that_would_take_them(wo
     assert report.mode == "stable"
 
 
-def test_whoever_got_nothing_waits_ahead_of_a_served_student_hoping_for_better(world):
-    popular = f.SessionFactory(opportunity=f.OpportunityFactory(company=world.company), capacity=1)
-    other = f.SessionFactory(
+def two_sessions(world, *, capacities: tuple[int, int]):
+    """Sessions of two opportunities of the world's company, a day apart (so they never clash)."""
+    first = f.SessionFactory(opportunity=f.OpportunityFactory(company=world.company), capacity=capacities[0])
+    second = f.SessionFactory(
         opportunity=f.OpportunityFactory(company=world.company),
-        capacity=5,
-        starts_at=popular.starts_at + dt.timedelta(days=1),
+        capacity=capacities[1],
+        starts_at=first.starts_at + dt.timedelta(days=1),
     )
+    return first, second
+
+
+def test_whoever_got_nothing_waits_ahead_of_a_served_student_hoping_for_better(world):
+    popular, other = two_sessions(world, capacities=(1, 5))
     top, hopeful, content, left_out = (adult(world.school, external_id=x) for x in ("T", "H", "C", "L"))
     match(top, popular.opportunity, 0.95)
     match(hopeful, popular.opportunity, 0.9)  # served at `other`, which it scored lower
@@ -278,12 +284,7 @@ def test_whoever_got_nothing_waits_ahead_of_a_served_student_hoping_for_better(w
 
 
 def test_a_session_with_seats_left_has_no_waitlist(world):
-    roomy = f.SessionFactory(opportunity=f.OpportunityFactory(company=world.company), capacity=2)
-    first = f.SessionFactory(
-        opportunity=f.OpportunityFactory(company=world.company),
-        capacity=1,
-        starts_at=roomy.starts_at + dt.timedelta(days=1),
-    )
+    roomy, first = two_sessions(world, capacities=(2, 1))
     a, b = adult(world.school, external_id="A"), adult(world.school, external_id="B")
     match(a, first.opportunity, 0.9)
     match(a, roomy.opportunity, 0.5)
@@ -296,12 +297,7 @@ def test_a_session_with_seats_left_has_no_waitlist(world):
 
 
 def test_a_freed_seat_goes_to_the_served_student_waiting_for_it_when_nothing_clashes(world):
-    popular = f.SessionFactory(opportunity=f.OpportunityFactory(company=world.company), capacity=1)
-    other = f.SessionFactory(
-        opportunity=f.OpportunityFactory(company=world.company),
-        capacity=5,
-        starts_at=popular.starts_at + dt.timedelta(days=1),
-    )
+    popular, other = two_sessions(world, capacities=(1, 5))
     top, hopeful = adult(world.school, external_id="T"), adult(world.school, external_id="H")
     match(top, popular.opportunity, 0.95)
     match(hopeful, popular.opportunity, 0.9)
