@@ -2,8 +2,8 @@
 
 Factors are listed by their contribution (weight × feature value), largest first, at most four, and
 a fitting session is always added last when there is one, because it is the most concrete fact.
-Times are shown in Asia/Ho_Chi_Minh. The phrases are built column by column and cached: a million
-pairs share a few thousand distinct phrases, so the per-pair work is choosing and ordering them.
+Times are shown in Asia/Ho_Chi_Minh. Phrases are cached and numbered; a million pairs share a few
+thousand phrases, so reasons are chosen and ordered on arrays of phrase numbers (``Phrases.reasons``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_FACTORS = 4
@@ -124,6 +126,8 @@ class Phrases:
         self.topic_names = topic_names  # lang → name of topic i
         self.province_names = province_names
         self._cache: dict[tuple[object, ...], str] = {}
+        self.table: list[str] = []  # phrase of each code
+        self._codes: dict[str, int] = {}
 
     def topics(self, shared: frozenset[int], lang: str) -> str:
         key = (shared, lang)
@@ -140,61 +144,48 @@ class Phrases:
             found = self._cache[key] = PHRASES[lang][name].format(*values)
         return found
 
-    def lists(
-        self,
-        *,
-        for_opportunity: bool,
-        langs: Sequence[str],
-        order: Sequence[Sequence[int]],
-        positive: Sequence[Sequence[bool]],
-        shared: Sequence[frozenset[int]],
-        text: Sequence[float],
-        kinds: Sequence[str],
-        kind_match: Sequence[float],
-        klass: Sequence[int],
-        provinces: Sequence[str],
-        fresh: Sequence[float],
-        sessions: Sequence[str | None],
-        classes: Sequence[str | None],
-    ) -> list[tuple[str, ...]]:
-        """Reasons for many pairs at once; every argument has one entry per pair.
+    def code(self, text: str) -> int:
+        """A small integer for a phrase: reasons are assembled as rows of codes, then turned into text."""
+        found = self._codes.get(text)
+        if found is None:
+            found = self._codes[text] = len(self.table)
+            self.table.append(text)
+        return found
 
-        ``order`` lists the features (model.FEATURES order) by decreasing contribution, ``positive``
-        says which contribute at all; ``klass`` is 3 online, 2 same province, 1 neighbouring, 0 none;
-        ``provinces`` is the opportunity's (participant lists) or the participant's (opportunity
-        lists); ``classes`` holds a ready "A class of 38" phrase for class requests, else None.
+    def reasons(
+        self, *, order: np.ndarray, codes: np.ndarray, positive: np.ndarray, heads: np.ndarray, tails: np.ndarray
+    ) -> list[tuple[str, ...]]:
+        """Reasons for many pairs at once, as tuples of phrases; every argument has one row per pair.
+
+        ``codes`` (pairs × FEATURES) holds each feature's phrase code, -1 when it has no phrase;
+        ``order`` lists the features by decreasing contribution and ``positive`` says which contribute
+        at all. The first MAX_FACTORS contributing features with a phrase are named, after ``heads``
+        (a class's "A class of 38", else -1) and before ``tails`` (the fitting session, else -1).
+        Pairs share a few thousand distinct rows of codes, so text is built once per distinct row.
         """
-        prefix = "o_" if for_opportunity else ""
-        names = self.province_names
-        distance_keys = DISTANCE_KEYS[for_opportunity]  # by distance class; class 0 has no phrase
-        columns: list[list[str | None]] = [
-            [
-                self.phrase(prefix + "text", lang) if t >= TEXT_REASON_MIN and not s else None
-                for lang, t, s in zip(langs, text, shared, strict=True)
-            ],
-            [self.topics(s, lang) if s else None for lang, s in zip(langs, shared, strict=True)],
-            [
-                self.phrase(prefix + "kind", lang, kind_name(k, lang)) if m else None
-                for lang, k, m in zip(langs, kinds, kind_match, strict=True)
-            ],
-            [
-                self.phrase(distance_keys[c - 1], lang, names.get(pr, pr)) if c else None
-                for lang, c, pr in zip(langs, klass, provinces, strict=True)
-            ],
-            [None] * len(langs)
-            if for_opportunity
-            else [
-                self.phrase("fresh", lang) if f >= FRESH_REASON_MIN else None
-                for lang, f in zip(langs, fresh, strict=True)
-            ],
-        ]
-        out: list[tuple[str, ...]] = []
-        for n, (ranked, ok) in enumerate(zip(order, positive, strict=True)):
-            chosen = [c for c in (columns[f][n] for f in ranked if ok[f]) if c is not None][:MAX_FACTORS]
-            head, tail = classes[n], sessions[n]
-            if head is not None:
-                chosen.insert(0, head)
-            if tail is not None:
-                chosen.append(tail)
-            out.append(tuple(chosen))
-        return out
+        ranked = np.take_along_axis(codes, order, axis=1)
+        named = np.take_along_axis(positive, order, axis=1) & (ranked >= 0)
+        named &= np.cumsum(named, axis=1) <= MAX_FACTORS
+        rows = np.concatenate([heads[:, None], np.where(named, ranked, -1), tails[:, None]], axis=1)
+        if not len(rows):
+            return []
+        first, inverse = distinct_rows(rows)
+        table = self.table
+        texts = [tuple(table[c] for c in row if c >= 0) for row in rows[first].tolist()]
+        return [texts[i] for i in inverse.tolist()]
+
+
+def distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first row of each distinct value, index of each row's value) for a 2-d array of ints ≥ -1.
+
+    ``np.unique(axis=0)`` sorts the rows as opaque bytes, ten times slower than sorting integers:
+    the columns are folded into one integer key instead, renumbered before the key could overflow.
+    """
+    key = np.zeros(len(rows), dtype=np.int64)
+    base = int(rows.max(initial=0)) + 2
+    for column in rows.T:
+        if int(key.max(initial=0)) >= (1 << 62) // base:
+            key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        key = key * base + column + 1
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from tiny import GEOGRAPHY, NOW, class_request, opportunity, session, student
+from tiny import GEOGRAPHY, NOW, SATURDAY, at, class_request, opportunity, session, student
 
 from matchmaking.engine.reasons import session_phrase
 from matchmaking.engine.recommend import recommend
@@ -73,3 +73,20 @@ def test_factors_are_ordered_by_their_contribution() -> None:
         "Loại hình bạn thích",
         "Ở tỉnh/thành lân cận",
     ]
+
+
+def test_every_fitting_session_is_listed_earliest_first_however_many_there_are() -> None:
+    # Sessions are keyed by a bitmask of the opportunity's sessions up to 31; past that, one by one.
+    for count in (3, 40):
+        sessions = tuple(
+            session(f"x{n:02d}", day=SATURDAY + timedelta(days=n // 10), start=8 + n % 10, end=9 + n % 10)
+            for n in reversed(range(count))
+        )
+        all_week = student(availability=((at(SATURDAY, 7), at(SATURDAY + timedelta(days=4), 20)),))
+        mornings = student("s2", availability=((at(SATURDAY, 7), at(SATURDAY, 12)),))
+        recs = recommend([all_week, mornings], [opportunity(sessions=sessions)], now=NOW, geography=GEOGRAPHY)
+        everything = tuple(f"x{n:02d}" for n in range(count))
+        some = everything[:4]  # 8:00 to 12:00 on Saturday
+        assert recs.for_participants["s1"][0].sessions == everything
+        assert recs.for_participants["s2"][0].sessions == some
+        assert {r.sessions for r in recs.for_opportunities["o1"]} == {everything, some}
