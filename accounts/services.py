@@ -60,7 +60,7 @@ def student_opened(*, actor: User | AnonymousUser, student: Student) -> None:
 
 
 def privacy_link_make(*, student: Student, now: dt.datetime | None = None) -> tuple[str, dt.datetime]:
-    """A signed link for the student's guardian to download or erase the student's data; and its expiry.
+    """A signed link to the guardian's page for downloading or erasing the student's data; and its expiry.
 
     It names the guardian's address, so it stops working if the school records another guardian.
     """
@@ -70,7 +70,7 @@ def privacy_link_make(*, student: Student, now: dt.datetime | None = None) -> tu
         salt=PRIVACY_SALT,
         compress=True,
     )
-    url = settings.SITE_URL + reverse("api:guardian-data", args=[token])
+    url = settings.SITE_URL + reverse("students:guardian_privacy", args=[token])
     return url, issued + dt.timedelta(days=PRIVACY_LINK_DAYS)
 
 

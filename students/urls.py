@@ -7,4 +7,5 @@ from . import views
 app_name = "students"
 urlpatterns = [
     path("consent/<str:token>/", views.guardian_consent, name="guardian_consent"),
+    path("privacy/<str:token>/", views.guardian_privacy, name="guardian_privacy"),
 ]

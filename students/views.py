@@ -1,10 +1,13 @@
-"""The guardian's consent page, opened from the signed link in the consent request (no login)."""
+"""The guardian's pages, opened from a signed link without login: consent (from the consent request)
+and privacy rights (download or erase the student's data; the link a coordinator hands over, or the
+consent link, which proves the same inbox)."""
 
 from __future__ import annotations
 
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from .models import Student
@@ -42,5 +45,40 @@ def guardian_consent(request: HttpRequest, token: str) -> HttpResponse:
         except ConsentError:
             error = "expired"
     active = student.consents.filter(withdrawn_at__isnull=True).exists()
-    context = {"lang": lang, "student": student, "active": active, "error": error}
+    context = {
+        "lang": lang,
+        "student": student,
+        "active": active,
+        "error": error,
+        "privacy_url": reverse("students:guardian_privacy", args=[token]),
+    }
     return render(request, "students/consent.html", context, status=410 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def guardian_privacy(request: HttpRequest, token: str) -> HttpResponse:
+    """The guardian downloads the student's data (the API's JSON) or asks for its erasure."""
+    from accounts.services import PrivacyLinkError, privacy_link_student, student_erase
+
+    lang = request.GET.get("lang") if request.GET.get("lang") in ("vi", "en") else None
+    try:
+        student, guardian = privacy_link_student(token=token)
+    except PrivacyLinkError as exc:
+        context = {"lang": lang or "vi", "expired": "expired" in str(exc)}
+        return render(request, "students/privacy_bad_link.html", context, status=404)
+    lang = lang or student.language
+    context = {
+        "lang": lang,
+        "student": student,
+        "data_url": reverse("api:guardian-data", args=[token]) + "?format=json",
+        "missing_confirmation": False,
+    }
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            context["missing_confirmation"] = True
+            return render(request, "students/privacy.html", context, status=400)
+        name = student.full_name
+        student_erase(student_id=student.pk, requested_by=f"guardian:{guardian}")
+        # The link dies with the guardian's address it names: answer here rather than redirect to it.
+        return render(request, "students/privacy_erased.html", {"lang": lang, "name": name})
+    return render(request, "students/privacy.html", context)

@@ -181,7 +181,7 @@ def api(world: World) -> ApiWorld:
             object_type="student",
             object_id=1,
         ),
-        guardian_token=privacy_link_make(student=world.student)[0].rstrip("/").split("/")[-2],
+        guardian_token=privacy_link_make(student=world.student)[0].rstrip("/").split("/")[-1],
     )
 
 

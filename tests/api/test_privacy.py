@@ -201,5 +201,5 @@ def test_the_consent_history_keeps_withdrawn_consent_with_its_evidence(api, as_r
 def test_a_guardian_link_is_issued_only_for_a_minor_with_a_guardian_address(api, as_role):
     coordinator = as_role("coordinator")
     link = coordinator.post(reverse("api:student-guardian-link", args=[api.w.student.pk]))
-    assert link.status_code == 201 and "/api/v1/guardian/" in link.data["url"]
+    assert link.status_code == 201 and "/guardian/privacy/" in link.data["url"]
     assert coordinator.post(reverse("api:student-guardian-link", args=[api.w.adult.pk])).status_code == 409
