@@ -28,6 +28,7 @@ test: install-dev
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy $$(cat .ci/typed)
 	$(PY) manage.py makemigrations --check --dry-run
 
 clean:

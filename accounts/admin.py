@@ -14,7 +14,7 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ["company", "school"]
     raw_id_fields = ["company", "school", "student"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("Organisation", {"fields": ["role", "company", "school", "student"]}),
     )
 

@@ -259,7 +259,8 @@ class _Loader:
 
     def _upsert(self, model: type[models.Model], rows: list[dict[str, Any]], counts: FileCounts) -> dict[str, int]:
         manager = model._default_manager
-        existing = {obj.external_id: obj for obj in manager.filter(external_id__in=[r["external_id"] for r in rows])}
+        wanted = [r["external_id"] for r in rows]
+        existing = {obj.external_id: obj for obj in manager.filter(external_id__in=wanted)}  # type: ignore[attr-defined]
         to_create, to_update, changed_fields = [], [], set()
         for values in rows:
             obj = existing.get(values["external_id"])

@@ -52,7 +52,6 @@ def run_engine(
     now: dt.datetime,
     k: int,
     weights_path: Path | None = None,
-    **switches: bool,
 ) -> Recommendations:
     return recommend(
         participants,
@@ -62,5 +61,4 @@ def run_engine(
         province_names=inputs.province_names(),
         k=k,
         weights=load_weights(weights_path),
-        **switches,
     )

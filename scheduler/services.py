@@ -18,8 +18,10 @@ on the session's waitlist, one participant at a time, each with a hold window of
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +33,8 @@ from students.models import ClassRequest, GuardianConsent, Student
 from .mail import booking_mail_enqueue
 from .models import Booking, CalendarToken
 from .rounds import MODES, ScheduleReport, round_run
+
+P = TypeVar("P", Student, ClassRequest)
 
 __all__ = [
     "BookingConflict",
@@ -309,7 +313,7 @@ def _lock_session(session_id: int) -> Session:
     )
 
 
-def _lock_participant(queryset, pk: int):
+def _lock_participant(queryset: QuerySet[P], pk: int) -> P:
     """Lock a student or class request row against another booking of theirs deciding at the same time.
 
     Two sessions booked at once by one participant hold two different session locks; without this both
@@ -380,7 +384,7 @@ def _offer_next(session: Session, now: dt.datetime) -> Booking | None:
             continue
         if candidate.student_id is not None:
             _lock_participant(Student.objects.all(), candidate.student_id)
-        else:
+        elif candidate.class_request_id is not None:
             _lock_participant(ClassRequest.objects.all(), candidate.class_request_id)
         if _conflict(candidate.participant, session, now):
             continue

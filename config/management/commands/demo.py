@@ -60,7 +60,7 @@ class Command(BaseCommand):
             Company.objects.order_by("external_id").first(),
         )
         student = Student.objects.filter(school=school).order_by("external_id").first()
-        wanted = [
+        wanted: list[tuple[str, dict[str, Any]]] = [
             ("organiser", {"role": User.Role.ORGANISER, "is_staff": True, "is_superuser": True}),
             ("coordinator", {"role": User.Role.SCHOOL_COORDINATOR, "school": school}),
             ("company", {"role": User.Role.COMPANY_STAFF, "company": company}),
