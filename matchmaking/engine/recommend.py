@@ -12,8 +12,8 @@ The algorithm, exact (it returns what scoring every pair would, ties broken by i
    terms lie on the 2**-32 grid, so raw is exact whatever order it is summed in.
 3. Participants are split into blocks by (province, level). A block's opportunities pass the
    block-level filters for all of them (reachable, level, deadline, an open session), so every
-   eligible pair lies in exactly one block; its participants share a province, so the offset is one
-   more column of the block (participant lists) or a constant per row (opportunity lists).
+   eligible pair lies in exactly one block; its participants share a province, so the offset is a
+   constant per column (participant lists) or per row (opportunity lists).
 4. ``topk.py`` takes each row's top-M by raw in each of its blocks (``sparse_dot_topn``), M sized from
    an estimate of the share of columns that pass the per-pair filters (kinds, group size, sessions:
    not started, free seats, age on the day, inside the participant's free time), checks them, and
@@ -58,6 +58,9 @@ OPPORTUNITY_M = 1
 PARTICIPANT_NEED = 1.5
 OPPORTUNITY_NEED = 1.0
 DEPTH_CAP = 8
+# In a participant block, the offsets of the top quarter of the columns go into the product; the rest
+# is added to the products found (see ``_blocks``).
+OFFSET_QUANTILE = 0.75
 
 
 def recommend(
@@ -312,7 +315,12 @@ def _blocks(
     only some rows (a later round), the columns staying whole.
 
     Participants of a block share a province, so an opportunity's distance and freshness terms are
-    the same for all of them: one column of the block (forward) or an offset per row (backward).
+    the same for all of them: an offset per column (forward) or per row (backward). Forward, the part
+    of each column's offset above the block's OFFSET_QUANTILE goes into the product as one more
+    column, non-zero for a quarter of the columns; the rest, within a narrow range, is added to the
+    products found (``Block.col_offset``). With every offset in the product each row's product would
+    be dense and cost about twice as much; with none, the bound on the columns not found would be
+    loose by the whole spread of the offsets and many more rows would need a second search.
     """
     compiled, vectors = built.compiled, built.vectors
     for rows, cols, province in members:
@@ -322,14 +330,20 @@ def _blocks(
         f_rows = rows if only_p is None else rows[only_p[rows]]
         b_keep = np.ones(len(cols), dtype=bool) if only_o is None else only_o[cols]
         left = p_vectors if only_p is None else vectors.participants[f_rows]
-        ones = sparse.csr_matrix(
-            (np.ones(len(f_rows)), np.zeros(len(f_rows), dtype=np.int32), np.arange(len(f_rows) + 1)),
-            shape=(len(f_rows), 1),
-        )
-        offset_row = sparse.csr_matrix(offsets.reshape(1, -1))
-        offset_row.eliminate_zeros()
-        right_t = sparse.vstack([o_vectors.T.tocsr(), offset_row], format="csr")
-        forward = Block(f_rows, cols, np.zeros(len(f_rows)), hstack_rows([left, ones]), right_t)
+        extra = offsets - offsets.min(initial=0.0)
+        cut = float(np.quantile(extra, OFFSET_QUANTILE, method="lower")) if len(extra) else 0.0
+        in_product = np.maximum(extra - cut, 0.0)
+        right_t = o_vectors.T.tocsr()
+        if in_product.any():
+            ones = sparse.csr_matrix(
+                (np.ones(len(f_rows)), np.zeros(len(f_rows), dtype=np.int32), np.arange(len(f_rows) + 1)),
+                shape=(len(f_rows), 1),
+            )
+            offset_row = sparse.csr_matrix(in_product.reshape(1, -1))
+            offset_row.eliminate_zeros()
+            right_t = sparse.vstack([right_t, offset_row], format="csr")
+            left = hstack_rows([left, ones])
+        forward = Block(f_rows, cols, np.zeros(len(f_rows)), left, right_t, offsets - in_product)
         b_left = o_vectors if b_keep.all() else o_vectors[np.flatnonzero(b_keep)]
         backward = Block(cols[b_keep], rows, offsets[b_keep], b_left, p_vectors.T.tocsr())
         timer["slices"] = timer.get("slices", 0.0) + time.perf_counter() - t0

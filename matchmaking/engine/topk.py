@@ -9,7 +9,9 @@ Every term lies on the 2**-32 grid, so ``raw`` is exact whatever order it is sum
    filters for all of them. For each row, ``sp_matmul_topn`` gives the M columns with the largest raw;
    the eligible ones are kept. A column left out has raw ≤ the M-th value (or is a zero product
    when the row has fewer than M non-zero ones): that is the row's bound in the block, and the row's
-   bound is the largest over its blocks.
+   bound is the largest over its blocks. When part of the offset is the column's (``Block.col_offset``)
+   the M columns are the best by product, re-ranked by raw, and that part's largest value is added to
+   the bound.
 2. Settling: a row's candidates are ranked by raw, ties by id; the diversity cap skips an entry whose
    group already has ``cap`` entries above it; the row is settled when its k-th value is strictly
    above its bound, or when nothing was left out. Filters and the cap only remove entries, so no
@@ -34,6 +36,7 @@ GROWTH = 4
 RESERVE = 1.5  # a first search fetches this many times the columns it checks at once
 EXHAUSTIVE_CHUNK = 256  # rows per dense mask in an exhaustive search
 THREADED_PAIRS = 2_000_000  # products with fewer (row, column) pairs run on one thread
+TEXT_M = 64  # a block with column offsets fetches at least this many columns (its bound is looser)
 
 PairTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -45,6 +48,7 @@ class Block:
     row_offset: np.ndarray  # float64 per block row (on the 2**-32 grid), added to the product
     left: sparse.csr_matrix | None = None  # row vectors, set while the block is searched
     right_t: sparse.csr_matrix | None = None  # column vectors transposed, likewise
+    col_offset: np.ndarray | None = None  # float64 per block column, added to the product (instead)
 
 
 @dataclass
@@ -170,27 +174,65 @@ class TopK:
         for m in np.unique(bucket).tolist():
             at = np.flatnonzero(bucket == m)
             left = block.left if len(at) == len(block.rows) else block.left[at]
-            t0 = time.perf_counter()
-            top = _top(left, block.right_t, m, self.n_threads, sort=True)
-            self._tick("products", t0)
-            counts = np.diff(top.indptr)
-            position = np.arange(top.nnz) - np.repeat(top.indptr[:-1], counts)
-            local = np.repeat(np.arange(len(at)), counts)
-            raw = top.data.astype(np.float64) + block.row_offset[at][local]
-            full_bound = _bound(top, raw, m, width, block.row_offset[at])
-            checked = position < depth[at][local]
-            first_left = position == depth[at][local]
+            if block.col_offset is None:
+                found = self._found_by_raw(left, block.right_t, m, width, block.row_offset[at])
+            else:
+                m = min(max(m, TEXT_M), width)
+                found = self._found_by_product(left, block.right_t, m, width, block.col_offset)
+            local, cols, raw, full_bound, rank = found
+            checked = rank < depth[at][local]
+            first_left = rank == depth[at][local]
+            # The best column left out: the first found one not checked, or one not found at all.
             bound = full_bound.copy()
-            bound[local[first_left]] = raw[first_left]
+            bound[local[first_left]] = np.maximum(full_bound[local[first_left]], raw[first_left])
             rows = block.rows[at]
             np.maximum.at(self.bound, rows, bound)
             np.maximum.at(self.reserve_bound, rows, full_bound)
             np.maximum.at(self.m_used, rows, m)
             np.add.at(self.width_seen, rows, width)
             self.touched[rows] = True
-            cols = block.cols[top.indices]
+            cols = block.cols[cols]
             self._keep(rows[local[checked]], cols[checked], raw[checked])
             self._reserve.append([rows[local[~checked]], cols[~checked], raw[~checked]])
+
+    def _found_by_raw(
+        self, left: sparse.csr_matrix, right_t: sparse.csr_matrix, m: int, width: int, row_offset: np.ndarray
+    ) -> tuple[np.ndarray, ...]:
+        """Each row's m best block columns by raw = product + the row's offset: (row, block column,
+        raw, rank in the row) of each, and per row the largest raw of a column not found."""
+        t0 = time.perf_counter()
+        top = _top(left, right_t, m, self.n_threads, sort=True)
+        self._tick("products", t0)
+        counts = np.diff(top.indptr)
+        rank = np.arange(top.nnz) - np.repeat(top.indptr[:-1], counts)
+        local = np.repeat(np.arange(left.shape[0]), counts)
+        raw = top.data.astype(np.float64) + row_offset[local]
+        return local, top.indices, raw, _bound(top, raw, m, width, row_offset), rank
+
+    def _found_by_product(
+        self, left: sparse.csr_matrix, right_t: sparse.csr_matrix, m: int, width: int, col_offset: np.ndarray
+    ) -> tuple[np.ndarray, ...]:
+        """As ``_found_by_raw`` when part of the offset is the column's (``col_offset``): the m best
+        columns by product, ranked by raw = product + that part. A column not found has a product at
+        most the m-th (or zero, when the row has fewer non-zero products) and an offset part at most
+        the largest, so the bound is looser than by raw by the spread of ``col_offset``."""
+        t0 = time.perf_counter()
+        top = _top(left, right_t, m, self.n_threads)
+        self._tick("products", t0)
+        n = left.shape[0]
+        counts = np.diff(top.indptr)
+        local = np.repeat(np.arange(n), counts)
+        raw = top.data.astype(np.float64) + col_offset[top.indices]
+        highest = col_offset.max(initial=0.0)
+        bound = _bound(top, top.data.astype(np.float64), m, width, np.zeros(n)) + highest
+        # Ranks by raw: sort each row in a dense (rows × m) table of -raw, padded with +inf.
+        table = np.full((n, m), np.inf)
+        position = np.arange(top.nnz) - np.repeat(top.indptr[:-1], counts)
+        table[local, position] = -raw
+        order = np.argsort(table, axis=1)
+        ranks = np.empty_like(order)
+        np.put_along_axis(ranks, order, np.arange(m)[None, :], axis=1)
+        return local, top.indices, raw, bound, ranks[local, position]
 
     def _check_reserve(self, rows: np.ndarray) -> np.ndarray:
         """Check the reserve of these rows; returns the rows that had one."""
