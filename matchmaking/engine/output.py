@@ -68,6 +68,15 @@ class Lists:
         self.set_sizes = sizes.astype(np.float64)
 
     @functools.cached_property
+    def session_order(self) -> np.ndarray:
+        """Each session's place among all sessions by start, then id (so that a pair's fitting sessions
+        sort with one integer key)."""
+        order = np.lexsort((self.session_rank, self.built.compiled.s_start))
+        place = np.empty(len(order), dtype=np.int64)
+        place[order] = np.arange(len(order))
+        return place
+
+    @functools.cached_property
     def participant_lang(self) -> np.ndarray:
         """Index into LANGS of each participant's language for its own list."""
         where = {lang: i for i, lang in enumerate(LANGS)}
@@ -107,7 +116,7 @@ class Lists:
     def fitting(self, p: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Fitting sessions of all pairs, earliest first, as a flat array and each pair's start in it."""
         pair, sess = self.built.compiled.fitting_sessions(p, o)
-        order = np.lexsort((self.session_rank[sess], self.built.compiled.s_start[sess], pair))
+        order = np.argsort(pair * len(self.sessions) + self.session_order[sess])
         pair, sess = pair[order], sess[order]
         return sess, np.searchsorted(pair, np.arange(len(p) + 1))
 

@@ -393,7 +393,11 @@ def rank_within(row: np.ndarray, group: np.ndarray | None = None) -> np.ndarray:
     if group is None:
         starts = np.concatenate(([True], row[1:] != row[:-1]))
         return idx - np.maximum.accumulate(np.where(starts, idx, 0))
-    by_group = np.lexsort((idx, group, row))
+    n_groups = int(group.max()) + 1
+    if (int(row.max()) + 1) * n_groups * n < 2**62:  # one sort of a unique integer key, else three
+        by_group = np.argsort((row.astype(np.int64) * n_groups + group) * n + idx)
+    else:
+        by_group = np.lexsort((idx, group, row))
     r, g = row[by_group], group[by_group]
     starts = np.concatenate(([True], (r[1:] != r[:-1]) | (g[1:] != g[:-1])))
     ranks = np.empty(n, dtype=np.int64)
