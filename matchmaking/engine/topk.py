@@ -235,16 +235,19 @@ class TopK:
         return local, top.indices, raw, bound, ranks[local, position]
 
     def _check_reserve(self, rows: np.ndarray) -> np.ndarray:
-        """Check the reserve of these rows; returns the rows that had one."""
-        reserve = [np.concatenate([r[i] for r in self._reserve]) for i in range(3)] if self._reserve else []
-        if not reserve or not len(reserve[0]):
-            return rows[:0]
+        """Check the reserve of these rows and drop the whole reserve; returns the rows that had one."""
         wanted = np.zeros(self.n_rows, dtype=bool)
         wanted[rows] = True
-        take = wanted[reserve[0]]
-        self._reserve = [[a[~take] for a in reserve]]
-        self._keep(reserve[0][take], reserve[1][take], reserve[2][take])
-        had = np.unique(reserve[0][take])
+        masks = [wanted[chunk[0]] for chunk in self._reserve]
+        taken = [[a[mask] for a in chunk] for chunk, mask in zip(self._reserve, masks, strict=True)]
+        self._reserve = []
+        if not taken:
+            return rows[:0]
+        reserve = [np.concatenate([t[i] for t in taken]) for i in range(3)]
+        if not len(reserve[0]):
+            return rows[:0]
+        self._keep(*reserve)
+        had = np.unique(reserve[0])
         self.bound[had] = self.reserve_bound[had]
         return had
 
@@ -316,8 +319,8 @@ class TopK:
         pending = self.settle()
         if len(pending):
             self.touched[self._check_reserve(pending)] = True
-            self._reserve = []
             pending = np.union1d(pending[~self.touched[pending]], self.settle())
+        self._reserve = []  # the settled rows' reserve is of no further use
         return pending
 
     def restart(self, rows: np.ndarray) -> np.ndarray:
