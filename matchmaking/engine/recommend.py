@@ -326,25 +326,39 @@ def _blocks(
     for rows, cols, province in members:
         t0 = time.perf_counter()
         offsets = vectors.pair_offsets(compiled.distance(province, cols), cols)
-        p_vectors, o_vectors = vectors.participants[rows], vectors.opportunities[cols]
+        o_vectors = vectors.opportunities[cols]
         f_rows = rows if only_p is None else rows[only_p[rows]]
         b_keep = np.ones(len(cols), dtype=bool) if only_o is None else only_o[cols]
-        left = p_vectors if only_p is None else vectors.participants[f_rows]
-        extra = offsets - offsets.min(initial=0.0)
-        cut = float(np.quantile(extra, OFFSET_QUANTILE, method="lower")) if len(extra) else 0.0
-        in_product = np.maximum(extra - cut, 0.0)
-        right_t = o_vectors.T.tocsr()
-        if in_product.any():
-            ones = sparse.csr_matrix(
-                (np.ones(len(f_rows)), np.zeros(len(f_rows), dtype=np.int32), np.arange(len(f_rows) + 1)),
-                shape=(len(f_rows), 1),
-            )
-            offset_row = sparse.csr_matrix(in_product.reshape(1, -1))
-            offset_row.eliminate_zeros()
-            right_t = sparse.vstack([right_t, offset_row], format="csr")
-            left = hstack_rows([left, ones])
-        forward = Block(f_rows, cols, np.zeros(len(f_rows)), left, right_t, offsets - in_product)
-        b_left = o_vectors if b_keep.all() else o_vectors[np.flatnonzero(b_keep)]
-        backward = Block(cols[b_keep], rows, offsets[b_keep], b_left, p_vectors.T.tocsr())
+        # A later round builds only the matrices of a direction with rows left in this block.
+        p_vectors = vectors.participants[rows] if only_p is None or b_keep.any() else None
+        forward = Block(f_rows, cols, np.zeros(len(f_rows)))
+        if len(f_rows):
+            left = p_vectors if only_p is None else vectors.participants[f_rows]
+            _forward_matrices(forward, left, o_vectors, offsets)
+        backward = Block(cols[b_keep], rows, offsets[b_keep])
+        if p_vectors is not None and b_keep.any():
+            backward.left = o_vectors if b_keep.all() else o_vectors[np.flatnonzero(b_keep)]
+            backward.right_t = p_vectors.T.tocsr()
         timer["slices"] = timer.get("slices", 0.0) + time.perf_counter() - t0
         yield forward, backward
+
+
+def _forward_matrices(
+    block: Block, p_vectors: sparse.csr_matrix, o_vectors: sparse.csr_matrix, offsets: np.ndarray
+) -> None:
+    """Set a participant block's matrices: the part of each column's offset above the block's
+    OFFSET_QUANTILE is one more column of the product, the rest is ``col_offset`` (see ``_blocks``)."""
+    extra = offsets - offsets.min(initial=0.0)
+    cut = float(np.quantile(extra, OFFSET_QUANTILE, method="lower")) if len(extra) else 0.0
+    in_product = np.maximum(extra - cut, 0.0)
+    left, right_t = p_vectors, o_vectors.T.tocsr()
+    if in_product.any():
+        n = p_vectors.shape[0]
+        ones = sparse.csr_matrix(
+            (np.ones(n), np.zeros(n, dtype=np.int32), np.arange(n + 1)), shape=(n, 1)
+        )
+        offset_row = sparse.csr_matrix(in_product.reshape(1, -1))
+        offset_row.eliminate_zeros()
+        right_t = sparse.vstack([right_t, offset_row], format="csr")
+        left = hstack_rows([left, ones])
+    block.left, block.right_t, block.col_offset = left, right_t, offsets - in_product
