@@ -199,15 +199,8 @@ def _keep_columns(block: sparse.csr_matrix, remap: np.ndarray) -> sparse.csr_mat
     """The block restricted to the columns ``remap`` keeps (-1 = dropped), renumbered."""
     if not remap.size or remap[-1] == remap.size - 1:  # remap is increasing: nothing dropped
         return block
-    new_cols = remap[block.indices]
-    kept = new_cols >= 0
-    kept_before = np.zeros(len(kept) + 1, dtype=np.int64)
-    np.cumsum(kept, out=kept_before[1:])
-    width = int(remap.max(initial=-1)) + 1
-    return sparse.csr_matrix(
-        (block.data[kept], new_cols[kept].astype(np.int32), kept_before[block.indptr]),
-        shape=(block.shape[0], width),
-    )
+    # scipy's column selection runs in C, several times faster than the same in numpy steps.
+    return block[:, np.flatnonzero(remap >= 0)]
 
 
 def hstack_rows(blocks: list[sparse.csr_matrix], dtype: type = np.float64) -> sparse.csr_matrix:
