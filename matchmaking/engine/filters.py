@@ -19,7 +19,7 @@ minimum age; a person born on 29 February turns a year older on 1 March in commo
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -110,6 +110,26 @@ def _merge_intervals(owner: np.ndarray, start: np.ndarray, end: np.ndarray) -> t
     first = np.flatnonzero(opens)
     last = np.append(first[1:], len(owner)) - 1
     return owner[first], start[first], reach[last]
+
+
+# A pair test is looked up in a table over (participant class, opportunity class) while it stays below
+# this many cells.
+PAIR_TABLE_CELLS = 4_000_000
+
+
+def _class_table(
+    p_keys: np.ndarray, o_keys: np.ndarray, test: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(class of each participant, class of each opportunity, test on one pair of each two classes),
+    a class being a distinct row of ``p_keys`` / ``o_keys``; None when the table would be too large."""
+    if not len(p_keys) or not len(o_keys):
+        return None
+    _, p_rep, p_class = np.unique(p_keys, axis=0, return_index=True, return_inverse=True)
+    _, o_rep, o_class = np.unique(o_keys, axis=0, return_index=True, return_inverse=True)
+    if len(p_rep) * len(o_rep) > PAIR_TABLE_CELLS:
+        return None
+    table = test(np.repeat(p_rep, len(o_rep)), np.tile(o_rep, len(p_rep))).reshape(len(p_rep), len(o_rep))
+    return p_class.reshape(-1), o_class.reshape(-1), table
 
 
 # An availability table slot × participant is built when it stays below this many cells; otherwise
@@ -304,15 +324,46 @@ class Compiled:
 
     def distance_of(self, p: np.ndarray, o: np.ndarray) -> np.ndarray:
         """The distance feature of pairs (p[i], o[i])."""
+        classes = self._distance_classes
+        if classes is None:
+            return self._distance_pairs(p, o)
+        p_class, o_class, table = classes
+        return table[p_class[p], o_class[o]]
+
+    def static_ok(self, p: np.ndarray, o: np.ndarray) -> np.ndarray:
+        """The block-level tests (``open_for``) for pairs (p[i], o[i])."""
+        classes = self._static_classes
+        if classes is None:
+            return self._static_pairs(p, o)
+        p_class, o_class, table = classes
+        return table[p_class[p], o_class[o]]
+
+    # Both tests depend on a few fields of each side only, so they are looked up in a table over the
+    # distinct values of those fields (its cells computed by the pair-by-pair form): one lookup per pair
+    # instead of a dozen array operations, on the tens of millions of pairs of a global search.
+    @functools.cached_property
+    def _distance_classes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        return _class_table(
+            self.p_province[:, None], np.stack([self.o_province, self.o_online], axis=1), self._distance_pairs
+        )
+
+    @functools.cached_property
+    def _static_classes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        return _class_table(
+            np.stack([self.p_province, self.p_level, self.p_available], axis=1),
+            np.stack([self.o_province, self.o_online, self.o_open, self.o_levels], axis=1),
+            self._static_pairs,
+        )
+
+    def _distance_pairs(self, p: np.ndarray, o: np.ndarray) -> np.ndarray:
         pp, op = self.p_province[p], self.o_province[o]
         near = self.adjacent[np.maximum(pp, 0), np.maximum(op, 0)] & (pp >= 0) & (op >= 0)
         same = (pp == op) & (pp >= 0)
         return np.where(self.o_online[o] | same, 1.0, np.where(near, 0.5, 0.0))
 
-    def static_ok(self, p: np.ndarray, o: np.ndarray) -> np.ndarray:
-        """The block-level tests (``open_for``) for pairs (p[i], o[i])."""
+    def _static_pairs(self, p: np.ndarray, o: np.ndarray) -> np.ndarray:
         level_ok = (self.o_levels[o] >> self.p_level[p]) & 1 == 1
-        return self.p_available[p] & self.o_open[o] & level_ok & (self.distance_of(p, o) > 0)
+        return self.p_available[p] & self.o_open[o] & level_ok & (self._distance_pairs(p, o) > 0)
 
     def open_for(self, province: int, level: int | None) -> np.ndarray:
         """Opportunities passing the block-level tests for participants of this province and level."""

@@ -221,8 +221,10 @@ def test_it_returns_the_exhaustive_top_k_in_both_directions(
             monkeypatch.setattr(recommend_module, name, 1)
         for name in ("PARTICIPANT_NEED", "OPPORTUNITY_NEED"):
             monkeypatch.setattr(recommend_module, name, 0.0)
-        # and check availability interval by interval instead of through the slot table
+        # and check availability interval by interval instead of through the slot table, and the
+        # block-level tests and distances pair by pair instead of through the class tables
         monkeypatch.setattr(filters, "SLOT_TABLE_CELLS", 0)
+        monkeypatch.setattr(filters, "PAIR_TABLE_CELLS", 0)
     deepest = 0
     for seed in seeds:
         participants, opportunities, geography = random_world(seed)
