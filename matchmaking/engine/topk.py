@@ -35,6 +35,7 @@ NEG_INF = -np.inf
 GROWTH = 4
 RESERVE = 1.5  # a first search fetches this many times the columns it checks at once
 EXHAUSTIVE_CHUNK = 256  # rows per dense mask in an exhaustive search
+GRID_CHUNK = 64  # rows per dense table of products in an exhaustive search with a filter table
 THREADED_PAIRS = 250_000  # products with fewer (row, column) pairs run on one thread
 TEXT_M = 64  # a block with column offsets fetches at least this many columns (its bound is looser)
 
@@ -63,6 +64,8 @@ class Direction:
     eligible: PairTest  # the per-pair filters
     col_tie: np.ndarray  # tie-break rank of each column (by id)
     col_group: np.ndarray | None = None  # the diversity cap's group of each column (company)
+    # static_ok of every pair of rows × columns as a table, when it is cheaper than pair by pair
+    static_grid: PairTest | None = None
     _col_t: sparse.csr_matrix | None = None
 
     @property
@@ -266,6 +269,9 @@ class TopK:
         if m >= width:
             bound[:] = NEG_INF
         self.bound[rows] = np.minimum(self.bound[rows], bound)
+        if m >= width and d.static_grid is not None:
+            self._keep_all(rows, local, g_cols, product)
+            return
         ok = d.static_ok(g_rows, g_cols)
         k_rows, k_cols = g_rows[ok], g_cols[ok]
         self._keep(k_rows, k_cols, product[ok] + d.offset(k_rows, k_cols))
@@ -279,6 +285,22 @@ class TopK:
                 r = rows[chunk][r]
                 ok = d.static_ok(r, c)
                 self._keep(r[ok], c[ok], d.offset(r[ok], c[ok]))
+
+    def _keep_all(self, rows: np.ndarray, local: np.ndarray, cols: np.ndarray, product: np.ndarray) -> None:
+        """Exhaustive: every pair of ``rows`` passing the block-level filters is a candidate, with the
+        product found (``local`` indexes ``rows``) or a zero product. The filters come as a table per
+        chunk of rows, so that pairs failing them are never listed."""
+        d = self.direction
+        assert d.static_grid is not None
+        width = d.col_vectors.shape[0]
+        everyone = np.arange(width)
+        for start in range(0, len(rows), GRID_CHUNK):
+            chunk = rows[start : start + GRID_CHUNK]
+            inside = (local >= start) & (local < start + GRID_CHUNK)
+            products = np.zeros((len(chunk), width))
+            products[local[inside] - start, cols[inside]] = product[inside]
+            r, c = np.nonzero(d.static_grid(chunk, everyone))
+            self._keep(chunk[r], c, products[r, c] + d.offset(chunk[r], c))
 
     def settle(self) -> np.ndarray:
         """Rank the touched rows' candidates and settle the certain ones; returns the others."""
