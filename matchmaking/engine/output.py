@@ -26,6 +26,7 @@ from .reasons import (
     kind_name,
     language,
     session_phrase,
+    take,
 )
 from .topk import Result, rank_within
 from .types import Rec
@@ -56,6 +57,8 @@ class Lists:
         self.sessions = [s for o in built.opportunities for s in o.sessions]
         self.session_ids = [s.id for s in self.sessions]
         self.session_rank = id_ranks(self.session_ids)
+        self.participant_ids = [p.id for p in built.participants]
+        self.opportunity_ids = [o.id for o in built.opportunities]
         self._session_phrases: dict[tuple[int, str, bool], str] = {}
         sets = built.sets
         sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
@@ -146,7 +149,7 @@ class Lists:
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         sess_list = sess.tolist()
         tuples = [tuple([ids[x] for x in sess_list[starts[i] : starts[i + 1]]]) for i in first.tolist()]
-        return [tuples[i] for i in inverse.reshape(-1).tolist()]
+        return take(tuples, inverse.reshape(-1))
 
     def _reason_codes(
         self,
@@ -265,8 +268,8 @@ class Lists:
         scores = model.score(result.raw).tolist()
         ranks = (rank_within(result.rows) + 1).tolist()
         participants, opportunities = b.participants, b.opportunities
-        p_ids = [participants[i].id for i in p.tolist()]
-        o_ids = [opportunities[j].id for j in o.tolist()]
+        p_ids = take(self.participant_ids, p)
+        o_ids = take(self.opportunity_ids, o)
         f_text, f_topic, f_kind, f_distance, f_fresh = FEATURES
         feature_dicts = [
             {f_text: t, f_topic: tp, f_kind: kd, f_distance: d, f_fresh: fr}

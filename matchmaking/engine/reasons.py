@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+T = TypeVar("T")
 MAX_FACTORS = 4
 TEXT_REASON_MIN = 0.1  # text similarity below this is not worth a sentence
 FRESH_REASON_MIN = 0.8  # about ten days old
@@ -172,7 +174,14 @@ class Phrases:
         first, inverse = distinct_rows(rows)
         table = self.table
         texts = [tuple(table[c] for c in row if c >= 0) for row in rows[first].tolist()]
-        return [texts[i] for i in inverse.tolist()]
+        return take(texts, inverse)
+
+
+def take(items: Sequence[T], index: np.ndarray) -> list[T]:
+    """``[items[i] for i in index]``, the very objects, gathered by numpy in C (a million picks)."""
+    table = np.fromiter(items, dtype=object, count=len(items))
+    picked: list[T] = table[index].tolist()
+    return picked
 
 
 def distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
