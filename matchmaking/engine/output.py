@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from itertools import repeat
 
 import numpy as np
 from scipy import sparse
@@ -275,7 +276,10 @@ class Lists:
             {f_text: t, f_topic: tp, f_kind: kd, f_distance: d, f_fresh: fr}
             for t, tp, kd, d, fr in features.tolist()
         ]
-        recs = list(map(Rec, p_ids, o_ids, scores, ranks, reasons, feature_dicts, fitting))
+        # tuple.__new__ is what Rec(...) calls after a Python-level call that only packs the fields:
+        # half the cost on 1.2 million Recs.
+        fields = zip(p_ids, o_ids, scores, ranks, reasons, feature_dicts, fitting, strict=True)
+        recs: list[Rec] = list(map(tuple.__new__, repeat(Rec), fields))
         owners = opportunities if backward else participants
         lists: dict[str, list[Rec]] = {e.id: [] for e in owners}
         # result rows are grouped by owner, in rank order: hand each owner its slice
