@@ -284,15 +284,18 @@ def test_whoever_got_nothing_waits_ahead_of_a_served_student_hoping_for_better(w
 
 
 def test_a_session_with_seats_left_has_no_waitlist(world):
-    roomy, first = two_sessions(world, capacities=(2, 1))
+    roomy, other = two_sessions(world, capacities=(5, 5))
     a, b = adult(world.school, external_id="A"), adult(world.school, external_id="B")
-    match(a, first.opportunity, 0.9)
-    match(a, roomy.opportunity, 0.5)
-    match(b, roomy.opportunity, 0.7)
+    match(a, roomy.opportunity, 0.9)
+    match(b, roomy.opportunity, 0.8)
+    match(b, other.opportunity, 0.5)
 
-    services.round_schedule(mode="optimal")
+    services.round_schedule(mode="optimal", seat_cap_per_school=1)
 
-    # A got its first choice; B got `roomy`, which still has a seat anyone may book: nobody waits.
+    # The school's one seat at `roomy` goes to A; B gets `other` though it scored `roomy` higher. Seats
+    # are left at `roomy`, so B does not queue there (an offer would not know the cap kept B out).
+    assert statuses(roomy) == {"A": (Status.PROPOSED, None)}
+    assert statuses(other) == {"B": (Status.PROPOSED, None)}
     assert not Booking.objects.filter(status=Status.WAITLISTED).exists()
 
 
