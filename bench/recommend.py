@@ -314,9 +314,9 @@ def make_world(
     return participants, opportunities, Geography(neighbour_map())
 
 
-def peak_rss_mb() -> float:
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     # ru_maxrss (KiB on Linux) covers numpy/scipy buffers, which tracemalloc does not see.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def time_baseline(
@@ -363,7 +363,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument(
-        "--threads", type=int, default=None, help="sparse_dot_topn threads (default: all CPUs)"
+        "--threads", type=int, default=None, help="CPUs the engine may use (default: all)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="processes the search runs in (default: the engine's choice)"
     )
     parser.add_argument("--baseline-rows", type=int, default=2000, help="query rows timed per direction")
     parser.add_argument("--skip-baseline", action="store_true")
@@ -390,6 +393,7 @@ def main(argv: list[str] | None = None) -> None:
         geography=geography,
         k=args.k,
         n_threads=threads,
+        workers=args.workers,
         timings=timings,
         province_names={code: name(code) for code in codes()},
     )
@@ -397,14 +401,22 @@ def main(argv: list[str] | None = None) -> None:
     engine_peak = peak_rss_mb()
     served = sum(1 for lst in recs.for_participants.values() if lst)
     listed = sum(1 for lst in recs.for_opportunities.values() if lst)
+    processes = int(timings["search_processes"])
     print(
-        f"\nengine, k={args.k}, {threads} threads: {wall:.1f} s wall, {cpu:.1f} s CPU (all threads); "
-        f"peak resident memory {engine_peak:.0f} MB (the process, world included)"
+        f"\nengine, k={args.k}, {threads} CPUs: {wall:.1f} s wall, {cpu:.1f} s CPU (this process's threads); "
+        f"peak resident memory {engine_peak:.0f} MB (this process, world included)"
     )
+    if processes > 1:
+        print(
+            f"search in {processes} processes (this one and {processes - 1} forked); the largest forked one's "
+            f"peak resident memory {peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB, which counts the pages it "
+            "shares with this one"
+        )
     for stage in ("vectorise", "topics", "compile", "search", "reasons"):
         print(f"  {stage:<10} {timings.get(stage, 0.0):7.2f} s")
+    summed = f" (summed over the {processes} processes)" if processes > 1 else ""
     for part in ("slices", "products", "filters", "merge"):
-        print(f"    search/{part:<9} {timings.get('search_' + part, 0.0):7.2f} s")
+        print(f"    search/{part:<9} {timings.get('search_' + part, 0.0):7.2f} s{summed}")
     print(
         f"  rounds: participants {timings['rounds_participants']:.0f}, "
         f"opportunities {timings['rounds_opportunities']:.0f}"
@@ -415,7 +427,7 @@ def main(argv: list[str] | None = None) -> None:
     stage, products = timings["search"], timings["search_products"]
     print(
         f"top-k stage (the whole search: exact top-{args.k} of the blended score under the filters, both "
-        f"directions, all rounds): {stage:.2f} s, of which sparse products {products:.2f} s"
+        f"directions, all rounds): {stage:.2f} s, of which sparse products {products:.2f} s{summed}"
     )
     if args.skip_baseline:
         return

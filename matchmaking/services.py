@@ -105,6 +105,8 @@ def _shard_compute(match_round: MatchRound, shard: int) -> None:
         k=match_round.k,
         weights=weights,
         only_participants=mine,
+        # With a broker the round's shards already run side by side in Celery's worker processes.
+        workers=1 if match_round.shards_total > 1 else None,
     )
     students = dict(Student.objects.values_list("external_id", "pk"))
     classes = dict(ClassRequest.objects.values_list("external_id", "pk"))

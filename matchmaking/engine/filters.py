@@ -18,6 +18,7 @@ minimum age; a person born on 29 February turns a year older on 1 March in commo
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -290,6 +291,14 @@ class Compiled:
             levels=levels,
             kinds=list(kinds),
         )
+
+    def restricted(self, participants: np.ndarray) -> Compiled:
+        """The same inputs with only ``participants`` (a mask) available: a shard of a run. The tables
+        that do not depend on who is available are shared with this one, built once."""
+        shard = dataclasses.replace(self, p_available=self.p_available & participants)
+        for name in ("adjacent", "slot_table", "_distance_classes"):
+            shard.__dict__[name] = getattr(self, name)
+        return shard
 
     @functools.cached_property
     def adjacent(self) -> np.ndarray:

@@ -34,7 +34,10 @@ run on a shard of the participants gives slightly different text scores than a r
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import gc
+import itertools
 import os
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -48,9 +51,10 @@ from .estimates import backward_rates, forward_rates
 from .model import Weights
 from .output import Lists
 from .text import hstack_rows
-from .topk import Block, Direction, TopK
+from .topk import Block, Direction, Result, TopK, rank_within, ranking_order
 from .types import Geography, Opportunity, Participant, Recommendations
 from .vectors import Model, build_model
+from .workers import can_fork, run_side_by_side
 
 # First search depth: at least M0 × k, and enough to expect NEED × k eligible columns (the diversity
 # cap and the merging of an opportunity's blocks need some spare). Most rows settle at once.
@@ -59,9 +63,15 @@ OPPORTUNITY_M = 1
 PARTICIPANT_NEED = 1.5
 OPPORTUNITY_NEED = 1.0
 DEPTH_CAP = 8
+# Below this many (participant, opportunity) pairs in the blocks the search stays in one process: forking
+# and merging would cost more than they save.
+PARALLEL_PAIRS = 5_000_000
 # In a participant block, the offsets of the top quarter of the columns go into the product; the rest
 # is added to the products found (see ``_blocks``).
 OFFSET_QUANTILE = 0.75
+
+
+BlockMembers = tuple[np.ndarray, np.ndarray, int]  # participants, opportunities, province of a block
 
 
 def recommend(
@@ -80,11 +90,17 @@ def recommend(
     n_threads: int | None = None,
     timings: dict[str, float] | None = None,
     only_participants: Collection[str] | None = None,
+    workers: int | None = None,
 ) -> Recommendations:
     """Top-k opportunities per participant and top-k participants per opportunity (see the module doc).
 
-    ``province_names`` maps province codes to display names for reasons; ``n_threads`` is passed to
-    sparse_dot_topn (default: every CPU); ``timings``, when given, receives seconds per stage.
+    ``province_names`` maps province codes to display names for reasons; ``n_threads`` is how many
+    CPUs to use (default: every CPU); ``timings``, when given, receives seconds per stage.
+
+    ``workers``: the search runs in this many processes, each on a share of the participant blocks
+    with one product thread, and their results are merged (exact either way). By default as many
+    as ``n_threads`` when the blocks hold at least PARALLEL_PAIRS pairs and the platform can fork;
+    otherwise one process, whose sparse products use ``n_threads`` threads.
 
     ``only_participants`` makes this one shard of a larger run: the text model is still fitted on every
     participant and opportunity passed (so scores equal the whole run's), but only those participants are
@@ -125,6 +141,7 @@ def recommend(
             threads=threads,
             timer=timer,
             only=only_participants,
+            workers=workers,
         )
 
 
@@ -157,7 +174,8 @@ def _recommend(
     province_names: Mapping[str, str] | None,
     threads: int,
     timer: dict[str, float],
-    only: Collection[str] | None = None,
+    only: Collection[str] | None,
+    workers: int | None,
 ) -> Recommendations:
     built = build_model(
         participants,
@@ -171,16 +189,46 @@ def _recommend(
     )
     if only is not None:
         # Participants outside the shard count as unavailable: no block, no candidate, either way.
-        built.compiled.p_available &= np.fromiter((p.id in only for p in built.participants), bool)
+        shard = np.fromiter((p.id in only for p in built.participants), bool, count=len(built.participants))
+        built = dataclasses.replace(built, compiled=built.compiled.restricted(shard))
     t0 = time.perf_counter()
-    search_timer: dict[str, float] = {}
-    forward, backward = _searchers(built, k, use_filters, threads, search_timer)
     members = _block_members(built, use_filters)
+    shards = _shards(members, _worker_count(workers, threads, members))
+    if len(shards) > 1:
+        # One thread each: the processes are the parallelism, and a forked child must not start
+        # OpenMP threads (``workers.py``).
+        parts = run_side_by_side(
+            [functools.partial(_search, _restricted(built, blocks), blocks, k, use_filters, 1) for blocks in shards]
+        )
+        forward = _merged([f for f, _, _ in parts], built.o_rank, k)
+        backward = _merged([b for _, b, _ in parts], built.p_rank, k)
+        search_timer = {name: sum(t.get(name, 0.0) for _, _, t in parts) for name in parts[0][2]}
+    else:
+        forward, backward, search_timer = _search(built, members, k, use_filters, threads)
+    t1 = time.perf_counter()
+    timer.update({f"search_{name}": value for name, value in search_timer.items()})
+    timer["search"] = t1 - t0
+    timer["search_processes"] = float(len(shards))
+    lists = Lists(built, lang_default, province_names or {})
+    for_participants = lists.build(forward, backward=False)
+    for_opportunities = lists.build(backward, backward=True)
+    timer["reasons"] = time.perf_counter() - t1
+    timer["rounds_participants"] = float(len(forward.rounds))
+    timer["rounds_opportunities"] = float(len(backward.rounds))
+    return Recommendations(for_participants, for_opportunities, weights.version)
+
+
+def _search(
+    built: Model, members: list[BlockMembers], k: int, use_filters: bool, threads: int
+) -> tuple[Result, Result, dict[str, float]]:
+    """Both directions' exact top k over these blocks' participants: the rounds of ``topk.py``."""
+    timer: dict[str, float] = {}
+    forward, backward = _searchers(built, k, use_filters, threads, timer)
     # An opportunity's candidates come from all its blocks: how many participants they hold in all.
     reach = np.zeros(len(built.opportunities), dtype=np.int64)
     for rows, cols, _ in members:
         reach[cols] += len(rows)
-    for fwd, bwd in _blocks(built, members, search_timer):
+    for fwd, bwd in _blocks(built, members, timer):
         if use_filters:
             fwd_rate = forward_rates(built.compiled, fwd.rows, fwd.cols)
             bwd_rate = backward_rates(built.compiled, bwd.rows, bwd.cols)
@@ -206,7 +254,7 @@ def _recommend(
             for rows, cols, province in members
             if wanted_f[rows].any() or wanted_b[cols].any()
         ]
-        for fwd, bwd in _blocks(built, again, search_timer, wanted_f, wanted_b):
+        for fwd, bwd in _blocks(built, again, timer, wanted_f, wanted_b):
             if len(fwd.rows):
                 forward.search_block(fwd, depth_f[fwd.rows])
             if len(bwd.rows):
@@ -214,16 +262,44 @@ def _recommend(
         pending_f, pending_b = forward.settle_with_reserve(), backward.settle_with_reserve()
     forward.run_global(pending_f)
     backward.run_global(pending_b)
-    t1 = time.perf_counter()
-    timer.update({f"search_{name}": value for name, value in search_timer.items()})
-    timer["search"] = t1 - t0
-    lists = Lists(built, lang_default, province_names or {})
-    for_participants = lists.build(forward.result(), backward=False)
-    for_opportunities = lists.build(backward.result(), backward=True)
-    timer["reasons"] = time.perf_counter() - t1
-    timer["rounds_participants"] = float(len(forward.rounds))
-    timer["rounds_opportunities"] = float(len(backward.rounds))
-    return Recommendations(for_participants, for_opportunities, weights.version)
+    return forward.result(), backward.result(), timer
+
+
+def _worker_count(workers: int | None, threads: int, members: list[BlockMembers]) -> int:
+    if workers is None:
+        pairs = sum(len(rows) * len(cols) for rows, cols, _ in members)
+        workers = threads if pairs >= PARALLEL_PAIRS else 1
+    return max(1, min(workers, len(members))) if can_fork() else 1
+
+
+def _shards(members: list[BlockMembers], n: int) -> list[list[BlockMembers]]:
+    """The blocks in ``n`` groups of about equal work (pairs), largest block first to the lightest group."""
+    groups: list[list[BlockMembers]] = [[] for _ in range(n)]
+    loads = [0] * n
+    for block in sorted(members, key=lambda b: -len(b[0]) * len(b[1])):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(block)
+        loads[lightest] += len(block[0]) * len(block[1])
+    return [group for group in groups if group]
+
+
+def _restricted(built: Model, blocks: list[BlockMembers]) -> Model:
+    """The model with only these blocks' participants available (their shard of the search)."""
+    mine = np.zeros(len(built.participants), dtype=bool)
+    for rows, _, _ in blocks:
+        mine[rows] = True
+    return dataclasses.replace(built, compiled=built.compiled.restricted(mine))
+
+
+def _merged(parts: list[Result], col_tie: np.ndarray, k: int) -> Result:
+    """The shards' results as one: each row's entries ranked together and the first k kept. A row's
+    exact top k over all participants is the top k of its shards' top k's."""
+    rows, cols, raw = (np.concatenate([getattr(part, name) for part in parts]) for name in ("rows", "cols", "raw"))
+    order = ranking_order(rows, raw, col_tie[cols])
+    rows, cols, raw = rows[order], cols[order], raw[order]
+    keep = rank_within(rows) < k
+    rounds = [sum(r) for r in itertools.zip_longest(*(part.rounds for part in parts), fillvalue=0)]
+    return Result(rows[keep], cols[keep], raw[keep], rounds)
 
 
 def _first_depth(rate: np.ndarray, width: int, reach: np.ndarray | int, need: float, m0: int) -> np.ndarray:
@@ -287,7 +363,7 @@ def _searchers(
     return forward, backward
 
 
-def _block_members(built: Model, use_filters: bool) -> list[tuple[np.ndarray, np.ndarray, int]]:
+def _block_members(built: Model, use_filters: bool) -> list[BlockMembers]:
     """(participants, opportunities, province) of each block: participants by (province, level)."""
     compiled = built.compiled
     n_p, n_o = len(built.participants), len(built.opportunities)
@@ -309,7 +385,7 @@ def _block_members(built: Model, use_filters: bool) -> list[tuple[np.ndarray, np
 
 def _blocks(
     built: Model,
-    members: list[tuple[np.ndarray, np.ndarray, int]],
+    members: list[BlockMembers],
     timer: dict[str, float],
     only_p: np.ndarray | None = None,
     only_o: np.ndarray | None = None,

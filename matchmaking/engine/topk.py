@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from sparse_dot_topn import sp_matmul_topn
+from sparse_dot_topn import _core, sp_matmul_topn
 
 NEG_INF = -np.inf
 GROWTH = 4
@@ -40,6 +40,16 @@ THREADED_PAIRS = 250_000  # products with fewer (row, column) pairs run on one t
 TEXT_M = 64  # a block with column offsets fetches at least this many columns (its bound is looser)
 
 PairTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+# sparse_dot_topn's multi-threaded kernels (unsorted, sorted) run on one thread about 1.5 times as fast
+# as its sequential ones (on the benchmark's blocks, same results), but ``sp_matmul_topn`` picks them
+# only for two threads or more; so one thread calls them directly (sparse-dot-topn is pinned). A team
+# of one never wakes OpenMP's thread pool, which a forked search worker must not (``workers.py``).
+_ONE_THREAD = (
+    (_core.sp_matmul_topn_mt, _core.sp_matmul_topn_sorted_mt)
+    if getattr(_core, "_has_openmp_support", False)
+    else None
+)
 
 
 @dataclass
@@ -94,7 +104,23 @@ def _top(
     # of 1,365 calls (half the pairs) ran on one thread and the products took 14.9 s; at 250,000
     # they take about 9 s on 2 cores.
     threads = n_threads if left.shape[0] * right_t.shape[1] >= THREADED_PAIRS else 1
-    return sp_matmul_topn(left, right_t, top_n=m, sort=sort, n_threads=threads)
+    if threads > 1 or _ONE_THREAD is None:
+        return sp_matmul_topn(left, right_t, top_n=m, sort=sort, n_threads=threads)
+    kernel = _ONE_THREAD[sort]
+    top = kernel(
+        top_n=m,
+        nrows=left.shape[0],
+        ncols=right_t.shape[1],
+        threshold=None,
+        A_data=left.data,
+        A_indptr=left.indptr,
+        A_indices=left.indices,
+        B_data=right_t.data,
+        B_indptr=right_t.indptr,
+        B_indices=right_t.indices,
+        n_threads=1,
+    )
+    return sparse.csr_matrix(top, shape=(left.shape[0], right_t.shape[1]))
 
 
 def _sorted_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:

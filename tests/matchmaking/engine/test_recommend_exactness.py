@@ -209,6 +209,9 @@ CASES = [
     (range(0, 12), {}, False),
     (range(12, 24), {}, True),
     (range(24, 30), {"use_filters": False, "folding": False, "use_topics": False}, True),
+    # the search split over forked worker processes, then merged
+    (range(36, 44), {"workers": 2}, False),
+    (range(44, 50), {"workers": 3}, True),
 ]
 
 
@@ -225,7 +228,8 @@ def test_it_returns_the_exhaustive_top_k_in_both_directions(
         # block-level tests and distances pair by pair instead of through the class tables
         monkeypatch.setattr(filters, "SLOT_TABLE_CELLS", 0)
         monkeypatch.setattr(filters, "PAIR_TABLE_CELLS", 0)
-    deepest = 0
+    engine_only = {"workers"}
+    deepest, processes = 0, 1
     for seed in seeds:
         participants, opportunities, geography = random_world(seed)
         rng = random.Random(seed)
@@ -243,13 +247,22 @@ def test_it_returns_the_exhaustive_top_k_in_both_directions(
             **switches,
         )
         want_p, want_o = brute_force_recommend(
-            participants, opportunities, now=NOW, geography=geography, k=k, weights=weights, **switches
+            participants,
+            opportunities,
+            now=NOW,
+            geography=geography,
+            k=k,
+            weights=weights,
+            **{name: value for name, value in switches.items() if name not in engine_only},
         )
         assert _engine_lists(got.for_participants, "opportunity_id") == want_p, f"seed {seed}"
         assert _engine_lists(got.for_opportunities, "participant_id") == want_o, f"seed {seed}"
         deepest = max(deepest, int(timings["rounds_participants"]), int(timings["rounds_opportunities"]))
+        processes = max(processes, int(timings["search_processes"]))
     if shallow:
         assert deepest >= 2, "the shallow runs should have needed re-searches"
+    if "workers" in switches:
+        assert processes == switches["workers"], "the search should have run in worker processes"
 
 
 def test_it_ranks_ties_by_id_and_keeps_two_per_company() -> None:
