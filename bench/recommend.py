@@ -412,7 +412,15 @@ def main(argv: list[str] | None = None) -> None:
             f"peak resident memory {peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB, which counts the pages it "
             "shares with this one"
         )
-    for stage in ("vectorise", "topics", "compile", "search", "reasons"):
+    if processes > 1:
+        print(
+            f"  build      {timings['build']:7.2f} s: vectorise {timings['vectorise']:.2f} s and topics "
+            f"{timings['topics']:.2f} s here, compile {timings['compile']:.2f} s in a forked process meanwhile"
+        )
+    else:
+        for stage in ("vectorise", "topics", "compile"):
+            print(f"  {stage:<10} {timings.get(stage, 0.0):7.2f} s")
+    for stage in ("search", "reasons"):
         print(f"  {stage:<10} {timings.get(stage, 0.0):7.2f} s")
     summed = f" (summed over the {processes} processes)" if processes > 1 else ""
     for part in ("slices", "products", "filters", "merge"):

@@ -98,8 +98,9 @@ def recommend(
     CPUs to use (default: every CPU); ``timings``, when given, receives seconds per stage.
 
     ``workers``: the search runs in this many processes, each on a share of the participant blocks
-    with one product thread, and their results are merged (exact either way). By default as many
-    as ``n_threads`` when the blocks hold at least PARALLEL_PAIRS pairs and the platform can fork;
+    with one product thread, and their results are merged (exact either way); with two or more, the
+    filter arrays are built in a forked process while this one builds the text vectors. By default
+    as many as ``n_threads`` when there are at least PARALLEL_PAIRS pairs and the platform can fork;
     otherwise one process, whose sparse products use ``n_threads`` threads.
 
     ``only_participants`` makes this one shard of a larger run: the text model is still fitted on every
@@ -186,6 +187,7 @@ def _recommend(
         folding=folding,
         use_topics=use_topics,
         timer=timer,
+        side_by_side=_worker_count(workers, threads, len(participants) * len(opportunities), 2) > 1,
     )
     if only is not None:
         # Participants outside the shard count as unavailable: no block, no candidate, either way.
@@ -193,7 +195,8 @@ def _recommend(
         built = dataclasses.replace(built, compiled=built.compiled.restricted(shard))
     t0 = time.perf_counter()
     members = _block_members(built, use_filters)
-    shards = _shards(members, _worker_count(workers, threads, members))
+    pairs = sum(len(rows) * len(cols) for rows, cols, _ in members)
+    shards = _shards(members, _worker_count(workers, threads, pairs, len(members)))
     if len(shards) > 1:
         # One thread each: the processes are the parallelism, and a forked child must not start
         # OpenMP threads (``workers.py``).
@@ -265,11 +268,11 @@ def _search(
     return forward.result(), backward.result(), timer
 
 
-def _worker_count(workers: int | None, threads: int, members: list[BlockMembers]) -> int:
+def _worker_count(workers: int | None, threads: int, pairs: int, parts: int) -> int:
+    """Processes for work on ``pairs`` pairs that splits into at most ``parts`` parts."""
     if workers is None:
-        pairs = sum(len(rows) * len(cols) for rows, cols, _ in members)
         workers = threads if pairs >= PARALLEL_PAIRS else 1
-    return max(1, min(workers, len(members))) if can_fork() else 1
+    return max(1, min(workers, parts)) if can_fork() else 1
 
 
 def _shards(members: list[BlockMembers], n: int) -> list[list[BlockMembers]]:

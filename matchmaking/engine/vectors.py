@@ -20,6 +20,7 @@ from .model import Weights
 from .text import Tokenised, normalise, tfidf_pair, tokenise
 from .topics import Vocabulary, load_vocabulary
 from .types import KINDS, Geography, Opportunity, Participant
+from .workers import run_side_by_side
 
 
 def participant_document(p: Participant) -> str:
@@ -140,6 +141,12 @@ def id_ranks(ids: Sequence[str]) -> np.ndarray:
     return ranks
 
 
+# vocabulary, topic sets, TF-IDF rows of participants and opportunities, their similarity vectors
+TextParts = tuple[
+    Vocabulary, list[frozenset[int]], sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix
+]
+
+
 @dataclass
 class Model:
     participants: Sequence[Participant]
@@ -174,9 +181,63 @@ def build_model(
     folding: bool = True,
     use_topics: bool = True,
     timer: dict[str, float] | None = None,
+    side_by_side: bool = False,
 ) -> Model:
-    """Vectors, topic sets and filter arrays for these inputs (``weights`` already normalised)."""
+    """Vectors, topic sets and filter arrays for these inputs (``weights`` already normalised);
+    ``side_by_side`` builds the filter arrays in a forked process while this one does the text."""
     timer = timer if timer is not None else {}
+    start = time.perf_counter()
+    kinds = list(KINDS) + sorted({o.kind for o in opportunities} - set(KINDS))
+
+    def text_side() -> TextParts:
+        return _text_side(participants, opportunities, weights, folding, use_topics, timer)
+
+    def compiled_side() -> tuple[Compiled, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+        t0 = time.perf_counter()
+        compiled = Compiled.build(participants, opportunities, now, geography, kinds)
+        fresh = np.array([model.freshness(o.created_at, now) for o in opportunities])
+        companies = {c: i for i, c in enumerate(sorted({o.company for o in opportunities}))}
+        o_company = np.array([companies[o.company] for o in opportunities], dtype=np.int64)
+        p_rank, o_rank = id_ranks([p.id for p in participants]), id_ranks([o.id for o in opportunities])
+        return compiled, fresh, o_company, p_rank, o_rank, time.perf_counter() - t0
+
+    text: TextParts
+    compiled_parts: tuple[Compiled, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]
+    if side_by_side:
+        # The filter arrays need nothing from the text: a forked process builds them meanwhile.
+        text, compiled_parts = run_side_by_side([text_side, compiled_side])
+    else:
+        text, compiled_parts = text_side(), compiled_side()
+    vocab, sets, text_p, text_o, sim_p, sim_o = text
+    compiled, fresh, o_company, p_rank, o_rank, timer["compile"] = compiled_parts
+    built = Model(
+        participants=participants,
+        opportunities=opportunities,
+        weights=weights,
+        compiled=compiled,
+        vocab=vocab,
+        sets=sets,
+        text_p=text_p,
+        text_o=text_o,
+        fresh=fresh,
+        vectors=Augmented.build(sim_p, sim_o, compiled, fresh, weights),
+        p_rank=p_rank,
+        o_rank=o_rank,
+        o_company=o_company,
+    )
+    timer["build"] = time.perf_counter() - start
+    return built
+
+
+def _text_side(
+    participants: Sequence[Participant],
+    opportunities: Sequence[Opportunity],
+    weights: Weights,
+    folding: bool,
+    use_topics: bool,
+    timer: dict[str, float],
+) -> TextParts:
+    """TF-IDF rows, topic sets and the weighted similarity vectors of both sides."""
     n_p = len(participants)
     t0 = time.perf_counter()
     raw = [participant_document(p) for p in participants] + [opportunity_document(o) for o in opportunities]
@@ -193,26 +254,5 @@ def build_model(
     topics_all = topic_matrix(sets, len(vocab.topics))
     sim_p = similarity_vectors(text_p, topics_all[:n_p], weights)
     sim_o = similarity_vectors(text_o, topics_all[n_p:], weights)
-    t2 = time.perf_counter()
-    timer["topics"] = t2 - t1
-    kinds = list(KINDS) + sorted({o.kind for o in opportunities} - set(KINDS))
-    compiled = Compiled.build(participants, opportunities, now, geography, kinds)
-    fresh = np.array([model.freshness(o.created_at, now) for o in opportunities])
-    companies = {c: i for i, c in enumerate(sorted({o.company for o in opportunities}))}
-    built = Model(
-        participants=participants,
-        opportunities=opportunities,
-        weights=weights,
-        compiled=compiled,
-        vocab=vocab,
-        sets=sets,
-        text_p=text_p,
-        text_o=text_o,
-        fresh=fresh,
-        vectors=Augmented.build(sim_p, sim_o, compiled, fresh, weights),
-        p_rank=id_ranks([p.id for p in participants]),
-        o_rank=id_ranks([o.id for o in opportunities]),
-        o_company=np.array([companies[o.company] for o in opportunities], dtype=np.int64),
-    )
-    timer["compile"] = time.perf_counter() - t2
-    return built
+    timer["topics"] = time.perf_counter() - t1
+    return vocab, sets, text_p, text_o, sim_p, sim_o

@@ -21,9 +21,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TypeVar
-
-T = TypeVar("T")
+from typing import Any, NoReturn
 
 
 class WorkerError(RuntimeError):
@@ -35,7 +33,7 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform.startswith("linux")
 
 
-def run_side_by_side(tasks: Sequence[Callable[[], T]]) -> list[T]:
+def run_side_by_side(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
     """Run ``tasks[1:]`` in forked children while ``tasks[0]`` runs here; their results, in order.
 
     A child's exception is raised here as ``WorkerError`` with the child's traceback; so is a child
