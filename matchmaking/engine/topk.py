@@ -37,6 +37,9 @@ RESERVE = 1.5  # a first search fetches this many times the columns it checks at
 EXHAUSTIVE_CHUNK = 256  # rows per dense mask in an exhaustive search
 GRID_CHUNK = 64  # rows per dense table of products in an exhaustive search with a filter table
 THREADED_PAIRS = 250_000  # products with fewer (row, column) pairs run on one thread
+# Products one global search call may hold: an exhaustive one keeps every column of its rows, and
+# thousands of rows × 100,000 columns at once would not fit in memory.
+GLOBAL_PAIRS = 20_000_000
 TEXT_M = 64  # a block with column offsets fetches at least this many columns (its bound is looser)
 
 PairTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -393,7 +396,9 @@ class TopK:
             m_rows = np.minimum(_bucket(np.ceil(wanted).astype(np.int64)), width)
             for m in np.unique(m_rows).tolist():
                 rows = pending[m_rows == m]
-                self._search_global(rows, m)
+                step = max(1, GLOBAL_PAIRS // m)  # rows per call: its product holds up to m per row
+                for start in range(0, len(rows), step):
+                    self._search_global(rows[start : start + step], m)
                 self.m_used[rows] = m
                 self.width_seen[rows] = width
             self.touched[pending] = True
