@@ -31,10 +31,12 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 # A bound on what one document may cost; longer texts are cut (a 10,000-character essay still counts).
 MAX_CHARS = 20_000
 CHAR_NGRAMS = (3, 5)
-# Features in more than 5% of the documents (and more than 1,000 of them) are dropped, as scikit-learn's
-# max_df does: in Vietnamese the commonest syllables' n-grams are in nearly every text, carry almost no
-# information (idf ≈ 1) and, being in every pair, would make the similarity product fully dense.
-MAX_DF = 0.05
+# Features in more than 4% of the documents (and more than 1,000 of them) are dropped, as scikit-learn's
+# max_df does: in Vietnamese the commonest syllables' n-grams are in nearly every text, carry little
+# information (low idf) and, being in so many pairs, make the similarity products dense. On the
+# benchmark world the features between 4% and 5% were 387 of 38,000 but half the products' work;
+# dropping them left the labelled set's ranking inside that world as it was (bench/text_pruning.py).
+MAX_DF = 0.04
 MAX_DF_FLOOR = 1000
 
 
