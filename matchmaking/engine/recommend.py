@@ -25,6 +25,11 @@ The algorithm, exact (it returns what scoring every pair would, ties broken by i
 6. Reasons (``reasons.py``) name the top contributing factors in the participant's language (the
    opportunity side in ``lang_default``), with the earliest fitting session.
 
+On a large run the CPUs share the work as processes (``workers.py``): while this process builds the
+text vectors a forked one builds the filter arrays; then the blocks are shared out, each process runs
+steps 4–5 on its share with the other participants unavailable, and the results merge exactly (a
+participant's list is its own share's; an opportunity's top k is the top k of the shares' top k's).
+
 ``folding``, ``use_topics`` and ``use_filters`` switch parts off for the ablation table; with filters
 off every pair is a candidate and an unreachable one has distance 0. The engine reads no clock:
 ``now`` is passed in. The text model is fitted on the participants and opportunities passed, so a
@@ -206,6 +211,7 @@ def _recommend(
         forward = _merged([f for f, _, _ in parts], built.o_rank, k)
         backward = _merged([b for _, b, _ in parts], built.p_rank, k)
         search_timer = {name: sum(t.get(name, 0.0) for _, _, t in parts) for name in parts[0][2]}
+        search_timer["products_slowest"] = max(t.get("products", 0.0) for _, _, t in parts)
     else:
         forward, backward, search_timer = _search(built, members, k, use_filters, threads)
     t1 = time.perf_counter()
