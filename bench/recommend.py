@@ -25,6 +25,7 @@ import os
 import random
 import resource
 import sys
+import threading
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -314,6 +315,39 @@ def make_world(
     return participants, opportunities, Geography(neighbour_map())
 
 
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def available_mb() -> float:
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no MemAvailable in /proc/meminfo")
+
+
+class AvailableMemory(threading.Thread):
+    """How far the machine's available memory falls below where it was when started: what a run takes,
+    forked processes included and pages they share counted once (anything else starting on the machine
+    meanwhile would count too)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.before = self.lowest = available_mb()
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            self.lowest = min(self.lowest, available_mb())
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        return self.before - min(self.lowest, available_mb())
+
+
 def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     # ru_maxrss (KiB on Linux) covers numpy/scipy buffers, which tracemalloc does not see.
     return resource.getrusage(who).ru_maxrss / 1024
@@ -385,6 +419,9 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     timings: dict[str, float] = {}
+    resident_before = current_rss_mb()
+    sampler = AvailableMemory()
+    sampler.start()
     wall, cpu = time.perf_counter(), time.process_time()
     recs = recommend(
         participants,
@@ -399,6 +436,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     engine_peak = peak_rss_mb()
+    taken = sampler.stop()
     served = sum(1 for lst in recs.for_participants.values() if lst)
     listed = sum(1 for lst in recs.for_opportunities.values() if lst)
     processes = int(timings["search_processes"])
@@ -412,6 +450,11 @@ def main(argv: list[str] | None = None) -> None:
             f"peak resident memory {peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB, which counts the pages it "
             "shares with this one"
         )
+    print(
+        f"memory of the run at its peak, all processes, shared pages once: {resident_before + taken:.0f} MB "
+        f"(this process's {resident_before:.0f} MB before the run, world included, plus the largest fall of the "
+        f"machine's MemAvailable during it, {taken:.0f} MB, sampled every 20 ms)"
+    )
     if processes > 1:
         print(
             f"  build      {timings['build']:7.2f} s: vectorise {timings['vectorise']:.2f} s and topics "
