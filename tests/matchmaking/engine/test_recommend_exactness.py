@@ -238,25 +238,10 @@ def test_it_returns_the_exhaustive_top_k_in_both_directions(
         k = rng.randint(1, 4)
         weights = Weights(*(rng.choice([0.0, 0.1, 0.5]) for _ in range(5))) if seed % 3 == 0 else None
         timings: dict[str, float] = {}
-        got = recommend(
-            participants,
-            opportunities,
-            now=NOW,
-            geography=geography,
-            k=k,
-            weights=weights,
-            timings=timings,
-            **switches,
-        )
-        want_p, want_o = brute_force_recommend(
-            participants,
-            opportunities,
-            now=NOW,
-            geography=geography,
-            k=k,
-            weights=weights,
-            **{name: value for name, value in switches.items() if name not in engine_only},
-        )
+        same = {"now": NOW, "geography": geography, "k": k, "weights": weights}
+        got = recommend(participants, opportunities, timings=timings, **same, **switches)
+        model_switches = {name: value for name, value in switches.items() if name not in engine_only}
+        want_p, want_o = brute_force_recommend(participants, opportunities, **same, **model_switches)
         assert _engine_lists(got.for_participants, "opportunity_id") == want_p, f"seed {seed}"
         assert _engine_lists(got.for_opportunities, "participant_id") == want_o, f"seed {seed}"
         deepest = max(deepest, int(timings["rounds_participants"]), int(timings["rounds_opportunities"]))
