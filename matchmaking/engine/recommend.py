@@ -13,12 +13,14 @@ The algorithm, exact (it returns what scoring every pair would, ties broken by i
 3. Participants are split into blocks by (province, level). A block's opportunities pass the
    block-level filters for all of them (reachable, level, deadline, an open session), so every
    eligible pair lies in exactly one block; its participants share a province, so the offset is a
-   constant per column (participant lists) or per row (opportunity lists).
-4. ``topk.py`` takes each row's top-M by raw in each of its blocks (``sparse_dot_topn``), M sized from
-   an estimate of the share of columns that pass the per-pair filters (kinds, group size, sessions:
-   not started, free seats, age on the day, inside the participant's free time), checks them, and
-   settles the row when its k-th accepted value is strictly above the best value it left out. The
-   few rows left are searched again over all columns, deeper each time, exhaustively at the end.
+   constant per opportunity in the block.
+4. One pass over each block's products (``kernels.py``) gives each participant its top-M by raw in
+   its block and feeds each opportunity's top-M over all its blocks, M sized from an estimate of
+   the share of pairs that pass the per-pair filters (kinds, group size, sessions: not started,
+   free seats, age on the day, inside the participant's free time). ``topk.py`` checks them and
+   settles a row when its k-th accepted value is strictly above the best value it left out. The
+   few rows left are searched again in their blocks, deeper, then over all columns
+   (``sparse_dot_topn``), deeper each time, exhaustively at the end.
 5. The diversity rule applies to a participant's list: walking down the ranking, an opportunity is
    skipped when its company already has two entries in the list (so at most 2 per company in the top
    10; with k > 10 the cap still counts the whole list).
@@ -49,14 +51,12 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse._sparsetools import csr_tocsc  # the C transpose behind tocsc()
 
 from .estimates import backward_rates, forward_rates
+from .kernels import BlockProducts, warm_up
 from .model import Weights
 from .output import Lists
-from .text import hstack_rows
-from .topk import Block, Direction, Result, TopK, rank_within, ranking_order
+from .topk import Direction, Result, TopK, rank_within, ranking_order
 from .types import Geography, Opportunity, Participant, Recommendations
 from .vectors import Model, build_model
 from .workers import can_fork, run_side_by_side
@@ -71,9 +71,6 @@ DEPTH_CAP = 8
 # Below this many (participant, opportunity) pairs in the blocks the search stays in one process: forking
 # and merging would cost more than they save.
 PARALLEL_PAIRS = 5_000_000
-# In a participant block, the offsets of the top quarter of the columns go into the product; the rest
-# is added to the products found (see ``_blocks``).
-OFFSET_QUANTILE = 0.75
 
 
 BlockMembers = tuple[np.ndarray, np.ndarray, int]  # participants, opportunities, province of a block
@@ -125,9 +122,7 @@ def recommend(
     if not use_topics:
         weights = weights.without("topic")
     n_p, n_o = len(participants), len(opportunities)
-    empty = Recommendations(
-        {p.id: [] for p in participants}, {o.id: [] for o in opportunities}, weights.version
-    )
+    empty = Recommendations({p.id: [] for p in participants}, {o.id: [] for o in opportunities}, weights.version)
     if not n_p or not n_o:
         return empty
 
@@ -202,6 +197,9 @@ def _recommend(
     members = _block_members(built, use_filters)
     pairs = sum(len(rows) * len(cols) for rows, cols, _ in members)
     shards = _shards(members, _worker_count(workers, threads, pairs, len(members)))
+    t_kernels = time.perf_counter()
+    warm_up()  # here, so that forked workers find the kernels compiled
+    timer["kernels"] = time.perf_counter() - t_kernels
     if len(shards) > 1:
         # One thread each: the processes are the parallelism, and a forked child must not start
         # OpenMP threads (``workers.py``).
@@ -210,7 +208,8 @@ def _recommend(
         )
         forward = _merged([f for f, _, _ in parts], built.o_rank, k)
         backward = _merged([b for _, b, _ in parts], built.p_rank, k)
-        search_timer = {name: sum(t.get(name, 0.0) for _, _, t in parts) for name in parts[0][2]}
+        names = {name for _, _, t in parts for name in t}
+        search_timer = {name: sum(t.get(name, 0.0) for _, _, t in parts) for name in names}
         search_timer["products_slowest"] = max(t.get("products", 0.0) for _, _, t in parts)
     else:
         forward, backward, search_timer = _search(built, members, k, use_filters, threads)
@@ -233,45 +232,102 @@ def _search(
     """Both directions' exact top k over these blocks' participants: the rounds of ``topk.py``."""
     timer: dict[str, float] = {}
     forward, backward = _searchers(built, k, use_filters, threads, timer)
-    # An opportunity's candidates come from all its blocks: how many participants they hold in all.
-    reach = np.zeros(len(built.opportunities), dtype=np.int64)
+    products = BlockProducts(built.vectors.participants, built.vectors.opportunities)
+    n_o = len(built.opportunities)
+    # An opportunity's candidates come from all its blocks: how many participants they hold, and how
+    # many of them are expected to pass the per-pair filters.
+    reach, expected = np.zeros(n_o, dtype=np.int64), np.zeros(n_o)
     for rows, cols, _ in members:
         reach[cols] += len(rows)
-    for fwd, bwd in _blocks(built, members, timer):
+        expected[cols] += (backward_rates(built.compiled, cols, rows) if use_filters else 1.0) * len(rows)
+    searched = np.flatnonzero(reach)
+    if use_filters:
+        rate = expected[searched] / reach[searched]
+        depth = _first_depth(rate, reach[searched], reach[searched], OPPORTUNITY_NEED * k, OPPORTUNITY_M * k)
+    else:
+        depth = np.zeros(len(searched), dtype=np.int64)
+    b_depth, b_fetched = backward.depths(depth, reach[searched])
+    fetched = np.zeros(n_o, dtype=np.int64)
+    fetched[searched] = b_fetched
+    products.open_backward(fetched)
+    for rows, cols, province in members:
         if use_filters:
-            fwd_rate = forward_rates(built.compiled, fwd.rows, fwd.cols)
-            bwd_rate = backward_rates(built.compiled, bwd.rows, bwd.cols)
-            fwd_m = _first_depth(
-                fwd_rate, len(fwd.cols), len(fwd.cols), PARTICIPANT_NEED * k, PARTICIPANT_M * k
-            )
-            bwd_m = _first_depth(
-                bwd_rate, len(bwd.cols), reach[bwd.rows], OPPORTUNITY_NEED * k, OPPORTUNITY_M * k
-            )
+            rate = forward_rates(built.compiled, rows, cols)
+            depth = _first_depth(rate, len(cols), len(cols), PARTICIPANT_NEED * k, PARTICIPANT_M * k)
         else:
-            fwd_m, bwd_m = np.zeros(len(fwd.rows), np.int64), np.zeros(len(bwd.rows), np.int64)
-        forward.search_block(fwd, fwd_m)
-        backward.search_block(bwd, bwd_m)
+            depth = np.zeros(len(rows), np.int64)
+        _search_block(built, products, forward, (rows, cols, province), depth)
+    _take_backward(products, backward, searched, b_depth, b_fetched, reach[searched])
     # Second round, in the blocks again for the rows not settled, four times deeper; then globally.
     pending_f, pending_b = forward.settle_with_reserve(), backward.settle_with_reserve()
     if len(pending_f) or len(pending_b):
         depth_f, depth_b = forward.restart(pending_f), backward.restart(pending_b)
         wanted_f = np.zeros(len(built.participants), dtype=bool)
-        wanted_b = np.zeros(len(built.opportunities), dtype=bool)
-        wanted_f[pending_f], wanted_b[pending_b] = True, True
-        again = [
-            (rows, cols, province)
-            for rows, cols, province in members
-            if wanted_f[rows].any() or wanted_b[cols].any()
-        ]
-        for fwd, bwd in _blocks(built, again, timer, wanted_f, wanted_b):
-            if len(fwd.rows):
-                forward.search_block(fwd, depth_f[fwd.rows])
-            if len(bwd.rows):
-                backward.search_block(bwd, depth_b[bwd.rows])
+        wanted_f[pending_f] = True
+        b_depth, b_fetched = backward.depths(depth_b[pending_b], reach[pending_b])
+        fetched = np.zeros(n_o, dtype=np.int64)
+        fetched[pending_b] = b_fetched
+        products.open_backward(fetched)
+        for rows, cols, province in members:
+            # Few rows are left: the pending participants against the block's opportunities, then
+            # the block's participants against its pending opportunities.
+            f_rows, b_cols = rows[wanted_f[rows]], cols[fetched[cols] > 0]
+            if len(f_rows):
+                _search_block(built, products, forward, (f_rows, cols, province), depth_f[f_rows], offer=False)
+            if len(b_cols):
+                _search_block(built, products, forward, (rows, b_cols, province), None)
+        _take_backward(products, backward, pending_b, b_depth, b_fetched, reach[pending_b])
         pending_f, pending_b = forward.settle_with_reserve(), backward.settle_with_reserve()
     forward.run_global(pending_f)
     backward.run_global(pending_b)
     return forward.result(), backward.result(), timer
+
+
+def _search_block(
+    built: Model,
+    products: BlockProducts,
+    forward: TopK,
+    block: BlockMembers,
+    depth: np.ndarray | None,
+    *,
+    offer: bool = True,
+) -> None:
+    """One pass over a block's products: each participant searched about ``depth`` deep (None: not
+    searched), each pair offered to its opportunity's backward heap (with ``offer``).
+
+    Participants of a block share a province, so an opportunity's distance and freshness terms are the
+    same for all of them: an offset per column.
+    """
+    rows, cols, province = block
+    timer = forward.timer
+    t0 = time.perf_counter()
+    offsets = built.vectors.pair_offsets(built.compiled.distance(province, cols), cols)
+    if depth is None:
+        depth = fetched = np.zeros(len(rows), dtype=np.int64)
+    else:
+        depth, fetched = forward.depths(depth, len(cols))
+    t1 = time.perf_counter()
+    found = products.search(rows, cols, offsets, fetched, offer=offer)
+    t2 = time.perf_counter()
+    timer["slices"] = timer.get("slices", 0.0) + t1 - t0
+    timer["products"] = timer.get("products", 0.0) + t2 - t1
+    if fetched.any():
+        forward.take_block(rows, cols, found, depth, fetched, len(cols))
+
+
+def _take_backward(
+    products: BlockProducts,
+    backward: TopK,
+    opportunities: np.ndarray,
+    depth: np.ndarray,
+    fetched: np.ndarray,
+    reach: np.ndarray,
+) -> None:
+    """Hand the backward heaps of these opportunities, searched over all their blocks, to ``backward``."""
+    t0 = time.perf_counter()
+    found = products.close_backward(opportunities)
+    backward.timer["products"] = backward.timer.get("products", 0.0) + time.perf_counter() - t0
+    backward.take_block(opportunities, np.arange(len(backward.direction.col_tie)), found, depth, fetched, reach)
 
 
 def _worker_count(workers: int | None, threads: int, pairs: int, parts: int) -> int:
@@ -311,7 +367,9 @@ def _merged(parts: list[Result], col_tie: np.ndarray, k: int) -> Result:
     return Result(rows[keep], cols[keep], raw[keep], rounds)
 
 
-def _first_depth(rate: np.ndarray, width: int, reach: np.ndarray | int, need: float, m0: int) -> np.ndarray:
+def _first_depth(
+    rate: np.ndarray, width: np.ndarray | int, reach: np.ndarray | int, need: float, m0: int
+) -> np.ndarray:
     """How deep each row's first search in a block goes, from the estimated share of eligible columns.
 
     Deep enough to expect ``need`` eligible columns, but at most DEPTH_CAP × M0: a global search of the
@@ -327,9 +385,7 @@ def _all_pass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.ones(len(a), dtype=bool)
 
 
-def _searchers(
-    built: Model, k: int, use_filters: bool, threads: int, timer: dict[str, float]
-) -> tuple[TopK, TopK]:
+def _searchers(built: Model, k: int, use_filters: bool, threads: int, timer: dict[str, float]) -> tuple[TopK, TopK]:
     compiled, vectors = built.compiled, built.vectors
     static = compiled.static_ok if use_filters else _all_pass
     per_pair = compiled.eligible if use_filters else _all_pass
@@ -390,89 +446,3 @@ def _block_members(built: Model, use_filters: bool) -> list[BlockMembers]:
         if len(cols):
             out.append((members, cols, province))
     return out
-
-
-def _blocks(
-    built: Model,
-    members: list[BlockMembers],
-    timer: dict[str, float],
-    only_p: np.ndarray | None = None,
-    only_o: np.ndarray | None = None,
-) -> Iterator[tuple[Block, Block]]:
-    """Blocks with their slices, both directions sharing them; ``only_p``/``only_o`` (masks) keep
-    only some rows (a later round), the columns staying whole.
-
-    Participants of a block share a province, so an opportunity's distance and freshness terms are
-    the same for all of them: an offset per column (forward) or per row (backward). Forward, the part
-    of each column's offset above the block's OFFSET_QUANTILE goes into the product as one more
-    column, non-zero for a quarter of the columns; the rest, within a narrow range, is added to the
-    products found (``Block.col_offset``). With every offset in the product each row's product would
-    be dense and cost about twice as much; with none, the bound on the columns not found would be
-    loose by the whole spread of the offsets and many more rows would need a second search.
-    """
-    compiled, vectors = built.compiled, built.vectors
-    for rows, cols, province in members:
-        t0 = time.perf_counter()
-        offsets = vectors.pair_offsets(compiled.distance(province, cols), cols)
-        o_vectors = vectors.opportunities[cols]
-        f_rows = rows if only_p is None else rows[only_p[rows]]
-        b_keep = np.ones(len(cols), dtype=bool) if only_o is None else only_o[cols]
-        # A later round builds only the matrices of a direction with rows left in this block.
-        p_vectors = vectors.participants[rows] if only_p is None or b_keep.any() else None
-        forward = Block(f_rows, cols, np.zeros(len(f_rows)))
-        if len(f_rows):
-            left = p_vectors if only_p is None else vectors.participants[f_rows]
-            _forward_matrices(forward, left, o_vectors, offsets)
-        backward = Block(cols[b_keep], rows, offsets[b_keep])
-        if p_vectors is not None and b_keep.any():
-            backward.left = o_vectors if b_keep.all() else o_vectors[np.flatnonzero(b_keep)]
-            backward.right_t = p_vectors.T.tocsr()
-        timer["slices"] = timer.get("slices", 0.0) + time.perf_counter() - t0
-        yield forward, backward
-
-
-def _forward_matrices(
-    block: Block, p_vectors: sparse.csr_matrix, o_vectors: sparse.csr_matrix, offsets: np.ndarray
-) -> None:
-    """Set a participant block's matrices: the part of each column's offset above the block's
-    OFFSET_QUANTILE is one more column of the product, the rest is ``col_offset`` (see ``_blocks``)."""
-    extra = offsets - offsets.min(initial=0.0)
-    cut = float(np.quantile(extra, OFFSET_QUANTILE, method="lower")) if len(extra) else 0.0
-    in_product = np.maximum(extra - cut, 0.0)
-    left = p_vectors
-    if in_product.any():
-        n = p_vectors.shape[0]
-        ones = sparse.csr_matrix(
-            (np.ones(n), np.zeros(n, dtype=np.int32), np.arange(n + 1)), shape=(n, 1)
-        )
-        right_t = _transposed_with_row(o_vectors, in_product)
-        left = hstack_rows([left, ones])
-    else:
-        right_t = o_vectors.T.tocsr()
-    block.left, block.right_t, block.col_offset = left, right_t, offsets - in_product
-
-
-def _transposed_with_row(matrix: sparse.csr_matrix, row: np.ndarray) -> sparse.csr_matrix:
-    """``vstack([matrix.T.tocsr(), row])`` (the zeros of ``row`` left out), transposed straight into
-    arrays with room for the row: stacking copied the whole transpose again, about a second a run."""
-    n_rows, n_cols = matrix.shape
-    extra = np.flatnonzero(row)
-    nnz = matrix.nnz + len(extra)
-    index = np.int32 if max(nnz, n_rows, n_cols + 1) < np.iinfo(np.int32).max else np.int64
-    indptr = np.empty(n_cols + 2, dtype=index)
-    indices = np.empty(nnz, dtype=index)
-    data = np.empty(nnz, dtype=np.result_type(matrix.dtype, row.dtype))
-    csr_tocsc(
-        n_rows,
-        n_cols,
-        matrix.indptr.astype(index, copy=False),
-        matrix.indices.astype(index, copy=False),
-        matrix.data.astype(data.dtype, copy=False),
-        indptr[:-1],
-        indices[: matrix.nnz],
-        data[: matrix.nnz],
-    )
-    indptr[-1] = nnz
-    indices[matrix.nnz :] = extra
-    data[matrix.nnz :] = row[extra]
-    return sparse.csr_matrix((data, indices, indptr), shape=(n_cols + 1, n_rows))

@@ -6,12 +6,11 @@ text/topic similarity and columns for kind, distance and freshness (``recommend.
 Every term lies on the 2**-32 grid, so ``raw`` is exact whatever order it is summed in.
 
 1. First round, block by block: a block is a set of rows and the columns that pass the block-level
-   filters for all of them. For each row, ``sp_matmul_topn`` gives the M columns with the largest raw;
-   the eligible ones are kept. A column left out has raw ≤ the M-th value (or is a zero product
-   when the row has fewer than M non-zero ones): that is the row's bound in the block, and the row's
-   bound is the largest over its blocks. When part of the offset is the column's (``Block.col_offset``)
-   the M columns are the best by product, re-ranked by raw, and that part's largest value is added to
-   the bound.
+   filters for all of them. One pass over the block's products (``kernels.py``) gives each row its
+   M columns with the largest raw, in both directions at once; the eligible ones are kept. A column
+   left out has raw ≤ the M-th value (backward, or a zero product when the row has fewer than M
+   non-zero ones): that is the row's bound in the block, and the row's bound is the largest over
+   its blocks.
 2. Settling: a row's candidates are ranked by raw, ties by id; the diversity cap skips an entry whose
    group already has ``cap`` entries above it; the row is settled when its k-th value is strictly
    above its bound, or when nothing was left out. Filters and the cap only remove entries, so no
@@ -31,6 +30,8 @@ import numpy as np
 from scipy import sparse
 from sparse_dot_topn import _core, sp_matmul_topn
 
+from .kernels import Found
+
 NEG_INF = -np.inf
 GROWTH = 4
 RESERVE = 1.5  # a first search fetches this many times the columns it checks at once
@@ -40,29 +41,14 @@ THREADED_PAIRS = 250_000  # products with fewer (row, column) pairs run on one t
 # Products one global search call may hold: an exhaustive one keeps every column of its rows, and
 # thousands of rows × 100,000 columns at once would not fit in memory.
 GLOBAL_PAIRS = 20_000_000
-TEXT_M = 64  # a block with column offsets fetches at least this many columns (its bound is looser)
 
 PairTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
-# sparse_dot_topn's multi-threaded kernels (unsorted, sorted) run on one thread about 1.5 times as fast
-# as its sequential ones (on the benchmark's blocks, same results), but ``sp_matmul_topn`` picks them
-# only for two threads or more; so one thread calls them directly (sparse-dot-topn is pinned). A team
-# of one never wakes OpenMP's thread pool, which a forked search worker must not (``workers.py``).
-_ONE_THREAD = (
-    (_core.sp_matmul_topn_mt, _core.sp_matmul_topn_sorted_mt)
-    if getattr(_core, "_has_openmp_support", False)
-    else None
-)
-
-
-@dataclass
-class Block:
-    rows: np.ndarray  # global row indices
-    cols: np.ndarray  # global column indices
-    row_offset: np.ndarray  # float64 per block row (on the 2**-32 grid), added to the product
-    left: sparse.csr_matrix | None = None  # row vectors, set while the block is searched
-    right_t: sparse.csr_matrix | None = None  # column vectors transposed, likewise
-    col_offset: np.ndarray | None = None  # float64 per block column, added to the product (instead)
+# sparse_dot_topn's multi-threaded kernel runs on one thread about 1.5 times as fast as its sequential
+# one (on the benchmark's blocks, same results), but ``sp_matmul_topn`` picks it only for two threads
+# or more; so one thread calls it directly (sparse-dot-topn is pinned). A team of one never wakes
+# OpenMP's thread pool, which a forked search worker must not (``workers.py``).
+_ONE_THREAD = _core.sp_matmul_topn_mt if getattr(_core, "_has_openmp_support", False) else None
 
 
 @dataclass
@@ -88,29 +74,21 @@ class Direction:
         return self._col_t
 
 
-def _top(
-    left: sparse.csr_matrix, right_t: sparse.csr_matrix, m: int, n_threads: int, sort: bool = False
-) -> sparse.csr_matrix:
-    """The m largest products of each row (all when m covers every column), largest first if ``sort``."""
+def _top(left: sparse.csr_matrix, right_t: sparse.csr_matrix, m: int, n_threads: int) -> sparse.csr_matrix:
+    """The m largest products of each row (all when m covers every column), unordered."""
     if not (left.nnz and right_t.nnz):
         return sparse.csr_matrix((left.shape[0], right_t.shape[1]))
     if m >= right_t.shape[1]:
         # sparse_dot_topn hands this case to its full product; scipy's is as exact on our grid.
         full = (left @ right_t).tocsr()
         full.eliminate_zeros()
-        if sort:
-            full = _sorted_rows(full)
         return full
     # Threads pay off only on big enough products: each call opens an OpenMP region, whose start-up
-    # and barriers cost more than a tiny product (badly so when the machine is busy). On the
-    # benchmark a call per block and power-of-two M makes most calls small: at 2 million pairs 1,262
-    # of 1,365 calls (half the pairs) ran on one thread and the products took 14.9 s; at 250,000
-    # they take about 9 s on 2 cores.
+    # and barriers cost more than a tiny product (badly so when the machine is busy).
     threads = n_threads if left.shape[0] * right_t.shape[1] >= THREADED_PAIRS else 1
     if threads > 1 or _ONE_THREAD is None:
-        return sp_matmul_topn(left, right_t, top_n=m, sort=sort, n_threads=threads)
-    kernel = _ONE_THREAD[sort]
-    top = kernel(
+        return sp_matmul_topn(left, right_t, top_n=m, n_threads=threads)
+    top = _ONE_THREAD(
         top_n=m,
         nrows=left.shape[0],
         ncols=right_t.shape[1],
@@ -124,13 +102,6 @@ def _top(
         n_threads=1,
     )
     return sparse.csr_matrix(top, shape=(left.shape[0], right_t.shape[1]))
-
-
-def _sorted_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Each row's entries by decreasing value."""
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    order = np.lexsort((-matrix.data, rows))
-    return sparse.csr_matrix((matrix.data[order], matrix.indices[order], matrix.indptr), shape=matrix.shape)
 
 
 def _bucket(m: np.ndarray) -> np.ndarray:
@@ -182,9 +153,7 @@ class TopK:
     def _tick(self, name: str, since: float) -> None:
         self.timer[name] = self.timer.get(name, 0.0) + time.perf_counter() - since
 
-    def _keep(
-        self, rows: np.ndarray, cols: np.ndarray, raw: np.ndarray, ok: np.ndarray | None = None
-    ) -> None:
+    def _keep(self, rows: np.ndarray, cols: np.ndarray, raw: np.ndarray, ok: np.ndarray | None = None) -> None:
         """Store the candidates that pass ``ok`` (if given) and the per-pair filters."""
         t0 = time.perf_counter()
         if ok is not None:
@@ -193,79 +162,47 @@ class TopK:
         self._tick("filters", t0)
         self._new.append([rows[ok], cols[ok], raw[ok]])
 
-    def search_block(self, block: Block, depth: np.ndarray) -> None:
-        """First round for every row of a block (``left`` and ``right_t`` set), about ``depth`` deep.
-
-        Rows share a product call per power-of-two M ≥ 2 × depth. Each row's ``depth`` best columns
-        are checked now and the first column after them is its bound; the rest are kept unchecked
-        as a reserve, for rows that turn out to need them (checking is the costly part).
-        """
-        assert block.left is not None and block.right_t is not None
-        width = len(block.cols)
+    def depths(self, depth: np.ndarray, width: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+        """For rows to be searched among ``width`` columns about ``depth`` deep: how many columns are
+        checked now (at least M0) and how many are fetched (RESERVE times more)."""
         depth = np.minimum(np.maximum(depth, self.m0), width)
-        bucket = np.minimum(_bucket(np.ceil(RESERVE * depth).astype(np.int64)), width)
-        for m in np.unique(bucket).tolist():
-            at = np.flatnonzero(bucket == m)
-            left = block.left if len(at) == len(block.rows) else block.left[at]
-            if block.col_offset is None:
-                found = self._found_by_raw(left, block.right_t, m, width, block.row_offset[at])
-            else:
-                m = min(max(m, TEXT_M), width)
-                found = self._found_by_product(left, block.right_t, m, width, block.col_offset)
-            local, cols, raw, full_bound, rank = found
-            checked = rank < depth[at][local]
-            first_left = rank == depth[at][local]
-            # The best column left out: the first found one not checked, or one not found at all.
-            bound = full_bound.copy()
-            bound[local[first_left]] = np.maximum(full_bound[local[first_left]], raw[first_left])
-            rows = block.rows[at]
-            np.maximum.at(self.bound, rows, bound)
-            np.maximum.at(self.reserve_bound, rows, full_bound)
-            np.maximum.at(self.m_used, rows, m)
-            np.add.at(self.width_seen, rows, width)
-            self.touched[rows] = True
-            cols = block.cols[cols]
-            self._keep(rows[local[checked]], cols[checked], raw[checked])
-            self._reserve.append([rows[local[~checked]], cols[~checked], raw[~checked]])
+        return depth, np.minimum(np.ceil(RESERVE * depth).astype(np.int64), width)
 
-    def _found_by_raw(
-        self, left: sparse.csr_matrix, right_t: sparse.csr_matrix, m: int, width: int, row_offset: np.ndarray
-    ) -> tuple[np.ndarray, ...]:
-        """Each row's m best block columns by raw = product + the row's offset: (row, block column,
-        raw, rank in the row) of each, and per row the largest raw of a column not found."""
-        t0 = time.perf_counter()
-        top = _top(left, right_t, m, self.n_threads, sort=True)
-        self._tick("products", t0)
-        counts = np.diff(top.indptr)
-        rank = np.arange(top.nnz) - np.repeat(top.indptr[:-1], counts)
-        local = np.repeat(np.arange(left.shape[0]), counts)
-        raw = top.data.astype(np.float64) + row_offset[local]
-        return local, top.indices, raw, _bound(top, raw, m, width, row_offset), rank
-
-    def _found_by_product(
-        self, left: sparse.csr_matrix, right_t: sparse.csr_matrix, m: int, width: int, col_offset: np.ndarray
-    ) -> tuple[np.ndarray, ...]:
-        """As ``_found_by_raw`` when part of the offset is the column's (``col_offset``): the m best
-        columns by product, ranked by raw = product + that part. A column not found has a product at
-        most the m-th (or zero, when the row has fewer non-zero products) and an offset part at most
-        the largest, so the bound is looser than by raw by the spread of ``col_offset``."""
-        t0 = time.perf_counter()
-        top = _top(left, right_t, m, self.n_threads)
-        self._tick("products", t0)
-        n = left.shape[0]
-        counts = np.diff(top.indptr)
-        local = np.repeat(np.arange(n), counts)
-        raw = top.data.astype(np.float64) + col_offset[top.indices]
-        highest = col_offset.max(initial=0.0)
-        bound = _bound(top, top.data.astype(np.float64), m, width, np.zeros(n)) + highest
-        # Ranks by raw: sort each row in a dense (rows × m) table of -raw, padded with +inf.
-        table = np.full((n, m), np.inf)
-        position = np.arange(top.nnz) - np.repeat(top.indptr[:-1], counts)
-        table[local, position] = -raw
-        order = np.argsort(table, axis=1)
-        ranks = np.empty_like(order)
-        np.put_along_axis(ranks, order, np.arange(m)[None, :], axis=1)
-        return local, top.indices, raw, bound, ranks[local, position]
+    def take_block(
+        self,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        found: Found,
+        depth: np.ndarray,
+        fetched: np.ndarray,
+        width: np.ndarray | int,
+    ) -> None:
+        """Record a search of these rows among ``width`` columns (``found``: each row's ``fetched`` best,
+        as indices into ``cols``, best first, and its bound). Each row's ``depth`` best are checked now
+        and the first column after them is its bound; the rest are kept unchecked as a reserve, for
+        rows that turn out to need them (checking is the costly part). Rows with nothing fetched are
+        not searched."""
+        searched = fetched > 0
+        if not searched.all():
+            rows, depth, fetched, found = rows[searched], depth[searched], fetched[searched], found.rows(searched)
+            if isinstance(width, np.ndarray):
+                width = width[searched]
+        counts = np.diff(found.ptr)
+        local = np.repeat(np.arange(len(rows)), counts)
+        rank = np.arange(len(local)) - np.repeat(found.ptr[:-1], counts)
+        raw = found.raw
+        checked = rank < depth[local]
+        first_left = rank == depth[local]
+        bound = found.bound.copy()
+        bound[local[first_left]] = np.maximum(bound[local[first_left]], raw[first_left])
+        np.maximum.at(self.bound, rows, bound)
+        np.maximum.at(self.reserve_bound, rows, found.bound)
+        np.maximum.at(self.m_used, rows, fetched)
+        np.add.at(self.width_seen, rows, width)
+        self.touched[rows] = True
+        g_rows, g_cols = rows[local], cols[found.index]
+        self._keep(g_rows[checked], g_cols[checked], raw[checked])
+        self._reserve.append([g_rows[~checked], g_cols[~checked], raw[~checked]])
 
     def _check_reserve(self, rows: np.ndarray) -> np.ndarray:
         """Check the reserve of these rows and drop the whole reserve; returns the rows that had one."""
@@ -290,6 +227,7 @@ class TopK:
         t0 = time.perf_counter()
         top = _top(d.row_vectors[rows], d.col_t, min(m, width), self.n_threads)
         self._tick("products", t0)
+        self.timer["global_rows"] = self.timer.get("global_rows", 0.0) + len(rows)
         local = np.repeat(np.arange(len(rows)), np.diff(top.indptr))
         g_rows, g_cols = rows[local], top.indices.astype(np.int64)
         product = top.data.astype(np.float64)
@@ -341,9 +279,7 @@ class TopK:
         tie = self.direction.col_tie[col]
         order = ranking_order(row, raw, tie)
         row, col, raw = row[order], col[order], raw[order]
-        fresh = (
-            np.concatenate(([True], (row[1:] != row[:-1]) | (col[1:] != col[:-1]))) if len(row) else row > 0
-        )
+        fresh = np.concatenate(([True], (row[1:] != row[:-1]) | (col[1:] != col[:-1]))) if len(row) else row > 0
         row, col, raw = row[fresh], col[fresh], raw[fresh]  # the same pair found twice is one candidate
         idx = np.arange(len(row))
         group = self.direction.col_group

@@ -65,11 +65,13 @@ def test_when_this_process_fails_the_workers_are_stopped(tmp_path: Path) -> None
 
 
 def _crowded_world() -> tuple[list[Participant], list[Opportunity]]:
-    """Two blocks (two levels in one province) of 30 participants and 40 opportunities each."""
+    """Two blocks (two levels in one province) of 30 participants and 100 opportunities each, the
+    opportunities of two companies: with k = 5 and at most two per company no participant's list
+    fills, so only an exhaustive search settles it."""
     rng = random.Random(5)
     words = ["robot", "lập trình game", "trí tuệ nhân tạo", "du lịch", "gốm", "dữ liệu", "điện tử", "nông nghiệp"]
     opportunities = [
-        opportunity(f"o{j:02d}", company=f"c{j % 7}", title=" ".join(rng.sample(words, 2))) for j in range(40)
+        opportunity(f"o{j:02d}", company=f"c{j % 2}", title=" ".join(rng.sample(words, 2))) for j in range(100)
     ]
     participants = [
         student(f"s{i:02d}", " ".join(rng.sample(words, 2)), level="vocational" if i % 2 else "upper_secondary")
@@ -82,17 +84,17 @@ def test_a_search_split_over_workers_after_threaded_products_here_does_not_hang(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """GNU OpenMP's thread pool does not survive a fork: a worker that ran a threaded product after
-    this process had run one would wait forever. Here every product is threaded (the threshold is 0)
-    and goes through sparse_dot_topn (first searches shallower than the blocks), so only the workers'
-    single thread keeps this from hanging."""
+    this process had run one would wait forever. Here every sparse_dot_topn product is threaded (the
+    threshold is 0), and first searches too shallow to settle most rows send them to the global search,
+    which runs on sparse_dot_topn; so only the workers' single thread keeps this from hanging."""
     monkeypatch.setattr(topk, "THREADED_PAIRS", 0)
-    monkeypatch.setattr(topk, "TEXT_M", 1)
+    monkeypatch.setattr(topk, "GROWTH", 2)  # so that the first global searches are not yet exhaustive
     for name in ("PARTICIPANT_M", "OPPORTUNITY_M"):
         monkeypatch.setattr(recommend_module, name, 1)
     for name in ("PARTICIPANT_NEED", "OPPORTUNITY_NEED"):
         monkeypatch.setattr(recommend_module, name, 0.0)
     participants, opportunities = _crowded_world()
-    options = dict(now=NOW, geography=GEOGRAPHY, k=3, n_threads=2)
+    options = dict(now=NOW, geography=GEOGRAPHY, k=5, n_threads=2)
     whole = recommend(participants, opportunities, workers=1, **options)  # threaded products here
     previous = signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the search workers hung"))
     signal.alarm(60)
@@ -103,7 +105,8 @@ def test_a_search_split_over_workers_after_threaded_products_here_does_not_hang(
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert timings["search_processes"] == 2
+    assert timings["search_global_rows"] > 0, "the workers should have searched globally"
     for direction, key in (("for_participants", "opportunity_id"), ("for_opportunities", "participant_id")):
         got, want = getattr(split, direction), getattr(whole, direction)
         assert _engine_lists(got, key) == _engine_lists(want, key)
-    assert sum(map(len, split.for_opportunities.values())) == 3 * len(opportunities)
+    assert sum(map(len, split.for_opportunities.values())) == 5 * len(opportunities)
