@@ -1,5 +1,5 @@
 """The pure matchmaking engine: no Django, only the standard library, numpy, scipy, scikit-learn and
-sparse_dot_topn. Import from the modules (nothing is re-exported here, so that the package's
+numba. Import from the modules (nothing is re-exported here, so that the package's
 attributes never hide a module such as ``recommend``):
 
 - ``types``: Session, Opportunity, Participant, Geography (inputs); Rec, Recommendations (output)

@@ -355,26 +355,9 @@ class Compiled:
         p_class, o_class, table = classes
         return table[p_class[p], o_class[o]]
 
-    def static_grid(self, p: np.ndarray, o: np.ndarray, *, by_opportunity: bool = False) -> np.ndarray:
-        """``static_ok`` of every pair of p × o as a table (len(p), len(o)), or (len(o), len(p)) when
-        ``by_opportunity``; each distinct class of the rows is looked up once."""
-        classes = self._static_classes
-        rows, cols = (o, p) if by_opportunity else (p, o)
-        if classes is None:
-            pp, oo = (np.tile(p, len(o)), np.repeat(o, len(p))) if by_opportunity else (
-                np.repeat(p, len(o)), np.tile(o, len(p))
-            )
-            return self._static_pairs(pp, oo).reshape(len(rows), len(cols))
-        p_class, o_class, table = classes
-        row_class, col_class = (o_class, p_class) if by_opportunity else (p_class, o_class)
-        if by_opportunity:
-            table = table.T
-        distinct, inverse = np.unique(row_class[rows], return_inverse=True)
-        return table[distinct][:, col_class[cols]][inverse.reshape(-1)]
-
     # Both tests depend on a few fields of each side only, so they are looked up in a table over the
     # distinct values of those fields (its cells computed by the pair-by-pair form): one lookup per pair
-    # instead of a dozen array operations, on the tens of millions of pairs of a global search.
+    # instead of a dozen array operations.
     @functools.cached_property
     def _distance_classes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         return _class_table(

@@ -14,8 +14,11 @@ values (product + the column's offset), and that row feeds both directions:
 A participant lies in one block, so its forward list is complete when its block is; an opportunity's
 is complete after the last block (``BlockProducts.close_backward``).
 
-sparse_dot_topn computed the same products twice, once per direction, with a top-m per opportunity
-in every block (many times the candidates needed) and every block's participants transposed.
+A later round searches a few participants of a block again: ``search_rows`` goes column by column
+against those participants' features, so the block's opportunities need not be transposed again.
+
+(Before, sparse_dot_topn computed the products twice, once per direction, with a top-m per
+opportunity in every block, many times the candidates needed.)
 
 Values are float64 on the 2**-32 grid (``vectors.py``), so a sum is exact in any order and equals what
 the brute-force reference computes. Compiled code is cached on disk beside this module
@@ -57,7 +60,8 @@ class BlockProducts:
 
     def __init__(self, participants: sparse.csr_matrix, opportunities: sparse.csr_matrix) -> None:
         self.p = _typed(participants)
-        self.matrix_o = opportunities
+        self.o = _typed(opportunities)
+        self.matrix_p, self.matrix_o = participants, opportunities
         self.n_features = opportunities.shape[1]
         self.closed = np.full(opportunities.shape[0], np.inf)  # no heap takes a pair
         self.open_backward(np.zeros(opportunities.shape[0], dtype=np.int64))
@@ -65,7 +69,7 @@ class BlockProducts:
     def open_backward(self, fetched: np.ndarray) -> None:
         """Start a backward search in which opportunity c keeps its ``fetched[c]`` best participants
         over the blocks searched until ``close_backward`` (0: not searched)."""
-        fetched = fetched.astype(np.int64, copy=False)
+        self.fetched = fetched = fetched.astype(np.int64, copy=False)
         self.h_ptr = np.zeros(len(fetched) + 1, dtype=np.int64)
         np.cumsum(fetched, out=self.h_ptr[1:])
         self.h_raw = np.empty(int(self.h_ptr[-1]))
@@ -97,6 +101,21 @@ class BlockProducts:
         )
         return Found(ptr, index, raw, bound)
 
+    def search_rows(self, rows: np.ndarray, cols: np.ndarray, col_offset: np.ndarray, row_m: np.ndarray) -> Found:
+        """Forward only, for a few participants of a block: as ``search``, but column by column
+        against the participants' own features, so the block's opportunities need no transposing."""
+        rows_t = _transposed(self.matrix_p[rows])
+        return Found(
+            *_columns_pass(
+                *self.o,
+                cols.astype(np.int64, copy=False),
+                *rows_t,
+                len(rows),
+                col_offset.astype(np.float64, copy=False),
+                row_m.astype(np.int64, copy=False),
+            )
+        )
+
     def close_backward(self, opportunities: np.ndarray) -> Found:
         """The heaps of these opportunities (rows of the result, in this order), each sorted."""
         return Found(
@@ -114,6 +133,7 @@ def warm_up() -> None:
     products.open_backward(np.ones(2, dtype=np.int64))
     products.search(both, both, np.zeros(2), np.ones(2, dtype=np.int64))
     products.close_backward(both)
+    products.search_rows(both, both, np.zeros(2), np.ones(2, dtype=np.int64))
 
 
 def _transposed(matrix: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -165,6 +185,32 @@ def _heap_replace_top(vals: np.ndarray, idx: np.ndarray, start: int, size: int, 
 
 
 @njit(nogil=True)
+def _select_largest(vals: np.ndarray, idx: np.ndarray, n: int, m: int) -> None:
+    """Reorder vals[:n] (and idx along) so that its m largest come first, in no order (quickselect)."""
+    lo, hi = 0, n - 1
+    while lo < hi:
+        pivot = vals[(lo + hi) >> 1]
+        i, j = lo, hi
+        while i <= j:
+            while vals[i] > pivot:
+                i += 1
+            while vals[j] < pivot:
+                j -= 1
+            if i <= j:
+                vals[i], vals[j] = vals[j], vals[i]
+                idx[i], idx[j] = idx[j], idx[i]
+                i += 1
+                j -= 1
+        # now vals[lo:j + 1] >= pivot >= vals[i:hi + 1], and anything between equals the pivot
+        if m - 1 <= j:
+            hi = j
+        elif m - 1 >= i:
+            lo = i
+        else:
+            break
+
+
+@njit(nogil=True)
 def _sort_segment(vals: np.ndarray, idx: np.ndarray, start: int, end: int) -> None:
     """Sort vals[start:end] decreasing, ties by increasing idx, moving idx along."""
     if end - start < 2:
@@ -209,6 +255,7 @@ def _block_pass(
     product = np.zeros(n_cols)
     raw = np.empty(n_cols)
     kept = np.empty(n_cols, dtype=np.int64)
+    values = np.empty(n_cols)
     for i in range(n_rows):
         r = rows[i]
         for a in range(p_indptr[r], p_indptr[r + 1]):
@@ -253,18 +300,75 @@ def _block_pass(
             if raw[j] >= threshold:
                 kept[n_kept] = j
                 n_kept += 1
-        values = np.empty(n_kept)
         for q in range(n_kept):
             values[q] = raw[kept[q]]
-        order = np.argsort(-values, kind="mergesort")  # stable: ties by increasing column
+        _select_largest(values, kept, n_kept, m)
         for q in range(m):
-            f_idx[out + q], f_raw[out + q] = kept[order[q]], values[order[q]]
-        f_bound[i] = values[order[m - 1]]
+            f_idx[out + q], f_raw[out + q] = kept[q], values[q]
+        _sort_segment(f_raw, f_idx, out, out + m)
+        f_bound[i] = f_raw[out + m - 1]
     for j in range(n_cols):
         entry[cols[j]] = gate[j]
         if h_ptr[cols[j] + 1] > h_ptr[cols[j]]:
             seen[cols[j]] += n_rows
     return f_ptr, f_idx, f_raw, f_bound
+
+
+@njit(cache=True, nogil=True)
+def _columns_pass(
+    o_indptr: np.ndarray,
+    o_indices: np.ndarray,
+    o_data: np.ndarray,
+    cols: np.ndarray,
+    pt_indptr: np.ndarray,
+    pt_indices: np.ndarray,
+    pt_data: np.ndarray,
+    n_rows: int,
+    col_offset: np.ndarray,
+    row_m: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's ``row_m`` best columns by raw (zero products too), a min-heap per row; ``pt`` holds
+    the rows' vectors by feature (features × rows)."""
+    n_cols = len(cols)
+    h_ptr = np.zeros(n_rows + 1, dtype=np.int64)
+    for i in range(n_rows):
+        h_ptr[i + 1] = h_ptr[i] + min(max(row_m[i], 0), n_cols)
+    h_raw = np.empty(h_ptr[n_rows])
+    h_col = np.empty(h_ptr[n_rows], dtype=np.int64)
+    h_size = np.zeros(n_rows, dtype=np.int64)
+    gate = np.full(n_rows, -np.inf)
+    for i in range(n_rows):
+        if h_ptr[i + 1] == h_ptr[i]:
+            gate[i] = np.inf
+    product = np.zeros(n_rows)
+    for j in range(n_cols):
+        c = cols[j]
+        for a in range(o_indptr[c], o_indptr[c + 1]):
+            f, v = o_indices[a], o_data[a]
+            for b in range(pt_indptr[f], pt_indptr[f + 1]):
+                product[pt_indices[b]] += v * pt_data[b]
+        offset = col_offset[j]
+        for i in range(n_rows):
+            x = product[i] + offset
+            product[i] = 0.0
+            if x > gate[i]:
+                start, size = h_ptr[i], h_size[i]
+                cap = h_ptr[i + 1] - start
+                if size < cap:
+                    _heap_push(h_raw, h_col, start, size, x, j)
+                    h_size[i] = size + 1
+                    if size + 1 == cap:
+                        gate[i] = h_raw[start]
+                else:
+                    _heap_replace_top(h_raw, h_col, start, cap, x, j)
+                    gate[i] = h_raw[start]
+    bound = np.full(n_rows, -np.inf)
+    for i in range(n_rows):
+        start, size = h_ptr[i], h_size[i]
+        _sort_segment(h_raw, h_col, start, start + size)
+        if size and size < n_cols:
+            bound[i] = h_raw[start + size - 1]
+    return h_ptr, h_col, h_raw, bound
 
 
 @njit(cache=True, nogil=True)

@@ -19,8 +19,8 @@ The algorithm, exact (it returns what scoring every pair would, ties broken by i
    the share of pairs that pass the per-pair filters (kinds, group size, sessions: not started,
    free seats, age on the day, inside the participant's free time). ``topk.py`` checks them and
    settles a row when its k-th accepted value is strictly above the best value it left out. The
-   few rows left are searched again in their blocks, deeper, then over all columns
-   (``sparse_dot_topn``), deeper each time, exhaustively at the end.
+   few rows left are searched again in their blocks, four times deeper each round, until nothing
+   is left out.
 5. The diversity rule applies to a participant's list: walking down the ranking, an opportunity is
    skipped when its company already has two entries in the list (so at most 2 per company in the top
    10; with k > 10 the cap still counts the whole list).
@@ -99,11 +99,10 @@ def recommend(
     ``province_names`` maps province codes to display names for reasons; ``n_threads`` is how many
     CPUs to use (default: every CPU); ``timings``, when given, receives seconds per stage.
 
-    ``workers``: the search runs in this many processes, each on a share of the participant blocks
-    with one product thread, and their results are merged (exact either way); with two or more, the
-    filter arrays are built in a forked process while this one builds the text vectors. By default
-    as many as ``n_threads`` when there are at least PARALLEL_PAIRS pairs and the platform can fork;
-    otherwise one process, whose sparse products use ``n_threads`` threads.
+    ``workers``: the search runs in this many processes, each on a share of the participant blocks,
+    and their results are merged (exact either way); with two or more, the filter arrays are built
+    in a forked process while this one builds the text vectors. By default as many as ``n_threads``
+    when there are at least PARALLEL_PAIRS pairs and the platform can fork; otherwise one.
 
     ``only_participants`` makes this one shard of a larger run: the text model is still fitted on every
     participant and opportunity passed (so scores equal the whole run's), but only those participants are
@@ -201,10 +200,8 @@ def _recommend(
     warm_up()  # here, so that forked workers find the kernels compiled
     timer["kernels"] = time.perf_counter() - t_kernels
     if len(shards) > 1:
-        # One thread each: the processes are the parallelism, and a forked child must not start
-        # OpenMP threads (``workers.py``).
         parts = run_side_by_side(
-            [functools.partial(_search, _restricted(built, blocks), blocks, k, use_filters, 1) for blocks in shards]
+            [functools.partial(_search, _restricted(built, blocks), blocks, k, use_filters) for blocks in shards]
         )
         forward = _merged([f for f, _, _ in parts], built.o_rank, k)
         backward = _merged([b for _, b, _ in parts], built.p_rank, k)
@@ -212,7 +209,7 @@ def _recommend(
         search_timer = {name: sum(t.get(name, 0.0) for _, _, t in parts) for name in names}
         search_timer["products_slowest"] = max(t.get("products", 0.0) for _, _, t in parts)
     else:
-        forward, backward, search_timer = _search(built, members, k, use_filters, threads)
+        forward, backward, search_timer = _search(built, members, k, use_filters)
     t1 = time.perf_counter()
     timer.update({f"search_{name}": value for name, value in search_timer.items()})
     timer["search"] = t1 - t0
@@ -227,11 +224,11 @@ def _recommend(
 
 
 def _search(
-    built: Model, members: list[BlockMembers], k: int, use_filters: bool, threads: int
+    built: Model, members: list[BlockMembers], k: int, use_filters: bool
 ) -> tuple[Result, Result, dict[str, float]]:
     """Both directions' exact top k over these blocks' participants: the rounds of ``topk.py``."""
     timer: dict[str, float] = {}
-    forward, backward = _searchers(built, k, use_filters, threads, timer)
+    forward, backward = _searchers(built, k, use_filters, timer)
     products = BlockProducts(built.vectors.participants, built.vectors.opportunities)
     n_o = len(built.opportunities)
     # An opportunity's candidates come from all its blocks: how many participants they hold, and how
@@ -240,16 +237,13 @@ def _search(
     for rows, cols, _ in members:
         reach[cols] += len(rows)
         expected[cols] += (backward_rates(built.compiled, cols, rows) if use_filters else 1.0) * len(rows)
-    searched = np.flatnonzero(reach)
+    pending_b = np.flatnonzero(reach)
     if use_filters:
-        rate = expected[searched] / reach[searched]
-        depth = _first_depth(rate, reach[searched], reach[searched], OPPORTUNITY_NEED * k, OPPORTUNITY_M * k)
+        rate = expected[pending_b] / reach[pending_b]
+        depth_b = _first_depth(rate, reach[pending_b], reach[pending_b], OPPORTUNITY_NEED * k, OPPORTUNITY_M * k)
     else:
-        depth = np.zeros(len(searched), dtype=np.int64)
-    b_depth, b_fetched = backward.depths(depth, reach[searched])
-    fetched = np.zeros(n_o, dtype=np.int64)
-    fetched[searched] = b_fetched
-    products.open_backward(fetched)
+        depth_b = np.zeros(len(pending_b), dtype=np.int64)
+    searching = _open_backward(products, backward, pending_b, depth_b, reach)
     for rows, cols, province in members:
         if use_filters:
             rate = forward_rates(built.compiled, rows, cols)
@@ -257,29 +251,24 @@ def _search(
         else:
             depth = np.zeros(len(rows), np.int64)
         _search_block(built, products, forward, (rows, cols, province), depth)
-    _take_backward(products, backward, searched, b_depth, b_fetched, reach[searched])
-    # Second round, in the blocks again for the rows not settled, four times deeper; then globally.
+    _take_backward(products, backward, searching)
+    # Then the rows not settled, in their blocks again, deeper each round until nothing is left out.
     pending_f, pending_b = forward.settle_with_reserve(), backward.settle_with_reserve()
-    if len(pending_f) or len(pending_b):
+    while len(pending_f) or len(pending_b):
         depth_f, depth_b = forward.restart(pending_f), backward.restart(pending_b)
         wanted_f = np.zeros(len(built.participants), dtype=bool)
         wanted_f[pending_f] = True
-        b_depth, b_fetched = backward.depths(depth_b[pending_b], reach[pending_b])
-        fetched = np.zeros(n_o, dtype=np.int64)
-        fetched[pending_b] = b_fetched
-        products.open_backward(fetched)
+        searching = _open_backward(products, backward, pending_b, depth_b[pending_b], reach)
         for rows, cols, province in members:
             # Few rows are left: the pending participants against the block's opportunities, then
             # the block's participants against its pending opportunities.
-            f_rows, b_cols = rows[wanted_f[rows]], cols[fetched[cols] > 0]
+            f_rows, b_cols = rows[wanted_f[rows]], cols[products.fetched[cols] > 0]
             if len(f_rows):
-                _search_block(built, products, forward, (f_rows, cols, province), depth_f[f_rows], offer=False)
+                _search_block(built, products, forward, (f_rows, cols, province), depth_f[f_rows], few=True)
             if len(b_cols):
                 _search_block(built, products, forward, (rows, b_cols, province), None)
-        _take_backward(products, backward, pending_b, b_depth, b_fetched, reach[pending_b])
+        _take_backward(products, backward, searching)
         pending_f, pending_b = forward.settle_with_reserve(), backward.settle_with_reserve()
-    forward.run_global(pending_f)
-    backward.run_global(pending_b)
     return forward.result(), backward.result(), timer
 
 
@@ -290,10 +279,11 @@ def _search_block(
     block: BlockMembers,
     depth: np.ndarray | None,
     *,
-    offer: bool = True,
+    few: bool = False,
 ) -> None:
     """One pass over a block's products: each participant searched about ``depth`` deep (None: not
-    searched), each pair offered to its opportunity's backward heap (with ``offer``).
+    searched), each pair offered to its opportunity's backward heap; with ``few`` (participants),
+    forward only.
 
     Participants of a block share a province, so an opportunity's distance and freshness terms are the
     same for all of them: an offset per column.
@@ -307,27 +297,38 @@ def _search_block(
     else:
         depth, fetched = forward.depths(depth, len(cols))
     t1 = time.perf_counter()
-    found = products.search(rows, cols, offsets, fetched, offer=offer)
+    if few:
+        found = products.search_rows(rows, cols, offsets, fetched)
+    else:
+        found = products.search(rows, cols, offsets, fetched)
     t2 = time.perf_counter()
     timer["slices"] = timer.get("slices", 0.0) + t1 - t0
     timer["products"] = timer.get("products", 0.0) + t2 - t1
     if fetched.any():
-        forward.take_block(rows, cols, found, depth, fetched, len(cols))
+        forward.take_block(rows, cols, found, depth, fetched)
 
 
-def _take_backward(
-    products: BlockProducts,
-    backward: TopK,
-    opportunities: np.ndarray,
-    depth: np.ndarray,
-    fetched: np.ndarray,
-    reach: np.ndarray,
-) -> None:
-    """Hand the backward heaps of these opportunities, searched over all their blocks, to ``backward``."""
+Searching = tuple[np.ndarray, np.ndarray, np.ndarray]  # opportunities, depth checked, depth fetched
+
+
+def _open_backward(
+    products: BlockProducts, backward: TopK, opportunities: np.ndarray, depth: np.ndarray, reach: np.ndarray
+) -> Searching:
+    """Start the backward search of these opportunities, about ``depth`` deep over all their blocks."""
+    depth, fetched = backward.depths(depth, reach[opportunities])
+    every = np.zeros(len(reach), dtype=np.int64)
+    every[opportunities] = fetched
+    products.open_backward(every)
+    return opportunities, depth, fetched
+
+
+def _take_backward(products: BlockProducts, backward: TopK, searching: Searching) -> None:
+    """Hand the backward heaps, filled over all the opportunities' blocks, to ``backward``."""
+    opportunities, depth, fetched = searching
     t0 = time.perf_counter()
     found = products.close_backward(opportunities)
     backward.timer["products"] = backward.timer.get("products", 0.0) + time.perf_counter() - t0
-    backward.take_block(opportunities, np.arange(len(backward.direction.col_tie)), found, depth, fetched, reach)
+    backward.take_block(opportunities, np.arange(len(backward.direction.col_tie)), found, depth, fetched)
 
 
 def _worker_count(workers: int | None, threads: int, pairs: int, parts: int) -> int:
@@ -385,44 +386,20 @@ def _all_pass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.ones(len(a), dtype=bool)
 
 
-def _searchers(built: Model, k: int, use_filters: bool, threads: int, timer: dict[str, float]) -> tuple[TopK, TopK]:
-    compiled, vectors = built.compiled, built.vectors
-    static = compiled.static_ok if use_filters else _all_pass
-    per_pair = compiled.eligible if use_filters else _all_pass
-    highest = vectors.same_term + vectors.fresh_terms  # the largest offset of each opportunity
+def _searchers(built: Model, k: int, use_filters: bool, timer: dict[str, float]) -> tuple[TopK, TopK]:
+    per_pair = built.compiled.eligible if use_filters else _all_pass
     forward = TopK(
-        Direction(
-            row_vectors=vectors.participants,
-            col_vectors=vectors.opportunities,
-            offset=lambda p, o: vectors.pair_offsets(compiled.distance_of(p, o), o),
-            max_offset=np.full(len(built.participants), highest.max(initial=0.0)),
-            static_ok=static,
-            eligible=per_pair,
-            col_tie=built.o_rank,
-            col_group=built.o_company,
-            static_grid=compiled.static_grid if use_filters else None,
-        ),
+        Direction(eligible=per_pair, col_tie=built.o_rank, col_group=built.o_company),
         len(built.participants),
         k,
         PARTICIPANT_M * k,
-        threads,
         timer,
     )
     backward = TopK(
-        Direction(
-            row_vectors=vectors.opportunities,
-            col_vectors=vectors.participants,
-            offset=lambda o, p: vectors.pair_offsets(compiled.distance_of(p, o), o),
-            max_offset=highest,
-            static_ok=lambda o, p: static(p, o),
-            eligible=lambda o, p: per_pair(p, o),
-            col_tie=built.p_rank,
-            static_grid=(lambda o, p: compiled.static_grid(p, o, by_opportunity=True)) if use_filters else None,
-        ),
+        Direction(eligible=lambda o, p: per_pair(p, o), col_tie=built.p_rank),
         len(built.opportunities),
         k,
         OPPORTUNITY_M * k,
-        threads,
         timer,
     )
     return forward, backward

@@ -5,19 +5,18 @@ of the pair that depends only on the row and the column's block), where the vect
 text/topic similarity and columns for kind, distance and freshness (``recommend.py`` builds them).
 Every term lies on the 2**-32 grid, so ``raw`` is exact whatever order it is summed in.
 
-1. First round, block by block: a block is a set of rows and the columns that pass the block-level
-   filters for all of them. One pass over the block's products (``kernels.py``) gives each row its
-   M columns with the largest raw, in both directions at once; the eligible ones are kept. A column
-   left out has raw ≤ the M-th value (backward, or a zero product when the row has fewer than M
-   non-zero ones): that is the row's bound in the block, and the row's bound is the largest over
-   its blocks.
+1. Rounds, block by block: a block is a set of rows and the columns that pass the block-level
+   filters for all of them, and every eligible pair lies in exactly one block. A pass over a
+   block's products (``kernels.py``) gives each row its M columns with the largest raw (backward,
+   over all the row's blocks at once); the first ones are checked against the per-pair filters
+   and the rest kept as a reserve. A column left out has raw ≤ the best value not checked: the
+   row's bound.
 2. Settling: a row's candidates are ranked by raw, ties by id; the diversity cap skips an entry whose
    group already has ``cap`` entries above it; the row is settled when its k-th value is strictly
    above its bound, or when nothing was left out. Filters and the cap only remove entries, so no
    column outside the candidates can enter the first k.
-3. A row not settled is searched again against all columns, with M four times larger each time and
-   the block-level filters applied per pair; a column missed by every search has raw ≤ the smallest
-   of the bounds. At M ≥ the number of columns the search is exhaustive, so this ends.
+3. A row not settled is searched again in its blocks with M four times larger; at M ≥ its columns
+   nothing is left out, so this ends.
 """
 
 from __future__ import annotations
@@ -27,96 +26,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
-from sparse_dot_topn import _core, sp_matmul_topn
 
 from .kernels import Found
 
 NEG_INF = -np.inf
 GROWTH = 4
-RESERVE = 1.5  # a first search fetches this many times the columns it checks at once
-EXHAUSTIVE_CHUNK = 256  # rows per dense mask in an exhaustive search
-GRID_CHUNK = 64  # rows per dense table of products in an exhaustive search with a filter table
-THREADED_PAIRS = 250_000  # products with fewer (row, column) pairs run on one thread
-# Products one global search call may hold: an exhaustive one keeps every column of its rows, and
-# thousands of rows × 100,000 columns at once would not fit in memory.
-GLOBAL_PAIRS = 20_000_000
+RESERVE = 1.5  # a search fetches this many times the columns it checks at once
 
 PairTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-# sparse_dot_topn's multi-threaded kernel runs on one thread about 1.5 times as fast as its sequential
-# one (on the benchmark's blocks, same results), but ``sp_matmul_topn`` picks it only for two threads
-# or more; so one thread calls it directly (sparse-dot-topn is pinned). A team of one never wakes
-# OpenMP's thread pool, which a forked search worker must not (``workers.py``).
-_ONE_THREAD = _core.sp_matmul_topn_mt if getattr(_core, "_has_openmp_support", False) else None
 
 
 @dataclass
 class Direction:
-    """Everything the search needs about one direction (participants → opportunities or back)."""
+    """Everything the settling needs about one direction (participants → opportunities or back)."""
 
-    row_vectors: sparse.csr_matrix
-    col_vectors: sparse.csr_matrix
-    offset: PairTest  # raw offset of pairs (row, col); float64
-    max_offset: np.ndarray  # per row: no pair of the row has a larger offset
-    static_ok: PairTest  # the block-level filters, per pair
     eligible: PairTest  # the per-pair filters
     col_tie: np.ndarray  # tie-break rank of each column (by id)
     col_group: np.ndarray | None = None  # the diversity cap's group of each column (company)
-    # static_ok of every pair of rows × columns as a table, when it is cheaper than pair by pair
-    static_grid: PairTest | None = None
-    _col_t: sparse.csr_matrix | None = None
-
-    @property
-    def col_t(self) -> sparse.csr_matrix:
-        if self._col_t is None:
-            self._col_t = self.col_vectors.T.tocsr()
-        return self._col_t
-
-
-def _top(left: sparse.csr_matrix, right_t: sparse.csr_matrix, m: int, n_threads: int) -> sparse.csr_matrix:
-    """The m largest products of each row (all when m covers every column), unordered."""
-    if not (left.nnz and right_t.nnz):
-        return sparse.csr_matrix((left.shape[0], right_t.shape[1]))
-    if m >= right_t.shape[1]:
-        # sparse_dot_topn hands this case to its full product; scipy's is as exact on our grid.
-        full = (left @ right_t).tocsr()
-        full.eliminate_zeros()
-        return full
-    # Threads pay off only on big enough products: each call opens an OpenMP region, whose start-up
-    # and barriers cost more than a tiny product (badly so when the machine is busy).
-    threads = n_threads if left.shape[0] * right_t.shape[1] >= THREADED_PAIRS else 1
-    if threads > 1 or _ONE_THREAD is None:
-        return sp_matmul_topn(left, right_t, top_n=m, n_threads=threads)
-    top = _ONE_THREAD(
-        top_n=m,
-        nrows=left.shape[0],
-        ncols=right_t.shape[1],
-        threshold=None,
-        A_data=left.data,
-        A_indptr=left.indptr,
-        A_indices=left.indices,
-        B_data=right_t.data,
-        B_indptr=right_t.indptr,
-        B_indices=right_t.indices,
-        n_threads=1,
-    )
-    return sparse.csr_matrix(top, shape=(left.shape[0], right_t.shape[1]))
-
-
-def _bucket(m: np.ndarray) -> np.ndarray:
-    """Round up to a power of two, so that rows share few distinct M (one product call each)."""
-    return (1 << np.ceil(np.log2(np.maximum(m, 1))).astype(np.int64)).astype(np.int64)
-
-
-def _bound(top: sparse.csr_matrix, values: np.ndarray, m: int, width: int, zero: np.ndarray) -> np.ndarray:
-    """Largest raw a column left out of ``top`` can have: the m-th value, else a zero product (``zero``)."""
-    counts = np.diff(top.indptr)
-    minima = np.full(len(counts), NEG_INF)
-    nonempty = counts > 0
-    if nonempty.any():
-        minima[nonempty] = np.minimum.reduceat(values, top.indptr[:-1][nonempty])
-    return np.where(counts >= m, minima, np.where(counts < width, zero, NEG_INF))
 
 
 @dataclass
@@ -133,7 +59,6 @@ class TopK:
     n_rows: int
     k: int
     m0: int
-    n_threads: int
     timer: dict[str, float]
     cap: int = 2
 
@@ -143,7 +68,6 @@ class TopK:
         self.touched = np.zeros(self.n_rows, dtype=bool)
         self.settled = np.zeros(self.n_rows, dtype=bool)
         self.m_used = np.zeros(self.n_rows, dtype=np.int64)  # the largest M a row was searched with
-        self.width_seen = np.zeros(self.n_rows, dtype=np.int64)  # columns in the row's blocks
         self.rounds: list[int] = []
         self._store = [np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)]  # row, col, raw
         self._new: list[list[np.ndarray]] = []
@@ -175,9 +99,8 @@ class TopK:
         found: Found,
         depth: np.ndarray,
         fetched: np.ndarray,
-        width: np.ndarray | int,
     ) -> None:
-        """Record a search of these rows among ``width`` columns (``found``: each row's ``fetched`` best,
+        """Record a search of these rows (``found``: each row's ``fetched`` best,
         as indices into ``cols``, best first, and its bound). Each row's ``depth`` best are checked now
         and the first column after them is its bound; the rest are kept unchecked as a reserve, for
         rows that turn out to need them (checking is the costly part). Rows with nothing fetched are
@@ -185,8 +108,6 @@ class TopK:
         searched = fetched > 0
         if not searched.all():
             rows, depth, fetched, found = rows[searched], depth[searched], fetched[searched], found.rows(searched)
-            if isinstance(width, np.ndarray):
-                width = width[searched]
         counts = np.diff(found.ptr)
         local = np.repeat(np.arange(len(rows)), counts)
         rank = np.arange(len(local)) - np.repeat(found.ptr[:-1], counts)
@@ -198,7 +119,6 @@ class TopK:
         np.maximum.at(self.bound, rows, bound)
         np.maximum.at(self.reserve_bound, rows, found.bound)
         np.maximum.at(self.m_used, rows, fetched)
-        np.add.at(self.width_seen, rows, width)
         self.touched[rows] = True
         g_rows, g_cols = rows[local], cols[found.index]
         self._keep(g_rows[checked], g_cols[checked], raw[checked])
@@ -220,54 +140,6 @@ class TopK:
         had = np.unique(reserve[0])
         self.bound[had] = self.reserve_bound[had]
         return had
-
-    def _search_global(self, rows: np.ndarray, m: int) -> None:
-        d = self.direction
-        width = d.col_vectors.shape[0]
-        t0 = time.perf_counter()
-        top = _top(d.row_vectors[rows], d.col_t, min(m, width), self.n_threads)
-        self._tick("products", t0)
-        self.timer["global_rows"] = self.timer.get("global_rows", 0.0) + len(rows)
-        local = np.repeat(np.arange(len(rows)), np.diff(top.indptr))
-        g_rows, g_cols = rows[local], top.indices.astype(np.int64)
-        product = top.data.astype(np.float64)
-        # Offsets differ between a row's blocks, so the bound takes the largest.
-        bound = _bound(top, product, m, width, np.zeros(len(rows))) + d.max_offset[rows]
-        if m >= width:
-            bound[:] = NEG_INF
-        self.bound[rows] = np.minimum(self.bound[rows], bound)
-        if m >= width and d.static_grid is not None:
-            self._keep_all(rows, local, g_cols, product)
-            return
-        ok = d.static_ok(g_rows, g_cols)
-        k_rows, k_cols = g_rows[ok], g_cols[ok]
-        self._keep(k_rows, k_cols, product[ok] + d.offset(k_rows, k_cols))
-        if m >= width:  # exhaustive: the zero products are candidates too
-            for start in range(0, len(rows), EXHAUSTIVE_CHUNK):
-                chunk = slice(start, start + EXHAUSTIVE_CHUNK)
-                missing = np.ones((len(rows[chunk]), width), dtype=bool)
-                inside = (local >= start) & (local < start + EXHAUSTIVE_CHUNK)
-                missing[local[inside] - start, g_cols[inside]] = False
-                r, c = np.nonzero(missing)
-                r = rows[chunk][r]
-                ok = d.static_ok(r, c)
-                self._keep(r[ok], c[ok], d.offset(r[ok], c[ok]))
-
-    def _keep_all(self, rows: np.ndarray, local: np.ndarray, cols: np.ndarray, product: np.ndarray) -> None:
-        """Exhaustive: every pair of ``rows`` passing the block-level filters is a candidate, with the
-        product found (``local`` indexes ``rows``) or a zero product. The filters come as a table per
-        chunk of rows, so that pairs failing them are never listed."""
-        d = self.direction
-        assert d.static_grid is not None
-        width = d.col_vectors.shape[0]
-        everyone = np.arange(width)
-        for start in range(0, len(rows), GRID_CHUNK):
-            chunk = rows[start : start + GRID_CHUNK]
-            inside = (local >= start) & (local < start + GRID_CHUNK)
-            products = np.zeros((len(chunk), width))
-            products[local[inside] - start, cols[inside]] = product[inside]
-            r, c = np.nonzero(d.static_grid(chunk, everyone))
-            self._keep(chunk[r], c, products[r, c] + d.offset(chunk[r], c))
 
     def settle(self) -> np.ndarray:
         """Rank the touched rows' candidates and settle the certain ones; returns the others."""
@@ -312,33 +184,12 @@ class TopK:
         return pending
 
     def restart(self, rows: np.ndarray) -> np.ndarray:
-        """Prepare ``rows`` to be searched again in all their blocks; returns each row's next depth."""
+        """Prepare ``rows`` to be searched again in all their blocks; returns each row's next depth
+        (how many columns it checks at once)."""
         self.bound[rows] = NEG_INF  # rebuilt as the largest bound over the new block searches
-        self.width_seen[rows] = 0
         depth = np.zeros(self.n_rows, dtype=np.int64)
         depth[rows] = np.maximum(self.m_used[rows], self.m0) * GROWTH
         return depth
-
-    def run_global(self, pending: np.ndarray) -> None:
-        """Search the rows still pending against all columns, deeper each time, until all are settled.
-
-        A global search sees every column, most of them outside the row's blocks, so M grows with
-        the ratio of all columns to the row's block columns on top of the factor GROWTH.
-        """
-        width = self.direction.col_vectors.shape[0]
-        while len(pending):
-            dilution = width / np.maximum(self.width_seen[pending], 1)
-            wanted = np.maximum(self.m_used[pending], self.m0) * GROWTH * dilution
-            m_rows = np.minimum(_bucket(np.ceil(wanted).astype(np.int64)), width)
-            for m in np.unique(m_rows).tolist():
-                rows = pending[m_rows == m]
-                step = max(1, GLOBAL_PAIRS // m)  # rows per call: its product holds up to m per row
-                for start in range(0, len(rows), step):
-                    self._search_global(rows[start : start + step], m)
-                self.m_used[rows] = m
-                self.width_seen[rows] = width
-            self.touched[pending] = True
-            pending = self.settle()
 
     def result(self) -> Result:
         row, col, raw = (

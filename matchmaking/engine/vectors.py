@@ -115,7 +115,7 @@ class Augmented:
         kinds_o = _columns(n_o, [[(int(c), kind_term)] for c in compiled.o_kind], n_kinds)
 
         def stack(*parts: sparse.csr_matrix) -> sparse.csr_matrix:
-            # A zero weight leaves stored zeros, which sparse_dot_topn's full product mishandles.
+            # A zero weight leaves stored zeros: products would loop over them for nothing.
             matrix = sparse.hstack(parts, format="csr")
             matrix.eliminate_zeros()
             return matrix

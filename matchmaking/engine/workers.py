@@ -3,13 +3,14 @@
 The search splits its participants into shards that share nothing but read-only arrays (``recommend``).
 A forked child sees the parent's arrays copy-on-write, so nothing is copied or pickled on the way
 in; its result (a few NumPy arrays) comes back pickled through a pipe. Threads cannot do this job:
-the sparse products hold the GIL, and half the search is Python between NumPy calls.
+half the search is Python between NumPy calls, which holds the GIL.
 
 ``os.fork`` rather than ``multiprocessing``: a Celery prefork worker is a daemonic process, which
 ``multiprocessing`` forbids to have children, and the children run nothing but our engine code, then
 leave with ``os._exit`` (no atexit handlers, no flushing the parent's buffers, no closing its database
-connections). They must not start OpenMP threads: GNU OpenMP does not survive a fork once the parent
-has used it, so callers give each child one thread.
+connections). What they run must be safe to run after a fork: GNU OpenMP, for one, hangs in a child
+forked after the parent used its thread pool; the engine's compiled loops (``kernels.py``) use no
+threads.
 """
 
 from __future__ import annotations

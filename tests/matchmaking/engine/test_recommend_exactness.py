@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from matchmaking.engine import filters, model, topk
+from matchmaking.engine import filters, model
 from matchmaking.engine.filters import qualifying_sessions
 from matchmaking.engine.model import Weights
 from matchmaking.engine.recommend import recommend
@@ -228,8 +228,6 @@ def test_it_returns_the_exhaustive_top_k_in_both_directions(
         # block-level tests and distances pair by pair instead of through the class tables
         monkeypatch.setattr(filters, "SLOT_TABLE_CELLS", 0)
         monkeypatch.setattr(filters, "PAIR_TABLE_CELLS", 0)
-        # and search globally one row per call (the memory bound on exhaustive searches)
-        monkeypatch.setattr(topk, "GLOBAL_PAIRS", 1)
     engine_only = {"workers"}
     deepest, processes = 0, 1
     for seed in seeds:
