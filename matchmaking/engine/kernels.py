@@ -134,6 +134,7 @@ def warm_up() -> None:
     products.search(both, both, np.zeros(2), np.ones(2, dtype=np.int64))
     products.close_backward(both)
     products.search_rows(both, both, np.zeros(2), np.ones(2, dtype=np.int64))
+    leftmost_longest(np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64))
 
 
 def _transposed(matrix: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -397,3 +398,16 @@ def _heaps_sorted(
         if seen[c] > size:
             bound[q] = h_raw[start + size - 1]
     return ptr, who, raw, bound
+
+
+@njit(cache=True, nogil=True)
+def leftmost_longest(start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Which of these phrase matches (sorted by start, the longest first at each start) a left-to-right
+    reading takes: a match is taken when it starts after the last one taken ends."""
+    chosen = np.zeros(len(start), dtype=np.bool_)
+    covered_until = -1
+    for q in range(len(start)):
+        if start[q] >= covered_until:
+            chosen[q] = True
+            covered_until = start[q] + length[q]
+    return chosen

@@ -66,6 +66,12 @@ class Tokenised:
     folded_ids: np.ndarray  # same positions, ids into folded_vocab
     folded_vocab: list[str]
 
+    def part(self, start: int, stop: int) -> Tokenised:
+        """Documents [start, stop) alone, sharing this corpus's vocabularies (and its arrays: views)."""
+        first, last = int(self.offsets[start]), int(self.offsets[stop])
+        offsets = self.offsets[start : stop + 1] - first
+        return Tokenised(self.ids[first:last], offsets, self.vocab, self.folded_ids[first:last], self.folded_vocab)
+
     def doc_tokens(self, d: int, *, folded: bool) -> list[str]:
         ids, vocab = (self.folded_ids, self.folded_vocab) if folded else (self.ids, self.vocab)
         return [vocab[i] for i in ids[self.offsets[d] : self.offsets[d + 1]]]
@@ -88,9 +94,7 @@ def tokenise(texts: Sequence[str]) -> Tokenised:
 
 def _csr_counts(cols: np.ndarray, indptr: np.ndarray, width: int) -> sparse.csr_matrix:
     """Counts from occurrences already grouped by row (documents keep their tokens in order)."""
-    counts = sparse.csr_matrix(
-        (np.ones(len(cols)), cols.astype(np.int32), indptr), shape=(len(indptr) - 1, width)
-    )
+    counts = sparse.csr_matrix((np.ones(len(cols)), cols.astype(np.int32), indptr), shape=(len(indptr) - 1, width))
     counts.sum_duplicates()  # a per-row sort in C: much cheaper than a global one
     return counts
 
@@ -112,9 +116,7 @@ def _word_counts(unigrams: sparse.csr_matrix, ids: np.ndarray, offsets: np.ndarr
 def _char_counts(unigrams: sparse.csr_matrix, vocab: list[str]) -> sparse.csr_matrix:
     if not vocab:
         return sparse.csr_matrix((unigrams.shape[0], 0))
-    per_token = CountVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, lowercase=False).fit_transform(
-        vocab
-    )
+    per_token = CountVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, lowercase=False).fit_transform(vocab)
     return (unigrams @ per_token.astype(np.float64)).tocsr()
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .kernels import leftmost_longest
 from .text import Tokenised, fold, normalise, tokens
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "topics.json"
@@ -119,7 +120,7 @@ class Vocabulary:
             by_length.setdefault(len(key), {}).setdefault(code, []).append((key, topic))
         doc_end = np.repeat(tok.offsets[1:], np.diff(tok.offsets))
         positions = np.arange(len(ids))
-        hits: list[tuple[int, int, int]] = []  # (position, length, topic)
+        hit_at, hit_length, hit_topic = [], [], []
         for length, codes in by_length.items():
             prefix = min(length, fits)
             sorted_codes = np.array(sorted(codes), dtype=np.int64)
@@ -129,20 +130,31 @@ class Vocabulary:
                 code_arr = code_arr * base + ids[start + i]
             where = np.minimum(np.searchsorted(sorted_codes, code_arr), len(sorted_codes) - 1)
             hit = sorted_codes[where] == code_arr
-            for p_, c_ in zip(start[hit].tolist(), code_arr[hit].tolist(), strict=True):
-                entries = codes[c_]
-                if length <= fits:
-                    hits.append((p_, length, entries[0][1]))
-                    continue
-                window = tuple(ids[p_ : p_ + length].tolist())
-                hits.extend((p_, length, topic) for key, topic in entries if key == window)
-        hits.sort(key=lambda h: (h[0], -h[1]))
-        docs = (np.searchsorted(tok.offsets, [h[0] for h in hits], side="right") - 1).tolist()
-        covered_until = -1
-        for (p_, l_, t_), d_ in zip(hits, docs, strict=True):
-            if p_ >= covered_until:
-                found[d_].add(t_)
-                covered_until = p_ + l_
+            if length <= fits:  # the code is the whole phrase, and a phrase names one topic
+                topic_of = np.array([codes[c][0][1] for c in sorted_codes.tolist()], dtype=np.int64)
+                hit_at.append(start[hit])
+                hit_topic.append(topic_of[where[hit]])
+                hit_length.append(np.full(int(hit.sum()), length, dtype=np.int64))
+                continue
+            # longer: the code is its first tokens; check the rest
+            long_hits = [
+                (p_, topic)
+                for p_, c_ in zip(start[hit].tolist(), code_arr[hit].tolist(), strict=True)
+                for key, topic in codes[c_]
+                if key == tuple(ids[p_ : p_ + length].tolist())
+            ]
+            hit_at.append(np.array([p_ for p_, _ in long_hits], dtype=np.int64))
+            hit_topic.append(np.array([t_ for _, t_ in long_hits], dtype=np.int64))
+            hit_length.append(np.full(len(long_hits), length, dtype=np.int64))
+        if not hit_at:  # no phrase of the vocabulary can occur in this corpus
+            return found
+        at, length_, topic_ = (np.concatenate(parts).astype(np.int64) for parts in (hit_at, hit_length, hit_topic))
+        order = np.lexsort((-length_, at))  # leftmost first, the longest of those first
+        at, length_, topic_ = at[order], length_[order], topic_[order]
+        chosen = leftmost_longest(at, length_)
+        docs = np.searchsorted(tok.offsets, at[chosen], side="right") - 1
+        for d_, t_ in zip(docs.tolist(), topic_[chosen].tolist(), strict=True):
+            found[d_].add(t_)
         return found
 
     @staticmethod
