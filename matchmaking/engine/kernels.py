@@ -14,8 +14,8 @@ values (product + the column's offset), and that row feeds both directions:
 A participant lies in one block, so its forward list is complete when its block is; an opportunity's
 is complete after the last block (``BlockProducts.close_backward``).
 
-A later round searches a few participants of a block again: ``search_rows`` goes column by column
-against those participants' features, so the block's opportunities need not be transposed again.
+A later round searches a few participants of a block again: ``search_rows`` takes their products
+with every opportunity, so the block's opportunities need not be gathered by feature again.
 
 (Before, sparse_dot_topn computed the products twice, once per direction, with a top-m per
 opportunity in every block, many times the candidates needed.)
@@ -61,7 +61,8 @@ class BlockProducts:
     def __init__(self, participants: sparse.csr_matrix, opportunities: sparse.csr_matrix) -> None:
         self.p = _typed(participants)
         self.o = _typed(opportunities)
-        self.matrix_p, self.matrix_o = participants, opportunities
+        self.matrix_o = opportunities
+        self._all_t: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # all opportunities by feature
         self.n_features = opportunities.shape[1]
         self.closed = np.full(opportunities.shape[0], np.inf)  # no heap takes a pair
         self.open_backward(np.zeros(opportunities.shape[0], dtype=np.int64))
@@ -102,15 +103,17 @@ class BlockProducts:
         return Found(ptr, index, raw, bound)
 
     def search_rows(self, rows: np.ndarray, cols: np.ndarray, col_offset: np.ndarray, row_m: np.ndarray) -> Found:
-        """Forward only, for a few participants of a block: as ``search``, but column by column
-        against the participants' own features, so the block's opportunities need no transposing."""
-        rows_t = _transposed(self.matrix_p[rows])
+        """Forward only, for a few participants of a block: as ``search``, from their products with
+        every opportunity, so that the block's opportunities need not be gathered by feature again."""
+        if self._all_t is None:
+            self._all_t = _transposed(self.matrix_o)
         return Found(
-            *_columns_pass(
-                *self.o,
+            *_rows_pass(
+                *self.p,
+                rows.astype(np.int64, copy=False),
+                *self._all_t,
+                self.matrix_o.shape[0],
                 cols.astype(np.int64, copy=False),
-                *rows_t,
-                len(rows),
                 col_offset.astype(np.float64, copy=False),
                 row_m.astype(np.int64, copy=False),
             )
@@ -224,6 +227,47 @@ def _sort_segment(vals: np.ndarray, idx: np.ndarray, start: int, end: int) -> No
         idx[start + q] = seg_i[order[q]]
 
 
+@njit(inline="always")
+def _take_best(
+    raw: np.ndarray,
+    n_cols: int,
+    out: int,
+    end: int,
+    f_idx: np.ndarray,
+    f_raw: np.ndarray,
+    kept: np.ndarray,
+    values: np.ndarray,
+) -> float:
+    """Write the best end - out of raw[:n_cols] to f_idx/f_raw[out:end], best first (ties by column);
+    returns the bound on the columns left out (-inf when none is)."""
+    m = end - out
+    if m == n_cols:  # every column: nothing is left out
+        for j in range(n_cols):
+            f_idx[out + j], f_raw[out + j] = j, raw[j]
+        _sort_segment(f_raw, f_idx, out, end)
+        return -np.inf
+    # The smallest of the maxima of m disjoint chunks: at least m values reach it, and few more.
+    chunk = n_cols // m
+    threshold = np.inf
+    for c in range(m):
+        top = raw[c * chunk]
+        for j in range(c * chunk + 1, (c + 1) * chunk):
+            top = max(top, raw[j])
+        threshold = min(threshold, top)
+    n_kept = 0
+    for j in range(n_cols):
+        if raw[j] >= threshold:
+            kept[n_kept] = j
+            n_kept += 1
+    for q in range(n_kept):
+        values[q] = raw[kept[q]]
+    _select_largest(values, kept, n_kept, m)
+    for q in range(m):
+        f_idx[out + q], f_raw[out + q] = kept[q], values[q]
+    _sort_segment(f_raw, f_idx, out, end)
+    return f_raw[end - 1]
+
+
 @njit(cache=True, nogil=True)
 def _block_pass(
     p_indptr: np.ndarray,
@@ -279,35 +323,8 @@ def _block_pass(
                 else:
                     _heap_replace_top(h_raw, h_who, start, cap, x, r)
                     gate[j] = h_raw[start]
-        m = f_ptr[i + 1] - f_ptr[i]
-        if m == 0:
-            continue
-        out = f_ptr[i]
-        if m == n_cols:  # every column: nothing is left out
-            for j in range(n_cols):
-                f_idx[out + j], f_raw[out + j] = j, raw[j]
-            _sort_segment(f_raw, f_idx, out, out + m)
-            continue
-        # The smallest of the maxima of m disjoint chunks: at least m values reach it, and few more.
-        chunk = n_cols // m
-        threshold = np.inf
-        for c in range(m):
-            top = raw[c * chunk]
-            for j in range(c * chunk + 1, (c + 1) * chunk):
-                top = max(top, raw[j])
-            threshold = min(threshold, top)
-        n_kept = 0
-        for j in range(n_cols):
-            if raw[j] >= threshold:
-                kept[n_kept] = j
-                n_kept += 1
-        for q in range(n_kept):
-            values[q] = raw[kept[q]]
-        _select_largest(values, kept, n_kept, m)
-        for q in range(m):
-            f_idx[out + q], f_raw[out + q] = kept[q], values[q]
-        _sort_segment(f_raw, f_idx, out, out + m)
-        f_bound[i] = f_raw[out + m - 1]
+        if f_ptr[i + 1] > f_ptr[i]:
+            f_bound[i] = _take_best(raw, n_cols, f_ptr[i], f_ptr[i + 1], f_idx, f_raw, kept, values)
     for j in range(n_cols):
         entry[cols[j]] = gate[j]
         if h_ptr[cols[j] + 1] > h_ptr[cols[j]]:
@@ -316,60 +333,47 @@ def _block_pass(
 
 
 @njit(cache=True, nogil=True)
-def _columns_pass(
-    o_indptr: np.ndarray,
-    o_indices: np.ndarray,
-    o_data: np.ndarray,
+def _rows_pass(
+    p_indptr: np.ndarray,
+    p_indices: np.ndarray,
+    p_data: np.ndarray,
+    rows: np.ndarray,
+    ot_indptr: np.ndarray,
+    ot_indices: np.ndarray,
+    ot_data: np.ndarray,
+    n_opportunities: int,
     cols: np.ndarray,
-    pt_indptr: np.ndarray,
-    pt_indices: np.ndarray,
-    pt_data: np.ndarray,
-    n_rows: int,
     col_offset: np.ndarray,
     row_m: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each row's ``row_m`` best columns by raw (zero products too), a min-heap per row; ``pt`` holds
-    the rows' vectors by feature (features × rows)."""
-    n_cols = len(cols)
-    h_ptr = np.zeros(n_rows + 1, dtype=np.int64)
+    """Forward only: each row's ``row_m`` best of the block columns ``cols`` (global opportunities),
+    from its products with every opportunity (``ot``: all opportunities by feature)."""
+    n_rows, n_cols = len(rows), len(cols)
+    f_ptr = np.zeros(n_rows + 1, dtype=np.int64)
     for i in range(n_rows):
-        h_ptr[i + 1] = h_ptr[i] + min(max(row_m[i], 0), n_cols)
-    h_raw = np.empty(h_ptr[n_rows])
-    h_col = np.empty(h_ptr[n_rows], dtype=np.int64)
-    h_size = np.zeros(n_rows, dtype=np.int64)
-    gate = np.full(n_rows, -np.inf)
+        f_ptr[i + 1] = f_ptr[i] + min(max(row_m[i], 0), n_cols)
+    f_idx = np.empty(f_ptr[n_rows], dtype=np.int64)
+    f_raw = np.empty(f_ptr[n_rows])
+    f_bound = np.full(n_rows, -np.inf)
+    product = np.zeros(n_opportunities)
+    raw = np.empty(n_cols)
+    kept = np.empty(n_cols, dtype=np.int64)
+    values = np.empty(n_cols)
     for i in range(n_rows):
-        if h_ptr[i + 1] == h_ptr[i]:
-            gate[i] = np.inf
-    product = np.zeros(n_rows)
-    for j in range(n_cols):
-        c = cols[j]
-        for a in range(o_indptr[c], o_indptr[c + 1]):
-            f, v = o_indices[a], o_data[a]
-            for b in range(pt_indptr[f], pt_indptr[f + 1]):
-                product[pt_indices[b]] += v * pt_data[b]
-        offset = col_offset[j]
-        for i in range(n_rows):
-            x = product[i] + offset
-            product[i] = 0.0
-            if x > gate[i]:
-                start, size = h_ptr[i], h_size[i]
-                cap = h_ptr[i + 1] - start
-                if size < cap:
-                    _heap_push(h_raw, h_col, start, size, x, j)
-                    h_size[i] = size + 1
-                    if size + 1 == cap:
-                        gate[i] = h_raw[start]
-                else:
-                    _heap_replace_top(h_raw, h_col, start, cap, x, j)
-                    gate[i] = h_raw[start]
-    bound = np.full(n_rows, -np.inf)
-    for i in range(n_rows):
-        start, size = h_ptr[i], h_size[i]
-        _sort_segment(h_raw, h_col, start, start + size)
-        if size and size < n_cols:
-            bound[i] = h_raw[start + size - 1]
-    return h_ptr, h_col, h_raw, bound
+        r = rows[i]
+        for a in range(p_indptr[r], p_indptr[r + 1]):
+            f, v = p_indices[a], p_data[a]
+            for b in range(ot_indptr[f], ot_indptr[f + 1]):
+                product[ot_indices[b]] += v * ot_data[b]
+        for j in range(n_cols):
+            raw[j] = product[cols[j]] + col_offset[j]
+        for a in range(p_indptr[r], p_indptr[r + 1]):
+            f = p_indices[a]
+            for b in range(ot_indptr[f], ot_indptr[f + 1]):
+                product[ot_indices[b]] = 0.0
+        if f_ptr[i + 1] > f_ptr[i]:
+            f_bound[i] = _take_best(raw, n_cols, f_ptr[i], f_ptr[i + 1], f_idx, f_raw, kept, values)
+    return f_ptr, f_idx, f_raw, f_bound
 
 
 @njit(cache=True, nogil=True)
