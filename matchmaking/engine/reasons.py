@@ -172,9 +172,22 @@ class Phrases:
         if not len(rows):
             return []
         first, inverse = distinct_rows(rows)
-        table = self.table
-        texts = [tuple(table[c] for c in row if c >= 0) for row in rows[first].tolist()]
-        return take(texts, inverse)
+        return take(self._texts(rows[first]), inverse)
+
+    def _texts(self, rows: np.ndarray) -> list[tuple[str, ...]]:
+        """The phrases of each row of codes (-1: none), as tuples. Rows that name the same features
+        are done together, a column at a time, with the tuples built by ``zip``."""
+        table = np.array(self.table + [""], dtype=object)  # code -1 picks the "" at the end, dropped
+        texts: list[tuple[str, ...]] = [()] * len(rows)
+        named = rows >= 0
+        pattern = named @ (1 << np.arange(rows.shape[1], dtype=np.int64))
+        for mask in np.unique(pattern).tolist():
+            members = np.flatnonzero(pattern == mask)
+            columns = [table[rows[members, c]].tolist() for c in range(rows.shape[1]) if (mask >> c) & 1]
+            tuples = zip(*columns, strict=True) if columns else [()] * len(members)
+            for i, text in zip(members.tolist(), tuples, strict=True):
+                texts[i] = text
+        return texts
 
 
 def take(items: Sequence[T], index: np.ndarray) -> list[T]:
