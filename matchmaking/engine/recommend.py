@@ -57,7 +57,7 @@ from .kernels import BlockProducts, warm_up
 from .model import Weights
 from .output import Lists
 from .topk import Direction, Result, TopK, rank_within, ranking_order
-from .types import Geography, Opportunity, Participant, Recommendations
+from .types import Geography, Opportunity, Participant, Rec, Recommendations
 from .vectors import Model, build_model
 from .workers import can_fork, run_side_by_side
 
@@ -71,6 +71,9 @@ DEPTH_CAP = 8
 # Below this many (participant, opportunity) pairs in the blocks the search stays in one process: forking
 # and merging would cost more than they save.
 PARALLEL_PAIRS = 5_000_000
+# This process's share of the search, against a forked worker's: besides its search it builds its own
+# participants' lists while the workers search (measured on the benchmark world so that all end together).
+HOME_LOAD = 0.77
 
 
 BlockMembers = tuple[np.ndarray, np.ndarray, int]  # participants, opportunities, province of a block
@@ -199,26 +202,42 @@ def _recommend(
     t_kernels = time.perf_counter()
     warm_up()  # here, so that forked workers find the kernels compiled
     timer["kernels"] = time.perf_counter() - t_kernels
+    lists = Lists(built, lang_default, province_names or {})
     if len(shards) > 1:
-        parts = run_side_by_side(
-            [functools.partial(_search, _restricted(built, blocks), blocks, k, use_filters) for blocks in shards]
-        )
-        forward = _merged([f for f, _, _ in parts], built.o_rank, k)
+        # A participant's list comes from its own shard alone, so this process builds its own shard's
+        # lists while the workers are still searching; its shard is the smaller for it (HOME_LOAD).
+        def home() -> tuple[Result, Result, dict[str, float], dict[str, list[Rec]], float]:
+            forward, backward, search_timer = _search(_restricted(built, shards[0]), shards[0], k, use_filters)
+            t_lists = time.perf_counter()
+            return forward, backward, search_timer, lists.build(forward, backward=False), t_lists
+
+        away = [functools.partial(_search, _restricted(built, blocks), blocks, k, use_filters) for blocks in shards[1:]]
+        (*first, for_participants, t_lists), *others = run_side_by_side([home, *away])
+        parts = [tuple(first), *others]
+        t1 = time.perf_counter()
+        timer["reasons_meanwhile"] = t1 - t_lists
+        for forward, _, _ in others:
+            for owner, recs in lists.build(forward, backward=False).items():
+                if recs:
+                    for_participants[owner] = recs
         backward = _merged([b for _, b, _ in parts], built.p_rank, k)
+        rounds_f = max(len(f.rounds) for f, _, _ in parts)
         names = {name for _, _, t in parts for name in t}
         search_timer = {name: sum(t.get(name, 0.0) for _, _, t in parts) for name in names}
         search_timer["products_slowest"] = max(t.get("products", 0.0) for _, _, t in parts)
+        search_timer["wall_here"] = parts[0][2]["wall"]  # then this process built its lists
+        search_timer["wall_workers"] = max(t["wall"] for _, _, t in others)
     else:
         forward, backward, search_timer = _search(built, members, k, use_filters)
-    t1 = time.perf_counter()
+        t1 = time.perf_counter()
+        for_participants = lists.build(forward, backward=False)
+        rounds_f = len(forward.rounds)
     timer.update({f"search_{name}": value for name, value in search_timer.items()})
     timer["search"] = t1 - t0
     timer["search_processes"] = float(len(shards))
-    lists = Lists(built, lang_default, province_names or {})
-    for_participants = lists.build(forward, backward=False)
     for_opportunities = lists.build(backward, backward=True)
     timer["reasons"] = time.perf_counter() - t1
-    timer["rounds_participants"] = float(len(forward.rounds))
+    timer["rounds_participants"] = float(rounds_f)
     timer["rounds_opportunities"] = float(len(backward.rounds))
     return Recommendations(for_participants, for_opportunities, weights.version)
 
@@ -227,7 +246,7 @@ def _search(
     built: Model, members: list[BlockMembers], k: int, use_filters: bool
 ) -> tuple[Result, Result, dict[str, float]]:
     """Both directions' exact top k over these blocks' participants: the rounds of ``topk.py``."""
-    timer: dict[str, float] = {}
+    timer: dict[str, float] = {"wall": -time.perf_counter()}
     forward, backward = _searchers(built, k, use_filters, timer)
     products = BlockProducts(built.vectors.participants, built.vectors.opportunities)
     n_o = len(built.opportunities)
@@ -269,6 +288,7 @@ def _search(
                 _search_block(built, products, forward, (rows, b_cols, province), None)
         _take_backward(products, backward, searching)
         pending_f, pending_b = forward.settle_with_reserve(), backward.settle_with_reserve()
+    timer["wall"] += time.perf_counter()
     return forward.result(), backward.result(), timer
 
 
@@ -339,11 +359,13 @@ def _worker_count(workers: int | None, threads: int, pairs: int, parts: int) -> 
 
 
 def _shards(members: list[BlockMembers], n: int) -> list[list[BlockMembers]]:
-    """The blocks in ``n`` groups of about equal work (pairs), largest block first to the lightest group."""
+    """The blocks in ``n`` groups of about equal work (pairs), the first group HOME_LOAD times as much as
+    the others (this process's), largest block first to the group least loaded for its size."""
     groups: list[list[BlockMembers]] = [[] for _ in range(n)]
-    loads = [0] * n
+    loads = [0.0] * n
+    capacity = [HOME_LOAD if n > 1 else 1.0] + [1.0] * (n - 1)
     for block in sorted(members, key=lambda b: -len(b[0]) * len(b[1])):
-        lightest = loads.index(min(loads))
+        lightest = min(range(n), key=lambda g: (loads[g] + len(block[0]) * len(block[1])) / capacity[g])
         groups[lightest].append(block)
         loads[lightest] += len(block[0]) * len(block[1])
     return [group for group in groups if group]
