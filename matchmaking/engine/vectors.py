@@ -17,7 +17,7 @@ from scipy import sparse
 from . import model
 from .filters import Compiled
 from .model import Weights
-from .text import Tokenised, normalise, tfidf_pair, tokenise
+from .text import Tokenised, hstack_rows, normalise, tfidf_pair, tokenise
 from .topics import Vocabulary, load_vocabulary
 from .types import KINDS, Geography, Opportunity, Participant
 from .workers import run_side_by_side
@@ -65,20 +65,18 @@ def topic_matrix(sets: Sequence[frozenset[int]], n_topics: int) -> sparse.csr_ma
 
 def similarity_vectors(text: sparse.csr_matrix, topics: sparse.csr_matrix, weights: Weights) -> sparse.csr_matrix:
     """[√w_text · text | √w_topic · topics], quantised, so that a dot product is the similarity part."""
-    stacked = sparse.hstack(
-        [text.astype(np.float64) * np.sqrt(weights.text), topics * np.sqrt(weights.topic)], format="csr"
-    )
-    stacked.data = model.quantise(stacked.data)
-    stacked.eliminate_zeros()
-    return stacked
+    return _stacked(_scaled(text, np.sqrt(weights.text)), _scaled(topics, np.sqrt(weights.topic)))
 
 
-def _columns(n_rows: int, per_row: list[list[tuple[int, float]]], width: int) -> sparse.csr_matrix:
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum([len(r) for r in per_row], out=indptr[1:])
-    cols = np.fromiter((c for r in per_row for c, _ in r), dtype=np.int32, count=int(indptr[-1]))
-    vals = np.fromiter((v for r in per_row for _, v in r), dtype=np.float64, count=int(indptr[-1]))
-    matrix = sparse.csr_matrix((vals, cols, indptr), shape=(n_rows, width))
+def _scaled(matrix: sparse.csr_matrix, factor: float) -> sparse.csr_matrix:
+    """The matrix times ``factor``, its entries quantised."""
+    data = model.quantise(matrix.data.astype(np.float64) * factor)
+    return sparse.csr_matrix((data, matrix.indices, matrix.indptr), shape=matrix.shape)
+
+
+def _stacked(*parts: sparse.csr_matrix) -> sparse.csr_matrix:
+    # A zero weight leaves stored zeros: products would loop over them for nothing.
+    matrix = hstack_rows(list(parts))
     matrix.eliminate_zeros()
     return matrix
 
@@ -109,22 +107,17 @@ class Augmented:
         fresh: np.ndarray,
         weights: Weights,
     ) -> Augmented:
-        n_p, n_o = sim_p.shape[0], sim_o.shape[0]
+        n_o = sim_o.shape[0]
         n_kinds = len(compiled.kinds)
         kind_term = float(model.on_grid(weights.kind))
-        preferred = [[(b, 1.0) for b in range(n_kinds) if (int(m) >> b) & 1] for m in compiled.p_preferred]
-        kinds_p = _columns(n_p, preferred, n_kinds)
-        kinds_o = _columns(n_o, [[(int(c), kind_term)] for c in compiled.o_kind], n_kinds)
-
-        def stack(*parts: sparse.csr_matrix) -> sparse.csr_matrix:
-            # A zero weight leaves stored zeros: products would loop over them for nothing.
-            matrix = sparse.hstack(parts, format="csr")
-            matrix.eliminate_zeros()
-            return matrix
-
+        bits = (compiled.p_preferred[:, None] >> np.arange(n_kinds)) & 1
+        kinds_p = sparse.csr_matrix(bits.astype(np.float64))
+        kinds_o = sparse.csr_matrix(
+            (np.full(n_o, kind_term), compiled.o_kind.astype(np.int32), np.arange(n_o + 1)), shape=(n_o, n_kinds)
+        )
         return cls(
-            participants=stack(sim_p, kinds_p),
-            opportunities=stack(sim_o, kinds_o),
+            participants=_stacked(sim_p, kinds_p),
+            opportunities=_stacked(sim_o, kinds_o),
             kind_term=kind_term,
             near_term=float(model.on_grid(weights.distance * 0.5)),
             same_term=float(model.on_grid(weights.distance)),
