@@ -24,7 +24,7 @@ from .workers import run_side_by_side
 
 # Topics of this share of the documents are found in the forked process (``build_model``), which also
 # builds the filter arrays, so that both processes end together (measured on the benchmark world).
-FORKED_TOPICS_SHARE = 0.45
+FORKED_TOPICS_SHARE = 0.6
 
 
 def participant_document(p: Participant) -> str:
