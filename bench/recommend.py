@@ -41,6 +41,7 @@ from scipy import sparse  # noqa: E402
 from sklearn.neighbors import NearestNeighbors  # noqa: E402
 from sparse_dot_topn import sp_matmul_topn  # noqa: E402
 
+from matchmaking.engine.kernels import warm_up  # noqa: E402
 from matchmaking.engine.recommend import recommend  # noqa: E402
 from matchmaking.engine.text import fold, normalise, tfidf_pair, tokenise  # noqa: E402
 from matchmaking.engine.topics import load_vocabulary  # noqa: E402
@@ -405,6 +406,13 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} before the run "
         "(other work on the machine slows every figure below)"
+    )
+
+    t0 = time.perf_counter()
+    warm_up()
+    print(
+        f"search kernels ready in {time.perf_counter() - t0:.1f} s: compiled by numba on a checkout's first run, "
+        "loaded from its cache after (not part of the engine's time below, as in a long-running worker)"
     )
 
     timings: dict[str, float] = {}
