@@ -179,7 +179,7 @@ def build_model(
     kinds = list(KINDS) + sorted({o.kind for o in opportunities} - set(KINDS))
     n_p = len(participants)
     raw = [participant_document(p) for p in participants] + [opportunity_document(o) for o in opportunities]
-    tok = tokenise(raw)
+    tok = tokenise(raw, side_by_side=side_by_side)
     timer["tokenise"] = time.perf_counter() - start
 
     vocab = load_vocabulary()
