@@ -268,6 +268,38 @@ def _take_best(
     return f_raw[end - 1]
 
 
+@njit(inline="always")
+def _forward_lists(
+    row_m: np.ndarray, n_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Room for each row's min(row_m, n_cols) best columns: (ptr, column, raw) and a bound per row;
+    then scratch for ``_take_best``: a row's raw values, the columns kept and their values."""
+    n_rows = len(row_m)
+    f_ptr = np.zeros(n_rows + 1, dtype=np.int64)
+    for i in range(n_rows):
+        f_ptr[i + 1] = f_ptr[i] + min(max(row_m[i], 0), n_cols)
+    lists = (f_ptr, np.empty(f_ptr[n_rows], dtype=np.int64), np.empty(f_ptr[n_rows]), np.full(n_rows, -np.inf))
+    return (*lists, np.empty(n_cols), np.empty(n_cols, dtype=np.int64), np.empty(n_cols))
+
+
+@njit(inline="always")
+def _accumulate(
+    p_indptr: np.ndarray,
+    p_indices: np.ndarray,
+    p_data: np.ndarray,
+    r: int,
+    ot_indptr: np.ndarray,
+    ot_indices: np.ndarray,
+    ot_data: np.ndarray,
+    product: np.ndarray,
+) -> None:
+    """Add row r's products with the columns of ``ot`` (columns by feature) to ``product``."""
+    for a in range(p_indptr[r], p_indptr[r + 1]):
+        f, v = p_indices[a], p_data[a]
+        for b in range(ot_indptr[f], ot_indptr[f + 1]):
+            product[ot_indices[b]] += v * ot_data[b]
+
+
 @njit(cache=True, nogil=True)
 def _block_pass(
     p_indptr: np.ndarray,
@@ -288,25 +320,14 @@ def _block_pass(
     entry: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     n_rows, n_cols = len(rows), len(cols)
-    f_ptr = np.zeros(n_rows + 1, dtype=np.int64)
-    for i in range(n_rows):
-        f_ptr[i + 1] = f_ptr[i] + min(max(row_m[i], 0), n_cols)
-    f_idx = np.empty(f_ptr[n_rows], dtype=np.int64)
-    f_raw = np.empty(f_ptr[n_rows])
-    f_bound = np.full(n_rows, -np.inf)
+    f_ptr, f_idx, f_raw, f_bound, raw, kept, values = _forward_lists(row_m, n_cols)
     gate = np.empty(n_cols)  # entry[cols[j]], here while the block is searched
     for j in range(n_cols):
         gate[j] = entry[cols[j]]
     product = np.zeros(n_cols)
-    raw = np.empty(n_cols)
-    kept = np.empty(n_cols, dtype=np.int64)
-    values = np.empty(n_cols)
     for i in range(n_rows):
         r = rows[i]
-        for a in range(p_indptr[r], p_indptr[r + 1]):
-            f, v = p_indices[a], p_data[a]
-            for b in range(ot_indptr[f], ot_indptr[f + 1]):
-                product[ot_indices[b]] += v * ot_data[b]
+        _accumulate(p_indptr, p_indices, p_data, r, ot_indptr, ot_indices, ot_data, product)
         for j in range(n_cols):
             x = product[j] + col_offset[j]
             product[j] = 0.0
@@ -349,22 +370,11 @@ def _rows_pass(
     """Forward only: each row's ``row_m`` best of the block columns ``cols`` (global opportunities),
     from its products with every opportunity (``ot``: all opportunities by feature)."""
     n_rows, n_cols = len(rows), len(cols)
-    f_ptr = np.zeros(n_rows + 1, dtype=np.int64)
-    for i in range(n_rows):
-        f_ptr[i + 1] = f_ptr[i] + min(max(row_m[i], 0), n_cols)
-    f_idx = np.empty(f_ptr[n_rows], dtype=np.int64)
-    f_raw = np.empty(f_ptr[n_rows])
-    f_bound = np.full(n_rows, -np.inf)
+    f_ptr, f_idx, f_raw, f_bound, raw, kept, values = _forward_lists(row_m, n_cols)
     product = np.zeros(n_opportunities)
-    raw = np.empty(n_cols)
-    kept = np.empty(n_cols, dtype=np.int64)
-    values = np.empty(n_cols)
     for i in range(n_rows):
         r = rows[i]
-        for a in range(p_indptr[r], p_indptr[r + 1]):
-            f, v = p_indices[a], p_data[a]
-            for b in range(ot_indptr[f], ot_indptr[f + 1]):
-                product[ot_indices[b]] += v * ot_data[b]
+        _accumulate(p_indptr, p_indices, p_data, r, ot_indptr, ot_indices, ot_data, product)
         for j in range(n_cols):
             raw[j] = product[cols[j]] + col_offset[j]
         for a in range(p_indptr[r], p_indptr[r + 1]):
