@@ -49,17 +49,20 @@ import os
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .estimates import backward_rates, forward_rates
-from .kernels import BlockProducts, warm_up
 from .model import Weights
 from .output import Lists
 from .topk import Direction, Result, TopK, rank_within, ranking_order
 from .types import Geography, Opportunity, Participant, Rec, Recommendations
 from .vectors import Model, build_model
 from .workers import can_fork, run_side_by_side
+
+if TYPE_CHECKING:
+    from .kernels import BlockProducts
 
 # First search depth: at least M0 × k, and enough to expect NEED × k eligible columns (the diversity
 # cap and the merging of an opportunity's blocks need some spare). Most rows settle at once.
@@ -205,6 +208,9 @@ def _recommend(
     pairs = sum(len(rows) * len(cols) for rows, cols, _ in members)
     shards = _shards(members, _worker_count(workers, threads, pairs, len(members)))
     t_kernels = time.perf_counter()
+    # Imported here: numba's import (0.6 s) is for a search to pay, not every process that loads the engine.
+    from .kernels import warm_up
+
     warm_up()  # here, so that forked workers find the kernels compiled
     timer["kernels"] = time.perf_counter() - t_kernels
     lists = Lists(built, lang_default, province_names or {})
@@ -252,6 +258,8 @@ def _search(
 ) -> tuple[Result, Result, dict[str, float]]:
     """Both directions' exact top k over these blocks' participants: the rounds of ``topk.py``."""
     timer: dict[str, float] = {"wall": -time.perf_counter()}
+    from .kernels import BlockProducts
+
     forward, backward = _searchers(built, k, use_filters, timer)
     products = BlockProducts(built.vectors.participants, built.vectors.opportunities)
     n_o = len(built.opportunities)

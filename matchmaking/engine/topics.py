@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from .kernels import leftmost_longest
 from .text import Tokenised, fold, normalise, tokens
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "topics.json"
@@ -148,6 +147,8 @@ class Vocabulary:
             hit_length.append(np.full(len(long_hits), length, dtype=np.int64))
         if not hit_at:  # no phrase of the vocabulary can occur in this corpus
             return found
+        from .kernels import leftmost_longest  # numba: imported by the first corpus, not with the engine
+
         at, length_, topic_ = (np.concatenate(parts).astype(np.int64) for parts in (hit_at, hit_length, hit_topic))
         order = np.lexsort((-length_, at))  # leftmost first, the longest of those first
         at, length_, topic_ = at[order], length_[order], topic_[order]

@@ -24,10 +24,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .kernels import Found
+if TYPE_CHECKING:
+    from .kernels import Found
 
 NEG_INF = -np.inf
 GROWTH = 4
