@@ -60,11 +60,8 @@ class BlockProducts:
 
     def __init__(self, participants: sparse.csr_matrix, opportunities: sparse.csr_matrix) -> None:
         self.p = _typed(participants)
-        self.o = _typed(opportunities)
         self.matrix_o = opportunities
         self._all_t: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # all opportunities by feature
-        self.n_features = opportunities.shape[1]
-        self.closed = np.full(opportunities.shape[0], np.inf)  # no heap takes a pair
         self.open_backward(np.zeros(opportunities.shape[0], dtype=np.int64))
 
     def open_backward(self, fetched: np.ndarray) -> None:
@@ -80,17 +77,11 @@ class BlockProducts:
         # A pair must beat entry[c] to enter c's heap: -inf while it has room, then its smallest.
         self.entry = np.where(fetched > 0, -np.inf, np.inf)
 
-    def search(
-        self, rows: np.ndarray, cols: np.ndarray, col_offset: np.ndarray, row_m: np.ndarray, *, offer: bool = True
-    ) -> Found:
+    def search(self, rows: np.ndarray, cols: np.ndarray, col_offset: np.ndarray, row_m: np.ndarray) -> Found:
         """Forward, each participant's ``row_m[i]`` best block columns by raw = product + ``col_offset``
-        (0: none); backward, with ``offer``, every pair is offered to its opportunity's heap, if it has one.
-        """
+        (0: none); backward, every pair is offered to its opportunity's heap, if it has one."""
         cols = cols.astype(np.int64, copy=False)
         block_t = _transposed(self.matrix_o[cols])
-        heaps = (self.h_ptr, self.h_raw, self.h_who, self.h_size, self.seen, self.entry)
-        if not offer:
-            heaps = (np.zeros_like(self.h_ptr), self.h_raw, self.h_who, self.h_size, self.seen.copy(), self.closed)
         ptr, index, raw, bound = _block_pass(
             *self.p,
             rows.astype(np.int64, copy=False),
@@ -98,7 +89,12 @@ class BlockProducts:
             cols,
             col_offset.astype(np.float64, copy=False),
             row_m.astype(np.int64, copy=False),
-            *heaps,
+            self.h_ptr,
+            self.h_raw,
+            self.h_who,
+            self.h_size,
+            self.seen,
+            self.entry,
         )
         return Found(ptr, index, raw, bound)
 

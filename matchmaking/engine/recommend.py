@@ -408,8 +408,8 @@ def _first_depth(
 ) -> np.ndarray:
     """How deep each row's first search in a block goes, from the estimated share of eligible columns.
 
-    Deep enough to expect ``need`` eligible columns, but at most DEPTH_CAP × M0: a global search of the
-    few rows left is cheaper than deep searches of many. A row not expected to find ``need`` eligible
+    Deep enough to expect ``need`` eligible columns, but at most DEPTH_CAP × M0: searching the few
+    rows left again, deeper, is cheaper than deep searches of many. A row not expected to find ``need`` eligible
     columns among all it can reach (``reach``: columns over all its blocks) is searched through the
     whole block now, since nothing shorter would settle it.
     """
