@@ -36,6 +36,24 @@ class Kind(models.TextChoices):
     CONTEST = "contest", "Cuộc thi"
 
 
+class CompanyQuerySet(models.QuerySet["Company"]):
+    def approved(self) -> CompanyQuerySet:
+        """Companies an organiser has approved: the only ones that reach students and schools."""
+        return self.filter(approved_at__isnull=False)
+
+
+class OpportunityQuerySet(models.QuerySet["Opportunity"]):
+    def published(self) -> OpportunityQuerySet:
+        """Opportunities of an approved company: the one rule of what students and schools may see,
+        be recommended, book or be mailed about (see ``companies.selectors``)."""
+        return self.filter(company__approved_at__isnull=False)
+
+
+class SessionQuerySet(models.QuerySet["Session"]):
+    def published(self) -> SessionQuerySet:
+        return self.filter(opportunity__company__approved_at__isnull=False)
+
+
 class Company(models.Model):
     class Profile(models.TextChoices):
         COMPANY = "company", "Doanh nghiệp"
@@ -55,6 +73,8 @@ class Company(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CompanyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -87,6 +107,8 @@ class Opportunity(models.Model):
     apply_by = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OpportunityQuerySet.as_manager()
 
     class Meta:
         ordering = ["external_id"]
@@ -125,6 +147,8 @@ class Session(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     capacity = models.PositiveIntegerField()
+
+    objects = SessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "external_id"]
