@@ -42,9 +42,9 @@ from config.rest import (
     ScopedThrottle,
     StrictFilterSet,
 )
-from students.api import availability_replace
 from students.models import GuardianConsent, Student
 from students.serializers import AvailabilitySerializer, ConsentSerializer, MeSerializer
+from students.services import availability_replace
 
 STUDENT_ONLY = frozenset({p.STUDENT})
 

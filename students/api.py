@@ -5,7 +5,6 @@ uses ``/me`` (accounts.api). Opening a minor's record is written to the audit lo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -22,7 +21,7 @@ from config import permissions as p
 from config.rest import Conflict, ErrorSerializer
 from scheduler.models import Booking
 from students.filters import ClassRequestFilter, SchoolFilter, StudentFilter
-from students.models import AvailabilityInterval, ClassRequest, GuardianConsent, School, Student
+from students.models import ClassRequest, GuardianConsent, School, Student
 from students.serializers import (
     ClassRequestSerializer,
     ClassRequestUpdateSerializer,
@@ -34,20 +33,9 @@ from students.serializers import (
     StudentSerializer,
     StudentUpdateSerializer,
 )
-from students.services import ConsentError, consent_request_send
+from students.services import ConsentError, availability_replace, consent_request_send
 
 SCHOOL_PEOPLE = frozenset({p.COORDINATOR, p.ORGANISER})
-
-
-def availability_replace(*, owner: Student | ClassRequest, intervals: Iterable[Mapping[str, Any]]) -> None:
-    """Replace a participant's free times as a whole, as the CSV column ``available`` does."""
-    key = "student" if isinstance(owner, Student) else "class_request"
-    with transaction.atomic():
-        AvailabilityInterval.objects.filter(**{key: owner}).delete()
-        AvailabilityInterval.objects.bulk_create(
-            AvailabilityInterval(**{key: owner}, starts_at=i["starts_at"], ends_at=i["ends_at"])
-            for i in sorted(intervals, key=lambda i: (i["starts_at"], i["ends_at"]))
-        )
 
 
 class _SchoolOwned(p.ScopedViewSet):

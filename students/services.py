@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -22,7 +24,7 @@ from django.utils import timezone
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue
 
-from .models import GuardianConsent, Student
+from .models import AvailabilityInterval, ClassRequest, GuardianConsent, Student
 
 CONSENT_SALT = "students.guardian-consent"
 # How long a guardian may take to give consent through a link. Withdrawing works with any of our links.
@@ -151,3 +153,14 @@ def consent_withdraw(*, student_id: int, recorded_by: str = "", now: dt.datetime
     return GuardianConsent.objects.filter(student_id=student_id, withdrawn_at__isnull=True).update(
         withdrawn_at=now, evidence=Concat(F("evidence"), Value(note), output_field=TextField())
     )
+
+
+def availability_replace(*, owner: Student | ClassRequest, intervals: Iterable[Mapping[str, Any]]) -> None:
+    """Replace a participant's free times as a whole, as the CSV column ``available`` does."""
+    key = "student" if isinstance(owner, Student) else "class_request"
+    with transaction.atomic():
+        AvailabilityInterval.objects.filter(**{key: owner}).delete()
+        AvailabilityInterval.objects.bulk_create(
+            AvailabilityInterval(**{key: owner}, starts_at=i["starts_at"], ends_at=i["ends_at"])
+            for i in sorted(intervals, key=lambda i: (i["starts_at"], i["ends_at"]))
+        )
