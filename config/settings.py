@@ -77,7 +77,6 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "config",
     "exchange",
     "accounts",
     "companies",
@@ -85,6 +84,8 @@ INSTALLED_APPS = [
     "matchmaking",
     "scheduler",
     "notifications",
+    "rounds",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -173,7 +174,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "config.rest.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "api.rest.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [],
@@ -200,14 +201,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.schema.error_responses",
+        "api.schema.error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "LevelEnum": "companies.models.Level",
         "KindEnum": "companies.models.Kind",
         "BookingStatusEnum": "scheduler.models.BookingStatus",
         "FeedbackKindEnum": "matchmaking.models.Feedback.Kind",
-        "RoundKindEnum": "config.models.RoundJob.Kind",
+        "RoundKindEnum": "rounds.models.RoundJob.Kind",
         "LanguageEnum": ["vi", "en"],
     },
 }

@@ -5,9 +5,9 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("config.api_urls")),
+    path("api/v1/", include("api.urls")),
     path("opportunities/", include("companies.urls")),
-    path("bookings/", include("scheduler.urls")),
-    path("mail/", include("notifications.urls")),
-    path("guardian/", include("students.urls")),
+    path("bookings/", include("web.booking_urls")),
+    path("mail/", include("web.mail_urls")),
+    path("guardian/", include("web.guardian_urls")),
 ]

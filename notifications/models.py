@@ -26,6 +26,7 @@ class OutboxMessage(models.Model):
         BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
         BOOKING_REMINDER = "booking_reminder", "Booking reminder"
         BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
+        BOOKING_MOVED = "booking_moved", "Session moved"
         WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
         CONSENT_REQUEST = "consent_request", "Guardian consent request"
 

@@ -19,7 +19,7 @@ from .models import OutboxMessage
 from .tokens import address_token
 
 # Context keys holding ISO datetimes; each gets a ``<key>_display`` in the reader's language.
-DATETIME_KEYS = ("starts_at", "ends_at", "hold_until")
+DATETIME_KEYS = ("starts_at", "ends_at", "hold_until", "previous_starts_at")
 _VI_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 

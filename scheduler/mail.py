@@ -102,9 +102,9 @@ def booking_mail_enqueue(booking: Booking, category: str, *, key: str | None = N
     """
     to, language = recipient(booking)
     attachments: tuple[dict[str, str], ...] = ()
-    if category in (Category.BOOKING_CONFIRMED, Category.BOOKING_CANCELLED):
-        # Confirmation adds the event to the calendar; cancellation (STATUS:CANCELLED, same UID,
-        # higher SEQUENCE) removes it.
+    if category in (Category.BOOKING_CONFIRMED, Category.BOOKING_CANCELLED, Category.BOOKING_MOVED):
+        # Confirmation adds the event to the calendar; a move (same UID, higher SEQUENCE, new times)
+        # updates it in place; cancellation (STATUS:CANCELLED, same UID, higher SEQUENCE) removes it.
         attachments = (
             {
                 "filename": f"booking-{booking.pk}.ics",

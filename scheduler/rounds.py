@@ -39,18 +39,17 @@ from notifications.models import OutboxMessage
 from students.models import AvailabilityInterval, GuardianConsent, Student
 
 from .mail import booking_mail_enqueue
-from .models import Booking
+from .models import AllocationMode, Booking
+from .selectors import KEPT, LET_GO
 
 if TYPE_CHECKING:
     from scheduler.engine import Problem
 
 Status = Booking.Status
 Category = OutboxMessage.Category
-KEPT = (Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW)
 REPLACED = (Status.PROPOSED, Status.WAITLISTED)
-LET_GO = (Status.DECLINED, Status.CANCELLED, Status.EXPIRED)
 STUDENT_MAX_BOOKINGS = 1
-MODES = ("optimal", "stable")
+MODES = tuple(AllocationMode.values)
 
 Key = tuple[str, int]  # ("student" | "class_request", pk)
 

@@ -33,6 +33,7 @@ from students.models import ClassRequest, GuardianConsent, Student
 from .mail import booking_mail_enqueue
 from .models import Booking, CalendarToken
 from .rounds import MODES, ScheduleReport, round_run
+from .selectors import seats_taken
 
 P = TypeVar("P", Student, ClassRequest)
 
@@ -54,6 +55,7 @@ __all__ = [
     "holds_expire",
     "reminders_send",
     "round_schedule",
+    "session_update",
     "waitlist_offer_next",
 ]
 
@@ -83,6 +85,14 @@ class SessionFull(BookingError):
 
 class BookingConflict(BookingError):
     pass
+
+
+class SessionChangeRefused(BookingError):
+    """A session edit the bookings refuse; ``field`` names what the person should change."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def needs_consent(student: Student, session: Session) -> bool:
@@ -138,7 +148,7 @@ def booking_request(
             seats = participant.group_size
         if reason := _conflict(participant, session, now):
             raise BookingConflict(reason)
-        if Booking.objects.seats_taken(session) + seats > session.capacity:
+        if seats_taken(session) + seats > session.capacity:
             raise SessionFull(_("This session is full."))
         booking = Booking(
             student_id=student_id,
@@ -291,6 +301,49 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
     return queued
 
 
+def session_update(
+    *,
+    session_id: int,
+    capacity: int | None = None,
+    starts_at: dt.datetime | None = None,
+    ends_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Session:
+    """Change a session's capacity or times, whoever asks (API, pages, import): the one rule.
+
+    Under the session's lock: the capacity never falls below the seats taken (a booking counting the
+    seats at the same moment waits for this lock, then recounts against the new capacity). Moving a
+    session that has bookings moves every booking with it (bookings copy the times for calendars,
+    reminders and the overlap constraint) and mails each participant holding a place an updated
+    invitation: the same calendar UID with a higher SEQUENCE, so calendars replace the event. Refused,
+    with the reason, only where it cannot be done: a started session, a participant the new time would
+    give two overlapping bookings, or a capacity below the seats taken.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = _lock_session(session_id)
+        new_start = starts_at or session.starts_at
+        new_end = ends_at or session.ends_at
+        if new_end <= new_start:
+            raise SessionChangeRefused(_("The session must end after it starts."), field="ends_at")
+        if capacity is not None and capacity != session.capacity:
+            taken = seats_taken(session)
+            if capacity < taken:
+                raise SessionChangeRefused(
+                    _("%(taken)d seats are already taken; the capacity cannot be lower.") % {"taken": taken},
+                    field="capacity",
+                )
+            session.capacity = capacity
+        moved = (new_start, new_end) != (session.starts_at, session.ends_at)
+        if moved:
+            _move_bookings(session, new_start, new_end, now)
+            session.starts_at, session.ends_at = new_start, new_end
+        session.save()
+        if capacity is not None:
+            _offer_free_seats(session, now)
+    return session
+
+
 def calendar_token_issue(*, user: User) -> CalendarToken:
     """A fresh feed token for the user; any earlier one stops working."""
     with transaction.atomic():
@@ -376,7 +429,7 @@ def _offer_next(session: Session, now: dt.datetime) -> Booking | None:
     """Turn the first waitlisted booking that fits into a proposal with its own hold. Session locked."""
     if session.starts_at <= now:
         return None
-    free = session.capacity - Booking.objects.seats_taken(session)
+    free = session.capacity - seats_taken(session)
     candidates = Booking.objects.waitlist(session).select_for_update(of=("self",)).with_details()
     for candidate in candidates:
         # Passed over, not removed: whoever does not fit now keeps their place for a later seat.
@@ -397,6 +450,59 @@ def _offer_next(session: Session, now: dt.datetime) -> Booking | None:
         booking_mail_enqueue(candidate, Category.WAITLIST_OFFER)
         return candidate
     return None
+
+
+def _move_bookings(session: Session, starts_at: dt.datetime, ends_at: dt.datetime, now: dt.datetime) -> None:
+    """Give every booking of the (locked) session the new times; mail those holding a place."""
+    if session.starts_at <= now:
+        raise SessionChangeRefused(_("A session that has started cannot be moved."), field="starts_at")
+    if starts_at <= now:
+        raise SessionChangeRefused(_("A session cannot be moved into the past."), field="starts_at")
+    bookings = list(
+        Booking.objects.filter(session=session)
+        .exclude(status__in=Booking.CALENDAR_CANCELLED)
+        .select_for_update(of=("self",))
+        .with_details()
+        .order_by("pk")
+    )
+    active = [b for b in bookings if b.status in Booking.ACTIVE]
+    # Participants' rows in a fixed order (students, then classes, by id), as the module's lock order.
+    for booking in sorted(active, key=lambda b: (b.student_id is None, b.student_id or b.class_request_id or 0)):
+        if booking.student_id is not None:
+            _lock_participant(Student.objects.all(), booking.student_id)
+        elif booking.class_request_id is not None:
+            _lock_participant(ClassRequest.objects.all(), booking.class_request_id)
+    clashes = 0
+    for booking in active:
+        others = Booking.objects.of_participant(
+            student_id=booking.student_id, class_request_id=booking.class_request_id
+        ).active()
+        if others.exclude(session=session).overlapping(starts_at, ends_at).exists():
+            clashes += 1
+    if clashes:
+        raise SessionChangeRefused(
+            _("%(n)d of the people booked already hold another booking at the new time; the session cannot move there.")
+            % {"n": clashes},
+            field="starts_at",
+        )
+    previous = timezone.localtime(session.starts_at).isoformat()
+    for booking in bookings:
+        booking.starts_at, booking.ends_at = starts_at, ends_at
+        booking.session.starts_at, booking.session.ends_at = starts_at, ends_at
+        if booking.status in Booking.ACTIVE:
+            if booking.status == Status.PROPOSED and booking.hold_until is not None:
+                booking.hold_until = min(booking.hold_until, starts_at)
+            _save(booking)  # a higher SEQUENCE: calendars replace the event
+            booking_mail_enqueue(booking, Category.BOOKING_MOVED, previous_starts_at=previous)
+        else:
+            booking.save(update_fields=["starts_at", "ends_at", "updated_at"])
+
+
+def _offer_free_seats(session: Session, now: dt.datetime) -> None:
+    """A raised capacity frees seats: offer them to the waitlist, as a cancellation does."""
+    free = session.capacity - seats_taken(session)
+    if free > 0:
+        _refill(session, free, now)
 
 
 def _refill(session: Session, seats: int, now: dt.datetime) -> None:

@@ -270,7 +270,7 @@ def test_a_dry_run_counts_but_writes_nothing(tmp_path: Path, db: None, capsys: p
 
 @pytest.mark.django_db
 def test_a_student_erased_on_request_stays_erased_when_the_school_imports_its_old_roster(tmp_path: Path) -> None:
-    from accounts.services import student_erase
+    from privacy.services import student_erase
 
     data_import(directory=write(tmp_path / "first", GOOD), today=TODAY)
     mai = Student.objects.get(external_id="ST1")

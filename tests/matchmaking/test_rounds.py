@@ -78,7 +78,7 @@ def test_a_round_stores_every_participants_list_with_reasons() -> None:
 
 
 def test_a_student_erased_on_request_gets_no_list_and_is_not_counted() -> None:
-    from accounts.services import student_erase
+    from privacy.services import student_erase
     from students.models import Student
 
     small_world()

@@ -12,6 +12,7 @@ from django.db import IntegrityError, connections, transaction
 
 from scheduler import services
 from scheduler.models import Booking
+from scheduler.selectors import seats_taken
 from tests import factories as f
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -48,7 +49,7 @@ def test_fifty_students_booking_ten_seats_at_once_end_with_exactly_ten():
     )
 
     assert Booking.objects.filter(session=session).active().count() == 10
-    assert Booking.objects.seats_taken(session) == 10
+    assert seats_taken(session) == 10
     assert sum(isinstance(r, Booking) for r in results) == 10
     assert sum(isinstance(r, services.SessionFull) for r in results) == 40
 
