@@ -154,7 +154,7 @@ class RecommendationExportViewSet(p.ScopedViewSet):
         responses={(200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR, description="JSON Lines")}
     )
     def list(self, request: Request) -> StreamingHttpResponse:
-        """The recommendations the actor may see, as JSON Lines in the export contract of DESIGN.md."""
+        """The recommendations the actor may see, as JSON Lines in the export contract of docs/architecture.md."""
         rows = p.participant_rows(Match.objects.all(), request.user).order_by("pk")
         return jsonl_response(_recommendation_records(rows), "recommendations.jsonl")
 

@@ -151,7 +151,7 @@ class BookingExportViewSet(p.ScopedViewSet):
         responses={(200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR, description="JSON Lines")}
     )
     def list(self, request: Request) -> StreamingHttpResponse:
-        """The bookings the actor may see, as JSON Lines in the export contract of DESIGN.md."""
+        """The bookings the actor may see, as JSON Lines in the export contract of docs/architecture.md."""
         rows = Booking.objects.visible_to(request.user).order_by("pk")
         hide = p.role_of(request.user) == p.STAFF
         return jsonl_response(_booking_records(rows, hide_unconfirmed_students=hide), "bookings.jsonl")

@@ -15,7 +15,7 @@ from matchmaking.offline import load_world, parse_now, run_engine
 class Command(BaseCommand):
     help = (
         "The matchmaking engine straight on CSV contract files, no database: writes each participant's "
-        "top K as JSON Lines (the recommendations format of DESIGN.md)."
+        "top K as JSON Lines (the recommendations format of docs/architecture.md)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
