@@ -9,6 +9,6 @@ from .models import Opportunity
 
 
 def opportunity_detail(request: HttpRequest, external_id: str) -> HttpResponse:
-    opportunity = get_object_or_404(Opportunity.objects.select_related("company"), external_id=external_id)
+    opportunity = get_object_or_404(Opportunity.objects.published().select_related("company"), external_id=external_id)
     sessions = opportunity.sessions.filter(starts_at__gt=timezone.now()).order_by("starts_at")
     return render(request, "companies/opportunity_detail.html", {"opportunity": opportunity, "sessions": sessions})

@@ -73,7 +73,8 @@ def opportunities_from_db() -> list[Opportunity]:
     for opportunity_id, external_id, starts_at, ends_at, capacity, taken in rows.order_by("starts_at", "external_id"):
         sessions[opportunity_id].append(Session(external_id, starts_at, ends_at, capacity, taken))
     out = []
-    for o in OpportunityRow.objects.select_related("company").order_by("external_id"):
+    # Only what is published reaches students and schools: an unapproved company reaches no one.
+    for o in OpportunityRow.objects.published().select_related("company").order_by("external_id"):
         out.append(
             Opportunity(
                 id=o.external_id,

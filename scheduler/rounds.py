@@ -33,7 +33,7 @@ from django.db import transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
-from companies.models import Session
+from companies.models import Opportunity, Session
 from matchmaking.models import Match
 from notifications.models import OutboxMessage
 from students.models import AvailabilityInterval, GuardianConsent, Student
@@ -120,8 +120,9 @@ def round_run(*, mode: str, now: dt.datetime, seat_cap_per_school: int | None = 
     # and their standing proposals keep their rows and seats.
     scope = Q(student__isnull=False) if mode == "stable" else Q()
     with transaction.atomic():
+        # Only published opportunities get proposals; a withdrawn company's standing ones are replaced.
         matches = list(
-            Match.objects.filter(scope)
+            Match.objects.filter(scope, opportunity__in=Opportunity.objects.published())
             .select_related("student__school", "class_request__school")
             .order_by("pk")
         )

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from companies.models import Session
+from companies.models import Company, Opportunity, Session
 from notifications.models import OutboxMessage
 from students.models import ClassRequest, GuardianConsent, Student
 
@@ -51,6 +51,8 @@ __all__ = [
     "booking_decline",
     "booking_request",
     "calendar_token_issue",
+    "company_approval_withdraw",
+    "offer_delete",
     "calendar_token_revoke",
     "holds_expire",
     "reminders_send",
@@ -119,6 +121,11 @@ def round_schedule(
     return round_run(mode=mode, now=now, seat_cap_per_school=seat_cap_per_school)
 
 
+def _require_published(session: Session) -> None:
+    if session.opportunity.company.approved_at is None:
+        raise BookingStateError(_("This opportunity is not published."))
+
+
 def booking_request(
     *,
     session_id: int,
@@ -132,6 +139,7 @@ def booking_request(
     now = now or timezone.now()
     with transaction.atomic():
         session = _lock_session(session_id)
+        _require_published(session)
         if session.starts_at <= now:
             raise BookingStateError(_("This session has already started."))
         participant: Student | ClassRequest
@@ -185,6 +193,7 @@ def booking_confirm(*, booking_id: int, now: dt.datetime | None = None) -> Booki
         assert booking.hold_until is not None
         if booking.hold_until <= now:
             raise HoldExpired(_("The time to confirm this booking has passed."))
+        _require_published(booking.session)
         if booking.student is not None and needs_consent(booking.student, booking.session):
             raise ConsentRequired(_consent_message(booking.student))
         booking.status = Status.CONFIRMED
@@ -344,6 +353,64 @@ def session_update(
     return session
 
 
+def offer_delete(
+    *, company_id: int | None = None, opportunity_id: int | None = None, session_id: int | None = None
+) -> None:
+    """Delete a company, an opportunity or a session, unless it has bookings: deleting would cascade to
+    them, and with them the history that reports and attendance rest on (``BookingConflict``)."""
+    if [company_id, opportunity_id, session_id].count(None) != 2:
+        raise ValueError("give exactly one of company_id, opportunity_id and session_id")
+    with transaction.atomic():
+        if session_id is not None:
+            row: Company | Opportunity | Session = _lock_session(session_id)
+            bookings, what = Booking.objects.filter(session_id=session_id), _("session")
+        elif opportunity_id is not None:
+            row = Opportunity.objects.select_for_update().get(pk=opportunity_id)
+            bookings, what = Booking.objects.filter(session__opportunity_id=opportunity_id), _("opportunity")
+        else:
+            assert company_id is not None
+            row = Company.objects.select_for_update().get(pk=company_id)
+            bookings, what = Booking.objects.filter(session__opportunity__company_id=company_id), _("company")
+        if bookings.exists():
+            raise BookingConflict(_("This %(what)s has bookings; it cannot be deleted.") % {"what": what})
+        row.delete()
+
+
+def company_approval_withdraw(*, company_id: int, now: dt.datetime | None = None) -> int:
+    """Unpublish a company: its future proposals and bookings are withdrawn, each participant is told
+    why by mail, and its waitlists are emptied. Returns how many active bookings were withdrawn.
+
+    Past sessions keep their records (attendance, reports). Safe to run twice.
+    """
+    now = now or timezone.now()
+    withdrawn = 0
+    with transaction.atomic():
+        Company.objects.filter(pk=company_id).update(approved_at=None, updated_at=now)
+        session_ids = list(
+            Session.objects.filter(opportunity__company_id=company_id, starts_at__gt=now)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for session_id in session_ids:
+            _lock_session(session_id)
+            bookings = (
+                Booking.objects.filter(session_id=session_id, status__in=(*Booking.ACTIVE, Status.WAITLISTED))
+                .select_for_update(of=("self",))
+                .with_details()
+                .order_by("pk")
+            )
+            for booking in bookings:
+                was_active = booking.status in Booking.ACTIVE
+                booking.status = Status.CANCELLED
+                booking.hold_until = None
+                booking.waitlist_rank = None
+                _save(booking)
+                if was_active:
+                    booking_mail_enqueue(booking, Category.BOOKING_CANCELLED, reason="withdrawn")
+                    withdrawn += 1
+    return withdrawn
+
+
 def calendar_token_issue(*, user: User) -> CalendarToken:
     """A fresh feed token for the user; any earlier one stops working."""
     with transaction.atomic():
@@ -427,7 +494,7 @@ def _conflict(participant: Student | ClassRequest, session: Session, now: dt.dat
 
 def _offer_next(session: Session, now: dt.datetime) -> Booking | None:
     """Turn the first waitlisted booking that fits into a proposal with its own hold. Session locked."""
-    if session.starts_at <= now:
+    if session.starts_at <= now or session.opportunity.company.approved_at is None:
         return None
     free = session.capacity - seats_taken(session)
     candidates = Booking.objects.waitlist(session).select_for_update(of=("self",)).with_details()

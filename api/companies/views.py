@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -31,17 +30,19 @@ from api.companies.serializers import (
 )
 from api.rest import Conflict, ErrorSerializer
 from companies.models import Company, Opportunity, Session
+from companies.services import company_approve
 from scheduler import services as scheduler_services
-from scheduler.models import Booking
 from scheduler.selectors import sessions_with_seats
 
 READ = {"list": p.EVERYONE, "retrieve": p.EVERYONE}
 
 
-def _refuse_if_booked(bookings: QuerySet[Booking], what: str) -> None:
-    # Deleting would cascade to bookings, and with them the history reports and attendance rest on.
-    if bookings.exists():
-        raise Conflict(f"This {what} has bookings; it cannot be deleted.")
+def _delete(**row: int) -> Response:
+    try:
+        scheduler_services.offer_delete(**row)
+    except scheduler_services.BookingConflict as refusal:
+        raise Conflict(str(refusal)) from None
+    return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class _CrudViewSet(
@@ -69,6 +70,7 @@ class CompanyViewSet(_CrudViewSet):
         "partial_update": frozenset({p.STAFF, p.ORGANISER}),
         "destroy": frozenset({p.ORGANISER}),
         "approve": frozenset({p.ORGANISER}),
+        "withdraw_approval": frozenset({p.ORGANISER}),
     }
     serializer_class = CompanySerializer
     update_serializer_class = CompanyUpdateSerializer
@@ -87,19 +89,22 @@ class CompanyViewSet(_CrudViewSet):
 
     @extend_schema(responses={204: None, 409: ErrorSerializer})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        company = self.get_object()
-        _refuse_if_booked(Booking.objects.filter(session__opportunity__company=company), "company")
-        company.delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return _delete(company_id=self.get_object().pk)
 
     @extend_schema(request=None, responses={200: CompanySerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         """Publish the company's opportunities: everyone signed in sees them from now on."""
+        company = company_approve(company_id=self.get_object().pk)
+        return Response(CompanySerializer(company, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses={200: CompanySerializer})
+    @action(detail=True, methods=["post"], url_path="withdraw-approval")
+    def withdraw_approval(self, request: Request, pk: str) -> Response:
+        """Unpublish the company: its future proposals and bookings are withdrawn, with mail saying why."""
         company = self.get_object()
-        if company.approved_at is None:
-            company.approved_at = timezone.now()
-            company.save(update_fields=["approved_at", "updated_at"])
+        scheduler_services.company_approval_withdraw(company_id=company.pk)
+        company.refresh_from_db()
         return Response(CompanySerializer(company, context=self.get_serializer_context()).data)
 
 
@@ -138,10 +143,7 @@ class OpportunityViewSet(_CrudViewSet):
 
     @extend_schema(responses={204: None, 409: ErrorSerializer})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        opportunity = self.get_object()
-        _refuse_if_booked(Booking.objects.filter(session__opportunity=opportunity), "opportunity")
-        opportunity.delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return _delete(opportunity_id=self.get_object().pk)
 
 
 @extend_schema(tags=["sessions"])
@@ -199,7 +201,4 @@ class SessionViewSet(_CrudViewSet):
 
     @extend_schema(responses={204: None, 409: ErrorSerializer})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        session = self.get_object()
-        _refuse_if_booked(Booking.objects.filter(session=session), "session")
-        session.delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return _delete(session_id=self.get_object().pk)

@@ -141,6 +141,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("company-detail", "delete"): Row(only(204, "organiser"), pk=lambda a: a.w.other_company.pk),
     ("company-approve", "post"): Row(only(200, "organiser"), pk=lambda a: a.w.other_company.pk),
+    ("company-withdraw-approval", "post"): Row(only(200, "organiser"), pk=lambda a: a.w.other_company.pk),
     ("opportunity-list", "get"): Row(every(200)),
     ("opportunity-list", "post"): Row(only(201, *STAFF, "other_staff"), body=new(opportunity_body, "O-NEW")),
     ("opportunity-detail", "get"): Row(every(200), pk=lambda a: a.w.opportunity.pk),

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from companies.models import Company, Opportunity, Session
+from companies.services import company_approve
 from students.models import ClassRequest, School, Student
 
 DEMO_PASSWORD = "caunoi-demo"  # noqa: S105 — a published demo password for local accounts only
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         self.step(f"Loading the sample world ({students} students) through import_data's validation")
         call_command("seed_demo", students=students, seed=seed, verbosity=0, stdout=_Null())
         accounts = self.demo_accounts()
+        self.approvals()
         self.counts()
         self.matchmaking()
         self.learning()
@@ -74,6 +76,19 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             names.append(f"{username} ({user.get_role_display()})")
         return names
+
+    def approvals(self) -> None:
+        """The organiser has approved every company but the last two, which wait on the organiser's page:
+        an unapproved company's opportunities reach no one."""
+        companies = list(Company.objects.order_by("external_id").values_list("pk", "approved_at"))
+        waiting = {pk for pk, _ in companies[-2:]} if len(companies) > 2 else set()
+        for pk, approved_at in companies:
+            if approved_at is None and pk not in waiting:
+                company_approve(company_id=pk)
+        self.stdout.write(
+            f"  {Company.objects.approved().count()} companies approved, "
+            f"{Company.objects.filter(approved_at__isnull=True).count()} waiting for the organiser"
+        )
 
     def counts(self) -> None:
         rows = [
