@@ -84,9 +84,15 @@ def site(world: World) -> Site:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Debian's Chromium, never a downloaded browser."""
+    """Debian's Chromium, never a downloaded browser.
+
+    Playwright's sync API runs an event loop in the test's thread, and Django refuses ORM calls where a
+    loop runs; the browser tests' own set-up (rows, asserts) is synchronous code, so that guard is lifted
+    from the first browser launch on (only in runs that include browser tests).
+    """
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     return {
         **browser_type_launch_args,
         "executable_path": str(CHROMIUM),
@@ -99,19 +105,3 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--no-first-run",
         ],
     }
-
-
-@pytest.fixture(autouse=True)
-def _django_beside_playwright(request: pytest.FixtureRequest) -> Any:
-    """Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test
-    itself (setting up rows) are still synchronous, so its async-safety guard is lifted for browser tests."""
-    if "browser" not in request.keywords:
-        yield
-        return
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
