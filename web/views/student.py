@@ -8,6 +8,7 @@ it goes next to the button, never a 500.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -49,6 +50,11 @@ BOOKING_ACTIONS = {
 def _student(request: HttpRequest) -> Student:
     assert isinstance(request.user, User) and request.user.student is not None
     return request.user.student
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The form data of a POST (even an empty one, so that its errors show), None for a GET."""
+    return request.POST if request.method == "POST" else None
 
 
 def _last_feedback(student: Student) -> dict[int, str]:
@@ -155,7 +161,7 @@ def booking_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     student = _student(request)
-    form = ProfileForm(request.POST or None, instance=student)
+    form = ProfileForm(_posted(request), instance=student)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Profile saved. Your next recommendations will use it."))
@@ -168,7 +174,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def availability(request: HttpRequest) -> HttpResponse:
     student = _student(request)
     current = list(student.availability.order_by("starts_at", "ends_at"))
-    form = AvailabilityForm(request.POST or None)
+    form = AvailabilityForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         new = form.intervals(timezone.get_current_timezone())
         if form.is_valid():  # intervals() may add an error (a weekend-only range without weekends)
@@ -199,7 +205,7 @@ def availability_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def settings_page(request: HttpRequest) -> HttpResponse:
     """Mail preferences, and the way to one's data: download it, or erase the account."""
     student = _student(request)
-    form = MailForm(request.POST or None, initial={"email_opt_in": student.email_opt_in, "language": student.language})
+    form = MailForm(_posted(request), initial={"email_opt_in": student.email_opt_in, "language": student.language})
     if request.method == "POST" and form.is_valid():
         language = form.cleaned_data["language"]
         student.email_opt_in = form.cleaned_data["email_opt_in"]
@@ -226,7 +232,7 @@ def data_download(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def erase(request: HttpRequest) -> HttpResponse:
     student = _student(request)
-    form = EraseForm(request.POST or None)
+    form = EraseForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         student_erase(student_id=student.pk, requested_by=f"the student, on the web ({request.user.get_username()})")
         logout(request)
