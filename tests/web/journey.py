@@ -69,6 +69,9 @@ class Journey:
         if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
             self.page.add_script_tag(content=AXE.read_text())
         result: dict[str, Any] = self.page.evaluate("async () => await axe.run(document)")
+        width = self.page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        if width[0] > width[1]:
+            self.problems.append(f"{name} scrolls sideways: {width[0]} px of content in {width[1]} px")
         assert result["passes"], f"axe-core checked nothing on {name}"
         serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
         for v in serious:
