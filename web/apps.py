@@ -5,4 +5,4 @@ from django.apps import AppConfig
 
 class WebConfig(AppConfig):
     name = "web"
-    verbose_name = "Web pages"
+    verbose_name = "Pages"
