@@ -20,6 +20,7 @@ import codecs
 import csv
 import datetime as dt
 import itertools
+import re
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,10 @@ _ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "
                    "utf-16-be": "UTF-16", "cp1258": "Windows-1258"}  # fmt: skip
 
 
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
 class SourceError(Exception):
     def __init__(self, line: int, reason: str) -> None:
         super().__init__(reason)
@@ -40,7 +45,11 @@ class SourceError(Exception):
 
 def sniff_encoding(path: Path) -> str:
     """The Python codec to read ``path`` with: ``utf-8-sig``, ``utf-16``(``-le``/``-be``), ``utf-8`` or
-    ``cp1258``. Reads at most the ASCII prefix plus 64 KiB."""
+    ``cp1258``. Reads at most the ASCII prefix plus 64 KiB.
+
+    1. A BOM decides. 2. So does a NUL in every other byte (UTF-16 without a BOM). 3. Otherwise the
+    first 64 KiB that hold a non-ASCII byte: UTF-8 if they are mostly valid UTF-8, else Windows-1258.
+    """
     with path.open("rb") as handle:
         head = handle.read(SAMPLE)
         if head.startswith(codecs.BOM_UTF8):
@@ -55,13 +64,15 @@ def sniff_encoding(path: Path) -> str:
             chunk = handle.read(SAMPLE)
             if not chunk:
                 return "utf-8"
-        # ``chunk`` follows pure ASCII, so it starts on a character boundary; a character cut at its
-        # end is not an error (final=False).
-        try:
-            codecs.getincrementaldecoder("utf-8")().decode(chunk, final=len(chunk) < SAMPLE)
-        except UnicodeDecodeError:
-            return "cp1258"
-        return "utf-8"
+        # ``chunk`` follows pure ASCII, so it starts on a character boundary; a character cut at its end
+        # is held back (final=False). A UTF-8 file with a stray byte stays UTF-8 (the byte is reported
+        # where it is); Windows-1258 text is never mostly valid UTF-8 multi-byte sequences.
+        text = codecs.getincrementaldecoder("utf-8")("surrogateescape").decode(chunk, final=len(chunk) < SAMPLE)
+        bad = len(_ESCAPED.findall(text))
+        if not bad:
+            return "utf-8"
+        good = len(_NON_ASCII.findall(text)) - bad
+        return "utf-8" if good > bad else "cp1258"
 
 
 def encoding_name(codec: str) -> str:
