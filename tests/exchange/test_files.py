@@ -142,7 +142,7 @@ def test_an_xlsx_students_file_imports_and_a_bad_row_names_the_xlsx(tmp_path: Pa
     header = GOOD["students.csv"][0].split(",")
     good = dict.fromkeys(header, None) | {
         "external_id": "ST1", "school": "S1", "full_name": "Trần Thị Mai", "email": "mai@mail.example.vn",
-        "birth_date": dt.datetime.combine(dt.date(2012, 3, 2), dt.time()),  # Excel: naive "level": "upper_secondary", "grade": 11,
+        "birth_date": dt.datetime.combine(dt.date(2012, 3, 2), dt.time()), "level": "upper_secondary", "grade": 11,
         "available": "2030-10-01..2030-10-03 07:30-11:30", "email_opt_in": True,
     }  # fmt: skip
     bad = good | {"external_id": "ST2", "email": "not-an-email", "grade": 11.0}
