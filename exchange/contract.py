@@ -324,6 +324,7 @@ class _Reader:
     ) -> Row | None:
         values: dict[str, Any] = {}
         ok = True
+        printable = "".join(cells).isprintable()  # one C scan a row; cells are cleaned only when it fails
         for index, column in positions:
             raw = unicodedata.normalize("NFC", cells[index]).strip() if index < len(cells) else ""
             if not raw:
@@ -333,7 +334,9 @@ class _Reader:
                 values[column.name] = None
                 continue
             try:
-                values[column.name] = column.parse(f.clean(raw, multiline=column.multiline, encoding=encoding))
+                if not printable:
+                    raw = f.clean(raw, multiline=column.multiline, encoding=encoding)
+                values[column.name] = column.parse(raw)
             except f.FieldError as exc:
                 problems.append(Problem(name, line, column.name, str(exc)))
                 ok = False

@@ -271,13 +271,20 @@ def availability(value: str) -> list[tuple[dt.datetime, dt.datetime]]:
     are dropped, order kept; more than ``MAX_FREE_TIMES`` intervals in all is refused.
     """
     out: list[tuple[dt.datetime, dt.datetime]] = []
-    seen: set[tuple[dt.datetime, dt.datetime]] = set()
+    # A few intervals are compared in a list (hashing an aware datetime asks its zone for the offset,
+    # which costs more); a set takes over when patterns make the list long.
+    seen: set[tuple[dt.datetime, dt.datetime]] | None = None
     for part in value.split(";"):
         part = part.strip()
         if not part:
             continue
         for span in free_time(part):
-            if span not in seen:
+            if seen is None:
+                if span not in out:
+                    out.append(span)
+                    if len(out) > 32:
+                        seen = set(out)
+            elif span not in seen:
                 seen.add(span)
                 out.append(span)
         if len(out) > MAX_FREE_TIMES:
