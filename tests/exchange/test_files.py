@@ -11,6 +11,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from companies.models import Opportunity
 from exchange.contract import MAX_PROBLEMS, validate
@@ -277,3 +279,17 @@ def test_memory_stays_flat_on_a_big_bad_file(tmp_path: Path) -> None:
         assert validation.problem_count == rows
 
     assert peaks[1] < peaks[0] * 1.5, peaks
+
+
+def test_the_command_prints_the_kept_problems_then_the_count_of_the_rest(
+    tmp_path: Path, db: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad_students(only_parents(tmp_path) / "students.csv", 1_200)
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_data", str(tmp_path))
+
+    err = capsys.readouterr().err.splitlines()
+    assert str(raised.value) == "1200 problems found; nothing was written"
+    assert len(err) == MAX_PROBLEMS + 1
+    assert err[-1] == "… and 200 more problems"
