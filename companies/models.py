@@ -15,6 +15,8 @@ from django.utils import timezone
 
 import places
 
+from .validators import validate_free_text, validate_single_line
+
 
 def validate_province_code(value: str) -> None:
     if value and value not in places.codes():
@@ -62,13 +64,13 @@ class Company(models.Model):
         ARTISAN = "artisan", "Nghệ nhân"
 
     external_id = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     profile = models.CharField(max_length=16, choices=Profile.choices, default=Profile.COMPANY)
     province = models.CharField(max_length=32, validators=[validate_province_code])
     contact_email = models.EmailField()
-    tax_code = models.CharField(max_length=20, blank=True)
-    sector = models.CharField(max_length=100, blank=True)
-    address = models.CharField(max_length=300, blank=True)
+    tax_code = models.CharField(max_length=20, blank=True, validators=[validate_single_line])
+    sector = models.CharField(max_length=100, blank=True, validators=[validate_single_line])
+    address = models.CharField(max_length=300, blank=True, validators=[validate_single_line])
     website = models.URLField(blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -93,8 +95,8 @@ class Opportunity(models.Model):
     external_id = models.CharField(max_length=64, unique=True)
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="opportunities")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    title = models.CharField(max_length=300)
-    description = models.TextField()
+    title = models.CharField(max_length=300, validators=[validate_single_line])
+    description = models.TextField(validators=[validate_free_text])
     topics = models.JSONField(default=list, blank=True)
     language = models.CharField(max_length=8, blank=True)
     province = models.CharField(max_length=32, blank=True, validators=[validate_province_code])

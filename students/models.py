@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from companies.models import Level, validate_province_code
+from companies.validators import validate_free_text, validate_single_line
 
 ADULT_AGE = 18
 
@@ -19,11 +20,11 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
 
 class School(models.Model):
     external_id = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     level = models.CharField(max_length=16, choices=Level.choices)
     province = models.CharField(max_length=32, validators=[validate_province_code])
     contact_email = models.EmailField()
-    address = models.CharField(max_length=300, blank=True)
+    address = models.CharField(max_length=300, blank=True, validators=[validate_single_line])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -54,13 +55,13 @@ class StudentQuerySet(models.QuerySet["Student"]):
 class Student(models.Model):
     external_id = models.CharField(max_length=64, unique=True)
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students")
-    full_name = models.CharField(max_length=200)
+    full_name = models.CharField(max_length=200, validators=[validate_single_line])
     email = models.EmailField()
     birth_date = models.DateField()
     level = models.CharField(max_length=16, choices=Level.choices)
     grade = models.PositiveSmallIntegerField(null=True, blank=True)
-    interests = models.TextField(blank=True)
-    skills = models.TextField(blank=True)
+    interests = models.TextField(blank=True, validators=[validate_free_text])
+    skills = models.TextField(blank=True, validators=[validate_free_text])
     preferred_kinds = models.JSONField(default=list, blank=True)
     excluded_kinds = models.JSONField(default=list, blank=True)
     province = models.CharField(max_length=32, validators=[validate_province_code])
@@ -101,11 +102,11 @@ class Student(models.Model):
 class ClassRequest(models.Model):
     external_id = models.CharField(max_length=64, unique=True)
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="class_requests")
-    class_name = models.CharField(max_length=50)
+    class_name = models.CharField(max_length=50, validators=[validate_single_line])
     level = models.CharField(max_length=16, choices=Level.choices)
     group_size = models.PositiveIntegerField()
     grade = models.PositiveSmallIntegerField(null=True, blank=True)
-    interests = models.TextField(blank=True)
+    interests = models.TextField(blank=True, validators=[validate_free_text])
     topics = models.JSONField(default=list, blank=True)
     kinds = models.JSONField(default=list, blank=True, help_text="Empty: any kind.")
     max_bookings = models.PositiveSmallIntegerField(default=1)

@@ -15,9 +15,11 @@ from rest_framework import serializers
 from api.companies.serializers import PROVINCES
 from api.rest import MomentField, StrictModelSerializer, StrictSerializer
 from companies.models import Kind
+from companies.validators import validate_free_text
 from students.models import ClassRequest, GuardianConsent, School, Student
 
 TEXT_MAX = 5_000
+FREE_TEXT = [validate_free_text]
 
 
 def kind_list(**kwargs: Any) -> serializers.ListField:
@@ -58,8 +60,8 @@ class StudentSerializer(StrictModelSerializer):
     """A student's record as their school's coordinators (and organisers) see and keep it."""
 
     province = serializers.ChoiceField(choices=PROVINCES)
-    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
-    skills = serializers.CharField(max_length=2_000, required=False, allow_blank=True)
+    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, validators=FREE_TEXT)
+    skills = serializers.CharField(max_length=2_000, required=False, allow_blank=True, validators=FREE_TEXT)
     preferred_kinds = kind_list(required=False)
     excluded_kinds = kind_list(required=False)
     languages = serializers.ListField(
@@ -124,8 +126,8 @@ class MeSerializer(StrictModelSerializer):
     whether they want mail."""
 
     school_name = serializers.CharField(source="school.name", read_only=True)
-    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
-    skills = serializers.CharField(max_length=2_000, required=False, allow_blank=True)
+    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, validators=FREE_TEXT)
+    skills = serializers.CharField(max_length=2_000, required=False, allow_blank=True, validators=FREE_TEXT)
     preferred_kinds = kind_list(required=False)
     excluded_kinds = kind_list(required=False)
     languages = serializers.ListField(
@@ -166,7 +168,7 @@ class MeSerializer(StrictModelSerializer):
 
 
 class ClassRequestSerializer(StrictModelSerializer):
-    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, validators=FREE_TEXT)
     topics = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50, required=False)
     kinds = kind_list(required=False)
     group_size = serializers.IntegerField(min_value=1, max_value=1000)
