@@ -101,6 +101,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None) or _request_id.get(),
+            "process": record.process,
         }
         for key, value in vars(record).items():
             if key not in _RECORD_ATTRIBUTES and key not in line and not key.startswith("_"):
