@@ -163,6 +163,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+if DEBUG:
+    # WhiteNoise also looks here in development, where nothing has been collected yet.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # With DEBUG off the static files are collected (`collectstatic`) and served by WhiteNoise from
 # STATIC_ROOT with hashed names, compressed copies and far-future caching; in development Django's
 # finders serve them as they are, so no collectstatic is needed.
