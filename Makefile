@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test install install-dev lint bench clean
+.PHONY: demo test install install-dev lint bench clean backup restore worker
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,20 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy $$(cat .ci/typed)
 	$(PY) manage.py makemigrations --check --dry-run
+
+## Back up the database DATABASE_URL names (SQLite: the online backup API; PostgreSQL: pg_dump -Fc).
+## FILE=… chooses the file (default var/backups/caunoi-<UTC time>.sqlite3|.pgdump).
+backup:
+	$(PY) scripts/db_backup.py backup $(FILE)
+
+## Load FILE=… into the database DATABASE_URL names; refuses one that has tables unless FORCE=1.
+restore:
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/… [FORCE=1]" >&2; exit 2; }
+	$(PY) scripts/db_backup.py restore "$(FILE)" $(if $(filter 1,$(FORCE)),--force)
+
+## The clock of the embedded default (no broker): hold expiry, reminders, digests and the outbox relay.
+worker: install
+	$(PY) manage.py worker
 
 clean:
 	rm -rf var/ .pytest_cache
