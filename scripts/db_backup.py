@@ -60,7 +60,10 @@ def pg_env(db: dict[str, Any]) -> dict[str, str]:
 
 
 def pg_has_tables(db: dict[str, Any]) -> bool:
-    query = "SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
+    query = (
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
+    )
     result = subprocess.run(["psql", "-XAtc", query], env=pg_env(db), capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"psql could not reach {db['NAME']}: {result.stderr.strip()}")

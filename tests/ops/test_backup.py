@@ -107,11 +107,16 @@ def test_a_postgresql_database_survives_backup_and_restore(pg_databases: tuple[s
         CREATE TABLE school (id bigserial PRIMARY KEY, name text NOT NULL UNIQUE, founded date);
         CREATE TABLE student (id bigserial PRIMARY KEY, school_id bigint REFERENCES school(id),
                               full_name text, score double precision, meta jsonb);
-        INSERT INTO school (name, founded) SELECT 'Trường THPT số ' || i, date '1990-01-01' + i FROM generate_series(1, 40) i;
+        INSERT INTO school (name, founded)
+            SELECT 'Trường THPT số ' || i, date '1990-01-01' + i FROM generate_series(1, 40) i;
         INSERT INTO student (school_id, full_name, score, meta)
-            SELECT 1 + i % 40, 'Nguyễn Văn ' || i, i / 7.0, jsonb_build_object('i', i) FROM generate_series(1, 2000) i;
+            SELECT 1 + i % 40, 'Nguyễn Văn ' || i, i / 7.0, jsonb_build_object('i', i)
+            FROM generate_series(1, 2000) i;
     """)
-    snapshot = "SELECT (SELECT json_agg(s ORDER BY id) FROM school s)::text || (SELECT json_agg(t ORDER BY id) FROM student t)::text"
+    snapshot = (
+        "SELECT (SELECT json_agg(s ORDER BY id) FROM school s)::text"
+        " || (SELECT json_agg(t ORDER BY id) FROM student t)::text"
+    )
     before = psql(source, snapshot)
 
     archive = tmp_path / "one.pgdump"
