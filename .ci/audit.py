@@ -14,7 +14,7 @@ import sys
 import urllib.request
 from typing import Any
 
-PROBE = "https://pypi.org/pypi/pip/json"  # the API pip-audit's default service (PyPI) reads
+PROBE = "https://pypi.org/pypi/pip/24.0/json"  # the per-version API that pip-audit's default service reads
 NOT_ON_PYPI = "Dependency not found on PyPI"
 NETWORK_ERRORS = ("ConnectionError", "NameResolutionError", "Max retries exceeded", "ConnectTimeout", "ReadTimeout")
 
