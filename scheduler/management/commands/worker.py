@@ -121,7 +121,10 @@ class Command(BaseCommand):
         self.stdout.flush()
         try:
             while not stop.is_set():
+                # A long-lived process must not keep a connection the database has dropped or aged out.
+                close_old_connections()
                 self.run_pass(jobs)
+                close_old_connections()
                 stop.wait(seconds)
         finally:
             for sig, handler in previous.items():
@@ -130,7 +133,6 @@ class Command(BaseCommand):
 
     def run_pass(self, jobs: list[Job]) -> bool:
         """Run every due job once; a failing job is logged and the others still run."""
-        close_old_connections()  # a long-lived process must not keep a connection the database dropped
         ok = True
         results = []
         for job in jobs:
@@ -146,7 +148,6 @@ class Command(BaseCommand):
                 continue
             job.last = now
             results.append(f"{job.name}={outcome}")
-        close_old_connections()
         self.stdout.write(f"worker: pass at {timezone.localtime():%Y-%m-%d %H:%M:%S}: " + "; ".join(results))
         self.stdout.flush()
         return ok
