@@ -33,6 +33,14 @@ PRODUCTION = {
 }
 
 
+# Tests that start their own processes with their own configuration do not depend on the suite's database:
+# they run in the first suite of `make test` (SQLite) and are not repeated in the PostgreSQL one.
+once_per_run = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="configures its own processes: runs in the SQLite suite of make test",
+)
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in CONFIGURING}
     return {**env, "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1", **extra}

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, clean_env
+from .conftest import ROOT, clean_env, once_per_run
+
+pytestmark = once_per_run
+
 
 PG = {"PGHOST": "127.0.0.1", "PGPORT": "5432", "PGUSER": "postgres"}
 

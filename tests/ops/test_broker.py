@@ -18,7 +18,10 @@ import pytest
 
 from rounds.broker import broker_reachable, workers_reachable
 
-from .conftest import ROOT, clean_env
+from .conftest import ROOT, clean_env, once_per_run
+
+pytestmark = once_per_run
+
 
 # Redis database 12 is this area's (the other suites use 15); override for another machine.
 REDIS_URL = os.environ.get("OPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/12")

@@ -23,7 +23,7 @@ from notifications.models import OutboxMessage
 from scheduler.management.commands.worker import Job, latest_moment
 from scheduler.models import Booking
 
-from .conftest import ROOT, clean_env
+from .conftest import ROOT, clean_env, once_per_run
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY_10 = dt.datetime(2030, 9, 30, 10, 0, tzinfo=TZ)  # the day before the world's session (1 October)
@@ -108,6 +108,7 @@ def test_a_weekly_job_is_due_only_on_its_day() -> None:
     assert latest_moment(crontab(minute="0", hour="1", day_of_week="mon"), MONDAY_10.replace(hour=2)) is not None
 
 
+@once_per_run
 def test_the_loop_runs_pass_after_pass_until_a_signal_stops_it(sqlite_copy: Path, tmp_path: Path) -> None:
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "worker", "--interval", "1"],
