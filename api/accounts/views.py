@@ -37,6 +37,7 @@ from api.rest import (
     StrictFilterSet,
 )
 from api.students.serializers import AvailabilitySerializer, ConsentSerializer, MeSerializer
+from api.throttles import LoginAddressThrottle
 from privacy.services import PrivacyLinkError, privacy_link_student, student_data, student_erase
 from students.models import GuardianConsent, Student
 from students.services import availability_replace
@@ -50,7 +51,7 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
-    throttle_classes = [LoginThrottle]
+    throttle_classes = [LoginThrottle, LoginAddressThrottle]
 
     @extend_schema(
         request=LoginSerializer,
