@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every log record of the request, the middlewares' own included, carries its id.
     "web.ops.RequestIdMiddleware",
+    "web.ops.PrivateByDefaultMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files straight after the HTTPS redirect, before sessions: a stylesheet needs no session.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -284,6 +285,7 @@ REST_FRAMEWORK = {
         "rounds": env_rate("THROTTLE_ROUNDS", default="10/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "EXCEPTION_HANDLER": "api.rest.exception_handler",
     # Behind N proxies the client's address is the N-th from the right in X-Forwarded-For; throttles by
     # address need it, or every client looks like the proxy. 0: the address of the connection.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,

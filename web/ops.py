@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -134,6 +135,22 @@ class ViewCSPMiddleware:
 
 
 health_logger = logging.getLogger("caunoi.healthz")
+
+
+class PrivateByDefaultMiddleware:
+    """Pages and API answers carry personal data (a student's profile, a minor's record, bookings, the
+    links in mail): no shared cache, proxy or browser history may keep them. A response that says
+    nothing about caching gets ``Cache-Control: private, no-store``; static files (whitenoise, earlier in
+    the chain) set their own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 def _check(name: str, probe: Callable[[], str | None]) -> dict[str, Any]:

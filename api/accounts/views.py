@@ -107,6 +107,9 @@ class MeViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, _MeView):
 class MyAvailabilityViewSet(_MeView):
     serializer_class = AvailabilitySerializer
 
+    def get_object(self) -> Student:  # the OPTIONS answer asks for it: the row is the student's own
+        return self.student()
+
     @extend_schema(responses={200: AvailabilitySerializer})
     def retrieve(self, request: Request) -> Response:
         student = self.student()
