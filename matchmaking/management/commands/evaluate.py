@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from matchmaking.engine.baseline import plain_tfidf
 from matchmaking.engine.evaluate import Metrics, evaluate
 from matchmaking.engine.learn import Example, fit_weights
 from matchmaking.engine.recommend import recommend
@@ -61,12 +62,14 @@ class Command(BaseCommand):
         run = _Runner(participants, opportunities, now=now, k=k)
         if not ablation:
             metrics = run.metrics(run.recommend(weights=load_weights(weights)), participants, relevant)
-            self.stdout.write(_header() + "\n" + _row("model", metrics))
+            self.stdout.write(_header() + "\n" + _row("plain TF-IDF", run.baseline(participants, relevant)))
+            self.stdout.write(_row("model", metrics))
             return
         # Every row on all participants; the learned weights by 5-fold cross-validation over
         # participants: each fold is ranked with weights fitted on the other four folds' truth.
         self.stdout.write(f"all {len(participants)} participants; k = {k}; learned weights: 5-fold cross-validation\n")
         self.stdout.write(_header())
+        self.stdout.write(_row("plain TF-IDF", run.baseline(participants, relevant)))
         for label, switches in ABLATION:
             self.stdout.write(_row(label, run.metrics(run.recommend(**switches), participants, relevant)))
         ranked: dict[str, list[Any]] = {}
@@ -105,6 +108,12 @@ class _Runner:
 
     def metrics(self, recs: Recommendations, who: list[Participant], truth: Any = None) -> Metrics:
         ranked = {p: [r.opportunity_id for r in rs] for p, rs in recs.for_participants.items()}
+        return evaluate(ranked, truth or {}, k=self.k, participants=[p.id for p in who],
+                        opportunities=[o.id for o in self.opportunities])  # fmt: skip
+
+    def baseline(self, who: list[Participant], truth: Any) -> Metrics:
+        """The plain TF-IDF baseline (``engine/baseline.py``) on the same texts."""
+        ranked = plain_tfidf(self.participants, self.opportunities, self.k)
         return evaluate(ranked, truth or {}, k=self.k, participants=[p.id for p in who],
                         opportunities=[o.id for o in self.opportunities])  # fmt: skip
 
