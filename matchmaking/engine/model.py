@@ -131,7 +131,7 @@ def context_terms(distance: np.ndarray, fresh: np.ndarray, weights: Weights) -> 
     kappa, delta, phi = weights.context_coefficients()
     z = 1.0 + kappa + delta + phi
     base = quantise((1.0 + delta * distance + phi * fresh) / z)
-    return float(quantise(np.float64(kappa / z))), base
+    return float(quantise(np.array(kappa / z))), base
 
 
 def score(raw: np.ndarray) -> np.ndarray:

@@ -169,9 +169,11 @@ def feedback_rows(label_of: str, *, held: bool, n: int) -> None:
 
 
 def test_a_better_model_is_promoted() -> None:
-    feedback_rows("topic", held=False, n=40)
-    feedback_rows("topic", held=True, n=15)
-    RankerModel.objects.create(version="text-only", weights={"text": 1.0}, is_current=True)
+    # Feedback rewards the text; the current model ranks by topics alone, worse on feedback and on
+    # the labelled sets.
+    feedback_rows("text", held=False, n=40)
+    feedback_rows("text", held=True, n=15)
+    RankerModel.objects.create(version="topics-only", weights={"topic": 1.0}, is_current=True)
 
     result = ranker_train(min_rows=20)
 
@@ -191,6 +193,19 @@ def test_a_model_worse_on_held_out_feedback_is_not_promoted() -> None:
     assert not result.promoted
     assert RankerModel.objects.get(is_current=True).version == "topics"
     assert RankerModel.objects.filter(version=result.version, is_current=False).exists()  # kept, versioned
+
+
+def test_a_model_better_on_feedback_but_worse_on_a_labelled_set_is_not_promoted() -> None:
+    # Biased feedback: people accepted what shares topics and declined what shares words. A
+    # topics-only candidate wins on that feedback but loses on the labelled sets, so it stays out.
+    feedback_rows("topic", held=False, n=40)
+    feedback_rows("topic", held=True, n=15)
+
+    result = ranker_train(min_rows=20)
+
+    assert result.candidate_ndcg >= result.current_ndcg
+    assert not result.promoted and "labelled sets" in result.message
+    assert not RankerModel.objects.filter(is_current=True).exists()
 
 
 def test_the_next_round_scores_with_the_current_model() -> None:
