@@ -76,6 +76,13 @@ class Command(BaseCommand):
             self.stdout.write(_header() + "\n" + _row("plain TF-IDF", run.baseline(participants, relevant)))
             self.stdout.write(_row("model", run.metrics(recs, participants, relevant)))
             self.stdout.write(_at_floor(floor, recs, participants, relevant))
+            ranked = {pid: [r.opportunity_id for r in rs] for pid, rs in recs.for_participants.items()}
+            hits, n = cross_language_hits(ranked, relevant, participants, {o.id: o for o in opportunities})
+            if n:
+                self.stdout.write(
+                    f"cross-language hit@3: {hits / n:.3f} ({hits} of the {n} participants with a relevant "
+                    "opportunity in the other language find one in their first 3)"
+                )
             return
         # Every row on all participants; the learned weights by 5-fold cross-validation over
         # participants: each fold is ranked with weights fitted on the other four folds' truth.
@@ -138,6 +145,25 @@ def _precision(recs: Recommendations, truth: dict[str, set[str]]) -> tuple[float
     judged = [p for p in recs.for_participants if truth.get(p)]
     with_list = sum(1 for p in judged if recs.for_participants[p])
     return (hits / len(listed) if listed else 1.0, with_list / len(judged) if judged else 0.0)
+
+
+def cross_language_hits(
+    ranked: dict[str, list[str]],
+    truth: dict[str, set[str]],
+    participants: list[Participant],
+    opportunities: dict[str, Opportunity],
+    k: int = 3,
+) -> tuple[int, int]:
+    """(hits, participants): of the participants with a relevant opportunity written in the other
+    language than theirs (both languages known), how many find one such in their first k."""
+    hits = n = 0
+    for p in participants:
+        other = {o for o in truth.get(p.id, ()) if o in opportunities and opportunities[o].language
+                 and opportunities[o].language != p.language}  # fmt: skip
+        if other:
+            n += 1
+            hits += bool(other & set(ranked.get(p.id, [])[:k]))
+    return hits, n
 
 
 def _at_floor(floor: float, recs: Recommendations, who: list[Participant], truth: dict[str, set[str]]) -> str:
