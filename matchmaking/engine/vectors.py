@@ -79,20 +79,13 @@ def similarity_vectors(text: sparse.csr_matrix, topics: sparse.csr_matrix, weigh
     elif beta <= 0:
         parts = [text]
     else:
-        parts = [text, _scaled(topics, beta, quantised=False)]
+        parts = [text, topics * beta]
     matrix = hstack_rows(parts).astype(np.float64)
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     scale = np.repeat(1.0 / np.maximum(norms, 1e-12), np.diff(matrix.indptr))
     matrix = sparse.csr_matrix((model.quantise(matrix.data * scale), matrix.indices, matrix.indptr), shape=matrix.shape)
     matrix.eliminate_zeros()
     return matrix
-
-
-def _scaled(matrix: sparse.csr_matrix, factor: float, *, quantised: bool = True) -> sparse.csr_matrix:
-    """The matrix times ``factor``, its entries quantised (or not)."""
-    data = matrix.data.astype(np.float64) * factor
-    return sparse.csr_matrix((model.quantise(data) if quantised else data, matrix.indices, matrix.indptr),
-                             shape=matrix.shape)  # fmt: skip
 
 
 @dataclass

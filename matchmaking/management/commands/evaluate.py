@@ -76,8 +76,8 @@ class Command(BaseCommand):
             self.stdout.write(_header() + "\n" + _row("plain TF-IDF", run.baseline(participants, relevant)))
             self.stdout.write(_row("model", run.metrics(recs, participants, relevant)))
             self.stdout.write(_at_floor(floor, recs, participants, relevant))
-            ranked = {pid: [r.opportunity_id for r in rs] for pid, rs in recs.for_participants.items()}
-            hits, n = cross_language_hits(ranked, relevant, participants, {o.id: o for o in opportunities})
+            listed = {pid: [r.opportunity_id for r in rs] for pid, rs in recs.for_participants.items()}
+            hits, n = cross_language_hits(listed, relevant, participants, {o.id: o for o in opportunities})
             if n:
                 self.stdout.write(
                     f"cross-language hit@3: {hits / n:.3f} ({hits} of the {n} participants with a relevant "
