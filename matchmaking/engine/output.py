@@ -92,7 +92,7 @@ class Lists:
         """Features (pairs × FEATURES), distance class (3 online, 2 same, 1 near, 0), shared topics.
 
         text is the pair's text cosine (TF-IDF alone), topic the cosine of the two topic sets (as
-        0/1 vectors): the parts of the relevance, for reasons and for learning; ``raw`` is not needed."""
+        0/1 vectors): the parts of the relevance, for reasons and for learning."""
         b = self.built
         c = b.compiled
         distance = c.distance_of(p, o)
@@ -105,7 +105,7 @@ class Lists:
         size_p, size_o = self.set_sizes[p], self.set_sizes[n_p + o]
         n_shared = np.diff(shared.indptr).astype(np.float64)
         topic = n_shared / np.sqrt(np.maximum(size_p * size_o, 1.0))
-        text = np.clip(np.asarray(b.text_p[p].multiply(b.text_o[o]).sum(axis=1)).ravel(), 0.0, 1.0)
+        text = b.text_cosines(p, o, raw, distance)
         return np.stack([text, topic, kind, distance, b.fresh[o]], axis=1), klass, shared
 
     def fitting(self, p: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -97,3 +97,18 @@ def test_a_rec_lists_the_sessions_the_participant_can_book_earliest_first() -> N
         [student()], [opportunity(sessions=(sunday, full, saturday_late))], now=NOW, geography=GEOGRAPHY, floor=0.0
     )
     assert recs.for_participants["s1"][0].sessions == ("sat", "sun")
+
+
+def test_the_text_feature_is_the_pairs_text_cosine_recovered_from_its_score() -> None:
+    from matchmaking.engine.vectors import build_model
+
+    participants, opportunities = world()
+    recs = recommend(participants, opportunities, now=NOW, geography=GEOGRAPHY, k=12, floor=0.0)
+    built = build_model(participants, opportunities, now=NOW, geography=GEOGRAPHY, weights=Weights().normalised())
+    cosine = (built.text_p @ built.text_o.T).toarray()
+    p_index = {p.id: i for i, p in enumerate(participants)}
+    o_index = {o.id: j for j, o in enumerate(opportunities)}
+    pairs = [r for rs in recs.for_participants.values() for r in rs]
+    assert any(r.features["text"] > 0.1 for r in pairs)
+    for r in pairs:
+        assert abs(r.features["text"] - cosine[p_index[r.participant_id], o_index[r.opportunity_id]]) < 2e-3
