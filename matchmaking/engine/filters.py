@@ -67,9 +67,7 @@ def session_fits(participant: Participant, opportunity: Opportunity, session: Se
     return any(a <= session.starts_at and session.ends_at <= b for a, b in _merged(participant.availability))
 
 
-def pair_passes_static(
-    participant: Participant, opportunity: Opportunity, now: datetime, geography: Geography
-) -> bool:
+def pair_passes_static(participant: Participant, opportunity: Opportunity, now: datetime, geography: Geography) -> bool:
     if opportunity.levels and participant.level not in opportunity.levels:
         return False
     if participant.allowed_kinds and opportunity.kind not in participant.allowed_kinds:
@@ -199,11 +197,7 @@ class Compiled:
         kinds: Sequence[str],
     ) -> Compiled:
         provinces = sorted(
-            (
-                {p.province for p in participants}
-                | {o.province for o in opportunities}
-                | set(geography.neighbours)
-            )
+            ({p.province for p in participants} | {o.province for o in opportunities} | set(geography.neighbours))
             - {""}
         )
         p_index = {code: i for i, code in enumerate(provinces)}
@@ -233,38 +227,26 @@ class Compiled:
         open_sess = np.flatnonzero(s_open)
         open_before = np.concatenate(([0], np.cumsum(s_open)))
         open_ptr = open_before[sess_ptr]
-        slots, s_slot = np.unique(
-            np.stack([s_start, s_end], axis=1).reshape(-1, 2), axis=0, return_inverse=True
-        )
-        deadline_ok = np.array(
-            [o.apply_by is None or _ymd(o.apply_by) >= today for o in opportunities], dtype=bool
-        )
+        slots, s_slot = np.unique(np.stack([s_start, s_end], axis=1).reshape(-1, 2), axis=0, return_inverse=True)
+        deadline_ok = np.array([o.apply_by is None or _ymd(o.apply_by) >= today for o in opportunities], dtype=bool)
         return cls(
             p_level=np.array([l_index[p.level] for p in participants], dtype=np.int64),
             p_province=np.array([p_index.get(p.province, -1) for p in participants], dtype=np.int64),
-            p_allowed=np.array(
-                [mask(p.allowed_kinds, k_index, all_kinds) for p in participants], dtype=np.int64
-            ),
+            p_allowed=np.array([mask(p.allowed_kinds, k_index, all_kinds) for p in participants], dtype=np.int64),
             p_preferred=np.array([mask(p.preferred_kinds, k_index, 0) for p in participants], dtype=np.int64),
             p_size=np.array([p.size for p in participants], dtype=np.int64),
             p_is_class=np.array([p.type == "class_request" for p in participants], dtype=bool),
-            p_birth=np.array(
-                [_ymd(p.birth_date) if p.birth_date else -1 for p in participants], dtype=np.int64
-            ),
+            p_birth=np.array([_ymd(p.birth_date) if p.birth_date else -1 for p in participants], dtype=np.int64),
             p_available=np.bincount(av_owner, minlength=len(participants)) > 0,
             av_start=av_start,
             av_end=av_end,
             av_owner=av_owner,
             o_kind=np.array([k_index[o.kind] for o in opportunities], dtype=np.int64),
-            o_levels=np.array(
-                [mask(o.levels, l_index, (1 << len(levels)) - 1) for o in opportunities], dtype=np.int64
-            ),
+            o_levels=np.array([mask(o.levels, l_index, (1 << len(levels)) - 1) for o in opportunities], dtype=np.int64),
             o_province=np.array([p_index.get(o.province, -1) for o in opportunities], dtype=np.int64),
             o_online=np.array([o.online for o in opportunities], dtype=bool),
             o_open=deadline_ok & (np.diff(open_ptr) > 0),
-            o_min_age=np.array(
-                [-1 if o.min_age is None else o.min_age for o in opportunities], dtype=np.int64
-            ),
+            o_min_age=np.array([-1 if o.min_age is None else o.min_age for o in opportunities], dtype=np.int64),
             o_group_min=np.array([o.group_min or 0 for o in opportunities], dtype=np.int64),
             o_group_max=np.array(
                 [np.iinfo(np.int64).max if o.group_max is None else o.group_max for o in opportunities],

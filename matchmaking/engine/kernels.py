@@ -2,7 +2,8 @@
 
 A block is participants (rows) × opportunities (columns) that pass the block-level filters. Each
 participant's products with the block's opportunities are accumulated once into a dense row of raw
-values (product + the column's offset), and that row feeds both directions:
+values (product × (the column's context base + the kind term when the participant prefers the
+column's kind)), and that row feeds both directions:
 
 1. forward, the participant's m best columns in the block by raw; every column counts, a zero
    product too, so the bound on the columns left out is exactly the m-th raw;
@@ -20,8 +21,9 @@ with every opportunity, so the block's opportunities need not be gathered by fea
 (Before, sparse_dot_topn computed the products twice, once per direction, with a top-m per
 opportunity in every block, many times the candidates needed.)
 
-Values are float64 on the 2**-32 grid (``vectors.py``), so a sum is exact in any order and equals what
-the brute-force reference computes. Compiled code is cached on disk beside this module
+Products are float64 on the 2**-32 grid and contexts on the 2**-16 grid (``model.py``), so a sum is
+exact in any order, the product of the two is exact too, and both equal what the brute-force
+reference computes. Compiled code is cached on disk beside this module
 (``NUMBA_CACHE_DIR`` moves the cache); ``warm_up`` compiles or loads it before a search forks its
 workers, so that they do not each compile it again.
 """
@@ -58,8 +60,18 @@ class BlockProducts:
     """Block searches over one run's vectors: the forward lists block by block, the backward heaps
     across the blocks between ``open_backward`` and ``close_backward``."""
 
-    def __init__(self, participants: sparse.csr_matrix, opportunities: sparse.csr_matrix) -> None:
+    def __init__(
+        self,
+        participants: sparse.csr_matrix,
+        opportunities: sparse.csr_matrix,
+        p_preferred: np.ndarray,
+        o_kind: np.ndarray,
+        kind_term: float,
+    ) -> None:
         self.p = _typed(participants)
+        self.p_preferred = p_preferred.astype(np.int64, copy=False)
+        self.o_kind = o_kind.astype(np.int64, copy=False)
+        self.kind_term = float(kind_term)
         self.matrix_o = opportunities
         self._all_t: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # all opportunities by feature
         self.open_backward(np.zeros(opportunities.shape[0], dtype=np.int64))
@@ -77,9 +89,10 @@ class BlockProducts:
         # A pair must beat entry[c] to enter c's heap: -inf while it has room, then its smallest.
         self.entry = np.where(fetched > 0, -np.inf, np.inf)
 
-    def search(self, rows: np.ndarray, cols: np.ndarray, col_offset: np.ndarray, row_m: np.ndarray) -> Found:
-        """Forward, each participant's ``row_m[i]`` best block columns by raw = product + ``col_offset``
-        (0: none); backward, every pair is offered to its opportunity's heap, if it has one."""
+    def search(self, rows: np.ndarray, cols: np.ndarray, col_scale: np.ndarray, row_m: np.ndarray) -> Found:
+        """Forward, each participant's ``row_m[i]`` best block columns by raw = product × (``col_scale``
+        + the kind term if preferred) (0: none); backward, every pair is offered to its opportunity's
+        heap, if it has one."""
         cols = cols.astype(np.int64, copy=False)
         block_t = _transposed(self.matrix_o[cols])
         ptr, index, raw, bound = _block_pass(
@@ -87,7 +100,10 @@ class BlockProducts:
             rows.astype(np.int64, copy=False),
             *block_t,
             cols,
-            col_offset.astype(np.float64, copy=False),
+            col_scale.astype(np.float64, copy=False),
+            self.p_preferred,
+            self.o_kind[cols],
+            self.kind_term,
             row_m.astype(np.int64, copy=False),
             self.h_ptr,
             self.h_raw,
@@ -98,7 +114,7 @@ class BlockProducts:
         )
         return Found(ptr, index, raw, bound)
 
-    def search_rows(self, rows: np.ndarray, cols: np.ndarray, col_offset: np.ndarray, row_m: np.ndarray) -> Found:
+    def search_rows(self, rows: np.ndarray, cols: np.ndarray, col_scale: np.ndarray, row_m: np.ndarray) -> Found:
         """Forward only, for a few participants of a block: as ``search``, from their products with
         every opportunity, so that the block's opportunities need not be gathered by feature again."""
         if self._all_t is None:
@@ -110,7 +126,10 @@ class BlockProducts:
                 *self._all_t,
                 self.matrix_o.shape[0],
                 cols.astype(np.int64, copy=False),
-                col_offset.astype(np.float64, copy=False),
+                col_scale.astype(np.float64, copy=False),
+                self.p_preferred,
+                self.o_kind[cols],
+                self.kind_term,
                 row_m.astype(np.int64, copy=False),
             )
         )
@@ -127,12 +146,12 @@ class BlockProducts:
 def warm_up() -> None:
     """Compile the kernels (or load them from the cache) in this process, on a tiny block."""
     matrix = sparse.csr_matrix(np.array([[1.0, 0.0], [0.5, 0.5]]))
-    products = BlockProducts(matrix, matrix)
+    products = BlockProducts(matrix, matrix, np.array([1, 0]), np.array([0, 1]), 0.25)
     both = np.arange(2)
     products.open_backward(np.ones(2, dtype=np.int64))
-    products.search(both, both, np.zeros(2), np.ones(2, dtype=np.int64))
+    products.search(both, both, np.ones(2), np.ones(2, dtype=np.int64))
     products.close_backward(both)
-    products.search_rows(both, both, np.zeros(2), np.ones(2, dtype=np.int64))
+    products.search_rows(both, both, np.ones(2), np.ones(2, dtype=np.int64))
     leftmost_longest(np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64))
 
 
@@ -306,7 +325,10 @@ def _block_pass(
     ot_indices: np.ndarray,
     ot_data: np.ndarray,
     cols: np.ndarray,
-    col_offset: np.ndarray,
+    col_scale: np.ndarray,
+    p_preferred: np.ndarray,
+    col_kind: np.ndarray,
+    kind_term: float,
     row_m: np.ndarray,
     h_ptr: np.ndarray,
     h_raw: np.ndarray,
@@ -324,8 +346,10 @@ def _block_pass(
     for i in range(n_rows):
         r = rows[i]
         _accumulate(p_indptr, p_indices, p_data, r, ot_indptr, ot_indices, ot_data, product)
+        preferred = p_preferred[r]
         for j in range(n_cols):
-            x = product[j] + col_offset[j]
+            scale = col_scale[j] + kind_term if (preferred >> col_kind[j]) & 1 else col_scale[j]
+            x = product[j] * scale
             product[j] = 0.0
             raw[j] = x
             if x > gate[j]:
@@ -360,7 +384,10 @@ def _rows_pass(
     ot_data: np.ndarray,
     n_opportunities: int,
     cols: np.ndarray,
-    col_offset: np.ndarray,
+    col_scale: np.ndarray,
+    p_preferred: np.ndarray,
+    col_kind: np.ndarray,
+    kind_term: float,
     row_m: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Forward only: each row's ``row_m`` best of the block columns ``cols`` (global opportunities),
@@ -371,8 +398,10 @@ def _rows_pass(
     for i in range(n_rows):
         r = rows[i]
         _accumulate(p_indptr, p_indices, p_data, r, ot_indptr, ot_indices, ot_data, product)
+        preferred = p_preferred[r]
         for j in range(n_cols):
-            raw[j] = product[cols[j]] + col_offset[j]
+            scale = col_scale[j] + kind_term if (preferred >> col_kind[j]) & 1 else col_scale[j]
+            raw[j] = product[cols[j]] * scale
         for a in range(p_indptr[r], p_indptr[r + 1]):
             f = p_indices[a]
             for b in range(ot_indptr[f], ot_indptr[f + 1]):

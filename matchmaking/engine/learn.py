@@ -1,14 +1,19 @@
 """Learning the blend weights from feedback, and the rule that decides whether new weights go live.
 
 An ``Example`` is the features a recommendation was shown with (``Rec.features``) and a label: 1 when
-the participant accepted or clicked, 0 when they declined or said "not interested". A logistic
-regression on the examples gives one coefficient per feature; negative ones become 0 (a feature may
-not count against a pair, which keeps every score in (0, 1]) and the rest are normalised to sum to 1.
+the participant accepted or clicked, 0 when they declined or said "not interested". The model is
+relevance × context (``model.py``), so the regression sees the context only through the relevance:
+its columns are text, topic, and s·kind, s·distance, s·freshness with s = text + topic (an
+interaction, not a free term). Negative coefficients become 0. Kind, distance and freshness can then
+only scale what the texts found: feedback biased toward a kind (people accept visits whatever their
+topic) cannot make a ranker that recommends by kind alone. When text and topic both get 0 there is
+nothing about relevance to learn, and no candidate is made.
 
 Promotion: participants are split once and for all into training and held-out ones by a hash of
 their id (``held_out``). ``should_promote`` ranks each held-out participant's judged opportunities by
 the score each set of weights gives them; the candidate goes live only if its mean nDCG@10 is at
-least the current weights'.
+least the current weights', and, when the caller measured them, its nDCG@10 on every labelled set
+too (``matchmaking/learning.py`` runs the engine on the labelled sets in tests/data).
 """
 
 from __future__ import annotations
@@ -67,9 +72,7 @@ def fit_weights(
     """
     if y is None:
         examples = list(x)  # type: ignore[arg-type]
-        x_arr = np.array([feature_row(e.features) for e in examples], dtype=np.float64).reshape(
-            -1, len(FEATURES)
-        )
+        x_arr = np.array([feature_row(e.features) for e in examples], dtype=np.float64).reshape(-1, len(FEATURES))
         y_arr = np.array([int(e.label) for e in examples], dtype=np.int64)
     else:
         x_arr, y_arr = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.int64)
@@ -78,9 +81,9 @@ def fit_weights(
     if len(set(y_arr.tolist())) < 2:
         return None
     regression = LogisticRegression(C=c, max_iter=1000)
-    regression.fit(x_arr, y_arr)
+    regression.fit(interactions(x_arr), y_arr)
     coef = np.clip(regression.coef_[0], 0.0, None)
-    if coef.sum() <= 0:
+    if coef[0] + coef[1] <= 0:  # nothing about relevance was learned: keep the current weights
         return None
     values = {name: round(float(v), 6) for name, v in zip(FEATURES, coef / coef.sum(), strict=True)}
     if version is None:
@@ -88,13 +91,30 @@ def fit_weights(
     return Weights(**values, version=version)
 
 
+def interactions(x: np.ndarray) -> np.ndarray:
+    """Feature rows (FEATURES order) → text, topic, s·kind, s·distance, s·freshness; s = text + topic."""
+    s = np.clip(x[:, 0] + x[:, 1], 0.0, 1.0)
+    return np.column_stack([x[:, 0], x[:, 1], s * x[:, 2], s * x[:, 3], s * x[:, 4]])
+
+
+def example_scores(weights: Weights, x: np.ndarray) -> np.ndarray:
+    """The score these weights give feature rows: relevance (the weighted mean of text and topic,
+    the part of the engine's relevance that features keep) × the context."""
+    w = weights.normalised()
+    similarity = w.text + w.topic
+    relevance = (w.text * x[:, 0] + w.topic * x[:, 1]) / similarity if similarity > 0 else np.zeros(len(x))
+    return model.score(relevance * model.context(x[:, 2], x[:, 3], x[:, 4], w))
+
+
 def ndcg_of(weights: Weights, examples: Iterable[Example], k: int = PROMOTION_K) -> float:
     """Mean nDCG@k over participants with at least one positive example, ranking each participant's
     examples by the score these weights give them (ties by opportunity id)."""
-    w = weights.normalised().as_array()
+    rows = list(examples)
+    if not rows:
+        return 0.0
+    scores = example_scores(weights, np.array([feature_row(e.features) for e in rows], dtype=np.float64))
     by_participant: dict[str, list[tuple[str, float, int]]] = defaultdict(list)
-    for e in examples:
-        score = model.FLOOR + (1 - model.FLOOR) * float(np.dot(w, feature_row(e.features)))
+    for e, score in zip(rows, scores.tolist(), strict=True):
         by_participant[e.participant].append((e.item, score, int(e.label)))
     values = []
     for items in by_participant.values():
@@ -105,7 +125,16 @@ def ndcg_of(weights: Weights, examples: Iterable[Example], k: int = PROMOTION_K)
     return float(np.mean(values)) if values else 0.0
 
 
-def should_promote(candidate: Weights, current: Weights, held_out_examples: Iterable[Example]) -> bool:
-    """True when the candidate's nDCG@10 on held-out feedback is at least the current weights'."""
+def should_promote(
+    candidate: Weights,
+    current: Weights,
+    held_out_examples: Iterable[Example],
+    labelled: Mapping[str, tuple[float, float]] | None = None,
+) -> bool:
+    """True when the candidate loses nothing: its nDCG@10 on held-out feedback is at least the
+    current weights', and so is its nDCG@10 on every labelled set (``labelled``: set name →
+    (candidate's, current's), measured by the caller)."""
     rows = list(held_out_examples)
-    return ndcg_of(candidate, rows) >= ndcg_of(current, rows)
+    if ndcg_of(candidate, rows) < ndcg_of(current, rows):
+        return False
+    return all(mine >= theirs for mine, theirs in (labelled or {}).values())

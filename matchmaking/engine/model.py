@@ -1,11 +1,25 @@
-"""The scoring model: five features per eligible pair, blended with non-negative weights into (0, 1].
+"""The scoring model: relevance from the texts, then kind, distance and freshness as a multiplier.
 
-    score = FLOOR + (1 - FLOOR) × (w_text·text + w_topic·topic + w_kind·kind + w_distance·distance
-                                   + w_freshness·freshness),  Σ w = 1,  every feature in [0, 1]
+    relevance = cosine of [text TF-IDF | topic terms]        (both sides' vectors L2-normalised)
+    context   = (1 + κ·kind + δ·distance + φ·freshness) / (1 + κ + δ + φ)      in (0, 1]
+    raw       = relevance × context,     score = FLOOR + (1 - FLOOR) × raw
 
-so every eligible pair scores at least FLOOR > 0 and at most 1. The weighted sum is computed as
-one dot product of augmented vectors (see ``recommend.py``): text and topic vectors scaled by the
-square roots of their weights, plus columns for kind, distance and freshness.
+1. The topics of a document are extra terms of its text vector, each weighted TOPIC_SCALE ×
+   (w_topic / w_text) × the topic's IDF (relative to the rarest) / √(distinct words of the document),
+   before the whole row is normalised. In a short text ("chips, NLP", "lập trình game") a topic is a
+   large share of the vector and bridges languages and synonyms; in a long professional description
+   it is one term among hundreds and cannot outvote the words (see docs/relevance.md).
+2. The context multiplies the relevance: it orders relevant opportunities but never lifts an
+   irrelevant one (relevance 0 stays 0) and it can change an order only between opportunities whose
+   relevance is within a factor (1 + κ + δ + φ) of each other. κ, δ, φ are w_kind, w_distance,
+   w_freshness divided by w_text + w_topic.
+3. Below RELEVANCE_FLOOR (on raw) nothing is recommended: a list is short, or empty, rather than
+   padded with near-zero matches. The floor is calibrated on the labelled sets (docs/relevance.md).
+
+Exactness: vector entries are rounded to multiples of 2**-16, so a dot product is a sum of multiples
+of 2**-32 and exact in any order; the context is a sum of two multiples of 2**-16, so the product of
+the two is exact in float64 too. Every direction, block size and the brute-force test agree to the
+last bit, and ties are broken by id without a tolerance.
 """
 
 from __future__ import annotations
@@ -19,6 +33,10 @@ import numpy as np
 
 FEATURES = ("text", "topic", "kind", "distance", "freshness")
 FLOOR = 0.01
+# The weight of a topic term against the text at equal w_text and w_topic (measured: docs/relevance.md).
+TOPIC_SCALE = 2.0
+# Below this raw (relevance × context) a pair is never recommended (calibrated: docs/relevance.md).
+RELEVANCE_FLOOR = 0.05
 FRESHNESS_HALF_LIFE_DAYS = 30.0
 FRESHNESS_UNKNOWN = 0.5
 # Vector entries are rounded to multiples of 2**-QUANTUM_BITS. Products are then multiples of 2**-32
@@ -30,11 +48,11 @@ QUANTUM_BITS = 16
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    text: float = 0.45
-    topic: float = 0.25
-    kind: float = 0.10
-    distance: float = 0.10
-    freshness: float = 0.10
+    text: float = 0.5
+    topic: float = 0.5
+    kind: float = 0.3
+    distance: float = 0.1
+    freshness: float = 0.1
     version: str = "default"
 
     def __post_init__(self) -> None:
@@ -56,6 +74,19 @@ class Weights:
     def without(self, *names: str) -> Weights:
         zeroed: dict[str, float] = dict.fromkeys(names, 0.0)
         return replace(self, **zeroed).normalised()  # type: ignore[arg-type]
+
+    def topic_strength(self) -> float:
+        """The factor on topic terms in the text vectors (0 without topics, large without text)."""
+        if self.topic <= 0:
+            return 0.0
+        return TOPIC_SCALE * self.topic / self.text if self.text > 0 else 1e6
+
+    def context_coefficients(self) -> tuple[float, float, float]:
+        """(κ, δ, φ): the context weights of kind, distance and freshness relative to the relevance."""
+        similarity = self.text + self.topic
+        if similarity <= 0:
+            return (0.0, 0.0, 0.0)
+        return (self.kind / similarity, self.distance / similarity, self.freshness / similarity)
 
     def to_dict(self) -> dict[str, float | str]:
         return asdict(self)
@@ -81,14 +112,32 @@ def quantise(values: np.ndarray, bits: int = QUANTUM_BITS) -> np.ndarray:
 
 
 def on_grid(values: np.ndarray | float) -> np.ndarray:
-    """Context terms (kind, distance, freshness) on the 2**-32 grid that products of entries live on."""
+    """Values on the 2**-32 grid that products of entries live on."""
     return quantise(np.asarray(values, dtype=np.float64), 2 * QUANTUM_BITS)
 
 
-def score(raw: np.ndarray) -> np.ndarray:
-    """The score from ``raw`` = similarity + context, both already weighted: strictly increasing in raw.
+def context(kind: np.ndarray | float, distance: np.ndarray | float, fresh: np.ndarray | float,
+            weights: Weights) -> np.ndarray:  # fmt: skip
+    """The context multiplier of pairs, as the engine computes it: the kind term and the rest, each
+    rounded to 2**-16 (``context_terms``), added (exact)."""
+    kind_term, base = context_terms(np.asarray(distance, dtype=np.float64), np.asarray(fresh, dtype=np.float64),
+                                    weights)  # fmt: skip
+    return base + kind_term * np.asarray(kind, dtype=np.float64)
 
-    Distinct raw values are at least 2**-32 apart, far above float64 resolution near 1, so ranking by
-    score and by raw is the same.
+
+def context_terms(distance: np.ndarray, fresh: np.ndarray, weights: Weights) -> tuple[float, np.ndarray]:
+    """(the kind term, the base) of the context: base = (1 + δ·distance + φ·freshness) / Z and the
+    kind term κ / Z, Z = 1 + κ + δ + φ, each rounded to a multiple of 2**-16."""
+    kappa, delta, phi = weights.context_coefficients()
+    z = 1.0 + kappa + delta + phi
+    base = quantise((1.0 + delta * distance + phi * fresh) / z)
+    return float(quantise(np.array(kappa / z))), base
+
+
+def score(raw: np.ndarray) -> np.ndarray:
+    """The score from ``raw`` = relevance × context: strictly increasing in raw.
+
+    Distinct raw values are at least 2**-48 apart, above float64 resolution near 1 (2**-52), so ranking
+    by score and by raw is the same.
     """
     return FLOOR + (1.0 - FLOOR) * np.asarray(raw, dtype=np.float64)

@@ -89,30 +89,23 @@ class Lists:
     def features(
         self, p: np.ndarray, o: np.ndarray, raw: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, sparse.csr_matrix]:
-        """Features (pairs × FEATURES), distance class (3 online, 2 same, 1 near, 0), shared topics."""
+        """Features (pairs × FEATURES), distance class (3 online, 2 same, 1 near, 0), shared topics.
+
+        text is the pair's text cosine (TF-IDF alone), topic the cosine of the two topic sets (as
+        0/1 vectors): the parts of the relevance, for reasons and for learning."""
         b = self.built
-        c, w, v = b.compiled, b.weights, b.vectors
+        c = b.compiled
         distance = c.distance_of(p, o)
         same = (c.p_province[p] == c.o_province[o]) & (c.p_province[p] >= 0)
         klass = np.where(c.o_online[o], 3, np.where(same, 2, np.where(distance > 0, 1, 0)))
         kind = ((c.p_preferred[p] >> c.o_kind[o]) & 1).astype(np.float64)
-        context = v.kind_term * kind + v.pair_offsets(distance, o)
-        similarity = raw - context  # exact: every term is on the 2**-32 grid
         n_p = len(b.participants)
         shared = self.topic_sets[p].multiply(self.topic_sets[n_p + o]).tocsr()
         shared.eliminate_zeros()
         size_p, size_o = self.set_sizes[p], self.set_sizes[n_p + o]
         n_shared = np.diff(shared.indptr).astype(np.float64)
         topic = n_shared / np.sqrt(np.maximum(size_p * size_o, 1.0))
-        if w.text > 0:
-            # The similarity is the text part plus the topic part (entries quantised as in
-            # similarity_vectors); what is left after the topic part is w_text × the text cosine.
-            root = np.sqrt(w.topic)
-            entry_p = model.quantise((1.0 / np.sqrt(np.maximum(size_p, 1.0))) * root)
-            entry_o = model.quantise((1.0 / np.sqrt(np.maximum(size_o, 1.0))) * root)
-            text = np.clip((similarity - n_shared * entry_p * entry_o) / w.text, 0.0, 1.0)
-        else:
-            text = np.asarray(b.text_p[p].multiply(b.text_o[o]).sum(axis=1)).ravel()
+        text = b.text_cosines(p, o, raw, distance)
         return np.stack([text, topic, kind, distance, b.fresh[o]], axis=1), klass, shared
 
     def fitting(self, p: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

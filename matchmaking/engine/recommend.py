@@ -3,24 +3,25 @@
 The algorithm, exact (it returns what scoring every pair would, ties broken by id):
 
 1. Texts (participant: interests, skills, topics; opportunity: title, description, topics) become
-   L2-normalised TF-IDF rows over word 1–2-grams and char_wb 3–5-grams of the NFC and accent-folded
-   forms (``text.py``); texts and topic lists are mapped onto the curated topic vocabulary
-   (``topics.py``) and each side gets a binary, normalised topic vector.
-2. The score is increasing in raw = w_text·text + w_topic·topic + w_kind·kind + w_distance·distance
-   + w_freshness·freshness. The first three are one dot product of weight-scaled, quantised vectors
-   (text | topics | kinds); distance and freshness are an offset of the pair (``vectors.py``). All
-   terms lie on the 2**-32 grid, so raw is exact whatever order it is summed in.
+   TF-IDF rows over word 1–2-grams and char_wb 3–5-grams of the NFC and accent-folded forms
+   (``text.py``); texts and topic lists are mapped onto the curated topic vocabulary
+   (``topics.py``), and each document's topics join its row as extra terms, weighted like words
+   (``vectors.py``); the rows are L2-normalised, so a dot product is the relevance, a cosine.
+2. The score is increasing in raw = relevance × context, the context (in (0, 1]) made of the
+   preferred kind, distance and freshness (``model.py``). The products are exact whatever order
+   they are summed in, and so is raw.
 3. Participants are split into blocks by (province, level). A block's opportunities pass the
    block-level filters for all of them (reachable, level, deadline, an open session), so every
-   eligible pair lies in exactly one block; its participants share a province, so the offset is a
-   constant per opportunity in the block.
+   eligible pair lies in exactly one block; its participants share a province, so the context is
+   one base per opportunity in the block, plus the kind term for a participant who prefers its kind.
 4. One pass over each block's products (``kernels.py``) gives each participant its top-M by raw in
    its block and feeds each opportunity's top-M over all its blocks, M sized from an estimate of
    the share of pairs that pass the per-pair filters (kinds, group size, sessions: not started,
    free seats, age on the day, inside the participant's free time). ``topk.py`` checks them and
    settles a row when its k-th accepted value is strictly above the best value it left out. The
    few rows left are searched again in their blocks, four times deeper each round, until nothing
-   is left out.
+   is left out. Pairs below the relevance floor are dropped, and a row whose bound is below it is
+   settled: lists are short or empty rather than padded with near-zero matches.
 5. The diversity rule applies to a participant's list: walking down the ranking, an opportunity is
    skipped when its company already has two entries in the list (so at most 2 per company in the top
    10; with k > 10 the cap still counts the whole list).
@@ -54,7 +55,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .estimates import backward_rates, forward_rates
-from .model import Weights
+from .model import RELEVANCE_FLOOR, Weights
 from .output import Lists
 from .topk import Direction, Result, TopK, rank_within, ranking_order
 from .types import Geography, Opportunity, Participant, Rec, Recommendations
@@ -99,6 +100,7 @@ def recommend(
     timings: dict[str, float] | None = None,
     only_participants: Collection[str] | None = None,
     workers: int | None = None,
+    floor: float | None = None,
 ) -> Recommendations:
     """Top-k opportunities per participant and top-k participants per opportunity (see the module doc).
 
@@ -109,6 +111,9 @@ def recommend(
     and their results are merged (exact either way); with two or more, the filter arrays are built
     in a forked process while this one builds the text vectors. By default as many as ``n_threads``
     when there are at least PARALLEL_PAIRS pairs and the platform can fork; otherwise one.
+
+    ``floor``: no pair with raw (relevance × context) below it is listed, either way; None means
+    ``model.RELEVANCE_FLOOR``, 0 lists every eligible pair (padding, as before the floor).
 
     ``only_participants`` makes this one shard of a larger run: the text model is still fitted on every
     participant and opportunity passed (so scores equal the whole run's), but only those participants are
@@ -122,6 +127,7 @@ def recommend(
     if k < 1:
         raise ValueError("k must be at least 1")
     timer = timings if timings is not None else {}
+    floor = RELEVANCE_FLOOR if floor is None else float(floor)
     threads = n_threads or os.cpu_count() or 1
     weights = (weights or Weights()).normalised()
     if not use_topics:
@@ -146,6 +152,7 @@ def recommend(
             timer=timer,
             only=only_participants,
             workers=workers,
+            floor=floor,
         )
 
 
@@ -187,6 +194,7 @@ def _recommend(
     timer: dict[str, float],
     only: Collection[str] | None,
     workers: int | None,
+    floor: float,
 ) -> Recommendations:
     built = build_model(
         participants,
@@ -218,11 +226,14 @@ def _recommend(
         # A participant's list comes from its own shard alone, so this process builds its own shard's
         # lists while the workers are still searching; its shard is the smaller for it (HOME_LOAD).
         def home() -> tuple[Result, Result, dict[str, float], dict[str, list[Rec]], float]:
-            forward, backward, search_timer = _search(_restricted(built, shards[0]), shards[0], k, use_filters)
+            forward, backward, search_timer = _search(_restricted(built, shards[0]), shards[0], k, use_filters, floor)
             t_lists = time.perf_counter()
             return forward, backward, search_timer, lists.build(forward, backward=False), t_lists
 
-        away = [functools.partial(_search, _restricted(built, blocks), blocks, k, use_filters) for blocks in shards[1:]]
+        away = [
+            functools.partial(_search, _restricted(built, blocks), blocks, k, use_filters, floor)
+            for blocks in shards[1:]
+        ]
         (*first, for_participants, t_lists), *others = run_side_by_side([home, *away])
         parts = [tuple(first), *others]
         t1 = time.perf_counter()
@@ -239,7 +250,7 @@ def _recommend(
         search_timer["wall_here"] = parts[0][2]["wall"]  # then this process built its lists
         search_timer["wall_workers"] = max(t["wall"] for _, _, t in others)
     else:
-        forward, backward, search_timer = _search(built, members, k, use_filters)
+        forward, backward, search_timer = _search(built, members, k, use_filters, floor)
         t1 = time.perf_counter()
         for_participants = lists.build(forward, backward=False)
         rounds_f = len(forward.rounds)
@@ -254,14 +265,15 @@ def _recommend(
 
 
 def _search(
-    built: Model, members: list[BlockMembers], k: int, use_filters: bool
+    built: Model, members: list[BlockMembers], k: int, use_filters: bool, floor: float
 ) -> tuple[Result, Result, dict[str, float]]:
     """Both directions' exact top k over these blocks' participants: the rounds of ``topk.py``."""
     timer: dict[str, float] = {"wall": -time.perf_counter()}
     from .kernels import BlockProducts
 
-    forward, backward = _searchers(built, k, use_filters, timer)
-    products = BlockProducts(built.vectors.participants, built.vectors.opportunities)
+    forward, backward = _searchers(built, k, use_filters, timer, floor)
+    v = built.vectors
+    products = BlockProducts(v.participants, v.opportunities, v.p_preferred, v.o_kind, v.kind_term)
     n_o = len(built.opportunities)
     # An opportunity's candidates come from all its blocks: how many participants they hold, and how
     # many of them are expected to pass the per-pair filters.
@@ -319,21 +331,21 @@ def _search_block(
     forward only.
 
     Participants of a block share a province, so an opportunity's distance and freshness terms are the
-    same for all of them: an offset per column.
+    same for all of them: a context base per column (the kind term is added per pair).
     """
     rows, cols, province = block
     timer = forward.timer
     t0 = time.perf_counter()
-    offsets = built.vectors.pair_offsets(built.compiled.distance(province, cols), cols)
+    scales = built.vectors.pair_scales(built.compiled.distance(province, cols), cols)
     if depth is None:
         depth = fetched = np.zeros(len(rows), dtype=np.int64)
     else:
         depth, fetched = forward.depths(depth, len(cols))
     t1 = time.perf_counter()
     if few:
-        found = products.search_rows(rows, cols, offsets, fetched)
+        found = products.search_rows(rows, cols, scales, fetched)
     else:
-        found = products.search(rows, cols, offsets, fetched)
+        found = products.search(rows, cols, scales, fetched)
     t2 = time.perf_counter()
     timer["slices"] = timer.get("slices", 0.0) + t1 - t0
     timer["products"] = timer.get("products", 0.0) + t2 - t1
@@ -421,7 +433,7 @@ def _all_pass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.ones(len(a), dtype=bool)
 
 
-def _searchers(built: Model, k: int, use_filters: bool, timer: dict[str, float]) -> tuple[TopK, TopK]:
+def _searchers(built: Model, k: int, use_filters: bool, timer: dict[str, float], floor: float) -> tuple[TopK, TopK]:
     per_pair = built.compiled.eligible if use_filters else _all_pass
     forward = TopK(
         Direction(eligible=per_pair, col_tie=built.o_rank, col_group=built.o_company),
@@ -429,6 +441,7 @@ def _searchers(built: Model, k: int, use_filters: bool, timer: dict[str, float])
         k,
         PARTICIPANT_M * k,
         timer,
+        floor=floor,
     )
     backward = TopK(
         Direction(eligible=lambda o, p: per_pair(p, o), col_tie=built.p_rank),
@@ -436,6 +449,7 @@ def _searchers(built: Model, k: int, use_filters: bool, timer: dict[str, float])
         k,
         OPPORTUNITY_M * k,
         timer,
+        floor=floor,
     )
     return forward, backward
 

@@ -1,9 +1,10 @@
 """Exact top-k of the blended score under hard filters, without scoring every pair.
 
-The score is an increasing function of ``raw`` = (a dot product of two augmented vectors) + (an offset
-of the pair that depends only on the row and the column's block), where the vectors hold the quantised
-text/topic similarity and columns for kind, distance and freshness (``recommend.py`` builds them).
-Every term lies on the 2**-32 grid, so ``raw`` is exact whatever order it is summed in.
+The score is an increasing function of ``raw`` = (a dot product of two vectors: the relevance) × (the
+context of the pair: a factor of the column's block plus a kind term when the row prefers the column's
+kind; ``model.py``). The product is exact whatever order it is summed in, so ``raw`` is the same in
+every direction and block. Candidates below ``floor`` are never recommended: they are dropped, and a
+row whose bound is below the floor is settled (nothing it left out could enter its list).
 
 1. Rounds, block by block: a block is a set of rows and the columns that pass the block-level
    filters for all of them, and every eligible pair lies in exactly one block. A pass over a
@@ -63,6 +64,7 @@ class TopK:
     m0: int
     timer: dict[str, float]
     cap: int = 2
+    floor: float = NEG_INF  # candidates below it are never recommended
 
     def __post_init__(self) -> None:
         self.bound = np.full(self.n_rows, NEG_INF)  # over the candidates checked so far
@@ -84,6 +86,9 @@ class TopK:
         t0 = time.perf_counter()
         if ok is not None:
             rows, cols, raw = rows[ok], cols[ok], raw[ok]
+        if self.floor > NEG_INF:
+            above = raw >= self.floor
+            rows, cols, raw = rows[above], cols[above], raw[above]
         ok = self.direction.eligible(rows, cols)
         self._tick("filters", t0)
         self._new.append([rows[ok], cols[ok], raw[ok]])
@@ -165,7 +170,9 @@ class TopK:
         kth = np.full(self.n_rows, NEG_INF)
         last = idx[rank == self.k - 1]
         kth[row[last]] = raw[last]
-        done = self.touched & (((count >= self.k) & (kth > self.bound)) | (self.bound == NEG_INF))
+        # Settled: the k-th is above anything left out, or nothing left out could be recommended.
+        done = self.touched & (((count >= self.k) & (kth > self.bound)) | (self.bound < self.floor)
+                               | (self.bound == NEG_INF))  # fmt: skip
         self.settled |= done
         final = accepted[done[row[accepted]]]
         self._results.append([row[final], col[final], raw[final]])
@@ -205,9 +212,10 @@ class TopK:
 def ranking_order(row: np.ndarray, raw: np.ndarray, tie: np.ndarray) -> np.ndarray:
     """``np.lexsort((tie, -raw, row))``: by row, then raw decreasing, then tie-break rank.
 
-    One unstable sort of an integer key row × span + (largest raw - raw), raw on the 2**-32 grid, then
-    the few runs of equal keys (equal raw in a row, or a pair found twice) put in tie order: a lexsort
-    of three keys is a stable sort per key, several times slower on millions of candidates.
+    One unstable sort of an integer key row × span + (largest raw - raw), raw rounded to the 2**-32
+    grid (raw itself lies on the 2**-48 grid: relevance × context), then the few runs of equal keys
+    (raw equal or within 2**-32 in a row, or a pair found twice) put in (raw, tie) order: a lexsort of
+    three keys is a stable sort per key, several times slower on millions of candidates.
     """
     if not len(row):
         return np.zeros(0, dtype=np.int64)
@@ -226,7 +234,7 @@ def ranking_order(row: np.ndarray, raw: np.ndarray, tie: np.ndarray) -> np.ndarr
         runs[:-1] |= equal
         at = np.flatnonzero(runs)
         sub = order[at]
-        order[at] = sub[np.lexsort((tie[sub], key[sub]))]
+        order[at] = sub[np.lexsort((tie[sub], -raw[sub], key[sub]))]
     return order
 
 

@@ -27,7 +27,7 @@ from matchmaking.inputs import geography, province_names, split_engine_id, world
 DATA = Path(__file__).resolve().parents[1] / "data" / "bilingual_eval"
 TRUTH = DATA / "truth.csv"
 NOW = "2026-09-20T08:00:00+07:00"
-ABLATION_LABELS = ["text only", "+ accent folding", "+ topics", "+ filters", "+ learned weights"]
+ABLATION_LABELS = ["plain TF-IDF", "text only", "+ accent folding", "+ topics", "+ filters", "+ learned weights"]
 METRIC_ROW = re.compile(
     r"^(?P<label>\S.*?)\s+(?P<ndcg>\d\.\d{3})\s+(?P<recall>\d\.\d{3})\s+(?P<mrr>\d\.\d{3})"
     r"\s+(?P<coverage>\d+\.\d)%\s+(?P<with_recs>\d+\.\d)%$"
@@ -73,7 +73,8 @@ def listed_by_engine(world: tuple[list[Participant], list[Opportunity]]) -> set[
 
     The engine's diversity rule keeps at most two opportunities of a company in a participant's list,
     so a single run could hide an eligible third one; with one opportunity per company in a round
-    and k above the round's size, a participant's list holds every opportunity eligible for them.
+    and k above the round's size, a participant's list holds every opportunity eligible for them
+    (floor 0: eligibility, not relevance, is what is tested here).
     """
     participants, opportunities = world
     by_company: dict[str, list[Opportunity]] = defaultdict(list)
@@ -85,7 +86,7 @@ def listed_by_engine(world: tuple[list[Participant], list[Opportunity]]) -> set[
         batch = [group[i] for group in by_company.values() if i < len(group)]
         assert len(batch) < 40
         recs = recommend(participants, batch, now=parse_datetime(NOW), geography=geography(), k=40,
-                         province_names=province_names(), n_threads=1)  # fmt: skip
+                         province_names=province_names(), n_threads=1, floor=0.0)  # fmt: skip
         listed |= {(raw(r.participant_id), r.opportunity_id) for rs in recs.for_participants.values() for r in rs}
     return listed
 
@@ -170,3 +171,13 @@ def test_it_refuses_a_data_folder_that_breaks_the_contract(tmp_path, capsys):
     with translation.override("en"), pytest.raises(CommandError, match="problem"):
         call_command("evaluate", "--data", str(tmp_path), "--truth", str(TRUTH), "--now", NOW)
     assert "schools.csv:1: province: required column is missing" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["esco_ict", "esco_skills", "bilingual_eval"])
+def test_on_every_labelled_set_the_model_is_above_plain_tfidf_and_reports_its_floor(name, capsys):
+    folder = DATA.parent / name
+    call_command("evaluate", "--data", str(folder), "--truth", str(folder / "truth.csv"), "--now", NOW)
+    output = capsys.readouterr().out
+    table = _table(output)
+    assert table["model"]["ndcg"] > table["plain TF-IDF"]["ndcg"]
+    assert re.search(r"at the relevance floor [\d.]+: precision \d\.\d{3}", output)

@@ -7,11 +7,15 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from matchmaking.engine.baseline import plain_tfidf
 from matchmaking.engine.evaluate import Metrics, evaluate
 from matchmaking.engine.learn import Example, fit_weights
+from matchmaking.engine.model import RELEVANCE_FLOOR
+from matchmaking.engine.model import score as model_score
 from matchmaking.engine.recommend import recommend
 from matchmaking.engine.types import Opportunity, Participant, Recommendations
 from matchmaking.inputs import geography, province_names, split_engine_id
@@ -52,23 +56,41 @@ class Command(BaseCommand):
         parser.add_argument("--now", type=parse_now, default=None, help="score as of this ISO datetime")
         parser.add_argument("--weights", type=Path, default=None, help="learned weights (JSON)")
         parser.add_argument("--ablation", action="store_true", help="the ablation table")
+        parser.add_argument("--floor", type=float, default=None, help="relevance floor (default: the engine's)")
+        parser.add_argument(
+            "--floors", type=_floats, default=None, help="calibration: figures at each of these floors (0.02,0.05,…)"
+        )
 
     def handle(self, *args: Any, data: Path, truth: Path, k: int, now: dt.datetime | None, weights: Path | None,
-               ablation: bool, **options: Any) -> None:  # fmt: skip
+               ablation: bool, floor: float | None, floors: list[float] | None, **options: Any) -> None:  # fmt: skip
         now = now or timezone.now()
         participants, opportunities = load_world(data, now=now, stderr=self.stderr)
         # The truth names participants by external id; the engine by namespaced id ("student:…").
         by_external_id = read_truth(truth)
         relevant = {p.id: by_external_id.get(split_engine_id(p.id)[1], set()) for p in participants}
-        run = _Runner(participants, opportunities, now=now, k=k)
+        floor = RELEVANCE_FLOOR if floor is None else floor
+        run = _Runner(participants, opportunities, now=now, k=k, floor=floor)
+        if floors:
+            self._calibration(run, participants, relevant, floors, load_weights(weights))
+            return
         if not ablation:
-            metrics = run.metrics(run.recommend(weights=load_weights(weights)), participants, relevant)
-            self.stdout.write(_header() + "\n" + _row("model", metrics))
+            recs = run.recommend(weights=load_weights(weights))
+            self.stdout.write(_header() + "\n" + _row("plain TF-IDF", run.baseline(participants, relevant)))
+            self.stdout.write(_row("model", run.metrics(recs, participants, relevant)))
+            self.stdout.write(_at_floor(floor, recs, participants, relevant))
+            listed = {pid: [r.opportunity_id for r in rs] for pid, rs in recs.for_participants.items()}
+            hits, n = cross_language_hits(listed, relevant, participants, {o.id: o for o in opportunities})
+            if n:
+                self.stdout.write(
+                    f"cross-language hit@3: {hits / n:.3f} ({hits} of the {n} participants with a relevant "
+                    "opportunity in the other language find one in their first 3)"
+                )
             return
         # Every row on all participants; the learned weights by 5-fold cross-validation over
         # participants: each fold is ranked with weights fitted on the other four folds' truth.
         self.stdout.write(f"all {len(participants)} participants; k = {k}; learned weights: 5-fold cross-validation\n")
         self.stdout.write(_header())
+        self.stdout.write(_row("plain TF-IDF", run.baseline(participants, relevant)))
         for label, switches in ABLATION:
             self.stdout.write(_row(label, run.metrics(run.recommend(**switches), participants, relevant)))
         ranked: dict[str, list[Any]] = {}
@@ -88,8 +110,73 @@ class Command(BaseCommand):
                     + ", ".join(f"{n} {v:.2f}" for n, v in learned.to_dict().items() if n != "version")
                 )
 
+    def _calibration(self, run: _Runner, who: list[Participant], truth: dict[str, set[str]], floors: list[float],
+                     weights: Any) -> None:  # fmt: skip
+        """One run without a floor, then the lists each floor would leave (a floor only cuts a list's tail)."""
+        recs = run.recommend(weights=weights, floor=0.0)
+        self.stdout.write(f"{'floor':>6} {'nDCG@k':>7} {'precision':>9} {'with recs':>9} {'judged w/ recs':>14}")
+        for value in floors:
+            cut = Recommendations(
+                {p: [r for r in rs if r.score >= score_of(value)] for p, rs in recs.for_participants.items()}, {}
+            )
+            m = run.metrics(cut, who, truth)
+            precision, judged_with = _precision(cut, truth)
+            self.stdout.write(
+                f"{value:6.3f} {m.ndcg:7.3f} {precision:9.3f} {m.with_recommendations:9.1%} {judged_with:14.1%}"
+            )
+
 
 FOLDS = 5
+
+
+def _floats(value: str) -> list[float]:
+    try:
+        return [float(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"not a comma-separated list of numbers: {value!r}") from None
+
+
+def score_of(raw: float) -> float:
+    return float(model_score(np.array([raw]))[0])
+
+
+def _precision(recs: Recommendations, truth: dict[str, set[str]]) -> tuple[float, float]:
+    """(share of the listed pairs that are relevant, share of the judged participants with a list)."""
+    listed = [(p, r.opportunity_id) for p, rs in recs.for_participants.items() for r in rs]
+    hits = sum(1 for p, o in listed if o in truth.get(p, ()))
+    judged = [p for p in recs.for_participants if truth.get(p)]
+    with_list = sum(1 for p in judged if recs.for_participants[p])
+    return (hits / len(listed) if listed else 1.0, with_list / len(judged) if judged else 0.0)
+
+
+def cross_language_hits(
+    ranked: dict[str, list[str]],
+    truth: dict[str, set[str]],
+    participants: list[Participant],
+    opportunities: dict[str, Opportunity],
+    k: int = 3,
+) -> tuple[int, int]:
+    """(hits, participants): of the participants with a relevant opportunity written in the other
+    language than theirs (both languages known), how many find one such in their first k."""
+    hits = n = 0
+    for p in participants:
+        other = {o for o in truth.get(p.id, ()) if o in opportunities and opportunities[o].language
+                 and opportunities[o].language != p.language}  # fmt: skip
+        if other:
+            n += 1
+            hits += bool(other & set(ranked.get(p.id, [])[:k]))
+    return hits, n
+
+
+def _at_floor(floor: float, recs: Recommendations, who: list[Participant], truth: dict[str, set[str]]) -> str:
+    precision, judged_with = _precision(recs, truth)
+    with_list = sum(1 for p in who if recs.for_participants.get(p.id))
+    listed = sum(len(rs) for rs in recs.for_participants.values())
+    return (
+        f"at the relevance floor {floor:g}: precision {precision:.3f} ({listed} pairs listed); "
+        f"coverage: {with_list} of {len(who)} participants have a list ({judged_with:.1%} of those with a "
+        f'relevant opportunity), {len(who) - with_list} get "no good match yet"'
+    )
 
 
 def _fold(participant_id: str) -> int:
@@ -101,15 +188,23 @@ def _fold(participant_id: str) -> int:
 
 class _Runner:
     def __init__(self, participants: list[Participant], opportunities: list[Opportunity], *, now: dt.datetime,
-                 k: int) -> None:  # fmt: skip
+                 k: int, floor: float) -> None:  # fmt: skip
         self.participants, self.opportunities, self.now, self.k = participants, opportunities, now, k
+        self.floor = floor
 
     def recommend(self, k: int | None = None, **options: Any) -> Recommendations:
+        options.setdefault("floor", self.floor)
         return recommend(self.participants, self.opportunities, now=self.now, geography=geography(),
                          k=k or self.k, province_names=province_names(), **options)  # fmt: skip
 
     def metrics(self, recs: Recommendations, who: list[Participant], truth: Any = None) -> Metrics:
         ranked = {p: [r.opportunity_id for r in rs] for p, rs in recs.for_participants.items()}
+        return evaluate(ranked, truth or {}, k=self.k, participants=[p.id for p in who],
+                        opportunities=[o.id for o in self.opportunities])  # fmt: skip
+
+    def baseline(self, who: list[Participant], truth: Any) -> Metrics:
+        """The plain TF-IDF baseline (``engine/baseline.py``) on the same texts."""
+        ranked = plain_tfidf(self.participants, self.opportunities, self.k)
         return evaluate(ranked, truth or {}, k=self.k, participants=[p.id for p in who],
                         opportunities=[o.id for o in self.opportunities])  # fmt: skip
 

@@ -9,8 +9,9 @@ from matchmaking.learning import ranker_train
 
 class Command(BaseCommand):
     help = (
-        "Fit the blend weights from feedback (logistic regression on the engine's features). The new "
-        "version is promoted only if its nDCG@10 on held-out feedback is no worse than the current one's."
+        "Fit the weights from feedback (logistic regression on the engine's features, the context only "
+        "through relevance). The new version is promoted only if it loses nothing: its nDCG@10 on held-out "
+        "feedback and on every labelled set (tests/data) is at least the current one's."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

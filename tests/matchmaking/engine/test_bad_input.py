@@ -14,9 +14,11 @@ def run(participants, opportunities, **options):
     return recommend(participants, opportunities, now=NOW, geography=GEOGRAPHY, **options)
 
 
-def test_empty_interests_still_get_opportunities_ranked_by_context() -> None:
+def test_empty_interests_get_no_good_match_yet_rather_than_a_list_ranked_by_context() -> None:
     recs = run([student(text="")], [opportunity("o1", created_at=NOW), opportunity("o2")])
-    assert [r.opportunity_id for r in recs.for_participants["s1"]] == ["o1", "o2"]  # fresher first
+    assert recs.for_participants["s1"] == []  # relevance 0: freshness alone recommends nothing
+    padded = run([student(text="")], [opportunity("o1", created_at=NOW), opportunity("o2")], floor=0.0)
+    assert [r.opportunity_id for r in padded.for_participants["s1"]] == ["o1", "o2"]  # all at 0: by id
 
 
 def test_no_availability_means_no_recommendations_either_way() -> None:
@@ -40,7 +42,12 @@ def test_emoji_only_text_and_unknown_topics_do_no_harm() -> None:
         [student(text="🎮🤖✨", topics=("xyzzy", "🙂"))],
         [opportunity(title="🎨🎨", topics=("không-có-chủ-đề-này",))],
     )
-    [only] = recs.for_participants["s1"]
+    assert recs.for_participants["s1"] == []
+    [only] = run(
+        [student(text="🎮🤖✨", topics=("xyzzy", "🙂"))],
+        [opportunity(title="🎨🎨", topics=("không-có-chủ-đề-này",))],
+        floor=0.0,
+    ).for_participants["s1"]
     assert only.features["text"] == 0.0 and only.features["topic"] == 0.0 and 0 < only.score
 
 

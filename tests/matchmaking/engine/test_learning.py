@@ -7,8 +7,8 @@ import random
 import numpy as np
 
 from matchmaking.engine.evaluate import ndcg_at_k
-from matchmaking.engine.learn import Example, fit_weights, held_out, ndcg_of, should_promote
-from matchmaking.engine.model import FEATURES, Weights
+from matchmaking.engine.learn import Example, example_scores, fit_weights, held_out, ndcg_of, should_promote
+from matchmaking.engine.model import FEATURES, FLOOR, Weights
 
 
 def feedback(rng: random.Random, n: int, driver: str) -> list[Example]:
@@ -31,7 +31,7 @@ def test_it_learns_non_negative_weights_summing_to_one_led_by_what_drives_accept
 
 
 def test_it_takes_a_matrix_and_labels_too_and_names_the_version_after_the_result() -> None:
-    rows = feedback(random.Random(2), 100, "kind")
+    rows = feedback(random.Random(2), 100, "text")
     x = [[e.features[name] for name in FEATURES] for e in rows]
     y = [e.label for e in rows]
     first, second = fit_weights(x, y), fit_weights(x, y)
@@ -63,10 +63,30 @@ def test_ndcg_at_k_on_known_rankings() -> None:
 
 
 def test_it_promotes_weights_that_rank_held_out_feedback_at_least_as_well() -> None:
-    held = feedback(random.Random(3), 60, "kind")
-    good = Weights(text=0, topic=0, kind=1, distance=0, freshness=0, version="good")
-    bad = Weights(text=1, topic=0, kind=0, distance=0, freshness=0, version="bad")
+    held = feedback(random.Random(3), 60, "text")
+    good = Weights(text=1, topic=0, kind=0, distance=0, freshness=0, version="good")
+    bad = Weights(text=0, topic=1, kind=0, distance=0, freshness=0, version="bad")
     assert ndcg_of(good, held) > ndcg_of(bad, held)
     assert should_promote(good, bad, held)
     assert not should_promote(bad, good, held)
     assert should_promote(good, good, held)  # no worse is enough
+
+
+def test_a_candidate_that_loses_on_any_labelled_set_is_not_promoted_whatever_the_feedback_says() -> None:
+    held = feedback(random.Random(4), 60, "text")
+    good = Weights(text=1, topic=0, kind=0, distance=0, freshness=0, version="good")
+    bad = Weights(text=0, topic=1, kind=0, distance=0, freshness=0, version="bad")
+    assert should_promote(good, bad, held, {"esco_ict": (0.60, 0.59), "bilingual_eval": (0.90, 0.90)})
+    assert not should_promote(good, bad, held, {"esco_ict": (0.60, 0.59), "bilingual_eval": (0.89, 0.90)})
+
+
+def test_feedback_biased_toward_a_kind_cannot_make_a_ranker_that_recommends_by_kind() -> None:
+    # People who accept their preferred kind whatever the topic: the regression may only scale the
+    # relevance by kind, so a pair with no text and no topic in common stays at the lowest score.
+    rows = feedback(random.Random(5), 300, "kind")
+    candidate = fit_weights(rows)
+    zero_relevance = np.array([[0.0, 0.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0, 0.0]])
+    relevant = np.array([[0.3, 0.3, 0.0, 0.0, 0.0]])
+    for weights in [w for w in (candidate, Weights(text=0.01, topic=0.01, kind=1, distance=1, freshness=1)) if w]:
+        low = example_scores(weights, zero_relevance)
+        assert np.all(low == FLOOR) and np.all(example_scores(weights, relevant) > low.max())

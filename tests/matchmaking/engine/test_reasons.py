@@ -84,7 +84,9 @@ def test_every_fitting_session_is_listed_earliest_first_however_many_there_are()
         )
         all_week = student(availability=((at(SATURDAY, 7), at(SATURDAY + timedelta(days=4), 20)),))
         mornings = student("s2", availability=((at(SATURDAY, 7), at(SATURDAY, 12)),))
-        recs = recommend([all_week, mornings], [opportunity(sessions=sessions)], now=NOW, geography=GEOGRAPHY)
+        recs = recommend(
+            [all_week, mornings], [opportunity(sessions=sessions)], now=NOW, geography=GEOGRAPHY, floor=0.0
+        )
         everything = tuple(f"x{n:02d}" for n in range(count))
         some = everything[:4]  # 8:00 to 12:00 on Saturday
         assert recs.for_participants["s1"][0].sessions == everything

@@ -66,8 +66,10 @@ def brute_force_recommend(
     folding: bool = True,
     use_topics: bool = True,
     use_filters: bool = True,
+    floor: float | None = None,
 ) -> tuple[dict[str, list[tuple[str, float]]], dict[str, list[tuple[str, float]]]]:
     weights = (weights or Weights()).normalised()
+    floor = model.RELEVANCE_FLOOR if floor is None else floor
     if not use_topics:
         weights = weights.without("topic")
     built = build_model(
@@ -79,7 +81,8 @@ def brute_force_recommend(
         folding=folding,
         use_topics=use_topics,
     )
-    scores = model.score(built.raw())
+    raw = built.raw()  # relevance × context, pair by pair
+    scores = model.score(raw)
     eligible = np.array(
         [
             [not use_filters or bool(qualifying_sessions(p, o, now, geography)) for o in opportunities]
@@ -87,6 +90,7 @@ def brute_force_recommend(
         ],
         dtype=bool,
     ).reshape(len(participants), len(opportunities))
+    eligible &= raw >= floor  # the relevance floor: nothing below it is listed
     for_participants = {}
     for i, p in enumerate(participants):
         ranked = sorted(
@@ -236,7 +240,8 @@ def test_it_returns_the_exhaustive_top_k_in_both_directions(
         k = rng.randint(1, 4)
         weights = Weights(*(rng.choice([0.0, 0.1, 0.5]) for _ in range(5))) if seed % 3 == 0 else None
         timings: dict[str, float] = {}
-        same = {"now": NOW, "geography": geography, "k": k, "weights": weights}
+        floor = rng.choice([None, 0.0, 0.2])
+        same = {"now": NOW, "geography": geography, "k": k, "weights": weights, "floor": floor}
         got = recommend(participants, opportunities, timings=timings, **same, **switches)
         model_switches = {name: value for name, value in switches.items() if name not in engine_only}
         want_p, want_o = brute_force_recommend(participants, opportunities, **same, **model_switches)
@@ -260,14 +265,15 @@ def test_it_ranks_ties_by_id_and_keeps_two_per_company() -> None:
     student = Participant(
         "s", "student", "upper_secondary", "", province="p0", availability=free, birth_date=date(2009, 1, 1)
     )
-    got = recommend([student], opportunities, now=NOW, geography=Geography(), k=4)
+    got = recommend([student], opportunities, now=NOW, geography=Geography(), k=4, floor=0.0)
     assert [r.opportunity_id for r in got.for_participants["s"]] == ["o0", "o1", "o4", "o5"]
     assert len({r.score for r in got.for_participants["s"]}) == 1
 
 
-def test_it_fills_lists_with_zero_similarity_pairs_in_id_order() -> None:
+def test_without_a_floor_it_fills_lists_with_zero_similarity_pairs_in_id_order() -> None:
     # Text alone counts and nobody wrote anything: every eligible pair has the lowest score, FLOOR,
-    # which only an exhaustive search can prove; ties go by id.
+    # which only an exhaustive search can prove; ties go by id. (With the relevance floor, the
+    # default, these lists are empty: test_relevance.py.)
     session = Session("x", NOW + timedelta(days=2), NOW + timedelta(days=2, hours=2), 10)
     free = ((NOW + timedelta(days=1), NOW + timedelta(days=3)),)
     opportunities = [
@@ -293,6 +299,7 @@ def test_it_fills_lists_with_zero_similarity_pairs_in_id_order() -> None:
         geography=Geography(),
         k=2,
         weights=Weights(text=1, topic=0, kind=0, distance=0, freshness=0),
+        floor=0.0,
     )
     assert [r.opportunity_id for r in got.for_participants["s1"]] == ["o1", "o2"]
     assert [r.participant_id for r in got.for_opportunities["o3"]] == ["s1", "s2"]

@@ -38,7 +38,7 @@ def test_every_score_is_in_the_unit_interval_and_every_feature_in_zero_one() -> 
 
 
 def test_a_participant_list_holds_at_most_two_opportunities_of_a_company() -> None:
-    recs = recommend(*world(), now=NOW, geography=GEOGRAPHY, k=10)
+    recs = recommend(*world(), now=NOW, geography=GEOGRAPHY, k=10, floor=0.0)  # every pair, padded
     for recs_ in recs.for_participants.values():
         companies = [r.opportunity_id for r in recs_]
         per = {}
@@ -54,6 +54,8 @@ def test_the_same_input_gives_the_same_output() -> None:
 
 
 def test_learned_weights_change_the_order() -> None:
+    # s0 wrote "lập trình game"; o5 and o11 have it as their title (the same relevance), o5 is six
+    # weeks fresher. Without a freshness weight the tie goes by id ("o11" < "o5"); with one, o5 first.
     participants, opportunities = world()
     by_text = recommend(
         participants,
@@ -69,11 +71,11 @@ def test_learned_weights_change_the_order() -> None:
         now=NOW,
         geography=GEOGRAPHY,
         k=3,
-        weights=Weights(text=0, topic=0, kind=0, distance=0, freshness=1, version="f"),
+        weights=Weights(text=1, topic=0, kind=0, distance=0, freshness=1, version="f"),
     )
     assert by_text.weights_version == "t"
-    assert [r.opportunity_id for r in by_freshness.for_participants["s0"]] == ["o0", "o1", "o2"]
-    assert by_text.for_participants["s0"][0].opportunity_id != "o0"
+    assert [r.opportunity_id for r in by_text.for_participants["s0"]][:2] == ["o11", "o5"]
+    assert [r.opportunity_id for r in by_freshness.for_participants["s0"]][:2] == ["o5", "o11"]
 
 
 def test_a_participant_and_an_opportunity_see_the_same_score_for_their_pair() -> None:
@@ -92,6 +94,21 @@ def test_a_rec_lists_the_sessions_the_participant_can_book_earliest_first() -> N
     sunday, saturday_late = session("sun", SATURDAY + timedelta(days=1)), session("sat", SATURDAY, 14, 16)
     full = session("full", SATURDAY, 8, 10, capacity=5, taken=5)
     recs = recommend(
-        [student()], [opportunity(sessions=(sunday, full, saturday_late))], now=NOW, geography=GEOGRAPHY
+        [student()], [opportunity(sessions=(sunday, full, saturday_late))], now=NOW, geography=GEOGRAPHY, floor=0.0
     )
     assert recs.for_participants["s1"][0].sessions == ("sat", "sun")
+
+
+def test_the_text_feature_is_the_pairs_text_cosine_recovered_from_its_score() -> None:
+    from matchmaking.engine.vectors import build_model
+
+    participants, opportunities = world()
+    recs = recommend(participants, opportunities, now=NOW, geography=GEOGRAPHY, k=12, floor=0.0)
+    built = build_model(participants, opportunities, now=NOW, geography=GEOGRAPHY, weights=Weights().normalised())
+    cosine = (built.text_p @ built.text_o.T).toarray()
+    p_index = {p.id: i for i, p in enumerate(participants)}
+    o_index = {o.id: j for j, o in enumerate(opportunities)}
+    pairs = [r for rs in recs.for_participants.values() for r in rs]
+    assert any(r.features["text"] > 0.1 for r in pairs)
+    for r in pairs:
+        assert abs(r.features["text"] - cosine[p_index[r.participant_id], o_index[r.opportunity_id]]) < 2e-3

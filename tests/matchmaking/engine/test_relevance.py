@@ -1,0 +1,63 @@
+"""Relevance first: kind, distance and freshness order relevant opportunities but never lift an
+irrelevant one; below the relevance floor nothing is recommended."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tiny import GEOGRAPHY, NOW, opportunity, student
+
+from matchmaking.engine import model
+from matchmaking.engine.model import Weights
+from matchmaking.engine.recommend import recommend
+
+NLP = "Natural language processing workshop: build a chatbot that reads Vietnamese text"
+FACTORY = "Mechanical factory visit: lathes, welding and the assembly line"
+
+
+def test_an_irrelevant_opportunity_of_the_preferred_kind_never_outranks_a_relevant_one() -> None:
+    me = student(text="NLP, natural language processing, chips", preferred_kinds=("visit",))
+    factories = [
+        opportunity(f"visit{n}", company=f"f{n}", kind="visit", title=FACTORY, created_at=NOW) for n in range(4)
+    ]
+    nlp = opportunity("nlp", company="ai", kind="workshop", title=NLP, created_at=NOW - timedelta(days=90))
+    for floor in (None, 0.0):  # with the floor the visits are not listed at all; without it, after
+        recs = recommend([me], [*factories, nlp], now=NOW, geography=GEOGRAPHY, k=5, floor=floor)
+        ranked = [r.opportunity_id for r in recs.for_participants["s1"]]
+        assert ranked[0] == "nlp"
+    assert [r.opportunity_id for r in recommend([me], [*factories, nlp], now=NOW, geography=GEOGRAPHY,
+                                                k=5).for_participants["s1"]] == ["nlp"]  # fmt: skip
+
+
+def test_even_a_large_kind_weight_cannot_lift_an_opportunity_with_no_relevance() -> None:
+    me = student(text="lập trình game", preferred_kinds=("visit",))
+    weights = Weights(text=0.1, topic=0.1, kind=10.0, distance=1.0, freshness=1.0)
+    off_topic = opportunity("visit", company="v", kind="visit", title="Tham quan nhà máy dệt may", created_at=NOW)
+    game = opportunity("game", company="g", kind="contest", title="Cuộc thi lập trình game")
+    recs = recommend([me], [off_topic, game], now=NOW, geography=GEOGRAPHY, weights=weights, floor=0.0)
+    ranked = recs.for_participants["s1"]
+    assert [r.opportunity_id for r in ranked] == ["game", "visit"]
+    assert ranked[1].score == model.FLOOR  # relevance 0 × any context = 0
+
+
+def test_between_equally_relevant_opportunities_the_preferred_kind_goes_first() -> None:
+    me = student(text="robot", preferred_kinds=("contest",))
+    a = opportunity("a", company="a", kind="workshop", title="Robot")
+    b = opportunity("b", company="b", kind="contest", title="Robot")
+    recs = recommend([me], [a, b], now=NOW, geography=GEOGRAPHY)
+    assert [r.opportunity_id for r in recs.for_participants["s1"]] == ["b", "a"]
+
+
+def test_nothing_below_the_floor_is_listed_and_a_participant_may_get_no_list() -> None:
+    people = [student("s1", "robot"), student("s2", "nấu ăn, ẩm thực")]
+    catalogue = [opportunity("o1", company="a", title="Robot"), opportunity("o2", company="b", title="Robot arm")]
+    for floor in (0.05, 0.3, 0.9):
+        recs = recommend(people, catalogue, now=NOW, geography=GEOGRAPHY, floor=floor)
+        every = [r for rs in recs.for_participants.values() for r in rs]
+        every += [r for rs in recs.for_opportunities.values() for r in rs]
+        assert all(r.score >= model.score(floor) for r in every)
+        assert recs.for_participants["s2"] == []  # "no good match yet"
+    assert [r.opportunity_id for r in recommend(people, catalogue, now=NOW, geography=GEOGRAPHY,
+                                                floor=0.05).for_participants["s1"]] == ["o1", "o2"]  # fmt: skip
+    unfloored = recommend(people, catalogue, now=NOW, geography=GEOGRAPHY, floor=0.0)
+    assert len(unfloored.for_participants["s2"]) == 2  # padding, only when asked for
