@@ -28,6 +28,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if CHROMIUM.exists():
         return
+    if os.environ.get("REQUIRE_SERVICES") == "1":  # CI installs Chromium: a missing one is a failure
+        raise pytest.UsageError(f"CI needs Debian's Chromium at {CHROMIUM} for the browser tests")
     skip = pytest.mark.skip(reason=f"needs Debian's Chromium at {CHROMIUM} (apt-get install -y chromium)")
     for item in items:
         if "browser" in item.keywords:
