@@ -28,7 +28,7 @@ from privacy.consent import ConsentError, consent_request_send
 from privacy.services import privacy_link_make
 from scheduler import services as booking_services
 from scheduler.models import Booking
-from students.models import ClassRequest, GuardianConsent, School, Student
+from students.models import ClassRequest, GuardianConsent, School, Student, StudentQuerySet
 from students.services import class_request_save
 
 from ..forms_school import ClassRequestForm, FreeTimesForm, RemoveTimesForm, StudentFilter
@@ -47,7 +47,7 @@ def school_of(request: HttpRequest) -> School:
     return user.school
 
 
-def _students(school: School) -> QuerySet[Student]:
+def _students(school: School) -> StudentQuerySet:
     return Student.objects.active().with_consent().filter(school=school)
 
 
@@ -63,7 +63,8 @@ def school_bookings(school: School) -> QuerySet[Booking]:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     school = school_of(request)
-    waiting = _students(school).minors().filter(has_guardian_consent=False).order_by("full_name", "pk")
+    waiting = _students(school).minors().filter(has_guardian_consent=False)  # type: ignore[misc]
+    waiting = waiting.order_by("full_name", "pk")
     proposals = (
         Booking.objects.filter(class_request__school=school, status=Status.PROPOSED)
         .with_details()
@@ -91,7 +92,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def students(request: HttpRequest) -> HttpResponse:
     school = school_of(request)
     form = StudentFilter(request.GET or None)
-    rows = _students(school).order_by("full_name", "pk")
+    rows: StudentQuerySet = _students(school).order_by("full_name", "pk")
     if form.is_valid():
         data = form.cleaned_data
         if q := (data.get("q") or "").strip():
@@ -100,9 +101,9 @@ def students(request: HttpRequest) -> HttpResponse:
             rows = rows.filter(grade=data["grade"])
         consent = data.get("consent")
         if consent == "missing":
-            rows = rows.minors().filter(has_guardian_consent=False)
+            rows = rows.minors().filter(has_guardian_consent=False)  # type: ignore[misc]
         elif consent == "given":
-            rows = rows.filter(has_guardian_consent=True)
+            rows = rows.filter(has_guardian_consent=True)  # type: ignore[misc]  # an annotation
         elif consent in ("minor", "adult"):
             rows = rows.minors(minor=consent == "minor")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
@@ -249,13 +250,13 @@ def _intervals(row: ClassRequest | None, times: FreeTimesForm, removed: list[str
 def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] | None = None) -> HttpResponse:
     """The class's page; ``errors`` puts a refusal next to its button (``booking-<pk>``, ``session-<pk>``)."""
     errors = errors or {}
-    matches = (
+    found = (
         Match.objects.filter(class_request=row)
         .select_related("opportunity__company")
         .prefetch_related(Prefetch("opportunity__sessions", queryset=upcoming_sessions(), to_attr="upcoming"))
         .order_by("rank", "pk")
     )
-    matches = list(matches)
+    matches = list(found)
     bookings = list(Booking.objects.filter(class_request=row).with_details().order_by("starts_at", "pk"))
     now = timezone.now()
     for booking in bookings:

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,8 +97,9 @@ def report_download(request: HttpRequest, format: str) -> HttpResponse:
     filename = f"caunoi-{school.external_id}-{stamp}.{format}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if format == "csv":
-        chunks = (chunk.encode("utf-8") for chunk in csv_chunks(COLUMNS, _lines(school)))
-        return StreamingHttpResponse(chunks, content_type=CONTENT_TYPES["csv"], headers=disposition)
+        # A school's bookings are a few thousand rows at most: one answer, no streaming.
+        body = "".join(csv_chunks(COLUMNS, _lines(school))).encode("utf-8")
+        return HttpResponse(body, content_type=CONTENT_TYPES["csv"], headers=disposition)
     if format == "xlsx":
         binary = io.BytesIO()
         write_xlsx(binary, COLUMNS, _lines(school), title=_("Bookings"))
