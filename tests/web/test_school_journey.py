@@ -155,6 +155,7 @@ def test_every_school_page_passes_axe_at_phone_and_desktop_width(
     page = journey.page
     to_docs = os.environ.get("WEB_SCREENSHOTS") == "docs"
     folder = Path(settings.BASE_DIR) / "docs" / "screenshots" if to_docs else journey.folder
+    f.StudentFactory(school=site.world.school, full_name="Phạm Minh Khoa", guardian_email="khoa.me@example.vn")
     ids = {"student": site.world.student.pk, "cls": proposal.class_request_id}
     sign_in(journey, "coordinator")
     for name, path in PAGES:

@@ -269,7 +269,8 @@ def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] 
         "matches": matches,
         "proposals": [b for b in bookings if b.status == Status.PROPOSED],
         "others": [b for b in bookings if b.status != Status.PROPOSED],
-        "booked": {b.session_id for b in bookings if b.status in Booking.ACTIVE},
+        "booked": {b.session_id for b in bookings if b.status == Status.CONFIRMED},
+        "proposed": {b.session_id for b in bookings if b.status == Status.PROPOSED},
         "free_times": row.availability.filter(ends_at__gt=now).order_by("starts_at")[:20],
         "Status": Status,
     }
