@@ -6,11 +6,11 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .forms import AvailabilityForm, ChoicesMixin, kind_choices, level_choices
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UPLOAD_SUFFIXES = (".csv", ".xlsx")
 
 
@@ -26,10 +26,9 @@ class UploadForm(forms.Form):
             return None
         if not (upload.name or "").lower().endswith(UPLOAD_SUFFIXES):
             raise forms.ValidationError(_("Send a .csv or .xlsx file."))
-        if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("A file may be at most %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
-            )
+        limit = settings.IMPORT_MAX_BYTES  # the same limit as the API's imports
+        if upload.size is not None and upload.size > limit:
+            raise forms.ValidationError(_("A file may be at most %(mb)s MB.") % {"mb": round(limit / 1024 / 1024, 1)})
         return upload
 
     def clean_students(self) -> Any:

@@ -434,3 +434,23 @@ def test_the_report_downloads_as_csv_and_xlsx_with_formulas_neutralised(coordina
     cell = sheet.cell(row=2, column=3)
     assert cell.value == "=HYPERLINK(1)" and cell.data_type == "s" and cell.quotePrefix
     assert coordinator.get(reverse("web:school-report-download", args=["pdf"])).status_code == 404
+
+
+def test_a_too_big_file_is_refused_next_to_its_field(coordinator: Client, school: School, settings: Any) -> None:
+    settings.IMPORT_MAX_BYTES = 1024
+    upload = _students_file("x" * 2000)
+    page = coordinator.post(reverse("web:school-upload"), {"students": upload}).content.decode()
+    assert 'id="id_students_error"' in page
+    assert not any(school_files.upload_root().glob("*"))
+
+
+def test_the_student_list_costs_the_same_queries_for_5_or_40_students(
+    coordinator: Client, school: School, django_assert_max_num_queries: Any
+) -> None:
+    url = reverse("web:school-students")
+    f.StudentFactory.create_batch(2, school=school.site.world.school)
+    with django_assert_max_num_queries(12) as few:
+        coordinator.get(url)
+    f.StudentFactory.create_batch(35, school=school.site.world.school)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        coordinator.get(url)
