@@ -433,6 +433,7 @@ def test_the_report_downloads_as_csv_and_xlsx_with_formulas_neutralised(coordina
     assert sheet is not None
     cell = sheet.cell(row=2, column=3)
     assert cell.value == "=HYPERLINK(1)" and cell.data_type == "s" and cell.quotePrefix
+    assert response["Content-Disposition"].startswith('attachment; filename="caunoi-SCH-HN-')
     assert coordinator.get(reverse("web:school-report-download", args=["pdf"])).status_code == 404
 
 

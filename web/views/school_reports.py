@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -94,7 +95,8 @@ def report_download(request: HttpRequest, format: str) -> HttpResponse:
     """One row per booking of the school; CSV (UTF-8 with a BOM) or XLSX, formula cells neutralised."""
     school = school_of(request)
     stamp = timezone.localdate().isoformat()
-    filename = f"caunoi-{school.external_id}-{stamp}.{format}"
+    safe_id = re.sub(r"[^A-Za-z0-9_.-]", "-", school.external_id)  # a header value: no quotes or newlines
+    filename = f"caunoi-{safe_id}-{stamp}.{format}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if format == "csv":
         # A school's bookings are a few thousand rows at most: one answer, no streaming.
