@@ -46,6 +46,15 @@ class StudentQuerySet(models.QuerySet["Student"]):
         """Students whose data has not been erased."""
         return self.filter(erased_at__isnull=True)
 
+    def minors(self, day: dt.date | None = None, *, minor: bool = True) -> StudentQuerySet:
+        """Students under 18 on ``day`` (today by default); ``minor=False``: those 18 or older."""
+        day = day or timezone.localdate()
+        try:
+            born = day.replace(year=day.year - ADULT_AGE)
+        except ValueError:  # 29 February
+            born = day.replace(year=day.year - ADULT_AGE, day=28)
+        return self.filter(birth_date__gt=born) if minor else self.filter(birth_date__lte=born)
+
     def with_consent(self) -> StudentQuerySet:
         """Annotate ``has_guardian_consent``: an active (not withdrawn) consent record exists."""
         active = GuardianConsent.objects.filter(student=OuterRef("pk"), withdrawn_at__isnull=True)

@@ -30,7 +30,14 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("web:student-profile", _("Profile")),
         NavItem("web:student-settings", _("Mail and data")),
     ),
-    Role.SCHOOL_COORDINATOR: (NavItem("web:coordinator-home", _("My school")),),
+    Role.SCHOOL_COORDINATOR: (
+        NavItem("web:coordinator-home", _("To do")),
+        NavItem("web:school-students", _("Students")),
+        NavItem("web:school-classes", _("Classes")),
+        NavItem("web:school-bookings", _("Bookings")),
+        NavItem("web:school-upload", _("Files")),
+        NavItem("web:school-report", _("Report")),
+    ),
     Role.COMPANY_STAFF: (NavItem("web:company-home", _("My company")),),
     Role.ORGANISER: (NavItem("web:organiser-home", _("Organiser")),),
 }

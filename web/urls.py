@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from .views import accounts, public, roles, student
+from .views import accounts, public, roles, school, school_files, school_reports, student
 
 app_name = "web"
 urlpatterns: list[URLPattern] = [
@@ -35,8 +35,25 @@ urlpatterns: list[URLPattern] = [
     path("student/settings/", student.settings_page, name="student-settings"),
     path("student/data.json", student.data_download, name="student-data"),
     path("student/erase/", student.erase, name="student-erase"),
+    # School coordinator
+    path("school/", school.home, name="coordinator-home"),
+    path("school/files/", school_files.upload, name="school-upload"),
+    path("school/files/import/", school_files.upload_import, name="school-import"),
+    path("school/files/<str:name>.<str:format>", school_files.template_download, name="school-template"),
+    path("school/students/", school.students, name="school-students"),
+    path("school/students/<int:pk>/", school.student, name="school-student"),
+    path("school/students/<int:pk>/consent-request/", school.consent_request, name="school-consent-request"),
+    path("school/students/<int:pk>/guardian-link/", school.guardian_link, name="school-guardian-link"),
+    path("school/classes/", school.classes, name="school-classes"),
+    path("school/classes/new/", school.class_edit, name="school-class-new"),
+    path("school/classes/<int:pk>/", school.class_detail, name="school-class"),
+    path("school/classes/<int:pk>/edit/", school.class_edit, name="school-class-edit"),
+    path("school/classes/<int:pk>/book/", school.class_book, name="school-class-book"),
+    path("school/proposals/<int:pk>/<str:action>/", school.class_booking_act, name="school-proposal-act"),
+    path("school/bookings/", school_reports.bookings, name="school-bookings"),
+    path("school/report/", school_reports.report, name="school-report"),
+    path("school/report.<str:format>", school_reports.report_download, name="school-report-download"),
     # Placeholders the lead fills with each role's pages
-    path("school/", roles.coordinator_home, name="coordinator-home"),
     path("company/", roles.company_home, name="company-home"),
     path("organiser/", roles.organiser_home, name="organiser-home"),
 ]

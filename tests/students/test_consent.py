@@ -38,9 +38,7 @@ def quiet_mail(settings: Any, tmp_path: Path) -> None:
 
 @pytest.fixture
 def minor(world: Any) -> Student:
-    return f.StudentFactory(
-        school=world.school, full_name="Phạm Minh Anh", guardian_email="Me@Parents.example.vn"
-    )
+    return f.StudentFactory(school=world.school, full_name="Phạm Minh Anh", guardian_email="Me@Parents.example.vn")
 
 
 def consent_path(student: Student, **kwargs: Any) -> str:
@@ -74,9 +72,7 @@ def test_a_request_needs_a_guardian_address(world: Any) -> None:
         consent_request_send(student_id=orphan.pk)
 
 
-def test_the_guardian_page_speaks_the_students_language_or_the_one_chosen(
-    minor: Student, client: Client
-) -> None:
+def test_the_guardian_page_speaks_the_students_language_or_the_one_chosen(minor: Student, client: Client) -> None:
     url = consent_path(minor)
 
     assert "Sự đồng ý cho Phạm Minh Anh" in client.get(url).content.decode()
@@ -107,9 +103,7 @@ def test_agreeing_twice_keeps_one_consent(minor: Student, client: Client) -> Non
     assert GuardianConsent.objects.filter(student=minor).count() == 1
 
 
-def test_an_expired_link_cannot_give_consent_but_can_still_withdraw_it(
-    minor: Student, client: Client
-) -> None:
+def test_an_expired_link_cannot_give_consent_but_can_still_withdraw_it(minor: Student, client: Client) -> None:
     old = timezone.now() - dt.timedelta(days=CONSENT_LINK_DAYS + 1)
     url = consent_path(minor, now=old)
 
@@ -121,9 +115,7 @@ def test_an_expired_link_cannot_give_consent_but_can_still_withdraw_it(
     assert GuardianConsent.objects.get(student=minor).withdrawn_at is not None
 
 
-def test_a_forged_link_or_one_for_a_replaced_guardian_address_is_refused(
-    minor: Student, client: Client
-) -> None:
+def test_a_forged_link_or_one_for_a_replaced_guardian_address_is_refused(minor: Student, client: Client) -> None:
     url = consent_path(minor)
     minor.guardian_email = "new.guardian@parents.example.vn"
     minor.save()

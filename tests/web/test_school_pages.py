@@ -1,0 +1,457 @@
+"""The school coordinator's pages with the test client: permissions, files, students, classes, reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEntry, User
+from matchmaking.models import Match
+from notifications.models import OutboxMessage
+from scheduler.models import Booking
+from students.models import ClassRequest, Student
+from tests import factories as f
+from web.views import school_files
+
+from .conftest import Site
+
+pytestmark = pytest.mark.django_db
+Status = Booking.Status
+
+
+@dataclass
+class School:
+    site: Site
+    cls: ClassRequest  # 11A1, with a recommendation and a proposal
+    unmatched: ClassRequest
+    proposal: Booking
+    no_consent: Student  # a minor without consent, with a guardian's address
+    other_class: ClassRequest
+    other_booking: Booking
+    other_student: Student
+
+
+def _proposal(cls: ClassRequest, session: Any) -> Booking:
+    return Booking.objects.create(
+        class_request=cls,
+        session=session,
+        status=Status.PROPOSED,
+        seats=cls.group_size,
+        score=0.8,
+        hold_until=timezone.now() + dt.timedelta(days=2),
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+    )
+
+
+@pytest.fixture
+def school(site: Site, tmp_path: Path, settings: Any) -> School:
+    settings.VAR_DIR = tmp_path
+    world = site.world
+    for session in (site.session, site.later):
+        session.capacity = 80
+        session.save(update_fields=["capacity"])
+    cls = f.ClassRequestFactory(external_id="CR-11A1", school=world.school, class_name="11A1", group_size=30)
+    Match.objects.create(
+        class_request=cls,
+        opportunity=site.opportunity,
+        score=0.8,
+        rank=1,
+        reasons=["Lớp thích trí tuệ nhân tạo"],
+        model_version="default",
+    )
+    unmatched = f.ClassRequestFactory(external_id="CR-10B", school=world.school, class_name="10B")
+    other_class = f.ClassRequestFactory(external_id="CR-DN", school=world.other_school, class_name="12C")
+    return School(
+        site=site,
+        cls=cls,
+        unmatched=unmatched,
+        proposal=_proposal(cls, site.session),
+        no_consent=f.StudentFactory(
+            external_id="ST-NOCONSENT", school=world.school, full_name="Phạm Minh Khoa", guardian_email="me@example.vn"
+        ),
+        other_class=other_class,
+        other_booking=_proposal(other_class, site.later),
+        other_student=f.StudentFactory(external_id="ST-DN", school=world.other_school),
+    )
+
+
+def _as(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def coordinator(school: School) -> Client:
+    return _as(school.site.world.coordinator)
+
+
+def _pages(s: School) -> list[tuple[str, str]]:
+    """(method, url) of every page, with this school's rows."""
+    return [
+        ("get", reverse("web:coordinator-home")),
+        ("get", reverse("web:school-upload")),
+        ("get", reverse("web:school-template", args=["students", "csv"])),
+        ("get", reverse("web:school-students")),
+        ("get", reverse("web:school-student", args=[s.no_consent.pk])),
+        ("post", reverse("web:school-consent-request", args=[s.no_consent.pk])),
+        ("post", reverse("web:school-guardian-link", args=[s.no_consent.pk])),
+        ("get", reverse("web:school-classes")),
+        ("get", reverse("web:school-class-new")),
+        ("get", reverse("web:school-class", args=[s.cls.pk])),
+        ("get", reverse("web:school-class-edit", args=[s.cls.pk])),
+        ("post", reverse("web:school-class-book", args=[s.cls.pk])),
+        ("post", reverse("web:school-proposal-act", args=[s.proposal.pk, "confirm"])),
+        ("get", reverse("web:school-bookings")),
+        ("get", reverse("web:school-report")),
+        ("get", reverse("web:school-report-download", args=["csv"])),
+    ]
+
+
+# --- who may see them --------------------------------------------------------------------------------
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(school: School) -> None:
+    for method, url in _pages(school):
+        response = getattr(Client(), method)(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), url
+
+
+@pytest.mark.parametrize("who", ["student_user", "staff", "organiser"])
+def test_other_roles_get_a_404_everywhere(school: School, who: str) -> None:
+    client = _as(getattr(school.site.world, who))
+    for method, url in _pages(school):
+        assert getattr(client, method)(url).status_code == 404, url
+
+
+def test_another_schools_coordinator_gets_a_404_for_this_schools_rows(school: School) -> None:
+    client = _as(school.site.world.outsider)
+    for method, url in _pages(school)[4:7] + _pages(school)[9:13]:
+        assert getattr(client, method)(url).status_code == 404, url
+    school.proposal.refresh_from_db()
+    assert school.proposal.status == Status.PROPOSED
+
+
+def test_the_coordinator_never_sees_another_schools_rows(coordinator: Client, school: School) -> None:
+    for name, pk in [("web:school-student", school.other_student.pk), ("web:school-class", school.other_class.pk)]:
+        assert coordinator.get(reverse(name, args=[pk])).status_code == 404
+    url = reverse("web:school-proposal-act", args=[school.other_booking.pk, "confirm"])
+    assert coordinator.post(url).status_code == 404
+    bookings = coordinator.get(reverse("web:school-bookings")).content.decode()
+    assert "12C" not in bookings and "11A1" in bookings
+
+
+def test_every_page_answers_the_coordinator(coordinator: Client, school: School) -> None:
+    for method, url in _pages(school):
+        if method == "get":
+            assert coordinator.get(url).status_code == 200, url
+
+
+# --- home ----------------------------------------------------------------------------------------------
+
+
+def test_home_lists_what_needs_doing(coordinator: Client, school: School) -> None:
+    page = coordinator.get(reverse("web:coordinator-home")).content.decode()
+    assert "Phạm Minh Khoa" in page  # a minor without consent
+    assert "Trần Thị Mai" not in page  # has consent
+    assert f"#booking-{school.proposal.pk}" in page and "Thực tập AI" in page
+    assert reverse("web:school-class-edit", args=[school.unmatched.pk]) in page
+    assert reverse("web:school-class-edit", args=[school.cls.pk]) not in page
+
+
+# --- files -----------------------------------------------------------------------------------------------
+
+HEADER = "external_id,school,full_name,email,birth_date,level\n"
+
+
+def _students_file(rows: str, name: str = "students.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, (HEADER + rows).encode(), content_type="text/csv")
+
+
+def test_a_file_with_a_bad_row_is_reported_by_row_and_nothing_is_written(coordinator: Client, school: School) -> None:
+    body = "ST-NEW1,SCH-HN,Ngô Bảo Châu,chau@example.vn,2010-03-04,upper_secondary\n"
+    body += "ST-NEW2,SCH-HN,Lý Thu Hà,not-an-address,2010-05-06,upper_secondary\n"
+    response = coordinator.post(reverse("web:school-upload"), {"students": _students_file(body)})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "students.csv:3: email:" in page
+    assert "Import these rows" not in page and "Nhập các dòng này" not in page
+    assert not Student.objects.filter(external_id__startswith="ST-NEW").exists()
+    assert not any((school_files.upload_root()).iterdir())  # nothing kept for an import that cannot happen
+
+
+def test_a_good_file_is_previewed_then_imported_and_its_folder_removed(coordinator: Client, school: School) -> None:
+    body = "ST-NEW1,SCH-HN,Ngô Bảo Châu,chau@example.vn,2010-03-04,upper_secondary\n"
+    response = coordinator.post(reverse("web:school-upload"), {"students": _students_file(body)})
+    assert response.status_code == 200
+    assert not Student.objects.filter(external_id="ST-NEW1").exists()  # a preview writes nothing
+    token = coordinator.session[school_files.SESSION_KEY]["token"]
+    assert (school_files.upload_root() / token / "students.csv").is_file()
+    assert f'value="{token}"' in response.content.decode()
+    response = coordinator.post(reverse("web:school-import"), {"token": token})
+    assert response.status_code == 200
+    assert Student.objects.get(external_id="ST-NEW1").school == school.site.world.school
+    assert not (school_files.upload_root() / token).exists()
+    assert school_files.SESSION_KEY not in coordinator.session
+    # The same import cannot be replayed.
+    response = coordinator.post(reverse("web:school-import"), {"token": token})
+    assert response.status_code == 302 and response["Location"] == reverse("web:school-upload")
+
+
+def test_an_xlsx_file_is_read_as_a_spreadsheet(coordinator: Client, school: School) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER.strip().split(","))
+    sheet.append(["ST-X1", "SCH-HN", "Đỗ Hải Yến", "yen@example.vn", dt.date(2009, 1, 2), "upper_secondary"])
+    binary = io.BytesIO()
+    book.save(binary)
+    upload = SimpleUploadedFile("hoc-sinh.xlsx", binary.getvalue())
+    response = coordinator.post(reverse("web:school-upload"), {"students": upload})
+    assert response.status_code == 200 and "students.csv" in response.content.decode()
+    token = coordinator.session[school_files.SESSION_KEY]["token"]
+    assert (school_files.upload_root() / token / "students.xlsx").is_file()
+
+
+def test_another_schools_rows_are_problems(coordinator: Client, school: School) -> None:
+    body = "ST-NEW1,SCH-DN,Ngô Bảo Châu,chau@example.vn,2010-03-04,upper_secondary\n"
+    page = coordinator.post(reverse("web:school-upload"), {"students": _students_file(body)}).content.decode()
+    assert "students.csv:2: school:" in page
+
+
+def test_the_upload_form_refuses_no_file_and_a_wrong_kind_of_file(coordinator: Client, school: School) -> None:
+    page = coordinator.post(reverse("web:school-upload"), {}).content.decode()
+    assert "field-error" in page or "form-errors" in page
+    upload = SimpleUploadedFile("students.pdf", b"%PDF")
+    page = coordinator.post(reverse("web:school-upload"), {"students": upload}).content.decode()
+    assert 'id="id_students_error"' in page
+
+
+def test_an_import_needs_the_token_of_the_preview_in_the_session(coordinator: Client, school: School) -> None:
+    response = coordinator.post(reverse("web:school-import"), {"token": "../../etc"})
+    assert response.status_code == 302
+
+
+def test_old_uploads_are_swept(coordinator: Client, school: School) -> None:
+    old = school_files.upload_root() / ("x" * 32)
+    old.mkdir(parents=True)
+    school_files._sweep(old.stat().st_mtime + school_files.KEEP_HOURS * 3600 + 1)
+    assert not old.exists()
+
+
+@pytest.mark.parametrize("name", ["students", "class_requests"])
+def test_templates_download_as_csv_with_a_bom_and_as_xlsx(coordinator: Client, school: School, name: str) -> None:
+    response = coordinator.get(reverse("web:school-template", args=[name, "csv"]))
+    assert response.content.startswith("\ufeffexternal_id,school,".encode())
+    assert response.content.decode("utf-8").count("\n") == 2  # the header and one example row
+    response = coordinator.get(reverse("web:school-template", args=[name, "xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None and sheet.max_row == 2
+    assert coordinator.get(reverse("web:school-template", args=["companies", "csv"])).status_code == 404
+
+
+# --- students -------------------------------------------------------------------------------------------
+
+
+def test_the_student_list_filters_minors_without_consent(coordinator: Client, school: School) -> None:
+    page = coordinator.get(reverse("web:school-students"), {"consent": "missing"}).content.decode()
+    assert "Phạm Minh Khoa" in page and "Trần Thị Mai" not in page and "Lê Văn Nam" not in page
+    page = coordinator.get(reverse("web:school-students"), {"consent": "adult"}).content.decode()
+    assert "Lê Văn Nam" in page and "Phạm Minh Khoa" not in page
+    assert school.other_student.full_name not in coordinator.get(reverse("web:school-students")).content.decode()
+
+
+def test_a_consent_request_is_mailed_at_most_once_a_day(coordinator: Client, school: School) -> None:
+    url = reverse("web:school-consent-request", args=[school.no_consent.pk])
+    first = coordinator.post(url).content.decode()
+    assert OutboxMessage.objects.filter(to_email="me@example.vn").count() == 1
+    assert "consent-error" not in first
+    second = coordinator.post(url, HTTP_HX_REQUEST="true")
+    assert second.status_code == 200
+    assert f'id="student-{school.no_consent.pk}-error"' in second.content.decode()
+    assert OutboxMessage.objects.filter(to_email="me@example.vn").count() == 1
+
+
+def test_a_consent_request_without_a_guardian_address_is_refused_next_to_the_button(
+    coordinator: Client, school: School
+) -> None:
+    school.no_consent.guardian_email = ""
+    school.no_consent.save(update_fields=["guardian_email"])
+    response = coordinator.post(reverse("web:school-consent-request", args=[school.no_consent.pk]))
+    assert response.status_code == 200
+    assert 'id="consent-error"' in response.content.decode() and "ST-NOCONSENT" in response.content.decode()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_opening_a_minors_record_is_audited_and_an_adults_is_not(coordinator: Client, school: School) -> None:
+    coordinator.get(reverse("web:school-student", args=[school.no_consent.pk]))
+    coordinator.get(reverse("web:school-student", args=[school.site.world.adult.pk]))
+    entries = AuditEntry.objects.filter(action="view")
+    assert [(e.object_id, e.actor_name) for e in entries] == [(school.no_consent.pk, "coordinator")]
+
+
+def test_the_guardian_link_is_shown_and_recorded(coordinator: Client, school: School) -> None:
+    page = coordinator.post(reverse("web:school-guardian-link", args=[school.no_consent.pk])).content.decode()
+    assert 'id="guardian-link"' in page and "/guardian/" in page
+    assert AuditEntry.objects.filter(action="guardian_link", object_id=school.no_consent.pk).count() == 1
+    page = coordinator.post(reverse("web:school-guardian-link", args=[school.site.world.adult.pk])).content.decode()
+    assert 'id="link-error"' in page
+    assert AuditEntry.objects.filter(action="guardian_link").count() == 1
+
+
+# --- class requests -------------------------------------------------------------------------------------
+
+
+def _class_form(**extra: Any) -> dict[str, Any]:
+    return {
+        "class_name": "12A2",
+        "level": "upper_secondary",
+        "group_size": "35",
+        "grade": "12",
+        "interests": "Tham quan công ty phần mềm",
+        "topics": "lập trình; robot",
+        "kinds": ["visit", "career_talk"],
+        "max_bookings": "2",
+        **extra,
+    }
+
+
+def test_a_class_request_is_created_with_its_free_times(coordinator: Client, school: School) -> None:
+    form = _class_form(**{"free-date_from": "2030-10-07", "free-date_to": "2030-10-11", "free-parts": ["morning"]})
+    response = coordinator.post(reverse("web:school-class-new"), form)
+    row = ClassRequest.objects.get(class_name="12A2")
+    assert response.status_code == 302 and response["Location"] == reverse("web:school-class", args=[row.pk])
+    assert row.school == school.site.world.school and row.topics == ["lập trình", "robot"]
+    assert row.kinds == ["visit", "career_talk"] and row.max_bookings == 2
+    assert row.availability.count() == 5  # Monday to Friday mornings
+
+
+def test_a_bad_class_request_shows_errors_next_to_the_fields(coordinator: Client, school: School) -> None:
+    form = _class_form(group_size="0", **{"free-date_from": "2030-10-07"})
+    page = coordinator.post(reverse("web:school-class-new"), form).content.decode()
+    assert 'id="id_group_size_error"' in page and 'id="id_free-parts_error"' in page
+    assert not ClassRequest.objects.filter(class_name="12A2").exists()
+
+
+def test_editing_a_class_keeps_adds_and_removes_free_times(coordinator: Client, school: School) -> None:
+    kept = f.AvailabilityFactory(class_request=school.cls, student=None)
+    gone = f.AvailabilityFactory(
+        class_request=school.cls,
+        student=None,
+        starts_at=f.OCT1 + dt.timedelta(days=20),
+        ends_at=f.OCT1 + dt.timedelta(days=21),
+    )
+    url = reverse("web:school-class-edit", args=[school.cls.pk])
+    assert "11A1" in coordinator.get(url).content.decode()
+    form = _class_form(
+        class_name="11A1",
+        remove=[str(gone.pk)],
+        **{"free-date_from": "2030-11-04", "free-date_to": "2030-11-04", "free-parts": ["afternoon"]},
+    )
+    assert coordinator.post(url, form).status_code == 302
+    starts = sorted(school.cls.availability.values_list("starts_at", flat=True))
+    assert kept.starts_at in starts and gone.starts_at not in starts and len(starts) == 2
+
+
+def test_the_class_page_shows_recommendations_with_reasons_and_the_proposal(
+    coordinator: Client, school: School
+) -> None:
+    page = coordinator.get(reverse("web:school-class", args=[school.cls.pk])).content.decode()
+    assert "Lớp thích trí tuệ nhân tạo" in page
+    assert reverse("web:school-proposal-act", args=[school.proposal.pk, "confirm"]) in page
+
+
+def test_the_coordinator_confirms_and_declines_proposals(coordinator: Client, school: School) -> None:
+    url = reverse("web:school-proposal-act", args=[school.proposal.pk, "confirm"])
+    assert coordinator.post(url).status_code == 302
+    school.proposal.refresh_from_db()
+    assert school.proposal.status == Status.CONFIRMED
+    second = _proposal(school.unmatched, school.site.later)
+    assert coordinator.post(reverse("web:school-proposal-act", args=[second.pk, "decline"])).status_code == 302
+    second.refresh_from_db()
+    assert second.status == Status.DECLINED
+    assert coordinator.post(reverse("web:school-proposal-act", args=[second.pk, "maybe"])).status_code == 404
+
+
+def test_a_lapsed_proposal_is_refused_next_to_its_button(coordinator: Client, school: School) -> None:
+    Booking.objects.filter(pk=school.proposal.pk).update(hold_until=timezone.now() - dt.timedelta(minutes=1))
+    response = coordinator.post(reverse("web:school-proposal-act", args=[school.proposal.pk, "confirm"]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    article = page[page.index(f'id="booking-{school.proposal.pk}"') :]
+    assert 'class="field-error"' in article[: article.index("</article>")]
+
+
+def test_the_coordinator_books_a_class_into_a_session_and_sees_a_refusal(coordinator: Client, school: School) -> None:
+    url = reverse("web:school-class-book", args=[school.unmatched.pk])
+    assert coordinator.post(url, {"session": school.site.session.pk}).status_code == 302
+    booking = Booking.objects.get(class_request=school.unmatched, session=school.site.session)
+    assert booking.status == Status.CONFIRMED and booking.seats == school.unmatched.group_size
+    # The class page lists sessions of its recommendations: the 11A1 class already holds a proposal there.
+    response = coordinator.post(
+        reverse("web:school-class-book", args=[school.cls.pk]), {"session": school.site.session.pk}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    item = page[page.index(f'id="session-{school.site.session.pk}"') :]
+    assert 'class="field-error"' in item[: item.index("</li>")]
+    assert coordinator.post(url, {"session": "nope"}).status_code == 404
+    assert coordinator.post(url, {"session": school.site.hidden.sessions.get().pk}).status_code == 404
+
+
+# --- bookings and report --------------------------------------------------------------------------------
+
+
+def test_the_report_shows_this_schools_figures(coordinator: Client, school: School) -> None:
+    Booking.objects.filter(pk=school.proposal.pk).update(status=Status.CONFIRMED, hold_until=None)
+    response = coordinator.get(reverse("web:school-report"))
+    assert response.status_code == 200
+    row = response.context["row"]
+    assert row["school"] == school.site.world.school.pk
+    assert (row["students"], row["classes"], row["classes_booked"], row["seats_booked"]) == (3, 2, 1, 30)
+
+
+def test_the_report_downloads_as_csv_and_xlsx_with_formulas_neutralised(coordinator: Client, school: School) -> None:
+    ClassRequest.objects.filter(pk=school.cls.pk).update(class_name="=HYPERLINK(1)")
+    response = coordinator.get(reverse("web:school-report-download", args=["csv"]))
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeffparticipant_type,participant,")
+    assert "'=HYPERLINK(1)" in text and "CR-DN" not in text
+    response = coordinator.get(reverse("web:school-report-download", args=["xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    cell = sheet.cell(row=2, column=3)
+    assert cell.value == "=HYPERLINK(1)" and cell.data_type == "s" and cell.quotePrefix
+    assert response["Content-Disposition"].startswith('attachment; filename="caunoi-SCH-HN-')
+    assert coordinator.get(reverse("web:school-report-download", args=["pdf"])).status_code == 404
+
+
+def test_a_too_big_file_is_refused_next_to_its_field(coordinator: Client, school: School, settings: Any) -> None:
+    settings.IMPORT_MAX_BYTES = 1024
+    upload = _students_file("x" * 2000)
+    page = coordinator.post(reverse("web:school-upload"), {"students": upload}).content.decode()
+    assert 'id="id_students_error"' in page
+    assert not any(school_files.upload_root().glob("*"))
+
+
+def test_the_student_list_costs_the_same_queries_for_5_or_40_students(
+    coordinator: Client, school: School, django_assert_max_num_queries: Any
+) -> None:
+    url = reverse("web:school-students")
+    f.StudentFactory.create_batch(2, school=school.site.world.school)
+    with django_assert_max_num_queries(12) as few:
+        coordinator.get(url)
+    f.StudentFactory.create_batch(35, school=school.site.world.school)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        coordinator.get(url)

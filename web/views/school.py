@@ -1,0 +1,318 @@
+"""The school coordinator's pages: what needs doing, students and consent, class requests and their
+proposals, the school's bookings and report. The files (upload, preview, import) are in ``school_files``.
+
+Everything is fetched through ``request.user.school``: another school's student, class request or
+booking is a 404, and so is every page for another role. Refusals of the workflows (``ConsentError``,
+``BookingError``) are shown next to the button that met them, never as a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import User
+from accounts.services import audit_record, student_opened
+from companies.selectors import sessions_published
+from matchmaking.models import Match
+from privacy.consent import ConsentError, consent_request_send
+from privacy.services import privacy_link_make
+from scheduler import services as booking_services
+from scheduler.models import Booking
+from students.models import ClassRequest, GuardianConsent, School, Student, StudentQuerySet
+from students.services import class_request_save
+
+from ..forms_school import ClassRequestForm, FreeTimesForm, RemoveTimesForm, StudentFilter
+from .public import upcoming_sessions
+from .roles import role_required
+
+coordinator_only = role_required(User.Role.SCHOOL_COORDINATOR)
+Status = Booking.Status
+CLASS_ACTIONS = {"confirm": booking_services.booking_confirm, "decline": booking_services.booking_decline}
+
+
+def school_of(request: HttpRequest) -> School:
+    user = request.user
+    if not isinstance(user, User) or user.school is None:
+        raise Http404  # a coordinator not yet attached to a school has no school pages
+    return user.school
+
+
+def _students(school: School) -> StudentQuerySet:
+    return Student.objects.active().with_consent().filter(school=school)
+
+
+def school_bookings(school: School) -> QuerySet[Booking]:
+    """The school's bookings, its students' and its classes'."""
+    return Booking.objects.filter(Q(student__school=school) | Q(class_request__school=school)).with_details()
+
+
+# --- home -------------------------------------------------------------------------------------------
+
+
+@coordinator_only
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    school = school_of(request)
+    waiting = _students(school).minors().filter(has_guardian_consent=False)  # type: ignore[misc]
+    waiting = waiting.order_by("full_name", "pk")
+    proposals = (
+        Booking.objects.filter(class_request__school=school, status=Status.PROPOSED)
+        .with_details()
+        .order_by("hold_until", "pk")
+    )
+    unmatched = ClassRequest.objects.filter(school=school).annotate(n=Count("matches")).filter(n=0)
+    context = {
+        "school": school,
+        "no_consent": waiting[:10],
+        "no_consent_count": waiting.count(),
+        "proposals": proposals,
+        "student_proposals": Booking.objects.filter(student__school=school, status=Status.PROPOSED).count(),
+        "unmatched": unmatched.order_by("class_name", "pk"),
+        "students": _students(school).count(),
+        "classes": ClassRequest.objects.filter(school=school).count(),
+    }
+    return render(request, "web/school/home.html", context)
+
+
+# --- students ---------------------------------------------------------------------------------------
+
+
+@coordinator_only
+@require_GET
+def students(request: HttpRequest) -> HttpResponse:
+    school = school_of(request)
+    form = StudentFilter(request.GET or None)
+    rows: StudentQuerySet = _students(school).order_by("full_name", "pk")
+    if form.is_valid():
+        data = form.cleaned_data
+        if q := (data.get("q") or "").strip():
+            rows = rows.filter(Q(full_name__icontains=q) | Q(external_id__icontains=q))
+        if data.get("grade"):
+            rows = rows.filter(grade=data["grade"])
+        consent = data.get("consent")
+        if consent == "missing":
+            rows = rows.minors().filter(has_guardian_consent=False)  # type: ignore[misc]
+        elif consent == "given":
+            rows = rows.filter(has_guardian_consent=True)  # type: ignore[misc]  # an annotation
+        elif consent in ("minor", "adult"):
+            rows = rows.minors(minor=consent == "minor")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for student in page:
+        student.minor = student.is_minor(today)  # type: ignore[attr-defined]
+    return render(request, "web/school/students.html", {"form": form, "page": page})
+
+
+def _student_page(request: HttpRequest, student: Student, **extra: Any) -> HttpResponse:
+    context = {
+        "student": student,
+        "minor": student.is_minor(),
+        "consents": GuardianConsent.objects.filter(student=student).order_by("-given_at", "-pk"),
+        "bookings": Booking.objects.filter(student=student).with_details().order_by("-starts_at", "-pk")[:20],
+        **extra,
+    }
+    return render(request, "web/school/student.html", context)
+
+
+def _student(request: HttpRequest, pk: int) -> Student:
+    return get_object_or_404(_students(school_of(request)), pk=pk)
+
+
+@coordinator_only
+@require_GET
+def student(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _student(request, pk)
+    student_opened(actor=request.user, student=found)  # a minor's record opened by the school: audited
+    return _student_page(request, found)
+
+
+@coordinator_only
+@require_POST
+def consent_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mail the guardian a consent link (at most once a day); the refusal goes next to the button."""
+    found = _student(request, pk)
+    error = notice = ""
+    try:
+        sent = consent_request_send(student_id=found.pk)
+    except ConsentError as exc:
+        error = (
+            _("%(student)s: no guardian email on record; add it in the students file.") % {"student": found.external_id}
+            if not found.guardian_email
+            else str(exc)
+        )
+    else:
+        if sent is not None:
+            notice = _("The guardian will get an email with a link to give consent.")
+        elif found.is_minor() and not found.has_guardian_consent:  # type: ignore[attr-defined]
+            error = _("Already asked today: a guardian gets at most one request a day.")
+        else:
+            error = _("Nothing to ask: consent is on record, or the student is 18 or older.")
+    if request.htmx:  # type: ignore[attr-defined]
+        found.minor = found.is_minor()  # type: ignore[attr-defined]
+        return render(request, "web/school/_student_row.html", {"student": found, "error": error, "notice": notice})
+    return _student_page(request, found, consent_error=error, consent_notice=notice)
+
+
+@coordinator_only
+@require_POST
+def guardian_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """A link for a minor's guardian to see or erase the student's data, to hand over; recorded."""
+    found = _student(request, pk)
+    if not found.is_minor() or not found.guardian_email:
+        error = _("Only a student under 18 with a guardian's email on record has a guardian link.")
+        return _student_page(request, found, link_error=error)
+    url, expires_at = privacy_link_make(student=found)
+    audit_record(actor=request.user, action="guardian_link", obj=found)
+    return _student_page(request, found, link=url, link_expires=expires_at)
+
+
+# --- class requests ---------------------------------------------------------------------------------
+
+
+def _class(request: HttpRequest, pk: int) -> ClassRequest:
+    return get_object_or_404(ClassRequest.objects.filter(school=school_of(request)), pk=pk)
+
+
+@coordinator_only
+@require_GET
+def classes(request: HttpRequest) -> HttpResponse:
+    rows = (
+        ClassRequest.objects.filter(school=school_of(request))
+        .annotate(
+            n_matches=Count("matches", distinct=True),
+            n_proposed=Count("bookings", filter=Q(bookings__status=Status.PROPOSED), distinct=True),
+            n_confirmed=Count("bookings", filter=Q(bookings__status=Status.CONFIRMED), distinct=True),
+        )
+        .order_by("class_name", "pk")
+    )
+    return render(request, "web/school/classes.html", {"classes": rows})
+
+
+def _intervals_choices(row: ClassRequest | None) -> list[tuple[str, str]]:
+    if row is None:
+        return []
+    now = timezone.now()
+    local = timezone.localtime
+    return [
+        (str(i.pk), f"{local(i.starts_at):%d/%m/%Y %H:%M}–{local(i.ends_at):%H:%M}")
+        for i in row.availability.filter(ends_at__gt=now).order_by("starts_at", "ends_at")
+    ]
+
+
+@coordinator_only
+@require_http_methods(["GET", "POST"])
+def class_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Create (no ``pk``) or edit a class request; free times are added from a date range × parts of the
+    day (the student's editor), and ticked ones removed; all saved with the class in one transaction."""
+    school = school_of(request)
+    row = _class(request, pk) if pk is not None else None
+    initial = {}
+    if row is not None:
+        initial = {name: getattr(row, name) for name in ClassRequestForm.base_fields}
+        initial["topics"] = "; ".join(row.topics)
+    posted = request.POST if request.method == "POST" else None
+    form = ClassRequestForm(posted, initial=initial)
+    times = FreeTimesForm(posted, prefix="free", initial={"weekends": False})
+    remove = RemoveTimesForm(posted, choices=_intervals_choices(row))
+    if posted is not None and form.is_valid() and times.is_valid() and remove.is_valid():
+        intervals = _intervals(row, times, remove.cleaned_data["remove"])
+        if times.is_valid():  # intervals() may add an error (a weekend-only range without weekends)
+            try:
+                saved = class_request_save(school=school, class_request=row, values=form.values(), intervals=intervals)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Class request saved."))
+                return redirect("web:school-class", pk=saved.pk)
+    return render(request, "web/school/class_form.html", {"form": form, "times": times, "remove": remove, "row": row})
+
+
+def _intervals(row: ClassRequest | None, times: FreeTimesForm, removed: list[str]) -> list[dict[str, Any]]:
+    kept = set()
+    if row is not None:
+        kept = {(i.starts_at, i.ends_at) for i in row.availability.exclude(pk__in=[int(r) for r in removed])}
+    if times.given:
+        kept |= set(times.intervals(timezone.get_current_timezone()))
+    return [{"starts_at": s, "ends_at": e} for s, e in sorted(kept)]
+
+
+def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] | None = None) -> HttpResponse:
+    """The class's page; ``errors`` puts a refusal next to its button (``booking-<pk>``, ``session-<pk>``)."""
+    errors = errors or {}
+    found = (
+        Match.objects.filter(class_request=row)
+        .select_related("opportunity__company")
+        .prefetch_related(Prefetch("opportunity__sessions", queryset=upcoming_sessions(), to_attr="upcoming"))
+        .order_by("rank", "pk")
+    )
+    matches = list(found)
+    bookings = list(Booking.objects.filter(class_request=row).with_details().order_by("starts_at", "pk"))
+    now = timezone.now()
+    for booking in bookings:
+        booking.error = errors.get(f"booking-{booking.pk}", "")  # type: ignore[attr-defined]
+    for match in matches:
+        for session in match.opportunity.upcoming:  # type: ignore[attr-defined]
+            session.error = errors.get(f"session-{session.pk}", "")
+    context = {
+        "row": row,
+        "matches": matches,
+        "proposals": [b for b in bookings if b.status == Status.PROPOSED],
+        "others": [b for b in bookings if b.status != Status.PROPOSED],
+        "booked": {b.session_id for b in bookings if b.status == Status.CONFIRMED},
+        "proposed": {b.session_id for b in bookings if b.status == Status.PROPOSED},
+        "free_times": row.availability.filter(ends_at__gt=now).order_by("starts_at")[:20],
+        "Status": Status,
+    }
+    return render(request, "web/school/class.html", context)
+
+
+@coordinator_only
+@require_GET
+def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _class_page(request, _class(request, pk))
+
+
+@coordinator_only
+@require_POST
+def class_book(request: HttpRequest, pk: int) -> HttpResponse:
+    """Book the class into a session of one of its recommendations (confirmed at once if seats allow)."""
+    row = _class(request, pk)
+    session_id = request.POST.get("session", "")
+    session = get_object_or_404(sessions_published(), pk=session_id if session_id.isdigit() else 0)
+    try:
+        booking_services.booking_request(session_id=session.pk, class_request_id=row.pk)
+    except booking_services.BookingError as exc:
+        return _class_page(request, row, errors={f"session-{session.pk}": str(exc)})
+    messages.success(request, _("Booked for the class. It is in the school's bookings."))
+    return redirect("web:school-class", pk=row.pk)
+
+
+@coordinator_only
+@require_POST
+def class_booking_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Confirm or decline a proposal made for one of the school's classes."""
+    booking = get_object_or_404(
+        Booking.objects.filter(class_request__school=school_of(request)).select_related("class_request"), pk=pk
+    )
+    act = CLASS_ACTIONS.get(action)
+    if act is None:
+        raise Http404
+    try:
+        act(booking_id=booking.pk)
+    except booking_services.BookingError as exc:
+        assert booking.class_request is not None
+        return _class_page(request, booking.class_request, errors={f"booking-{booking.pk}": str(exc)})
+    done = {"confirm": _("Confirmed for the class."), "decline": _("Declined.")}
+    messages.success(request, done[action])
+    return redirect("web:school-class", pk=booking.class_request_id)
