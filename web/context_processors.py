@@ -32,7 +32,12 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     ),
     Role.SCHOOL_COORDINATOR: (NavItem("web:coordinator-home", _("My school")),),
     Role.COMPANY_STAFF: (NavItem("web:company-home", _("My company")),),
-    Role.ORGANISER: (NavItem("web:organiser-home", _("Organiser")),),
+    Role.ORGANISER: (
+        NavItem("web:organiser-home", _("Figures")),
+        NavItem("web:organiser-companies", _("Companies")),
+        NavItem("web:organiser-rounds", _("Rounds")),
+        NavItem("web:organiser-report", _("Week's report")),
+    ),
 }
 
 
