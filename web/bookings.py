@@ -31,7 +31,9 @@ ICS = "text/calendar; charset=utf-8"
 
 
 def _ics_response(content: bytes, filename: str) -> HttpResponse:
-    return HttpResponse(content, content_type=ICS, headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return HttpResponse(
+        content, content_type=ICS, headers={"Content-Disposition": f'inline; filename="{filename}"'}
+    )
 
 
 @login_required
