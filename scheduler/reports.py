@@ -327,3 +327,15 @@ def week_report(*, starts_after: dt.datetime, starts_before: dt.datetime) -> lis
 def week_report_totals(rows: list[dict[str, Any]]) -> dict[str, int]:
     """Column sums of ``week_report`` rows (a session two schools shared counts twice, as in the rows)."""
     return {key: sum(row[key] for row in rows) for key in WEEK_REPORT_HEADER[4:]}
+
+
+def next_session_day(*, now: dt.datetime | None = None) -> dt.date | None:
+    """The local day of the first published session from now on: where the dashboard opens."""
+    first = (
+        Session.objects.published()
+        .filter(starts_at__gte=now or timezone.now())
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    return timezone.localtime(first).date() if first else None

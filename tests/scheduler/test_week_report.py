@@ -23,6 +23,7 @@ from scheduler.models import Booking
 from scheduler.reports import (
     WEEK_REPORT_HEADER,
     bookings_by_day,
+    next_session_day,
     participation_report,
     recommendation_uptake,
     school_spread,
@@ -153,3 +154,11 @@ def test_recommendation_uptake_counts_feedback_and_bookings_from_matches(week: d
     # b1's proposal is pending and b1's declined visit was let go. a2's booking has no score.
     assert uptake["matched_bookings"] == {"kept": 4, "proposed": 1, "let_go": 1}
     assert uptake["matched_kept_share"] == 0.8
+
+
+def test_next_session_day_is_the_local_day_of_the_first_published_session_from_now(week: dict) -> None:
+    hidden = f.CompanyFactory(approved_at=None)
+    f.SessionFactory(opportunity=f.OpportunityFactory(company=hidden), starts_at=MONDAY + dt.timedelta(hours=1))
+
+    assert next_session_day(now=MONDAY) == dt.date(2030, 10, 1)  # V1, not the unpublished one on Monday
+    assert next_session_day(now=NEXT_MONDAY) is None
