@@ -40,23 +40,26 @@ JOBS_SHOWN = 20
 
 
 def _bars(rows: list[dict[str, Any]], label: str, value: str, *, percent: bool = False) -> list[dict[str, Any]]:
-    """Bars of a horizontal chart: the label, the value, its length as a share of the longest bar."""
-    top = max((float(r[value]) for r in rows), default=0.0)
-    if percent:
-        top = 1.0
-    return [
-        {
-            "label": r[label],
-            "value": r[value],
-            "text": f"{float(r[value]) * 100:.0f} %" if percent else str(r[value]),
-            "length": (length := round(260 * float(r[value]) / top, 1) if top else 0),
-            "label_y": 20 + 34 * i,
-            "bar_y": 25 + 34 * i,
-            "value_x": length + 6,
-            "value_y": 35 + 34 * i,
-        }
-        for i, r in enumerate(rows)
-    ]
+    """Bars of a horizontal chart: the label, the value, its length as a share of the longest bar
+    (of 100 % for shares). Lengths are strings, so that the template's number localisation ("26,0")
+    never reaches an SVG attribute."""
+    top = 1.0 if percent else max((float(r[value]) for r in rows), default=0.0)
+    bars = []
+    for i, r in enumerate(rows):
+        length = 260 * float(r[value]) / top if top else 0.0
+        bars.append(
+            {
+                "label": r[label],
+                "value": r[value],
+                "text": f"{float(r[value]) * 100:.0f} %" if percent else str(r[value]),
+                "length": f"{length:.1f}",
+                "label_y": 20 + 34 * i,
+                "bar_y": 25 + 34 * i,
+                "value_x": f"{length + 6:.1f}",
+                "value_y": 35 + 34 * i,
+            }
+        )
+    return bars
 
 
 def _chart(key: str, title: str, desc: str, bars: list[dict[str, Any]]) -> dict[str, Any]:
