@@ -79,7 +79,7 @@ class WeekForm(forms.Form):
             ) from None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         week, start, end = data.get("week"), data.get("start"), data.get("end")
         if week:
             data["first"], data["last"] = week, week + dt.timedelta(days=6)
