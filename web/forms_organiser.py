@@ -64,6 +64,8 @@ class WeekForm(forms.Form):
     def __init__(self, *args: Any, default: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.default = default
+        year, week, _weekday = default.isocalendar()
+        self.fields["week"].initial = f"{year}-W{week:02d}"  # what the picker shows before a choice
 
     def clean_week(self) -> dt.date | None:
         value = self.cleaned_data["week"].strip()

@@ -328,3 +328,9 @@ def test_the_navigation_leads_to_the_organisers_pages(office: Client, world: Wor
     for url in ("/organiser/companies/", "/organiser/rounds/", "/organiser/report/"):
         assert f'href="{url}"' in page
     assert world.organiser.role == User.Role.ORGANISER
+
+
+def test_the_week_picker_shows_the_week_on_display(office: Client, world: World) -> None:
+    page = office.get("/organiser/").content.decode()  # opens on the week of the next session: 1 Oct 2030
+
+    assert 'value="2030-W40"' in page
