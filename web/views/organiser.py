@@ -53,17 +53,17 @@ def _bars(rows: list[dict[str, Any]], label: str, value: str, *, percent: bool =
                 "value": r[value],
                 "text": f"{float(r[value]) * 100:.0f} %" if percent else str(r[value]),
                 "length": f"{length:.1f}",
-                "label_y": 20 + 34 * i,
-                "bar_y": 25 + 34 * i,
+                "label_y": 22 + 38 * i,
+                "bar_y": 28 + 38 * i,
                 "value_x": f"{length + 6:.1f}",
-                "value_y": 35 + 34 * i,
+                "value_y": 39 + 38 * i,
             }
         )
     return bars
 
 
 def _chart(key: str, title: str, desc: str, bars: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"id": key, "title": title, "desc": desc, "bars": bars, "height": 16 + 34 * max(len(bars), 1)}
+    return {"id": key, "title": title, "desc": desc, "bars": bars, "height": 16 + 38 * max(len(bars), 1)}
 
 
 def _week(request: HttpRequest, default: dt.date) -> tuple[WeekForm, dt.date, dt.date]:
