@@ -140,6 +140,12 @@ def test_an_organiser_approves_a_company_runs_both_rounds_and_downloads_the_week
     # The week's report: the printable table and its CSV.
     journey.go(f"/organiser/report/?week={WEEK}", "report")
     expect(page.locator("table tbody tr")).to_have_count(1)
+    page.emulate_media(media="print")  # printed: the table alone, no header, navigation, picker or buttons
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator(".week-picker")).to_be_hidden()
+    expect(page.locator(".downloads")).to_be_hidden()
+    expect(page.locator("table")).to_be_visible()
+    page.emulate_media(media="screen")
     csv_url = journey.url(f"/organiser/report.csv?week={WEEK}")
     journey.allowed_aborts.add(csv_url)
     with page.expect_download() as download:

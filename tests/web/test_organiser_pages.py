@@ -9,7 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from accounts.models import User
@@ -334,3 +336,24 @@ def test_the_week_picker_shows_the_week_on_display(office: Client, world: World)
     page = office.get("/organiser/").content.decode()  # opens on the week of the next session: 1 Oct 2030
 
     assert 'value="2030-W40"' in page
+
+
+@pytest.mark.parametrize("url", ["/organiser/companies/", "/organiser/rounds/", f"/organiser/?week={WEEK}"])
+def test_a_page_costs_the_same_queries_for_few_or_many_rows(
+    office: Client, world: World, url: str, django_assert_num_queries: Any
+) -> None:
+    def grow() -> None:
+        school = f.SchoolFactory()
+        f.StudentFactory(school=school)
+        f.CompanyFactory(approved_at=None)
+        f.CompanyFactory()
+        RoundJob.objects.create(kind="scheduling", mode="optimal", status=RoundJob.Status.DONE)
+
+    grow()
+    office.get(url)  # warm the session and the caches
+    with CaptureQueriesContext(connection) as few:
+        office.get(url)
+    for _ in range(5):
+        grow()
+    with django_assert_num_queries(len(few.captured_queries)):
+        office.get(url)
