@@ -1,8 +1,13 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import Company, Opportunity, Session
+from .services import company_approve
 
 
 class OpportunityInline(admin.TabularInline):
@@ -20,10 +25,26 @@ class SessionInline(admin.TabularInline):
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
-    list_display = ["name", "external_id", "profile", "province", "sector", "approved_at"]
+    list_display = ["name", "external_id", "profile", "province", "sector", "approved_at", "rejected_at"]
     list_filter = ["profile", "province", "sector"]
     search_fields = ["name", "external_id", "contact_email", "tax_code"]
+    # Approval, rejection and withdrawal go through the services (the organiser's pages, the action
+    # below): withdrawing by clearing the date here would leave the company's bookings standing.
+    readonly_fields = ["approved_at", "rejected_at", "rejection_reason"]
     inlines = [OpportunityInline]
+    actions = ["approve_selected"]
+
+    @admin.action(description=_("Approve selected companies"))
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Company]) -> None:
+        waiting = list(queryset.filter(approved_at__isnull=True).values_list("pk", flat=True))
+        for pk in waiting:
+            company_approve(company_id=pk)
+        self.message_user(
+            request,
+            ngettext("Approved %(count)d company.", "Approved %(count)d companies.", len(waiting))
+            % {"count": len(waiting)},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Opportunity)

@@ -43,6 +43,13 @@ class CompanyQuerySet(models.QuerySet["Company"]):
         """Companies an organiser has approved: the only ones that reach students and schools."""
         return self.filter(approved_at__isnull=False)
 
+    def waiting(self) -> CompanyQuerySet:
+        """Companies no organiser has approved or rejected yet."""
+        return self.filter(approved_at__isnull=True, rejected_at__isnull=True)
+
+    def rejected(self) -> CompanyQuerySet:
+        return self.filter(approved_at__isnull=True, rejected_at__isnull=False)
+
 
 class OpportunityQuerySet(models.QuerySet["Opportunity"]):
     def published(self) -> OpportunityQuerySet:
@@ -73,6 +80,10 @@ class Company(models.Model):
     address = models.CharField(max_length=300, blank=True, validators=[validate_single_line])
     website = models.URLField(blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    # An organiser's refusal: the company stays unpublished and is told nothing automatically; the
+    # reason is kept for the office's records and cleared by a later approval.
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

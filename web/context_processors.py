@@ -39,7 +39,12 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("web:school-report", _("Report")),
     ),
     Role.COMPANY_STAFF: (NavItem("web:company-home", _("My company")),),
-    Role.ORGANISER: (NavItem("web:organiser-home", _("Organiser")),),
+    Role.ORGANISER: (
+        NavItem("web:organiser-home", _("Figures")),
+        NavItem("web:organiser-companies", _("Companies")),
+        NavItem("web:organiser-rounds", _("Rounds")),
+        NavItem("web:organiser-report", _("Week's report")),
+    ),
 }
 
 

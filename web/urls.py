@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from .views import accounts, public, roles, school, school_files, school_reports, student
+from .views import accounts, organiser, public, roles, school, school_files, school_reports, student
 
 app_name = "web"
 urlpatterns: list[URLPattern] = [
@@ -55,5 +55,13 @@ urlpatterns: list[URLPattern] = [
     path("school/report.<str:format>", school_reports.report_download, name="school-report-download"),
     # Placeholders the lead fills with each role's pages
     path("company/", roles.company_home, name="company-home"),
-    path("organiser/", roles.organiser_home, name="organiser-home"),
+    # Organiser (the province's education office)
+    path("organiser/", organiser.dashboard, name="organiser-home"),
+    path("organiser/companies/", organiser.companies, name="organiser-companies"),
+    path("organiser/companies/<int:pk>/<str:action>/", organiser.company_act, name="organiser-company-act"),
+    path("organiser/rounds/", organiser.rounds, name="organiser-rounds"),
+    path("organiser/rounds/<int:pk>/", organiser.round_job, name="organiser-round-job"),
+    path("organiser/report/", organiser.week_report, name="organiser-report"),
+    path("organiser/report.csv", organiser.week_report_csv, name="organiser-report-csv"),
+    path("organiser/report.xlsx", organiser.week_report_xlsx, name="organiser-report-xlsx"),
 ]

@@ -45,8 +45,12 @@ class Command(BaseCommand):
         self.mail()
         self.step("Done")
         self.stdout.write(
-            f"\nOpen the site:  {_python()} manage.py runserver   then  {settings.SITE_URL}/admin/\n"
-            f"Accounts (password {DEMO_PASSWORD!r}): " + ", ".join(accounts) + "\n"
+            f"\nOpen the site:  {_python()} manage.py runserver   then  {settings.SITE_URL}/\n"
+            f"Sign in at {settings.SITE_URL}/accounts/login/ (password {DEMO_PASSWORD!r}); each account lands on "
+            "its own home page:\n"
+            + "".join(f"  {line}\n" for line in accounts)
+            + f"The admin: {settings.SITE_URL}/admin/ "
+            "(organiser)\n"
             f"Finished in {time.perf_counter() - self.started:.1f} s."
         )
 
@@ -74,7 +78,7 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
-            names.append(f"{username} ({user.get_role_display()})")
+            names.append(f"{username:<12} {user.get_role_display()}")
         return names
 
     def approvals(self) -> None:
