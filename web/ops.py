@@ -190,7 +190,7 @@ def _cache() -> str | None:
 
 
 def _broker() -> str | None:
-    from rounds.broker import broker_reachable
+    from matchmaking.broker import broker_reachable
 
     reach = broker_reachable(timeout=settings.HEALTHZ_BROKER_TIMEOUT)
     if not reach.ok:

@@ -1,4 +1,4 @@
-"""rounds.broker: with a broker and no worker, a caller learns it in seconds; with a real worker on Redis
+"""matchmaking.broker: with a broker and no worker, a caller learns it in seconds; with a real worker on Redis
 it hears the worker answer."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from rounds.broker import broker_reachable, workers_reachable
+from matchmaking.broker import broker_reachable, workers_reachable
 
 from .conftest import ROOT, clean_env, once_per_run
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from matchmaking.broker import workers_reachable
 from matchmaking.services import matchmake
 
 
@@ -23,6 +24,10 @@ class Command(BaseCommand):
         if k < 1:
             self.stderr.write("--k must be at least 1")
             sys.exit(1)
+        # With a broker the shards wait for a worker: say so within seconds rather than wait an hour.
+        reach = workers_reachable(timeout=3)
+        if not reach.ok:
+            raise CommandError(reach.message)
         bar = _ProgressBar(self.stdout) if self.stdout.isatty() else None
         summary = matchmake(k=k, shards=shards, progress=bar.update if bar else None)
         if bar:

@@ -11,13 +11,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
 from companies.models import Company, Opportunity, Session
 from companies.services import company_approve
+from matchmaking.broker import workers_reachable
 from students.models import ClassRequest, School, Student
 
 DEMO_PASSWORD = "caunoi-demo"  # noqa: S105 — a published demo password for local accounts only
@@ -32,6 +33,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, students: int, seed: int, **options: Any) -> None:
         self.started = time.perf_counter()
+        # The demo waits for its rounds: with a broker and no worker that would be a silent wait.
+        reach = workers_reachable(timeout=3)
+        if not reach.ok:
+            raise CommandError(reach.message)
         self.step("Creating the schema")
         call_command("migrate", verbosity=0, interactive=False)
         self.step(f"Loading the sample world ({students} students) through import_data's validation")
