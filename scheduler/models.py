@@ -229,7 +229,7 @@ class Booking(models.Model):
 
     @property
     def company_answer(self) -> str:
-        """"accepted", "declined" (by the company) or "" while the company has not answered."""
+        """The company's side: "accepted", "declined" or "" while it has not answered."""
         if self.company_declined_at is not None:
             return "declined"
         return "accepted" if self.company_accepted_at is not None else ""

@@ -31,7 +31,12 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("web:student-settings", _("Mail and data")),
     ),
     Role.SCHOOL_COORDINATOR: (NavItem("web:coordinator-home", _("My school")),),
-    Role.COMPANY_STAFF: (NavItem("web:company-home", _("My company")),),
+    Role.COMPANY_STAFF: (
+        NavItem("web:company-home", _("My company")),
+        NavItem("web:company-opportunities", _("Opportunities")),
+        NavItem("web:company-contacts", _("Contacts")),
+        NavItem("web:company-profile", _("Company profile")),
+    ),
     Role.ORGANISER: (NavItem("web:organiser-home", _("Organiser")),),
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from .views import accounts, public, roles, student
+from .views import accounts, company, public, roles, student
 
 app_name = "web"
 urlpatterns: list[URLPattern] = [
@@ -35,8 +35,20 @@ urlpatterns: list[URLPattern] = [
     path("student/settings/", student.settings_page, name="student-settings"),
     path("student/data.json", student.data_download, name="student-data"),
     path("student/erase/", student.erase, name="student-erase"),
+    # Company staff (also experts, entrepreneurs, artisans)
+    path("company/", company.home, name="company-home"),
+    path("company/profile/", company.profile, name="company-profile"),
+    path("company/opportunities/", company.opportunities, name="company-opportunities"),
+    path("company/opportunities/new/", company.opportunity_new, name="company-opportunity-new"),
+    path("company/opportunities/<int:pk>/", company.opportunity, name="company-opportunity"),
+    path("company/opportunities/<int:pk>/delete/", company.opportunity_delete, name="company-opportunity-delete"),
+    path("company/opportunities/<int:pk>/sessions/", company.session_new, name="company-session-new"),
+    path("company/opportunities/<int:pk>/participants/", company.participants, name="company-participants"),
+    path("company/sessions/<int:pk>/", company.session, name="company-session"),
+    path("company/sessions/<int:pk>/delete/", company.session_delete, name="company-session-delete"),
+    path("company/bookings/<int:pk>/<str:action>/", company.booking_act, name="company-booking-act"),
+    path("company/contacts/", company.contacts, name="company-contacts"),
     # Placeholders the lead fills with each role's pages
     path("school/", roles.coordinator_home, name="coordinator-home"),
-    path("company/", roles.company_home, name="company-home"),
     path("organiser/", roles.organiser_home, name="organiser-home"),
 ]
