@@ -42,6 +42,7 @@ class CompanyProfileForm(ChoicesMixin, forms.ModelForm):
     """What the company keeps itself; its identifier, tax code and approval are the organiser's."""
 
     province = forms.ChoiceField(label=_("Province or city"))
+    website = forms.URLField(label=_("Website"), required=False, max_length=200, assume_scheme="https")
 
     class Meta:
         model = Company
@@ -50,7 +51,6 @@ class CompanyProfileForm(ChoicesMixin, forms.ModelForm):
             "name": _("Name"),
             "sector": _("Sector"),
             "address": _("Address"),
-            "website": _("Website"),
             "contact_email": _("Contact email"),
         }
         help_texts = {"contact_email": _("Schools and the organiser write to this address.")}
