@@ -227,9 +227,7 @@ def test_a_company_posts_an_opportunity_of_every_kind(world: World, hr: Client, 
 
 
 @pytest.mark.parametrize("title", ["Hai dòng\nSUMMARY:giả", "Tab\tở giữa", "Dấu\u2028ngắt dòng", "Nul\x00"])
-def test_a_title_with_line_breaks_or_control_characters_is_refused_beside_the_field(
-    hr: Client, title: str
-) -> None:
+def test_a_title_with_line_breaks_or_control_characters_is_refused_beside_the_field(hr: Client, title: str) -> None:
     page = hr.post("/company/opportunities/new/", opportunity_data(title=title))
 
     body = page.content.decode()
@@ -289,9 +287,7 @@ def test_a_session_is_added_with_its_seats(world: World, hr: Client) -> None:
     assert (local.hour, local.minute, session.duration) == (8, 0, dt.timedelta(hours=3, minutes=30))
 
 
-def test_a_session_in_the_past_or_ending_before_it_starts_is_refused_beside_the_field(
-    world: World, hr: Client
-) -> None:
+def test_a_session_in_the_past_or_ending_before_it_starts_is_refused_beside_the_field(world: World, hr: Client) -> None:
     data = {"starts_at": "2020-01-01T08:00", "ends_at": "2019-12-31T11:00", "capacity": "0"}
     body = hr.post(f"/company/opportunities/{world.opportunity.pk}/sessions/", data).content.decode()
 
@@ -341,9 +337,10 @@ def test_a_booked_session_is_not_deleted_and_an_empty_one_is(world: World, hr: C
     empty = f.SessionFactory(opportunity=world.opportunity, starts_at=f.OCT1 + dt.timedelta(days=5))
 
     hr.post(f"/company/sessions/{world.session.pk}/delete/")
-    assert "This session has bookings; it cannot be deleted." in hr.get(
-        f"/company/sessions/{world.session.pk}/"
-    ).content.decode()
+    assert (
+        "This session has bookings; it cannot be deleted."
+        in hr.get(f"/company/sessions/{world.session.pk}/").content.decode()
+    )
 
     hr.post(f"/company/sessions/{empty.pk}/delete/")
     assert not Session.objects.filter(pk=empty.pk).exists()

@@ -72,7 +72,7 @@ def _reasons(bookings: list[Booking]) -> None:
     rows = OpportunityMatch.objects.filter(opportunity_id__in=opportunity_ids).values_list(
         "opportunity_id", "student_id", "class_request_id", "reasons"
     )
-    reasons = {(o, s, c): r for o, s, c, r in rows}
+    reasons: dict[tuple[int, int | None, int | None], list[str]] = {(o, s, c): r for o, s, c, r in rows}
     for b in bookings:
         b.reasons = reasons.get((b.session.opportunity_id, b.student_id, b.class_request_id), [])  # type: ignore[attr-defined]
         b.identified = selectors.company_sees_student(b)  # type: ignore[attr-defined]
