@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from companies.models import Kind, Opportunity, Session
@@ -484,3 +486,46 @@ def test_contacts_list_only_students_confirmed_with_this_company(world: World, h
     assert "Trịnh Công Sơn" in body and confirmed.email in body
     for hidden in ("Chưa Xác Nhận", "Đã Huỷ", "Khách Hàng Khác"):
         assert hidden not in body, hidden
+
+
+# --- query counts ------------------------------------------------------------------------------------------------
+
+
+def _queries(client: Client, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return len(queries)
+
+
+def _grow(world: World, n: int) -> None:
+    for i in range(n):
+        opportunity = f.OpportunityFactory(company=world.company)
+        session = f.SessionFactory(opportunity=opportunity, starts_at=f.OCT1 + dt.timedelta(days=i + 1))
+        for status in (Status.PROPOSED, Status.CONFIRMED):
+            student = adult(world, f"Học sinh {i} {status}")
+            book(student, session, status)
+            book(student, world.session, status)
+            OpportunityMatch.objects.create(
+                student=student,
+                opportunity=world.opportunity,
+                score=0.5,
+                rank=OpportunityMatch.objects.filter(opportunity=world.opportunity).count() + 1,
+                reasons=["x"],
+                model_version="v",
+            )
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/company/", "/company/opportunities/", "/company/contacts/", "session", "participants"],
+)
+def test_the_company_pages_cost_the_same_queries_for_few_or_many_rows(world: World, hr: Client, path: str) -> None:
+    path = {
+        "session": f"/company/sessions/{world.session.pk}/",
+        "participants": f"/company/opportunities/{world.opportunity.pk}/participants/",
+    }.get(path, path)
+    hr.get(path)  # warm the session and the topic vocabulary
+    _grow(world, 1)
+    few = _queries(hr, path)
+    _grow(world, 4)
+    assert _queries(hr, path) == few
