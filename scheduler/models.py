@@ -137,6 +137,10 @@ class Booking(models.Model):
     hold_until = models.DateTimeField(null=True, blank=True, help_text="A proposal lapses after this.")
     waitlist_rank = models.PositiveIntegerField(null=True, blank=True)
     sequence = models.PositiveIntegerField(default=0, help_text="The .ics SEQUENCE, raised on every change.")
+    # The company's side of a proposal or confirmation (``booking_company_accept``/``_decline``): a
+    # decline also ends the booking (declined or cancelled), the date says the company chose it.
+    company_accepted_at = models.DateTimeField(null=True, blank=True)
+    company_declined_at = models.DateTimeField(null=True, blank=True)
     # Copies of the session's times: PostgreSQL's exclusion constraint can only see this table's columns.
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -222,6 +226,13 @@ class Booking(models.Model):
             return self.student.full_name
         assert self.class_request is not None
         return f"{self.class_request.class_name} — {self.class_request.school.name}"
+
+    @property
+    def company_answer(self) -> str:
+        """The company's side: "accepted", "declined" or "" while it has not answered."""
+        if self.company_declined_at is not None:
+            return "declined"
+        return "accepted" if self.company_accepted_at is not None else ""
 
     @property
     def is_active(self) -> bool:

@@ -6,12 +6,14 @@ and once the session has happened by its attendance record (so a started session
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from companies.models import Session
+from companies.models import Company, Opportunity, Session
+from matchmaking.models import OpportunityMatch
 
 from .models import Booking, BookingStatus
 
@@ -45,3 +47,59 @@ def sessions_with_seats(qs: QuerySet[Session] | None = None) -> QuerySet[Session
     qs = Session.objects.all() if qs is None else qs
     taken = Coalesce(Sum("bookings__seats", filter=Q(bookings__status__in=SEAT_HOLDING)), 0)
     return qs.annotate(seats_taken=taken)
+
+
+# --- what a company sees of its participants ------------------------------------------------------
+
+# A company learns a student's name and contact only once the student has confirmed a place with it (the
+# API's rule, ``api.permissions.sees_student_identity``): a proposal is not yet a "yes".
+COMPANY_SEES_STUDENT = KEPT
+
+
+def company_sees_student(booking: Booking) -> bool:
+    """Whether the booking's company may see the name and email of its student (a class is always
+    known by its class name and school)."""
+    return booking.class_request_id is not None or booking.status in COMPANY_SEES_STUDENT
+
+
+def proposed_participants(opportunity: Opportunity) -> QuerySet[OpportunityMatch]:
+    """The participants that fit the opportunity best, best first, each annotated with
+    ``confirmed_with_company``: whether the student confirmed a place with the opportunity's company,
+    the one condition under which the company sees the student's name."""
+    confirmed = Booking.objects.filter(
+        student_id=OuterRef("student_id"),
+        status__in=COMPANY_SEES_STUDENT,
+        session__opportunity__company_id=opportunity.company_id,
+    )
+    return (
+        OpportunityMatch.objects.filter(opportunity=opportunity)
+        .select_related("student__school", "class_request__school")
+        .annotate(confirmed_with_company=Exists(confirmed))
+        .order_by("rank", "pk")
+    )
+
+
+def company_contacts(company: Company | int) -> QuerySet[Booking]:
+    """The company's confirmed students (confirmed, attended or absent), for their name and email."""
+    return (
+        Booking.objects.filter(
+            session__opportunity__company=company, student__isnull=False, status__in=COMPANY_SEES_STUDENT
+        )
+        .select_related("student", "session__opportunity")
+        .order_by("student__full_name", "student_id", "starts_at", "pk")
+    )
+
+
+def company_answers_due(company: Company | int, *, now: dt.datetime) -> QuerySet[Booking]:
+    """Proposals and confirmations in the company's upcoming sessions it has not answered yet."""
+    return (
+        Booking.objects.filter(
+            session__opportunity__company=company,
+            status__in=ACTIVE,
+            starts_at__gt=now,
+            company_accepted_at__isnull=True,
+            company_declined_at__isnull=True,
+        )
+        .with_details()
+        .order_by("starts_at", "pk")
+    )

@@ -48,6 +48,8 @@ __all__ = [
     "SessionFull",
     "booking_attend",
     "booking_cancel",
+    "booking_company_accept",
+    "booking_company_decline",
     "booking_confirm",
     "booking_decline",
     "booking_request",
@@ -236,6 +238,44 @@ def booking_cancel(*, booking_id: int, now: dt.datetime | None = None) -> Bookin
         booking.status = Status.CANCELLED
         _save(booking)
         booking_mail_enqueue(booking, Category.BOOKING_CANCELLED, reason="cancelled")
+        _refill(booking.session, booking.seats, now)
+    return booking
+
+
+def booking_company_accept(*, booking_id: int, now: dt.datetime | None = None) -> Booking:
+    """The company says yes to a proposed or confirmed participant of its session (before it starts).
+
+    Only the company's side is recorded (``company_accepted_at``); the participant's own answer is still
+    theirs to give. No seat changes hands and no mail is sent; accepting twice keeps the first date.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock_booking(booking_id)
+        _require_company_answerable(booking, now)
+        if booking.company_accepted_at is None:
+            booking.company_accepted_at = now
+            booking.save(update_fields=["company_accepted_at", "updated_at"])
+    return booking
+
+
+def booking_company_decline(*, booking_id: int, now: dt.datetime | None = None) -> Booking:
+    """The company cannot take a proposed or confirmed participant: the booking ends (a proposal is
+    declined, a confirmation cancelled), the participant is mailed why (reason ``company_declined``) and
+    the freed seats go to the session's waitlist exactly as after a cancellation.
+
+    Lock order as the module's: the session, then the booking (``_lock_booking``), then, inside the
+    waitlist offer, the waitlisted bookings and their participants. The declined participant's own row is
+    not locked: nothing they hold is checked, and locking it here would come before the waitlist's rows.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _lock_booking(booking_id)
+        _require_company_answerable(booking, now)
+        booking.status = Status.DECLINED if booking.status == Status.PROPOSED else Status.CANCELLED
+        booking.hold_until = None
+        booking.company_declined_at = now
+        _save(booking)  # a higher SEQUENCE: the attached calendar file removes the event
+        booking_mail_enqueue(booking, Category.BOOKING_CANCELLED, reason="company_declined")
         _refill(booking.session, booking.seats, now)
     return booking
 
@@ -500,6 +540,17 @@ def _require(booking: Booking, status: str, message: str) -> None:
     """Refuse unless the booking is in `status`; `message` may name the current one as %(status)s."""
     if booking.status != status:
         raise BookingStateError(message % {"status": booking.get_status_display()})
+
+
+def _require_company_answerable(booking: Booking, now: dt.datetime) -> None:
+    """The company answers a proposal or a confirmation, and only before the session starts."""
+    if booking.status not in Booking.ACTIVE:
+        raise BookingStateError(
+            _("Only a proposed or confirmed booking can be answered; this one is %(status)s.")
+            % {"status": booking.get_status_display()}
+        )
+    if booking.session.starts_at <= now:
+        raise BookingStateError(_("This session has already started."))
 
 
 def _save(booking: Booking) -> None:

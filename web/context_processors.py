@@ -38,7 +38,12 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("web:school-upload", _("Files")),
         NavItem("web:school-report", _("Report")),
     ),
-    Role.COMPANY_STAFF: (NavItem("web:company-home", _("My company")),),
+    Role.COMPANY_STAFF: (
+        NavItem("web:company-home", _("My company")),
+        NavItem("web:company-opportunities", _("Opportunities")),
+        NavItem("web:company-contacts", _("Contacts")),
+        NavItem("web:company-profile", _("Company profile")),
+    ),
     Role.ORGANISER: (
         NavItem("web:organiser-home", _("Figures")),
         NavItem("web:organiser-companies", _("Companies")),

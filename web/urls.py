@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from .views import accounts, organiser, public, roles, school, school_files, school_reports, student
+from .views import accounts, company, organiser, public, school, school_files, school_reports, student
 
 app_name = "web"
 urlpatterns: list[URLPattern] = [
@@ -53,8 +53,19 @@ urlpatterns: list[URLPattern] = [
     path("school/bookings/", school_reports.bookings, name="school-bookings"),
     path("school/report/", school_reports.report, name="school-report"),
     path("school/report.<str:format>", school_reports.report_download, name="school-report-download"),
-    # Placeholders the lead fills with each role's pages
-    path("company/", roles.company_home, name="company-home"),
+    # Company staff (also experts, entrepreneurs, artisans)
+    path("company/", company.home, name="company-home"),
+    path("company/profile/", company.profile, name="company-profile"),
+    path("company/opportunities/", company.opportunities, name="company-opportunities"),
+    path("company/opportunities/new/", company.opportunity_new, name="company-opportunity-new"),
+    path("company/opportunities/<int:pk>/", company.opportunity, name="company-opportunity"),
+    path("company/opportunities/<int:pk>/delete/", company.opportunity_delete, name="company-opportunity-delete"),
+    path("company/opportunities/<int:pk>/sessions/", company.session_new, name="company-session-new"),
+    path("company/opportunities/<int:pk>/participants/", company.participants, name="company-participants"),
+    path("company/sessions/<int:pk>/", company.session, name="company-session"),
+    path("company/sessions/<int:pk>/delete/", company.session_delete, name="company-session-delete"),
+    path("company/bookings/<int:pk>/<str:action>/", company.booking_act, name="company-booking-act"),
+    path("company/contacts/", company.contacts, name="company-contacts"),
     # Organiser (the province's education office)
     path("organiser/", organiser.dashboard, name="organiser-home"),
     path("organiser/companies/", organiser.companies, name="organiser-companies"),

@@ -1,4 +1,4 @@
-"""Who may see a role's pages, and the homes of the roles whose pages are still to come."""
+"""Who may see a role's pages."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
@@ -32,22 +30,3 @@ def role_required(role: str) -> Callable[[View], View]:
         return wrapped
 
     return decorate
-
-
-def _placeholder(request: HttpRequest, title: Any) -> HttpResponse:
-    return render(request, "web/roles/placeholder.html", {"title": title})
-
-
-@role_required(Role.SCHOOL_COORDINATOR)
-def coordinator_home(request: HttpRequest) -> HttpResponse:
-    return _placeholder(request, _("My school"))
-
-
-@role_required(Role.COMPANY_STAFF)
-def company_home(request: HttpRequest) -> HttpResponse:
-    return _placeholder(request, _("My company"))
-
-
-@role_required(Role.ORGANISER)
-def organiser_home(request: HttpRequest) -> HttpResponse:
-    return _placeholder(request, _("Organiser"))
