@@ -121,28 +121,38 @@ class Booking(models.Model):
     CALENDAR_CANCELLED = (Status.DECLINED, Status.EXPIRED, Status.CANCELLED)
 
     student = models.ForeignKey(
-        Student, null=True, blank=True, on_delete=models.CASCADE, related_name="bookings"
+        Student, null=True, blank=True, on_delete=models.CASCADE, related_name="bookings",
+        verbose_name=_("student"),
     )
     class_request = models.ForeignKey(
-        ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="bookings"
+        ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="bookings",
+        verbose_name=_("class request"),
     )
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="bookings")
-    status = models.CharField(max_length=12, choices=Status.choices)
-    seats = models.PositiveIntegerField(help_text="1 for a student, the class size for a class request.")
-    score = models.FloatField(null=True, blank=True, help_text="The match score; empty when self-booked.")
-    hold_until = models.DateTimeField(null=True, blank=True, help_text="A proposal lapses after this.")
-    waitlist_rank = models.PositiveIntegerField(null=True, blank=True)
-    sequence = models.PositiveIntegerField(default=0, help_text="The .ics SEQUENCE, raised on every change.")
+    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="bookings")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    seats = models.PositiveIntegerField(_("seats"), help_text=_("1 for a student, the class size for a class request."))
+    score = models.FloatField(
+        _("score"), null=True, blank=True, help_text=_("The match score; empty when self-booked.")
+    )
+    hold_until = models.DateTimeField(
+        _("hold until"), null=True, blank=True, help_text=_("A proposal lapses after this.")
+    )
+    waitlist_rank = models.PositiveIntegerField(_("waitlist position"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(
+        _("calendar sequence"), default=0, help_text=_("The .ics SEQUENCE, raised on every change.")
+    )
     # Copies of the session's times: PostgreSQL's exclusion constraint can only see this table's columns.
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = BookingQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "pk"]
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
         constraints = [
             models.CheckConstraint(condition=_ONE_PARTICIPANT, name="booking_has_one_participant"),
             models.CheckConstraint(condition=Q(status__in=BookingStatus.values), name="booking_status_valid"),
@@ -242,14 +252,17 @@ class CalendarToken(models.Model):
     """The secret in a user's private calendar-feed URL. Revoking it kills the URL; a new one is a new row."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_tokens"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_tokens",
+        verbose_name=_("user"),
     )
-    token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_calendar_token)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("calendar feed token")
+        verbose_name_plural = _("calendar feed tokens")
         constraints = [
             models.UniqueConstraint(
                 fields=["user"],
@@ -259,5 +272,6 @@ class CalendarToken(models.Model):
         ]
 
     def __str__(self) -> str:
-        state = "revoked" if self.revoked_at else "active"
-        return f"Calendar feed of {self.user} ({state})"
+        if self.revoked_at:
+            return _("Calendar feed of %(user)s (revoked)") % {"user": self.user}
+        return _("Calendar feed of %(user)s (active)") % {"user": self.user}
