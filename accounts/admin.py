@@ -3,8 +3,15 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry, User
+
+# The product's name is the same in both languages; the index title follows the reader's language.
+# Set here, in the base app every deployment has, because config/ holds no admin module of its own.
+admin.site.site_header = "Cầu Nối"
+admin.site.site_title = "Cầu Nối"
+admin.site.index_title = _("Administration")
 
 
 @admin.register(User)
@@ -15,7 +22,7 @@ class UserAdmin(BaseUserAdmin):
     raw_id_fields = ["company", "school", "student"]
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        ("Organisation", {"fields": ["role", "company", "school", "student"]}),
+        (_("Organisation"), {"fields": ["role", "company", "school", "student"]}),
     )
 
 

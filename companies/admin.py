@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import Company, Opportunity, Session
 
@@ -18,12 +22,49 @@ class SessionInline(admin.TabularInline):
     extra = 0
 
 
+class ApprovedFilter(admin.SimpleListFilter):
+    title = _("approval")
+    parameter_name = "approved"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", _("Approved")), ("no", _("Waiting for approval"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Company]) -> QuerySet[Company]:
+        if self.value() == "yes":
+            return queryset.filter(approved_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(approved_at__isnull=True)
+        return queryset
+
+
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
     list_display = ["name", "external_id", "profile", "province", "sector", "approved_at"]
-    list_filter = ["profile", "province", "sector"]
+    list_filter = [ApprovedFilter, "profile", "province", "sector"]
     search_fields = ["name", "external_id", "contact_email", "tax_code"]
     inlines = [OpportunityInline]
+    actions = ["approve_selected"]
+
+    @admin.action(description=_("Approve selected companies"))
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Company]) -> None:
+        done = queryset.approve()
+        skipped = queryset.count() - done
+        self.message_user(
+            request,
+            ngettext("Approved %(count)d company.", "Approved %(count)d companies.", done) % {"count": done},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d company was already approved and keeps its approval date.",
+                    "%(count)d companies were already approved and keep their approval date.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.INFO,
+            )
 
 
 @admin.register(Opportunity)
