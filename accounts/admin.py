@@ -16,13 +16,13 @@ admin.site.index_title = _("Administration")
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "email", "role", "company", "school", "is_staff"]
+    list_display = ["username", "email", "role", "company", "school", "language", "is_staff"]
     list_filter = ["role", "is_staff", "is_active"]
     list_select_related = ["company", "school"]
     raw_id_fields = ["company", "school", "student"]
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        (_("Organisation"), {"fields": ["role", "company", "school", "student"]}),
+        (_("Organisation"), {"fields": ["role", "company", "school", "student", "language"]}),
     )
 
 

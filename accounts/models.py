@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The site's languages, read when a form needs them rather than when this module is imported."""
+    return list(settings.LANGUAGES)
 
 
 class User(AbstractUser):
@@ -27,6 +33,13 @@ class User(AbstractUser):
     student = models.OneToOneField(
         "students.Student", null=True, blank=True, on_delete=models.CASCADE, related_name="user",
         verbose_name=_("student"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=language_choices,
+        help_text=_("Used when the browser does not say which language it wants. Empty: Vietnamese."),
     )
 
     class Meta:

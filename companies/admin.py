@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Company, Opportunity, Session
+from .models import Company, CompanyQuerySet, Opportunity, Session
 
 
 class OpportunityInline(admin.TabularInline):
@@ -26,7 +28,7 @@ class ApprovedFilter(admin.SimpleListFilter):
     title = _("approval")
     parameter_name = "approved"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, Any]]:
         return [("yes", _("Approved")), ("no", _("Waiting for approval"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Company]) -> QuerySet[Company]:
@@ -46,7 +48,7 @@ class CompanyAdmin(admin.ModelAdmin):
     actions = ["approve_selected"]
 
     @admin.action(description=_("Approve selected companies"))
-    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Company]) -> None:
+    def approve_selected(self, request: HttpRequest, queryset: CompanyQuerySet) -> None:
         done = queryset.approve()
         skipped = queryset.count() - done
         self.message_user(
