@@ -23,8 +23,8 @@ def validate_province_code(value: str) -> None:
 
 
 class Level(models.TextChoices):
-    LOWER_SECONDARY = "lower_secondary", _("Lower secondary school")
-    UPPER_SECONDARY = "upper_secondary", _("Upper secondary school")
+    LOWER_SECONDARY = "lower_secondary", _("Lower secondary")
+    UPPER_SECONDARY = "upper_secondary", _("Upper secondary")
     VOCATIONAL = "vocational", _("Vocational education")
     UNIVERSITY = "university", _("University")
 

@@ -190,7 +190,7 @@ class Feedback(models.Model):
     opportunity = models.ForeignKey(
         Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="feedback"
     )
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("feedback type"), max_length=16, choices=Kind.choices)
     # A snapshot of the engine's features when the recommendation was shown: matches are replaced on
     # every round, feedback is kept for training.
     features = models.JSONField(_("features"), default=dict)

@@ -54,8 +54,10 @@ def absolute_url(path: str) -> str:
 
 
 def location(booking: Booking) -> str:
+    """The province's name, or "" for an opportunity held only online (the mail says "online" in the
+    reader's language, from the ``online`` flag)."""
     opportunity = booking.session.opportunity
-    return places.name(opportunity.province) if opportunity.province else "online"
+    return places.name(opportunity.province) if opportunity.province else ""
 
 
 def recipient(booking: Booking) -> tuple[str, str]:
@@ -80,6 +82,7 @@ def context(booking: Booking) -> dict[str, Any]:
         "starts_at": timezone.localtime(session.starts_at).isoformat(),
         "ends_at": timezone.localtime(session.ends_at).isoformat(),
         "location": location(booking),
+        "online": booking.session.opportunity.online,
         "hold_until": timezone.localtime(booking.hold_until).isoformat() if booking.hold_until else "",
         "ics_url": absolute_url(reverse("scheduler:booking-ics", args=[booking.pk])),
         "confirm_url": "",
