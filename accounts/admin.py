@@ -7,11 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry, User
 
-# The product's name is the same in both languages; the index title follows the reader's language.
+# The product's name is the same in both languages (the index title stays Django's own, translated).
 # Set here, in the base app every deployment has, because config/ holds no admin module of its own.
 admin.site.site_header = "Cầu Nối"
 admin.site.site_title = "Cầu Nối"
-admin.site.index_title = _("Administration")
 
 
 @admin.register(User)

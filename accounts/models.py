@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -43,8 +44,8 @@ class User(AbstractUser):
     )
 
     class Meta:
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
+        verbose_name = pgettext_lazy("account", "user")
+        verbose_name_plural = pgettext_lazy("account", "users")
         constraints = [
             # The organisation a user belongs to follows from the role, and nothing else is set.
             models.CheckConstraint(
@@ -76,7 +77,7 @@ class AuditEntry(models.Model):
 
     actor = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries",
-        verbose_name=_("user"),
+        verbose_name=pgettext_lazy("account", "user"),
     )
     actor_name = models.CharField(_("user name"), max_length=200)
     actor_role = models.CharField(_("user role"), max_length=20, blank=True)

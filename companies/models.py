@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 import places
 
@@ -67,7 +68,7 @@ class Company(models.Model):
         ARTISAN = "artisan", _("Artisan")
 
     external_id = models.CharField(_("external ID"), max_length=64, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=200)
     profile = models.CharField(_("profile"), max_length=16, choices=Profile.choices, default=Profile.COMPANY)
     province = models.CharField(_("province"), max_length=32, validators=[validate_province_code])
     contact_email = models.EmailField(_("contact email"))
@@ -165,8 +166,8 @@ class Session(models.Model):
 
     class Meta:
         ordering = ["starts_at", "external_id"]
-        verbose_name = _("session")
-        verbose_name_plural = _("sessions")
+        verbose_name = pgettext_lazy("time slot", "session")
+        verbose_name_plural = pgettext_lazy("time slot", "sessions")
         constraints = [
             models.CheckConstraint(condition=~Q(external_id=""), name="session_external_id_not_empty"),
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"),

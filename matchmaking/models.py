@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from companies.models import Opportunity
 from students.models import ClassRequest, Student
@@ -217,7 +218,7 @@ class Feedback(models.Model):
 class RankerModel(models.Model):
     """A version of the learned blend weights. Exactly one is current (or none: the engine's defaults)."""
 
-    version = models.CharField(_("version"), max_length=40, unique=True)
+    version = models.CharField(pgettext_lazy("ranker model", "version"), max_length=40, unique=True)
     weights = models.JSONField(_("weights"))
     ndcg_at_10 = models.FloatField(
         _("nDCG@10"), null=True, blank=True, help_text=_("On the held-out feedback it was judged on.")

@@ -17,6 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from companies.models import Session
@@ -128,7 +129,9 @@ class Booking(models.Model):
         ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="bookings",
         verbose_name=_("class request"),
     )
-    session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="bookings")
+    session = models.ForeignKey(
+        Session, verbose_name=pgettext_lazy("time slot", "session"), on_delete=models.CASCADE, related_name="bookings"
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     seats = models.PositiveIntegerField(_("seats"), help_text=_("1 for a student, the class size for a class request."))
     score = models.FloatField(
@@ -253,7 +256,7 @@ class CalendarToken(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_tokens",
-        verbose_name=_("user"),
+        verbose_name=pgettext_lazy("account", "user"),
     )
     token = models.CharField(_("token"), max_length=64, unique=True, default=new_calendar_token)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

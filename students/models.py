@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from companies.models import Level, validate_province_code
 
@@ -20,7 +21,7 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
 
 class School(models.Model):
     external_id = models.CharField(_("external ID"), max_length=64, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=200)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     province = models.CharField(_("province"), max_length=32, validators=[validate_province_code])
     contact_email = models.EmailField(_("contact email"))
