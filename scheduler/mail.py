@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 import places
 from notifications.models import OutboxMessage
@@ -107,14 +107,10 @@ def booking_mail_enqueue(booking: Booking, category: str, *, key: str | None = N
     attachments: tuple[dict[str, str], ...] = ()
     if category in (Category.BOOKING_CONFIRMED, Category.BOOKING_CANCELLED):
         # Confirmation adds the event to the calendar; cancellation (STATUS:CANCELLED, same UID,
-        # higher SEQUENCE) removes it.
-        attachments = (
-            {
-                "filename": f"booking-{booking.pk}.ics",
-                "content": booking_ics(booking).decode("utf-8"),
-                "mimetype": "text/calendar",
-            },
-        )
+        # higher SEQUENCE) removes it. The file is written now, so in the recipient's language now.
+        with translation.override(language):
+            ics = booking_ics(booking).decode("utf-8")
+        attachments = ({"filename": f"booking-{booking.pk}.ics", "content": ics, "mimetype": "text/calendar"},)
     message = message_enqueue(
         key=key or f"{category.replace('_', '-')}:{booking.pk}:{booking.sequence}",
         category=category,
