@@ -4,13 +4,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import AuditEntry, User
 
-# The product's name is the same in both languages (the index title stays Django's own, translated).
-# Set here, in the base app every deployment has, because config/ holds no admin module of its own.
+# The product's name is the same in both languages. Set here, in the base app every deployment has,
+# because config/ holds no admin module of its own.
 admin.site.site_header = "Cầu Nối"
 admin.site.site_title = "Cầu Nối"
+admin.site.index_title = pgettext_lazy("admin index", "Administration")
 
 
 @admin.register(User)

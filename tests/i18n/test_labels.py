@@ -123,3 +123,13 @@ def test_our_translations_are_the_ones_in_effect() -> None:
                 if effective != ours:
                     shadowed.append(f"{app}: {msgid!r} reads {effective!r}, not {ours!r}")
     assert not shadowed
+
+
+def test_every_app_is_named_in_the_readers_language() -> None:
+    for app in OUR_APPS:
+        name = apps.get_app_config(app).verbose_name
+        with translation.override("en"):
+            english = str(name)
+        with translation.override("vi"):
+            vietnamese = str(name)
+        assert english == "Email" or english != vietnamese, app  # "email" is a Vietnamese word too
