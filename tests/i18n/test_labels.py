@@ -12,6 +12,7 @@ from django.utils import translation
 
 from accounts.models import User
 from companies.models import Company, Kind, Level
+from matchmaking.engine.reasons import kind_name
 from matchmaking.models import Feedback, MatchRound, ParticipantType, StagedMatch
 from notifications.models import OutboxMessage, Suppression
 from scheduler.models import BookingStatus
@@ -133,3 +134,12 @@ def test_every_app_is_named_in_the_readers_language() -> None:
         with translation.override("vi"):
             vietnamese = str(name)
         assert english == "Email" or english != vietnamese, app  # "email" is a Vietnamese word too
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_engines_reasons_name_each_kind_as_the_catalogue_does(language: str) -> None:
+    """The matchmaking engine imports no Django, so its reasons carry their own words for kinds; they
+    must say what the labels say ("Loại hình bạn thích: hội thảo/workshop")."""
+    assert {kind: kind_name(kind, language) for kind in Kind.values} == {
+        kind: label.lower() for kind, label in labels(Kind, language).items()
+    }
