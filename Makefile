@@ -30,6 +30,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy $$(cat .ci/typed)
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf var/ .pytest_cache

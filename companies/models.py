@@ -101,7 +101,7 @@ class Opportunity(models.Model):
     company = models.ForeignKey(
         Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="opportunities"
     )
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(pgettext_lazy("opportunity", "kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"))
     topics = models.JSONField(_("topics"), default=list, blank=True)

@@ -77,7 +77,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "config",
+    "django_htmx",
     "exchange",
     "accounts",
     "companies",
@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "matchmaking",
     "scheduler",
     "notifications",
+    "rounds",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +99,7 @@ MIDDLEWARE = [
     # After LocaleMiddleware and the user: a signed-in user's saved language when the request names none.
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -113,6 +116,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "web.context_processors.navigation",
             ],
         },
     },
@@ -137,6 +142,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# The pages (web/): sign-in at /accounts/login/, then each role lands on its own home.
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:role-home"
+LOGOUT_REDIRECT_URL = "web:home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -178,7 +187,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "config.rest.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "api.rest.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [],
@@ -205,14 +214,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.schema.error_responses",
+        "api.schema.error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "LevelEnum": "companies.models.Level",
         "KindEnum": "companies.models.Kind",
         "BookingStatusEnum": "scheduler.models.BookingStatus",
         "FeedbackKindEnum": "matchmaking.models.Feedback.Kind",
-        "RoundKindEnum": "config.models.RoundJob.Kind",
+        "RoundKindEnum": "rounds.models.RoundJob.Kind",
         "LanguageEnum": ["vi", "en"],
     },
 }
@@ -257,6 +266,15 @@ SENDGRID_API_HOST = env.str("SENDGRID_API_HOST", default="https://api.sendgrid.c
 SENDGRID_WEBHOOK_PUBLIC_KEY = env.str("SENDGRID_WEBHOOK_PUBLIC_KEY", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cầu Nối <no-reply@caunoi.example>")
 MAIL_DIR = Path(env.str("MAIL_DIR", default=str(VAR_DIR / "mail")))
+# Django's own mail (password reset): to files under MAIL_DIR/auth/ in the embedded default. Production
+# sets EMAIL_BACKEND (e.g. django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST and friends).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = MAIL_DIR / "auth"
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # Non-essential mail (digests) a student may get per rolling 7 days; booking mail is never capped.
 MAIL_WEEKLY_CAP = env_int("MAIL_WEEKLY_CAP", 2, minimum=1)
 # Seconds the SendGrid client waits for an answer; a read timeout leaves the message `unknown`.

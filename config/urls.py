@@ -5,9 +5,11 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("config.api_urls")),
-    path("opportunities/", include("companies.urls")),
-    path("bookings/", include("scheduler.urls")),
-    path("mail/", include("notifications.urls")),
-    path("guardian/", include("students.urls")),
+    path("api/v1/", include("api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # The pages; first, so that web's opportunity page answers /opportunities/<external_id>/ (the digest links).
+    path("", include("web.urls")),
+    path("bookings/", include("web.booking_urls")),
+    path("mail/", include("web.mail_urls")),
+    path("guardian/", include("web.guardian_urls")),
 ]

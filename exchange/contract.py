@@ -2,8 +2,14 @@
 
 Validation reads each file once, row by row, keeping only ids (to find duplicates and parents) — never a
 whole file — so 100,000 students validate in constant memory per row. It reports every problem as
-``file:line: column: reason``. Loading (``iter_rows``) reads the files a second time and yields parsed rows;
-it is only called after validation found nothing wrong.
+``file:line: column: reason`` (at most ``MAX_PROBLEMS`` of them, then a count of the rest). Loading
+(``iter_rows``) reads the files a second time and yields parsed rows; it is only called after
+validation found nothing wrong.
+
+Each contract file ``NAME.csv`` may come as ``NAME.xlsx`` instead (the first sheet); CSV text may be
+UTF-8, UTF-16 or Windows-1258, separated by ``,`` ``;`` or TAB (see ``sources``). Problems name the file
+as given (``students.xlsx:12: email: …``); everything else — the specs, the report's counts — keeps the
+contract's ``NAME.csv``.
 
 A column missing from a file's header leaves that field of existing rows as it is; a column present but
 empty sets the field to its empty value. This keeps old files importable when columns are added.
@@ -11,7 +17,6 @@ empty sets the field to its empty value. This keeps old files importable when co
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import unicodedata
 from collections import defaultdict
@@ -20,10 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
+
 from . import fields as f
+from .sources import SourceError, Table
 
 ParentLookup = Callable[[str, set[str]], Mapping[str, Mapping[str, Any]]]
 """(parent file name, ids) -> {id: attributes} for the ids already stored; the Django side supplies it."""
+
+MAX_PROBLEMS = 1000
+SUFFIXES = (".csv", ".xlsx")
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,7 @@ class Column:
     name: str
     parse: f.Parser
     required: bool = False
+    multiline: bool = False  # free text that may span lines: keeps tab and line feed
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,14 @@ class FileSpec:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    @property
+    def stem(self) -> str:
+        return self.name.removesuffix(".csv")
+
+    @property
+    def date_columns(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.columns if c.parse is f.date)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -52,6 +73,8 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
+        if (self.file, self.line, self.column) == ("-", 0, "-"):  # about the whole import, e.g. the summary
+            return self.reason
         return f"{self.file}:{self.line}: {self.column}: {self.reason}"
 
 
@@ -61,9 +84,40 @@ class Row:
     values: dict[str, Any]
 
 
+class ProblemList:
+    """Problems in report order (file, line, column), keeping at most ``limit`` of them in memory.
+
+    A file with a million bad rows must not hold a million problems: the list is cut back to the
+    ``limit`` first (in report order) whenever it doubles, and ``total`` counts them all.
+    """
+
+    def __init__(self, limit: int = MAX_PROBLEMS) -> None:
+        self.limit, self.total = limit, 0
+        self._kept: list[Problem] = []
+
+    def append(self, problem: Problem) -> None:
+        self.total += 1
+        self._kept.append(problem)
+        if len(self._kept) >= 2 * self.limit:
+            self._cut()
+
+    def _cut(self) -> None:
+        self._kept.sort(key=_report_order)
+        del self._kept[self.limit :]
+
+    def finish(self) -> list[Problem]:
+        """The kept problems in report order, then one summary line if some were left out."""
+        self._cut()
+        rest = self.total - len(self._kept)
+        if rest:
+            reason = ngettext("… and %(count)d more problem", "… and %(count)d more problems", rest) % {"count": rest}
+            return [*self._kept, Problem("-", 0, "-", reason)]
+        return list(self._kept)
+
+
 _ID = Column("external_id", f.text(64), required=True)
-_LEVEL = f.choice(f.LEVELS, "level")
-_KIND = f.choice(f.KINDS, "kind")
+_LEVEL = f.choice(f.LEVELS, gettext_lazy("level"))
+_KIND = f.choice(f.KINDS, gettext_lazy("kind"))
 
 SPECS: tuple[FileSpec, ...] = (
     FileSpec(
@@ -77,7 +131,7 @@ SPECS: tuple[FileSpec, ...] = (
             Column("sector", f.text(100)),
             Column("address", f.text(300)),
             Column("website", f.url),
-            Column("profile", f.choice(("company", "expert", "entrepreneur", "artisan"), "profile")),
+            Column("profile", f.choice(("company", "expert", "entrepreneur", "artisan"), gettext_lazy("profile"))),
         ),
     ),
     FileSpec(
@@ -87,7 +141,7 @@ SPECS: tuple[FileSpec, ...] = (
             Column("company", f.text(64), required=True),
             Column("kind", _KIND, required=True),
             Column("title", f.text(300), required=True),
-            Column("description", f.text(20_000), required=True),
+            Column("description", f.text(20_000), required=True, multiline=True),
             Column("topics", f.items(f.text(100))),
             Column("language", f.language),
             Column("province", f.province),
@@ -133,12 +187,12 @@ SPECS: tuple[FileSpec, ...] = (
             Column("birth_date", f.date, required=True),
             Column("level", _LEVEL, required=True),
             Column("grade", f.integer(1, 20)),
-            Column("interests", f.text(5_000)),
-            Column("skills", f.text(2_000)),
+            Column("interests", f.text(5_000), multiline=True),
+            Column("skills", f.text(2_000), multiline=True),
             Column("preferred_kinds", f.items(_KIND)),
             Column("province", f.province),
             Column("languages", f.items(f.language)),
-            Column("available", f.items(f.interval)),
+            Column("available", f.availability),
             Column("guardian_email", f.email),
             Column("guardian_consent", f.boolean),
             Column("email_opt_in", f.boolean),
@@ -154,10 +208,10 @@ SPECS: tuple[FileSpec, ...] = (
             Column("level", _LEVEL, required=True),
             Column("group_size", f.integer(1, 1000), required=True),
             Column("grade", f.integer(1, 20)),
-            Column("interests", f.text(5_000)),
+            Column("interests", f.text(5_000), multiline=True),
             Column("topics", f.items(f.text(100))),
             Column("kinds", f.items(_KIND)),
-            Column("available", f.items(f.interval)),
+            Column("available", f.availability),
             Column("max_bookings", f.integer(1, 50)),
         ),
         parent=("school", "schools.csv"),
@@ -166,21 +220,52 @@ SPECS: tuple[FileSpec, ...] = (
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 
 
+SPEC_BY_STEM = {spec.stem: spec for spec in SPECS}
+_UNKNOWN_PARENT = {
+    "companies.csv": gettext_noop("unknown company id %(id)s"),
+    "opportunities.csv": gettext_noop("unknown opportunity id %(id)s"),
+    "schools.csv": gettext_noop("unknown school id %(id)s"),
+}
+
+
+def spec_for_file(file_name: str) -> FileSpec | None:
+    """The spec of ``students.csv`` or ``students.xlsx``; ``None`` for a file outside the contract."""
+    path = Path(file_name)
+    return SPEC_BY_STEM.get(path.stem) if path.suffix in SUFFIXES else None
+
+
+def source_path(directory: Path, spec: FileSpec) -> Path:
+    """The file that holds ``spec`` in ``directory``: ``NAME.csv``, else ``NAME.xlsx``."""
+    csv_path = directory / spec.name
+    return csv_path if csv_path.is_file() else directory / f"{spec.stem}.xlsx"
+
+
+def _report_order(problem: Problem) -> tuple[int, int, str, str]:
+    spec = spec_for_file(problem.file)
+    return (SPECS.index(spec) if spec else -1, problem.line, problem.column, problem.reason)
+
+
 def _row_checks(spec: FileSpec, values: Mapping[str, Any], today: dt.date) -> list[tuple[str, str]]:
     """Checks that involve more than one cell of a row."""
     problems = []
     if spec.name == "opportunities.csv":
         lo, hi = values.get("group_min"), values.get("group_max")
         if lo is not None and hi is not None and lo > hi:
-            problems.append(("group_max", f"{hi} is below group_min {lo}"))
+            problems.append(("group_max", _("%(max)d is below group_min %(min)d") % {"max": hi, "min": lo}))
     elif spec.name == "sessions.csv":
         start, end = values.get("starts_at"), values.get("ends_at")
         if start is not None and end is not None and end <= start:
-            problems.append(("ends_at", f"{end.isoformat()} is not after starts_at {start.isoformat()}"))
+            problems.append(
+                (
+                    "ends_at",
+                    _("%(end)s is not after starts_at %(start)s")
+                    % {"end": end.isoformat(), "start": start.isoformat()},
+                )
+            )
     elif spec.name == "students.csv":
         born = values.get("birth_date")
         if born is not None and born > today:
-            problems.append(("birth_date", f"{born.isoformat()} is in the future"))
+            problems.append(("birth_date", _("%(date)s is in the future") % {"date": born.isoformat()}))
     return problems
 
 
@@ -190,94 +275,110 @@ class _Reader:
     def __init__(self, path: Path, spec: FileSpec) -> None:
         self.path, self.spec = path, spec
 
-    def rows(self, problems: list[Problem], today: dt.date) -> Iterator[Row]:
-        name = self.spec.name
-        line = 1
+    def rows(self, problems: ProblemList | list[Problem], today: dt.date) -> Iterator[Row]:
+        name = self.path.name
+        table = Table(self.path, date_columns=self.spec.date_columns)
         try:
-            with self.path.open(encoding="utf-8-sig", newline="") as handle:
-                reader = csv.reader(handle)
-                try:
-                    header = next(reader)
-                except StopIteration:
-                    return  # an empty file is an empty table
-                header = [unicodedata.normalize("NFC", h).strip().lower() for h in header]
-                missing = [c.name for c in self.spec.columns if c.required and c.name not in header]
-                for column in missing:
-                    problems.append(Problem(name, 1, column, "required column is missing"))
-                if missing:
-                    return
-                known = {c.name: c for c in self.spec.columns}
-                positions = [(i, known[h]) for i, h in enumerate(header) if h in known]
-                previous_end = reader.line_num
-                for cells in reader:
-                    line, previous_end = previous_end + 1, reader.line_num
-                    if not any(cell.strip() for cell in cells):
-                        continue
-                    if len(cells) > len(header):
-                        problems.append(
-                            Problem(name, line, "-", f"row has {len(cells)} cells, the header has {len(header)}")
-                        )
-                        continue
-                    row = self._parse(line, cells, positions, problems, today)
-                    if row is not None:
-                        yield row
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(name, line + 1, "-", f"file is not UTF-8 ({exc.reason} at byte {exc.start})"))
-        except csv.Error as exc:
-            problems.append(Problem(name, line + 1, "-", f"malformed CSV: {exc}"))
+            lines = iter(table)
+            first = next(lines, None)
+            if first is None:
+                return  # an empty file is an empty table
+            _line, header = first
+            header = [unicodedata.normalize("NFC", h).strip().lower() for h in header]
+            missing = [c.name for c in self.spec.columns if c.required and c.name not in header]
+            for column in missing:
+                problems.append(Problem(name, 1, column, _("required column is missing")))
+            if missing:
+                return
+            known = {c.name: c for c in self.spec.columns}
+            positions = [(i, known[h]) for i, h in enumerate(header) if h in known]
+            for line, cells in lines:
+                if not any(cell.strip() for cell in cells):
+                    continue
+                if len(cells) > len(header):
+                    reason = _("row has %(cells)d cells, the header has %(header)d") % {
+                        "cells": len(cells),
+                        "header": len(header),
+                    }
+                    if table.delimiter == ";":
+                        reason += _(" (a cell that holds a ;-list must be in double quotes)")
+                    problems.append(Problem(name, line, "-", reason))
+                    continue
+                row = self._parse(name, line, cells, positions, problems, today, table.encoding)
+                if row is not None:
+                    yield row
+        except SourceError as exc:
+            problems.append(Problem(name, exc.line, "-", exc.reason))
+        except OSError as exc:
+            problems.append(Problem(name, 0, "-", _("cannot be read (%(error)s)") % {"error": exc.strerror or exc}))
 
     def _parse(
         self,
+        name: str,
         line: int,
         cells: list[str],
         positions: list[tuple[int, Column]],
-        problems: list[Problem],
+        problems: ProblemList | list[Problem],
         today: dt.date,
+        encoding: str,
     ) -> Row | None:
         values: dict[str, Any] = {}
         ok = True
+        printable = "".join(cells).isprintable()  # one C scan a row; cells are cleaned only when it fails
         for index, column in positions:
             raw = unicodedata.normalize("NFC", cells[index]).strip() if index < len(cells) else ""
             if not raw:
                 if column.required:
-                    problems.append(Problem(self.spec.name, line, column.name, "required"))
+                    problems.append(Problem(name, line, column.name, _("required")))
                     ok = False
                 values[column.name] = None
                 continue
             try:
+                if not printable:
+                    raw = f.clean(raw, multiline=column.multiline, encoding=encoding)
                 values[column.name] = column.parse(raw)
             except f.FieldError as exc:
-                problems.append(Problem(self.spec.name, line, column.name, str(exc)))
+                problems.append(Problem(name, line, column.name, str(exc)))
                 ok = False
         for column_name, reason in _row_checks(self.spec, values, today):
-            problems.append(Problem(self.spec.name, line, column_name, reason))
+            problems.append(Problem(name, line, column_name, reason))
             ok = False
         return Row(line, values) if ok else None
 
 
 @dataclass
 class Validation:
-    problems: list[Problem] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)  # rows per file present
+    problems: list[Problem] = field(default_factory=list)  # at most MAX_PROBLEMS, then a summary line
+    counts: dict[str, int] = field(default_factory=dict)  # rows per contract file present (``NAME.csv``)
     ignored: list[str] = field(default_factory=list)  # files in the folder that are not part of the contract
+    left_out: int = 0  # problems found but not kept in ``problems``
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def problem_count(self) -> int:
+        """Every problem found, those left out of ``problems`` included."""
+        return len(self.problems) - (1 if self.left_out else 0) + self.left_out
+
 
 def present_files(directory: Path) -> list[FileSpec]:
-    return [spec for spec in SPECS if (directory / spec.name).is_file()]
+    """The contract files in ``directory``, parents first, whether given as ``.csv`` or ``.xlsx``."""
+    return [spec for spec in SPECS if any((directory / (spec.stem + s)).is_file() for s in SUFFIXES)]
 
 
 def validate(directory: Path, lookup: ParentLookup, *, today: dt.date) -> Validation:
     """Check every file in ``directory``; every problem is reported, the folder is never half-read."""
     result = Validation()
+    problems = ProblemList()
     if not directory.is_dir():
-        result.problems.append(Problem(str(directory), 0, "-", "not a folder"))
+        result.problems.append(Problem(str(directory), 0, "-", _("not a folder")))
         return result
     result.ignored = sorted(
-        p.name for p in directory.iterdir() if p.suffix.lower() == ".csv" and p.name not in SPEC_BY_NAME
+        p.name
+        for p in directory.iterdir()
+        if p.suffix.lower() in SUFFIXES and (p.suffix not in SUFFIXES or p.stem not in SPEC_BY_STEM)
     )
     ids_in_file: dict[str, set[str]] = {}
     # Parent references not satisfied by the folder itself: parent file -> id -> [(child file, line)].
@@ -285,20 +386,36 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date) -> Valida
     # Sessions without their own capacity need their opportunity's: opportunity id -> [line].
     opportunity_capacity: dict[str, int | None] = {}
     sessions_needing_capacity: dict[str, list[int]] = defaultdict(list)
+    sessions_file = "sessions.csv"
 
     for spec in present_files(directory):
+        both = [spec.stem + s for s in SUFFIXES]
+        if all((directory / name).is_file() for name in both):
+            problems.append(
+                Problem(
+                    both[0],
+                    0,
+                    "-",
+                    _("%(csv)s and %(xlsx)s are both here: keep one") % {"csv": both[0], "xlsx": both[1]},
+                )
+            )
+            continue
+        path = source_path(directory, spec)
+        if spec.name == "sessions.csv":
+            sessions_file = path.name
         first_line: dict[str, int] = {}
         count = 0
-        for row in _Reader(directory / spec.name, spec).rows(result.problems, today):
+        for row in _Reader(path, spec).rows(problems, today):
             count += 1
             external_id = row.values["external_id"]
             if external_id in first_line:
-                result.problems.append(
+                problems.append(
                     Problem(
-                        spec.name,
+                        path.name,
                         row.line,
                         "external_id",
-                        f"{external_id!r} appears twice (first on line {first_line[external_id]})",
+                        _("%(id)s appears twice (first on line %(line)d)")
+                        % {"id": repr(external_id), "line": first_line[external_id]},
                     )
                 )
                 continue
@@ -307,7 +424,7 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date) -> Valida
                 column, parent_file = spec.parent
                 parent_id = row.values[column]
                 if parent_id not in ids_in_file.get(parent_file, ()):
-                    pending[parent_file][parent_id].append((spec.name, row.line, column))
+                    pending[parent_file][parent_id].append((path.name, row.line, column))
             if spec.name == "opportunities.csv":
                 opportunity_capacity[external_id] = row.values.get("capacity")
             if spec.name == "sessions.csv" and row.values.get("capacity") is None:
@@ -322,32 +439,26 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date) -> Valida
             stored_opportunities = stored
         for parent_id, places_used in references.items():
             if parent_id not in stored:
+                reason = _(_UNKNOWN_PARENT[parent_file]) % {"id": repr(parent_id)}
                 for child_file, line, column in places_used:
-                    what = parent_file.removesuffix(".csv")
-                    result.problems.append(Problem(child_file, line, column, f"unknown {what} id {parent_id!r}"))
+                    problems.append(Problem(child_file, line, column, reason))
     for opportunity_id, lines in sessions_needing_capacity.items():
         if opportunity_id in opportunity_capacity:
             capacity = opportunity_capacity[opportunity_id]
         else:
             capacity = stored_opportunities.get(opportunity_id, {}).get("capacity", 0)
         if capacity is None:
+            reason = _("required: opportunity %(id)s has none") % {"id": repr(opportunity_id)}
             for line in lines:
-                result.problems.append(
-                    Problem("sessions.csv", line, "capacity", f"required: opportunity {opportunity_id!r} has none")
-                )
-    result.problems.sort(
-        key=lambda p: (
-            [s.name for s in SPECS].index(p.file) if p.file in SPEC_BY_NAME else -1,
-            p.line,
-            p.column,
-        )
-    )
+                problems.append(Problem(sessions_file, line, "capacity", reason))
+    result.problems = problems.finish()
+    result.left_out = problems.total - min(problems.total, problems.limit)
     return result
 
 
 def iter_rows(directory: Path, spec: FileSpec, *, today: dt.date) -> Iterator[Row]:
     """Parsed rows of a file that ``validate`` accepted. Raises if it has become invalid since."""
     problems: list[Problem] = []
-    yield from _Reader(directory / spec.name, spec).rows(problems, today)
+    yield from _Reader(source_path(directory, spec), spec).rows(problems, today)
     if problems:
         raise ValueError(f"{problems[0]} (the file changed after it was validated)")

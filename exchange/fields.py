@@ -1,7 +1,8 @@
 """Parsers for the values of the CSV contract (DESIGN.md, "Data exchange format").
 
-Each parser takes the cell's text (already NFC-normalised and stripped) and returns a value or raises
-``FieldError`` with a reason a school secretary can act on.
+Each parser takes the cell's text (already NFC-normalised, stripped and free of control characters, see
+``clean``) and returns a value or raises ``FieldError`` with a reason a school secretary can act on. The
+reasons are translated (English is the source text) in the language active when the file is read.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
 
 import places
 
@@ -25,6 +28,13 @@ _FALSE = {"false", "0", "no", "không", "khong"}
 # Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is SendGrid's business.
 _EMAIL = re.compile(r"^[^@\s;,<>]+@[^@\s;,<>]+\.[^@\s;,<>.]{2,}$")
 _URL = re.compile(r"^(https?://)?[^\s/$.?#][^\s]*\.[^\s]{2,}$", re.IGNORECASE)
+# Unicode category Cc (C0 controls, DEL, C1 controls), and the lone surrogates by which a file's bytes
+# that its encoding does not define arrive (read with errors="surrogateescape").
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\udc80-\udcff]")
+_MULTILINE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\udc80-\udcff]")  # tab and LF are text there
+
+MAX_PATTERN_DAYS = 366
+MAX_FREE_TIMES = 1000  # intervals in one ``available`` cell, after patterns are expanded
 
 
 class FieldError(ValueError):
@@ -34,10 +44,52 @@ class FieldError(ValueError):
 Parser = Callable[[str], Any]
 
 
+def clean(value: str, *, multiline: bool = False, encoding: str = "UTF-8") -> str:
+    """``value`` without control characters, or ``FieldError`` naming the first one.
+
+    PostgreSQL refuses a NUL in text (a DataError, i.e. a 500), and no other control character belongs
+    in a name, an id or an email. Free text that may span lines (``multiline``) keeps tab and line feed;
+    Windows line ends (CR LF) and lone CRs become a line feed there. A byte the file's ``encoding`` does
+    not define is refused here too, so that it is reported with its line and column.
+    """
+    if value.isprintable():  # the fast path: almost every cell
+        return value
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        found = _MULTILINE_CONTROL.search(value)
+    else:
+        found = _CONTROL.search(value)
+    if found is None:
+        return value
+    char = found.group()
+    position = found.start() + 1
+    if "\udc80" <= char <= "\udcff":
+        raise FieldError(
+            _("contains the byte 0x%(byte)02X (character %(position)d), which is not valid %(encoding)s")
+            % {"byte": ord(char) - 0xDC00, "position": position, "encoding": encoding}
+        )
+    if char in "\n\r":
+        raise FieldError(
+            _("contains a line break (character %(position)d); this column takes one line") % {"position": position}
+        )
+    if char == "\t":
+        raise FieldError(
+            _("contains a tab (character %(position)d); this column takes one line") % {"position": position}
+        )
+    code = f"U+{ord(char):04X}" + (" NUL" if char == "\x00" else "")
+    raise FieldError(
+        _("contains the control character %(code)s (character %(position)d), which is not text")
+        % {"code": code, "position": position}
+    )
+
+
 def text(max_length: int) -> Parser:
     def parse(value: str) -> str:
         if len(value) > max_length:
-            raise FieldError(f"too long ({len(value)} characters, at most {max_length})")
+            raise FieldError(
+                _("too long (%(length)d characters, at most %(maximum)d)")
+                % {"length": len(value), "maximum": max_length}
+            )
         return value
 
     return parse
@@ -45,13 +97,13 @@ def text(max_length: int) -> Parser:
 
 def email(value: str) -> str:
     if not _EMAIL.match(value) or len(value) > 254:
-        raise FieldError(f"{value!r} is not a valid email address")
+        raise FieldError(_("%(value)s is not a valid email address") % {"value": repr(value)})
     return value.lower()
 
 
 def url(value: str) -> str:
     if not _URL.match(value):
-        raise FieldError(f"{value!r} is not a valid web address")
+        raise FieldError(_("%(value)s is not a valid web address") % {"value": repr(value)})
     return value if value.lower().startswith(("http://", "https://")) else f"https://{value}"
 
 
@@ -61,7 +113,7 @@ def boolean(value: str) -> bool:
         return True
     if folded in _FALSE:
         return False
-    raise FieldError(f"{value!r} is not a boolean (use true/false, 1/0, yes/no, có/không)")
+    raise FieldError(_("%(value)s is not a boolean (use true/false, 1/0, yes/no, có/không)") % {"value": repr(value)})
 
 
 def integer(minimum: int, maximum: int | None = None) -> Parser:
@@ -69,11 +121,15 @@ def integer(minimum: int, maximum: int | None = None) -> Parser:
         try:
             number = int(value)
         except ValueError:
-            raise FieldError(f"{value!r} is not a whole number") from None
+            raise FieldError(_("%(value)s is not a whole number") % {"value": repr(value)}) from None
         if number < minimum:
-            raise FieldError(f"{number} is below the minimum of {minimum}")
+            raise FieldError(
+                _("%(number)d is below the minimum of %(minimum)d") % {"number": number, "minimum": minimum}
+            )
         if maximum is not None and number > maximum:
-            raise FieldError(f"{number} is above the maximum of {maximum}")
+            raise FieldError(
+                _("%(number)d is above the maximum of %(maximum)d") % {"number": number, "maximum": maximum}
+            )
         return number
 
     return parse
@@ -85,7 +141,7 @@ def date(value: str) -> dt.date:
             raise ValueError
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise FieldError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise FieldError(_("%(value)s is not a date (YYYY-MM-DD)") % {"value": repr(value)}) from None
 
 
 def datetime(value: str) -> dt.datetime:
@@ -95,7 +151,9 @@ def datetime(value: str) -> dt.datetime:
             raise ValueError
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise FieldError(f"{value!r} is not a datetime (ISO 8601, e.g. 2026-10-01T08:00+07:00)") from None
+        raise FieldError(
+            _("%(value)s is not a datetime (ISO 8601, e.g. 2026-10-01T08:00+07:00)") % {"value": repr(value)}
+        ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=LOCAL_TZ)
     return parsed
@@ -104,24 +162,156 @@ def datetime(value: str) -> dt.datetime:
 def interval(value: str) -> tuple[dt.datetime, dt.datetime]:
     start_text, sep, end_text = value.partition("/")
     if not sep:
-        raise FieldError(f"{value!r} is not an interval START/END")
+        raise FieldError(_("%(value)s is not an interval START/END") % {"value": repr(value)})
     start, end = datetime(start_text.strip()), datetime(end_text.strip())
     if end <= start:
-        raise FieldError(f"interval {value!r} ends before it starts")
+        raise FieldError(_("interval %(value)s ends before it starts") % {"value": repr(value)})
     return start, end
+
+
+# --- free times: START/END intervals and daily patterns -------------------------------------------------
+
+_PATTERN = re.compile(
+    r"(?P<first>\d{4}-\d{2}-\d{2})(?:\s*\.\.\s*(?P<last>\d{4}-\d{2}-\d{2}))?"
+    r"(?:\s+(?P<days>[a-z0-9]+(?:\s*[-,]\s*[a-z0-9]+)*))?"
+    r"\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})"
+)
+# English three-letter names and the Vietnamese thứ 2 … thứ 7, chủ nhật (t2 … t7, cn); Monday is 0.
+_WEEKDAYS = {
+    **{name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{f"t{i + 2}": i for i in range(6)},
+    "cn": 6,
+}
+
+
+def _weekdays(spec: str, item: str) -> frozenset[int]:
+    days: set[int] = set()
+    for part in spec.replace(" ", "").split(","):
+        first, _sep, last = part.partition("-")
+        if first not in _WEEKDAYS or (last and last not in _WEEKDAYS):
+            raise FieldError(
+                _("unknown day %(day)s in %(item)s (use mon … sun or t2 … t7, cn, e.g. mon-fri)")
+                % {"day": repr(part), "item": repr(item)}
+            )
+        a, b = _WEEKDAYS[first], _WEEKDAYS[last or first]
+        days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])  # fri-mon wraps
+    return frozenset(days)
+
+
+def _clock(value: str, item: str, *, end: bool) -> tuple[dt.time, int]:
+    """A local time of day, and 1 for ``24:00`` as an end (midnight of the next day), else 0."""
+    hours, minutes = (int(x) for x in value.split(":"))
+    if end and (hours, minutes) == (24, 0):
+        return dt.time(0, 0), 1
+    if hours > 23 or minutes > 59:
+        raise FieldError(
+            _("%(time)s in %(item)s is not a time of day (HH:MM)") % {"time": repr(value), "item": repr(item)}
+        )
+    return dt.time(hours, minutes), 0
+
+
+def pattern(value: str) -> list[tuple[dt.datetime, dt.datetime]]:
+    """``FIRST[..LAST] [DAYS] HH:MM-HH:MM``: the window on every day from FIRST to LAST, inclusive.
+
+    ``2030-10-01..2030-10-07 07:30-11:30`` is the mornings of 1–7 October; ``2030-10-01..2030-10-31
+    mon-fri 13:00-17:00`` (or ``t2-t6``) the weekday afternoons of October; one date alone is one day.
+    Times are local (Asia/Ho_Chi_Minh); a window ends after it starts on the same day (``24:00`` is
+    midnight at its end). At most ``MAX_PATTERN_DAYS`` days, one interval per day.
+    """
+    item = value
+    found = _PATTERN.fullmatch(value.strip().lower())
+    if found is None:
+        raise FieldError(
+            _(
+                "%(value)s is not a free time: write START/END (2030-10-01T08:00/2030-10-01T11:00) "
+                "or days and hours (2030-10-01..2030-10-07 07:30-11:30)"
+            )
+            % {"value": repr(item)}
+        )
+    first, last = date(found["first"]), date(found["last"] or found["first"])
+    if last < first:
+        raise FieldError(_("%(item)s ends before it starts") % {"item": repr(item)})
+    span = (last - first).days + 1
+    if span > MAX_PATTERN_DAYS:
+        raise FieldError(
+            _("%(item)s spans %(days)d days, at most %(maximum)d")
+            % {"item": repr(item), "days": span, "maximum": MAX_PATTERN_DAYS}
+        )
+    opens, _zero = _clock(found["start"], item, end=False)
+    closes, next_day = _clock(found["end"], item, end=True)
+    if not next_day and closes <= opens:
+        raise FieldError(
+            _("%(item)s: the hours end before they start (split a night into two items)") % {"item": repr(item)}
+        )
+    weekdays = _weekdays(found["days"], item) if found["days"] else None
+    out = []
+    for offset in range(span):
+        day = first + dt.timedelta(days=offset)
+        if weekdays is not None and day.weekday() not in weekdays:
+            continue
+        start = dt.datetime.combine(day, opens, tzinfo=LOCAL_TZ)
+        end = dt.datetime.combine(day + dt.timedelta(days=next_day), closes, tzinfo=LOCAL_TZ)
+        out.append((start, end))
+    if not out:
+        raise FieldError(_("%(item)s falls on none of its days") % {"item": repr(item)})
+    return out
+
+
+def free_time(value: str) -> list[tuple[dt.datetime, dt.datetime]]:
+    """One item of ``available``: an interval ``START/END`` or a ``pattern``, as a list of intervals."""
+    if "/" in value:
+        return [interval(value)]
+    return pattern(value)
+
+
+def availability(value: str) -> list[tuple[dt.datetime, dt.datetime]]:
+    """A whole ``available`` cell: ``;``-separated free times (intervals and patterns may mix), expanded.
+
+    The public parser of free times: the API takes the same items (``free_time`` for one). Duplicates
+    are dropped, order kept; more than ``MAX_FREE_TIMES`` intervals in all is refused.
+    """
+    out: list[tuple[dt.datetime, dt.datetime]] = []
+    # A few intervals are compared in a list (hashing an aware datetime asks its zone for the offset,
+    # which costs more); a set takes over when patterns make the list long.
+    seen: set[tuple[dt.datetime, dt.datetime]] | None = None
+    for part in value.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        for span in free_time(part):
+            if seen is None:
+                if span not in out:
+                    out.append(span)
+                    if len(out) > 32:
+                        seen = set(out)
+            elif span not in seen:
+                seen.add(span)
+                out.append(span)
+        if len(out) > MAX_FREE_TIMES:
+            raise FieldError(
+                _("too many free times (more than %(maximum)d once the patterns are expanded)")
+                % {"maximum": MAX_FREE_TIMES}
+            )
+    return out
 
 
 def province(value: str) -> str:
     code = places.resolve(value)
     if code is None:
-        raise FieldError(f"unknown province {value!r}")
+        raise FieldError(_("unknown province %(value)s") % {"value": repr(value)})
     return code
 
 
-def choice(allowed: tuple[str, ...], what: str) -> Parser:
+def choice(allowed: tuple[str, ...], what: object) -> Parser:
+    """One of ``allowed``; ``what`` names the value in the reason (a lazy translation: a parser is built
+    once, at import, and reports in the language active when the file is read)."""
+
     def parse(value: str) -> str:
         if value not in allowed:
-            raise FieldError(f"unknown {what} {value!r} (one of: {', '.join(allowed)})")
+            raise FieldError(
+                _("unknown %(what)s %(value)s (one of: %(allowed)s)")
+                % {"what": what, "value": repr(value), "allowed": ", ".join(allowed)}
+            )
         return value
 
     return parse
@@ -144,4 +334,4 @@ def items(parse_item: Parser) -> Parser:
 
 
 def language(value: str) -> str:
-    return choice(LANGUAGES, "language")(value.lower())
+    return choice(LANGUAGES, _("language"))(value.lower())

@@ -20,7 +20,7 @@ from django.utils import timezone
 from companies.models import Company, Opportunity, Session
 from students.models import AvailabilityInterval, ClassRequest, GuardianConsent, School, Student
 
-from .contract import SPECS, Problem, Row, Validation, iter_rows, present_files, validate
+from .contract import SPECS, Problem, Row, Validation, iter_rows, present_files, source_path, validate
 
 BATCH = 2000
 
@@ -59,7 +59,12 @@ class ImportReport:
 
     @property
     def problems(self) -> list[Problem]:
+        """At most ``contract.MAX_PROBLEMS``, then one line counting the rest."""
         return self.validation.problems
+
+    @property
+    def problem_count(self) -> int:
+        return self.validation.problem_count
 
 
 class _DryRunRollback(Exception):
@@ -328,6 +333,7 @@ class _Loader:
         given = {pks[r.values["external_id"]]: r for r in batch if r.values.get("guardian_consent") is True}
         refused = [pks[r.values["external_id"]] for r in batch if r.values.get("guardian_consent") is False]
         now = timezone.now()
+        source = source_path(self.directory, next(s for s in SPECS if s.name == "students.csv")).name
         active = set(
             GuardianConsent.objects.filter(student_id__in=list(given), withdrawn_at__isnull=True).values_list(
                 "student_id", flat=True
@@ -339,7 +345,7 @@ class _Loader:
                     student_id=pk,
                     guardian_email=row.values.get("guardian_email") or "",
                     method=GuardianConsent.Method.SCHOOL_IMPORT,
-                    evidence=f"students.csv line {row.line}, imported {now:%Y-%m-%d %H:%M}",
+                    evidence=f"{source} line {row.line}, imported {now:%Y-%m-%d %H:%M}",
                     recorded_by="import_data",
                     given_at=now,
                 )

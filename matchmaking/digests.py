@@ -27,6 +27,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from companies.models import Opportunity
 from notifications.models import NON_ESSENTIAL_CATEGORIES, OutboxMessage, Suppression
 from notifications.services import message_enqueue
 from students.models import ADULT_AGE, Student
@@ -102,7 +103,7 @@ def _new_matches(student_ids: list[int], *, today: dt.date) -> dict[int, list[Ma
     each chunk cost as much as the whole table.
     """
     matches = list(
-        Match.objects.filter(student_id__in=student_ids)
+        Match.objects.filter(student_id__in=student_ids, opportunity__in=Opportunity.objects.published())
         .filter(Q(opportunity__apply_by__isnull=True) | Q(opportunity__apply_by__gte=today))
         .select_related("opportunity__company")
         .order_by("student_id", "rank")

@@ -17,7 +17,24 @@ from exchange.contract import SPEC_BY_NAME, iter_rows
 
 from .engine.types import Geography, Opportunity, Participant, Session
 
-ACTIVE_BOOKING_STATUSES = ("proposed", "confirmed")
+# The statuses that hold a seat: the scheduler's ``selectors.SEAT_HOLDING``, which matchmaking (below the
+# scheduler in the layers) may not import; tests/matchmaking/test_inputs.py checks that the two agree.
+SEAT_HOLDING = ("proposed", "confirmed", "attended", "no_show")
+# Participants reach the engine as "student:<external id>" or "class:<external id>": a student and a
+# class request may share an external id (they come from different files), the engine must not mix them.
+PARTICIPANT_PREFIXES = {"student": "student:", "class_request": "class:"}
+
+
+def engine_id(participant_type: str, external_id: str) -> str:
+    return PARTICIPANT_PREFIXES[participant_type] + external_id
+
+
+def split_engine_id(engine_participant_id: str) -> tuple[str, str]:
+    """(participant type, external id) of an engine participant id."""
+    for participant_type, prefix in PARTICIPANT_PREFIXES.items():
+        if engine_participant_id.startswith(prefix):
+            return participant_type, engine_participant_id[len(prefix) :]
+    raise ValueError(f"not an engine participant id: {engine_participant_id!r}")
 
 
 def geography() -> Geography:
@@ -51,12 +68,13 @@ def opportunities_from_db() -> list[Opportunity]:
     # matchmaking imports no scheduler code): a full session is never recommended.
     sessions: dict[int, list[Session]] = defaultdict(list)
     rows = SessionRow.objects.annotate(
-        taken=Coalesce(Sum("bookings__seats", filter=Q(bookings__status__in=ACTIVE_BOOKING_STATUSES)), 0)
+        taken=Coalesce(Sum("bookings__seats", filter=Q(bookings__status__in=SEAT_HOLDING)), 0)
     ).values_list("opportunity_id", "external_id", "starts_at", "ends_at", "capacity", "taken")
     for opportunity_id, external_id, starts_at, ends_at, capacity, taken in rows.order_by("starts_at", "external_id"):
         sessions[opportunity_id].append(Session(external_id, starts_at, ends_at, capacity, taken))
     out = []
-    for o in OpportunityRow.objects.select_related("company").order_by("external_id"):
+    # Only what is published reaches students and schools: an unapproved company reaches no one.
+    for o in OpportunityRow.objects.published().select_related("company").order_by("external_id"):
         out.append(
             Opportunity(
                 id=o.external_id,
@@ -81,6 +99,7 @@ def opportunities_from_db() -> list[Opportunity]:
 
 
 def participants_from_db() -> list[Participant]:
+    from companies.models import Kind
     from students.models import AvailabilityInterval, ClassRequest, Student
 
     student_spans: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
@@ -90,17 +109,18 @@ def participants_from_db() -> list[Participant]:
         (student_spans[student_id] if student_id else class_spans[class_id]).append((start, end))
 
     out = []
+    kinds = Kind.values
     fields = ["pk", "external_id", "level", "interests", "skills", "preferred_kinds", "excluded_kinds", "province",
               "birth_date", "languages"]  # fmt: skip
     for s in Student.objects.active().order_by("external_id").values(*fields).iterator(chunk_size=5000):
         out.append(
             Participant(
-                id=s["external_id"],
+                id=engine_id("student", s["external_id"]),
                 type="student",
                 level=s["level"],
                 text=participant_text(s["interests"], s["skills"]),
                 preferred_kinds=tuple(s["preferred_kinds"]),
-                allowed_kinds=tuple(k for k in _KINDS if k not in s["excluded_kinds"]) if s["excluded_kinds"] else (),
+                allowed_kinds=tuple(k for k in kinds if k not in s["excluded_kinds"]) if s["excluded_kinds"] else (),
                 province=s["province"],
                 birth_date=s["birth_date"],
                 availability=tuple(student_spans.get(s["pk"], ())),
@@ -110,7 +130,7 @@ def participants_from_db() -> list[Participant]:
     for c in ClassRequest.objects.select_related("school").order_by("external_id"):
         out.append(
             Participant(
-                id=c.external_id,
+                id=engine_id("class_request", c.external_id),
                 type="class_request",
                 level=c.level,
                 text=c.interests,
@@ -125,8 +145,6 @@ def participants_from_db() -> list[Participant]:
         )
     return out
 
-
-_KINDS = ("internship", "visit", "career_talk", "workshop", "contest")
 
 
 # --- straight from CSV (no database) ------------------------------------------------------------------
@@ -177,7 +195,7 @@ def world_from_csv(directory: Path, *, today: dt.date) -> tuple[list[Participant
     for r in rows("students.csv"):
         participants.append(
             Participant(
-                id=r["external_id"],
+                id=engine_id("student", r["external_id"]),
                 type="student",
                 level=r["level"],
                 text=participant_text(r.get("interests") or "", r.get("skills") or ""),
@@ -191,7 +209,7 @@ def world_from_csv(directory: Path, *, today: dt.date) -> tuple[list[Participant
     for r in rows("class_requests.csv"):
         participants.append(
             Participant(
-                id=r["external_id"],
+                id=engine_id("class_request", r["external_id"]),
                 type="class_request",
                 level=r["level"],
                 text=r.get("interests") or "",

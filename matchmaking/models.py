@@ -50,6 +50,8 @@ class MatchRound(models.Model):
             models.CheckConstraint(
                 condition=Q(shards_done__lte=models.F("shards_total")), name="round_shards_done_le_total"
             ),
+            # Two rounds at once would publish over each other: the database admits one running round.
+            models.UniqueConstraint(fields=["status"], condition=Q(status="running"), name="one_running_match_round"),
         ]
 
     def __str__(self) -> str:

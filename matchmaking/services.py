@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from companies.models import Opportunity as OpportunityRow
@@ -33,6 +33,12 @@ from .engine.types import Rec
 from .models import Match, MatchRound, OpportunityMatch, RankerModel, StagedMatch
 
 DEFAULT_VERSION = "default"
+# A round still running after this long lost its workers; it no longer blocks the next one.
+ROUND_TIMEOUT = dt.timedelta(hours=2)
+
+
+class RoundRunning(Exception):
+    """Another matchmaking round is running; its lists would be published over this one's."""
 
 
 @dataclass(frozen=True)
@@ -60,15 +66,22 @@ def round_start(*, k: int = 10, shards: int | None = None, now: dt.datetime | No
     if shards is None:
         shards = settings_shards()
     _, version = current_ranker()
-    with transaction.atomic():
-        match_round = MatchRound.objects.create(
-            k=k, shards_total=shards, model_version=version, now=now or timezone.now()
-        )
-        if settings.CELERY_BROKER_URL:
-            for shard in range(shards):
-                transaction.on_commit(
-                    lambda shard=shard: round_shard.delay(round_id=match_round.pk, shard=shard)  # type: ignore[misc]
-                )
+    stale = timezone.now() - ROUND_TIMEOUT
+    MatchRound.objects.filter(status=MatchRound.Status.RUNNING, started_at__lt=stale).update(
+        status=MatchRound.Status.FAILED, error="no progress for too long: its workers were lost"
+    )
+    try:
+        with transaction.atomic():
+            match_round = MatchRound.objects.create(
+                k=k, shards_total=shards, model_version=version, now=now or timezone.now()
+            )
+            if settings.CELERY_BROKER_URL:
+                for shard in range(shards):
+                    transaction.on_commit(
+                        lambda shard=shard: round_shard.delay(round_id=match_round.pk, shard=shard)  # type: ignore[misc]
+                    )
+    except IntegrityError:
+        raise RoundRunning("A matchmaking round is already running.") from None
     if not settings.CELERY_BROKER_URL:
         for shard in range(shards):
             round_shard_run(round_id=match_round.pk, shard=shard)
@@ -113,14 +126,15 @@ def _shard_compute(match_round: MatchRound, shard: int) -> None:
     opportunity_pks = dict(OpportunityRow.objects.values_list("external_id", "pk"))
 
     def staged(direction: str, rec: Rec) -> StagedMatch:
-        participant_id = rec.participant_id
+        participant_type, participant_external_id = inputs.split_engine_id(rec.participant_id)
+        is_student = participant_type == "student"
         return StagedMatch(
             round_id=match_round.pk,
             shard=shard,
             direction=direction,
-            participant_key=participant_id,
-            student_id=students.get(participant_id),
-            class_request_id=None if participant_id in students else classes[participant_id],
+            participant_key=rec.participant_id,
+            student_id=students[participant_external_id] if is_student else None,
+            class_request_id=None if is_student else classes[participant_external_id],
             opportunity_id=opportunity_pks[rec.opportunity_id],
             score=rec.score,
             rank=rec.rank,

@@ -27,6 +27,7 @@ class OutboxMessage(models.Model):
         BOOKING_CONFIRMED = "booking_confirmed", _("Booking confirmed")
         BOOKING_REMINDER = "booking_reminder", _("Booking reminder")
         BOOKING_CANCELLED = "booking_cancelled", _("Booking cancelled")
+        BOOKING_MOVED = "booking_moved", _("Session moved")
         WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
         CONSENT_REQUEST = "consent_request", _("Guardian consent request")
 

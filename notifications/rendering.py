@@ -27,7 +27,7 @@ from .models import OutboxMessage
 from .tokens import address_token
 
 # Context keys holding ISO datetimes; each gets a ``<key>_display`` in the reader's language.
-DATETIME_KEYS = ("starts_at", "ends_at", "hold_until")
+DATETIME_KEYS = ("starts_at", "ends_at", "hold_until", "previous_starts_at")
 # Django's own Vietnamese catalogue numbers the weekdays ("Thứ 3"); letters and the reasons beside them
 # write them out ("Thứ Ba"). Marked here so that makemessages keeps them in this app's catalogue, whose
 # entries take precedence over Django's.

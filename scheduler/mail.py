@@ -105,9 +105,10 @@ def booking_mail_enqueue(booking: Booking, category: str, *, key: str | None = N
     """
     to, language = recipient(booking)
     attachments: tuple[dict[str, str], ...] = ()
-    if category in (Category.BOOKING_CONFIRMED, Category.BOOKING_CANCELLED):
-        # Confirmation adds the event to the calendar; cancellation (STATUS:CANCELLED, same UID,
-        # higher SEQUENCE) removes it. The file is written now, so in the recipient's language now.
+    if category in (Category.BOOKING_CONFIRMED, Category.BOOKING_CANCELLED, Category.BOOKING_MOVED):
+        # Confirmation adds the event to the calendar; a move (same UID, higher SEQUENCE, new times)
+        # updates it in place; cancellation (STATUS:CANCELLED, same UID, higher SEQUENCE) removes it.
+        # The file is written now, so in the recipient's language now.
         with translation.override(language):
             ics = booking_ics(booking).decode("utf-8")
         attachments = ({"filename": f"booking-{booking.pk}.ics", "content": ics, "mimetype": "text/calendar"},)

@@ -1,6 +1,6 @@
 """Bookings of sessions by students and class requests, and the private calendar-feed tokens.
 
-Seats are counted from bookings (``Booking.objects.seats_taken``), never kept in a counter. The
+Seats are counted from bookings (``scheduler.selectors.seats_taken``), never kept in a counter. The
 database backs the services up: one active booking per participant and session (a partial unique
 constraint, both databases) and, on PostgreSQL only, an exclusion constraint so that one participant
 holds no two overlapping active bookings (migration ``0002_booking_no_overlap``; SQLite has no
@@ -15,7 +15,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -26,6 +26,13 @@ from students.models import ClassRequest, Student
 _ONE_PARTICIPANT = (Q(student__isnull=False) & Q(class_request__isnull=True)) | (
     Q(student__isnull=True) & Q(class_request__isnull=False)
 )
+
+
+class AllocationMode(models.TextChoices):
+    """How a scheduling round allocates seats (the engine keeps the same values as plain constants)."""
+
+    OPTIMAL = "optimal", _("Optimal: serve the most participants, then the best total fit")
+    STABLE = "stable", _("Stable: deferred acceptance, for internships (students only)")
 
 
 class BookingStatus(models.TextChoices):
@@ -58,9 +65,6 @@ class BookingQuerySet(models.QuerySet["Booking"]):
         if student_id is not None:
             return self.filter(student_id=student_id)
         return self.filter(class_request_id=class_request_id)
-
-    def seats_taken(self, session: Session | int) -> int:
-        return self.filter(session=session).holding_seats().aggregate(n=Sum("seats"))["n"] or 0
 
     def overlapping(self, starts_at: dt.datetime, ends_at: dt.datetime) -> BookingQuerySet:
         # Half-open intervals, as the engine and the exclusion constraint: back-to-back is fine.

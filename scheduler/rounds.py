@@ -33,24 +33,23 @@ from django.db import transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
-from companies.models import Session
+from companies.models import Opportunity, Session
 from matchmaking.models import Match
 from notifications.models import OutboxMessage
 from students.models import AvailabilityInterval, GuardianConsent, Student
 
 from .mail import booking_mail_enqueue
-from .models import Booking
+from .models import AllocationMode, Booking
+from .selectors import KEPT, LET_GO
 
 if TYPE_CHECKING:
     from scheduler.engine import Problem
 
 Status = Booking.Status
 Category = OutboxMessage.Category
-KEPT = (Status.CONFIRMED, Status.ATTENDED, Status.NO_SHOW)
 REPLACED = (Status.PROPOSED, Status.WAITLISTED)
-LET_GO = (Status.DECLINED, Status.CANCELLED, Status.EXPIRED)
 STUDENT_MAX_BOOKINGS = 1
-MODES = ("optimal", "stable")
+MODES = tuple(AllocationMode.values)
 
 Key = tuple[str, int]  # ("student" | "class_request", pk)
 
@@ -121,8 +120,9 @@ def round_run(*, mode: str, now: dt.datetime, seat_cap_per_school: int | None = 
     # and their standing proposals keep their rows and seats.
     scope = Q(student__isnull=False) if mode == "stable" else Q()
     with transaction.atomic():
+        # Only published opportunities get proposals; a withdrawn company's standing ones are replaced.
         matches = list(
-            Match.objects.filter(scope)
+            Match.objects.filter(scope, opportunity__in=Opportunity.objects.published())
             .select_related("student__school", "class_request__school")
             .order_by("pk")
         )

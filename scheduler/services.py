@@ -26,13 +26,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from companies.models import Session
+from companies.models import Company, Opportunity, Session
 from notifications.models import OutboxMessage
 from students.models import ClassRequest, GuardianConsent, Student
 
 from .mail import booking_mail_enqueue
 from .models import Booking, CalendarToken
 from .rounds import MODES, ScheduleReport, round_run
+from .selectors import seats_taken
 
 P = TypeVar("P", Student, ClassRequest)
 
@@ -50,10 +51,13 @@ __all__ = [
     "booking_decline",
     "booking_request",
     "calendar_token_issue",
+    "company_approval_withdraw",
+    "offer_delete",
     "calendar_token_revoke",
     "holds_expire",
     "reminders_send",
     "round_schedule",
+    "session_update",
     "waitlist_offer_next",
 ]
 
@@ -85,6 +89,14 @@ class BookingConflict(BookingError):
     pass
 
 
+class SessionChangeRefused(BookingError):
+    """A session edit the bookings refuse; ``field`` names what the person should change."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def needs_consent(student: Student, session: Session) -> bool:
     """A student under 18 on the session's date without an active guardian consent on record."""
     if not student.is_minor(timezone.localdate(session.starts_at)):
@@ -109,6 +121,11 @@ def round_schedule(
     return round_run(mode=mode, now=now, seat_cap_per_school=seat_cap_per_school)
 
 
+def _require_published(session: Session) -> None:
+    if session.opportunity.company.approved_at is None:
+        raise BookingStateError(_("This opportunity is not published."))
+
+
 def booking_request(
     *,
     session_id: int,
@@ -122,6 +139,7 @@ def booking_request(
     now = now or timezone.now()
     with transaction.atomic():
         session = _lock_session(session_id)
+        _require_published(session)
         if session.starts_at <= now:
             raise BookingStateError(_("This session has already started."))
         participant: Student | ClassRequest
@@ -138,7 +156,7 @@ def booking_request(
             seats = participant.group_size
         if reason := _conflict(participant, session, now):
             raise BookingConflict(reason)
-        if Booking.objects.seats_taken(session) + seats > session.capacity:
+        if seats_taken(session) + seats > session.capacity:
             raise SessionFull(_("This session is full."))
         booking = Booking(
             student_id=student_id,
@@ -175,6 +193,7 @@ def booking_confirm(*, booking_id: int, now: dt.datetime | None = None) -> Booki
         assert booking.hold_until is not None
         if booking.hold_until <= now:
             raise HoldExpired(_("The time to confirm this booking has passed."))
+        _require_published(booking.session)
         if booking.student is not None and needs_consent(booking.student, booking.session):
             raise ConsentRequired(_consent_message(booking.student))
         booking.status = Status.CONFIRMED
@@ -291,6 +310,111 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
     return queued
 
 
+def session_update(
+    *,
+    session_id: int,
+    capacity: int | None = None,
+    starts_at: dt.datetime | None = None,
+    ends_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Session:
+    """Change a session's capacity or times, whoever asks (API, pages, import): the one rule.
+
+    Under the session's lock: the capacity never falls below the seats taken (a booking counting the
+    seats at the same moment waits for this lock, then recounts against the new capacity). Moving a
+    session that has bookings moves every booking with it (bookings copy the times for calendars,
+    reminders and the overlap constraint) and mails each participant holding a place an updated
+    invitation: the same calendar UID with a higher SEQUENCE, so calendars replace the event. Refused,
+    with the reason, only where it cannot be done: a started session, a participant the new time would
+    give two overlapping bookings, or a capacity below the seats taken.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = _lock_session(session_id)
+        new_start = starts_at or session.starts_at
+        new_end = ends_at or session.ends_at
+        if new_end <= new_start:
+            raise SessionChangeRefused(_("The session must end after it starts."), field="ends_at")
+        if capacity is not None and capacity != session.capacity:
+            taken = seats_taken(session)
+            if capacity < taken:
+                raise SessionChangeRefused(
+                    _("%(taken)d seats are already taken; the capacity cannot be lower.") % {"taken": taken},
+                    field="capacity",
+                )
+            session.capacity = capacity
+        moved = (new_start, new_end) != (session.starts_at, session.ends_at)
+        if moved:
+            _move_bookings(session, new_start, new_end, now)
+            session.starts_at, session.ends_at = new_start, new_end
+        session.save()
+        if capacity is not None:
+            _offer_free_seats(session, now)
+    return session
+
+
+def offer_delete(
+    *, company_id: int | None = None, opportunity_id: int | None = None, session_id: int | None = None
+) -> None:
+    """Delete a company, an opportunity or a session, unless it has bookings: deleting would cascade to
+    them, and with them the history that reports and attendance rest on (``BookingConflict``)."""
+    if [company_id, opportunity_id, session_id].count(None) != 2:
+        raise ValueError("give exactly one of company_id, opportunity_id and session_id")
+    with transaction.atomic():
+        if session_id is not None:
+            row: Company | Opportunity | Session = _lock_session(session_id)
+            # Whole sentences, not a noun put into one: Vietnamese does not build them the same way.
+            bookings = Booking.objects.filter(session_id=session_id)
+            refusal = _("This session has bookings; it cannot be deleted.")
+        elif opportunity_id is not None:
+            row = Opportunity.objects.select_for_update().get(pk=opportunity_id)
+            bookings = Booking.objects.filter(session__opportunity_id=opportunity_id)
+            refusal = _("This opportunity has bookings; it cannot be deleted.")
+        else:
+            assert company_id is not None
+            row = Company.objects.select_for_update().get(pk=company_id)
+            bookings = Booking.objects.filter(session__opportunity__company_id=company_id)
+            refusal = _("This company has bookings; it cannot be deleted.")
+        if bookings.exists():
+            raise BookingConflict(refusal)
+        row.delete()
+
+
+def company_approval_withdraw(*, company_id: int, now: dt.datetime | None = None) -> int:
+    """Unpublish a company: its future proposals and bookings are withdrawn, each participant is told
+    why by mail, and its waitlists are emptied. Returns how many active bookings were withdrawn.
+
+    Past sessions keep their records (attendance, reports). Safe to run twice.
+    """
+    now = now or timezone.now()
+    withdrawn = 0
+    with transaction.atomic():
+        Company.objects.filter(pk=company_id).update(approved_at=None, updated_at=now)
+        session_ids = list(
+            Session.objects.filter(opportunity__company_id=company_id, starts_at__gt=now)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for session_id in session_ids:
+            _lock_session(session_id)
+            bookings = (
+                Booking.objects.filter(session_id=session_id, status__in=(*Booking.ACTIVE, Status.WAITLISTED))
+                .select_for_update(of=("self",))
+                .with_details()
+                .order_by("pk")
+            )
+            for booking in bookings:
+                was_active = booking.status in Booking.ACTIVE
+                booking.status = Status.CANCELLED
+                booking.hold_until = None
+                booking.waitlist_rank = None
+                _save(booking)
+                if was_active:
+                    booking_mail_enqueue(booking, Category.BOOKING_CANCELLED, reason="withdrawn")
+                    withdrawn += 1
+    return withdrawn
+
+
 def calendar_token_issue(*, user: User) -> CalendarToken:
     """A fresh feed token for the user; any earlier one stops working."""
     with transaction.atomic():
@@ -374,9 +498,9 @@ def _conflict(participant: Student | ClassRequest, session: Session, now: dt.dat
 
 def _offer_next(session: Session, now: dt.datetime) -> Booking | None:
     """Turn the first waitlisted booking that fits into a proposal with its own hold. Session locked."""
-    if session.starts_at <= now:
+    if session.starts_at <= now or session.opportunity.company.approved_at is None:
         return None
-    free = session.capacity - Booking.objects.seats_taken(session)
+    free = session.capacity - seats_taken(session)
     candidates = Booking.objects.waitlist(session).select_for_update(of=("self",)).with_details()
     for candidate in candidates:
         # Passed over, not removed: whoever does not fit now keeps their place for a later seat.
@@ -397,6 +521,59 @@ def _offer_next(session: Session, now: dt.datetime) -> Booking | None:
         booking_mail_enqueue(candidate, Category.WAITLIST_OFFER)
         return candidate
     return None
+
+
+def _move_bookings(session: Session, starts_at: dt.datetime, ends_at: dt.datetime, now: dt.datetime) -> None:
+    """Give every booking of the (locked) session the new times; mail those holding a place."""
+    if session.starts_at <= now:
+        raise SessionChangeRefused(_("A session that has started cannot be moved."), field="starts_at")
+    if starts_at <= now:
+        raise SessionChangeRefused(_("A session cannot be moved into the past."), field="starts_at")
+    bookings = list(
+        Booking.objects.filter(session=session)
+        .exclude(status__in=Booking.CALENDAR_CANCELLED)
+        .select_for_update(of=("self",))
+        .with_details()
+        .order_by("pk")
+    )
+    active = [b for b in bookings if b.status in Booking.ACTIVE]
+    # Participants' rows in a fixed order (students, then classes, by id), as the module's lock order.
+    for booking in sorted(active, key=lambda b: (b.student_id is None, b.student_id or b.class_request_id or 0)):
+        if booking.student_id is not None:
+            _lock_participant(Student.objects.all(), booking.student_id)
+        elif booking.class_request_id is not None:
+            _lock_participant(ClassRequest.objects.all(), booking.class_request_id)
+    clashes = 0
+    for booking in active:
+        others = Booking.objects.of_participant(
+            student_id=booking.student_id, class_request_id=booking.class_request_id
+        ).active()
+        if others.exclude(session=session).overlapping(starts_at, ends_at).exists():
+            clashes += 1
+    if clashes:
+        raise SessionChangeRefused(
+            _("%(n)d of the people booked already hold another booking at the new time; the session cannot move there.")
+            % {"n": clashes},
+            field="starts_at",
+        )
+    previous = timezone.localtime(session.starts_at).isoformat()
+    for booking in bookings:
+        booking.starts_at, booking.ends_at = starts_at, ends_at
+        booking.session.starts_at, booking.session.ends_at = starts_at, ends_at
+        if booking.status in Booking.ACTIVE:
+            if booking.status == Status.PROPOSED and booking.hold_until is not None:
+                booking.hold_until = min(booking.hold_until, starts_at)
+            _save(booking)  # a higher SEQUENCE: calendars replace the event
+            booking_mail_enqueue(booking, Category.BOOKING_MOVED, previous_starts_at=previous)
+        else:
+            booking.save(update_fields=["starts_at", "ends_at", "updated_at"])
+
+
+def _offer_free_seats(session: Session, now: dt.datetime) -> None:
+    """A raised capacity frees seats: offer them to the waitlist, as a cancellation does."""
+    free = session.capacity - seats_taken(session)
+    if free > 0:
+        _refill(session, free, now)
 
 
 def _refill(session: Session, seats: int, now: dt.datetime) -> None:

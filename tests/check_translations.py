@@ -62,10 +62,11 @@ def statistics(po: Path) -> tuple[list[str], dict[str, int]]:
     counts = {"translated": 0, "fuzzy": 0, "untranslated": 0}
     for number, what in STATISTICS.findall(result.stderr):
         counts[what.split()[0]] = int(number)
+    # Only a failing msgfmt is an error; its warnings (a header field left at its default) are not.
+    if result.returncode == 0:
+        return [], counts
     errors = [line for line in result.stderr.splitlines() if line and not STATISTICS.search(line)]
-    if result.returncode != 0 and not errors:
-        errors = [f"msgfmt exited with {result.returncode}"]
-    return errors, counts
+    return errors or [f"msgfmt exited with {result.returncode}"], counts
 
 
 def messages(mo: Path) -> str:

@@ -80,7 +80,9 @@ def world(db: None) -> World:
     school = f.SchoolFactory(external_id="SCH-HN", name="THPT Chu Văn An")
     other_school = f.SchoolFactory(external_id="SCH-DN", name="THPT Phan Châu Trinh", province="da-nang")
     company = f.CompanyFactory(external_id="C-FPT", name="Công ty Phần mềm Sông Hồng")
-    other_company = f.CompanyFactory(external_id="C-OTHER", name="Công ty Du lịch Biển Xanh", province="da-nang")
+    other_company = f.CompanyFactory(
+        external_id="C-OTHER", name="Công ty Du lịch Biển Xanh", province="da-nang", approved_at=None
+    )
     opportunity = f.OpportunityFactory(external_id="O-AI", company=company, title="Thực tập AI")
     session = f.SessionFactory(external_id="X-AI-1", opportunity=opportunity)
     student = f.StudentFactory(external_id="ST-MINOR", school=school, full_name="Trần Thị Mai")

@@ -23,6 +23,8 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Công ty {n}")
     province = "ha-noi"
     contact_email = factory.Sequence(lambda n: f"hr{n}@company.example.vn")
+    # Approved, as nearly every company in a test must be to reach anyone; tests of the rule unset it.
+    approved_at = OCT1 - dt.timedelta(days=60)
 
 
 class OpportunityFactory(factory.django.DjangoModelFactory):

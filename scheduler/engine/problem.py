@@ -1,6 +1,6 @@
 """The allocation problem: plain dataclasses, and a parser that reports every defect at once.
 
-The JSON shape is a public contract (see DESIGN.md, "Allocation problem (JSON)"). Unknown keys are
+The JSON shape is a public contract (see docs/architecture.md, "Allocation problem (JSON)"). Unknown keys are
 ignored so that producers can add fields without breaking older engines.
 """
 

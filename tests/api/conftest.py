@@ -19,10 +19,10 @@ from pytest_django.fixtures import Settings
 from rest_framework.test import APIClient
 
 from accounts.models import AuditEntry, User
-from accounts.services import privacy_link_make
 from companies.models import Company, Opportunity, Session
-from config.models import RoundJob
 from matchmaking.models import Match, OpportunityMatch
+from privacy.services import privacy_link_make
+from rounds.models import RoundJob
 from scheduler.models import Booking
 from students.models import ClassRequest, School, Student
 from tests import factories as f

@@ -1,6 +1,6 @@
 """Every route of the API × every role → the expected status, and nothing changed where it was refused.
 
-The routes come from the URL configuration itself (config/api_urls.py), so a new route — or a new
+The routes come from the URL configuration itself (api/urls.py), so a new route — or a new
 method on one — without a row in MATRIX fails ``test_every_route_has_a_row_in_the_matrix``. Each
 request runs in a savepoint that is rolled back, so every role meets the same world.
 """
@@ -21,11 +21,11 @@ from django.urls import URLPattern, URLResolver, reverse
 from rest_framework.authtoken.models import Token
 
 from accounts.models import AuditEntry, User
+from api import urls as api_urls
 from companies.models import Company, Opportunity, Session
-from config import api_urls
-from config.models import RoundJob
 from matchmaking.models import Feedback, Match, OpportunityMatch
 from notifications.models import OutboxMessage, Suppression
+from rounds.models import RoundJob
 from scheduler.models import Booking
 from students.models import AvailabilityInterval, ClassRequest, GuardianConsent, School, Student
 
@@ -141,6 +141,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ),
     ("company-detail", "delete"): Row(only(204, "organiser"), pk=lambda a: a.w.other_company.pk),
     ("company-approve", "post"): Row(only(200, "organiser"), pk=lambda a: a.w.other_company.pk),
+    ("company-withdraw-approval", "post"): Row(only(200, "organiser"), pk=lambda a: a.w.other_company.pk),
     ("opportunity-list", "get"): Row(every(200)),
     ("opportunity-list", "post"): Row(only(201, *STAFF, "other_staff"), body=new(opportunity_body, "O-NEW")),
     ("opportunity-detail", "get"): Row(every(200), pk=lambda a: a.w.opportunity.pk),
@@ -336,7 +337,7 @@ WATCHED: tuple[type[Model], ...] = (
 
 
 def api_routes() -> Iterator[tuple[str, str]]:
-    """(url name, method) for every route of config/api_urls.py, read from the patterns themselves."""
+    """(url name, method) for every route of api/urls.py, read from the patterns themselves."""
 
     def walk(patterns: list[Any]) -> Iterator[URLPattern]:
         for pattern in patterns:

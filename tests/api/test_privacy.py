@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry, User
-from accounts.services import PRIVACY_SALT
 from matchmaking.models import Feedback, Match
 from notifications.models import OutboxMessage, Suppression
+from privacy.consent import consent_link_make
+from privacy.services import PRIVACY_SALT
 from scheduler.models import Booking
 from students.models import AvailabilityInterval, GuardianConsent, Student
-from students.services import consent_link_make
 from tests import factories as f
 
 from .conftest import client_for

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from config.models import RoundJob
 from matchmaking.models import Match
+from rounds.models import RoundJob
 from scheduler.models import Booking
 
 

@@ -20,10 +20,10 @@ from matchmaking.digests import digests_send
 from matchmaking.models import Match
 from notifications.models import OutboxMessage
 from notifications.rendering import Envelope, datetime_display, envelope_render
+from privacy.consent import consent_request_send
 from scheduler.mail import booking_mail_enqueue
 from scheduler.models import Booking
 from students.models import Student
-from students.services import consent_request_send
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -103,8 +103,10 @@ def booking_mails(student: Student, *, online_only: bool) -> list[OutboxMessage]
         ends_at=session.ends_at,
     )
     categories = [c for c in OutboxMessage.Category.values if c.startswith(("booking_", "waitlist_"))]
+    previous = timezone.localtime(session.starts_at - dt.timedelta(days=1)).isoformat()
     for category in categories:
-        assert booking_mail_enqueue(booking, category)
+        extra = {"previous_starts_at": previous} if category == OutboxMessage.Category.BOOKING_MOVED else {}
+        assert booking_mail_enqueue(booking, category, **extra)
     return list(OutboxMessage.objects.filter(category__in=categories, student=student).order_by("pk"))
 
 
@@ -125,7 +127,8 @@ def test_booking_mail_is_written_in_the_recipients_language_only(language: str) 
     student = student_speaking(language)
     mails = booking_mails(student, online_only=False) + booking_mails(student_speaking(language), online_only=True)
 
-    assert len(mails) == 10
+    booking_categories = [c for c in OutboxMessage.Category.values if c.startswith(("booking_", "waitlist_"))]
+    assert len(mails) == 2 * len(booking_categories) >= 12
     for message in mails:
         assert message.language == language
         assert_only(language, envelope_render(message), message)

@@ -78,7 +78,7 @@ def test_a_round_stores_every_participants_list_with_reasons() -> None:
 
 
 def test_a_student_erased_on_request_gets_no_list_and_is_not_counted() -> None:
-    from accounts.services import student_erase
+    from privacy.services import student_erase
     from students.models import Student
 
     small_world()
@@ -200,3 +200,26 @@ def test_the_next_round_scores_with_the_current_model() -> None:
     matchmake(k=2, now=NOW)
 
     assert set(Match.objects.values_list("model_version", flat=True)) == {"topics-v1"}
+
+
+def test_a_student_and_a_class_with_the_same_external_id_keep_their_own_lists() -> None:
+    small_world()
+    school = f.SchoolFactory(external_id="SCH-2")
+    student = f.StudentFactory(
+        external_id="11A", school=school, interests="machine learning, trí tuệ nhân tạo", birth_date=dt.date(2008, 1, 1)
+    )
+    f.AvailabilityFactory(student=student)
+    klass = f.ClassRequestFactory(
+        external_id="11A", school=school, interests="gốm sứ truyền thống", kinds=["visit", "career_talk"], group_size=5
+    )
+    f.AvailabilityFactory(class_request=klass)
+
+    matchmake(k=3, now=NOW)
+
+    mine = list(Match.objects.filter(student=student).values_list("opportunity__external_id", flat=True))
+    theirs = list(Match.objects.filter(class_request=klass).values_list("opportunity__external_id", flat=True))
+    assert mine and theirs
+    assert mine[0] == "O-AI"  # the student's own interests, not the class's
+    assert set(theirs) == {"O-POT", "O-TALK"}  # the class's kinds and interests, not the student's
+    proposed = OpportunityMatch.objects.filter(opportunity__external_id="O-POT")
+    assert proposed.filter(class_request=klass).exists() and not proposed.filter(student=student).exists()

@@ -12,6 +12,7 @@ from django.db import IntegrityError, connections, transaction
 
 from scheduler import services
 from scheduler.models import Booking
+from scheduler.selectors import seats_taken
 from tests import factories as f
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -48,7 +49,7 @@ def test_fifty_students_booking_ten_seats_at_once_end_with_exactly_ten():
     )
 
     assert Booking.objects.filter(session=session).active().count() == 10
-    assert Booking.objects.seats_taken(session) == 10
+    assert seats_taken(session) == 10
     assert sum(isinstance(r, Booking) for r in results) == 10
     assert sum(isinstance(r, services.SessionFull) for r in results) == 40
 
@@ -125,3 +126,24 @@ def test_the_exclusion_constraint_rejects_two_overlapping_active_bookings_insert
     insert(first, who=klass)
     with pytest.raises(IntegrityError, match="booking_class_request_no_overlap"), transaction.atomic():
         insert(overlapping, who=klass)
+
+
+@pytest.mark.parametrize("trial", range(6))
+def test_lowering_a_capacity_while_students_book_never_leaves_seats_above_it(trial):
+    session = f.SessionFactory(capacity=10)
+    booked, bookers = adults(5), adults(5)
+    for student in booked:
+        services.booking_request(session_id=session.pk, student_id=student.pk)
+    lower = [lambda: services.session_update(session_id=session.pk, capacity=5)]
+    book = [lambda s=s: services.booking_request(session_id=session.pk, student_id=s.pk) for s in bookers]
+
+    results = at_once(lower + book if trial % 2 else book + lower)
+
+    session.refresh_from_db()
+    taken = seats_taken(session)
+    assert taken <= session.capacity
+    refused_edit = [r for r in results if isinstance(r, services.SessionChangeRefused)]
+    if session.capacity == 5:  # the edit took the lock first: every booker then found the session full
+        assert taken == 5 and not refused_edit
+    else:  # a booking came first: the edit recounted under the lock and was refused
+        assert refused_edit and taken > 5

@@ -10,6 +10,7 @@ from matchmaking.models import Match
 from notifications.models import OutboxMessage
 from scheduler import services
 from scheduler.models import Booking
+from scheduler.selectors import seats_taken
 from students.models import AvailabilityInterval
 from tests import factories as f
 
@@ -107,7 +108,7 @@ def test_a_class_takes_its_whole_size_and_serving_more_seats_comes_first(world):
     }
     assert Booking.objects.get(class_request=klass).seats == 8
     assert report.served == 10
-    assert Booking.objects.seats_taken(session) == 10
+    assert seats_taken(session) == 10
 
 
 def test_only_sessions_inside_the_participants_availability_are_proposed(world):

@@ -10,6 +10,7 @@ import pytest
 from notifications.models import OutboxMessage
 from scheduler import services
 from scheduler.models import Booking
+from scheduler.selectors import seats_taken
 from tests import factories as f
 
 from .conftest import HOLD, NOW, make_booking
@@ -64,7 +65,7 @@ def test_expired_holds_pass_the_seats_down_the_waitlist_one_by_one(world, clock)
     assert status_of(d_offer) == Status.EXPIRED
     assert status_of(e_wait) == Status.PROPOSED
     assert offers() == [c.email, d.email, e.email]
-    assert Booking.objects.seats_taken(session) == 2
+    assert seats_taken(session) == 2
 
 
 def test_a_lapsed_hold_mails_the_participant_that_it_expired(world, clock):

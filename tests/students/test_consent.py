@@ -14,8 +14,7 @@ from django.utils import timezone
 
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue, outbox_relay
-from students.models import GuardianConsent, Student
-from students.services import (
+from privacy.consent import (
     CONSENT_LINK_DAYS,
     ConsentError,
     consent_give,
@@ -23,6 +22,7 @@ from students.services import (
     consent_request_send,
     consent_withdraw,
 )
+from students.models import GuardianConsent, Student
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import AuditEntry
-from accounts.services import PRIVACY_LINK_DAYS, privacy_link_make
+from privacy.consent import consent_link_make
+from privacy.services import PRIVACY_LINK_DAYS, privacy_link_make
 from students.models import Student
-from students.services import consent_link_make
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from matchmaking.engine.evaluate import Metrics, evaluate
 from matchmaking.engine.learn import Example, fit_weights
 from matchmaking.engine.recommend import recommend
 from matchmaking.engine.types import Opportunity, Participant, Recommendations
-from matchmaking.inputs import geography, province_names
+from matchmaking.inputs import geography, province_names, split_engine_id
 from matchmaking.offline import load_weights, load_world, parse_now
 
 ABLATION = [
@@ -57,7 +57,9 @@ class Command(BaseCommand):
                ablation: bool, **options: Any) -> None:  # fmt: skip
         now = now or timezone.now()
         participants, opportunities = load_world(data, now=now, stderr=self.stderr)
-        relevant = read_truth(truth)
+        # The truth names participants by external id; the engine by namespaced id ("student:…").
+        by_external_id = read_truth(truth)
+        relevant = {p.id: by_external_id.get(split_engine_id(p.id)[1], set()) for p in participants}
         run = _Runner(participants, opportunities, now=now, k=k)
         if not ablation:
             metrics = run.metrics(run.recommend(weights=load_weights(weights)), participants, relevant)
@@ -91,7 +93,10 @@ FOLDS = 5
 
 
 def _fold(participant_id: str) -> int:
-    return int.from_bytes(hashlib.sha256(participant_id.encode()).digest()[:4], "big") % FOLDS
+    """The participant's cross-validation fold, from its external id (the same folds as before ids were
+    namespaced, so the figures stay comparable)."""
+    external = split_engine_id(participant_id)[1]
+    return int.from_bytes(hashlib.sha256(external.encode()).digest()[:4], "big") % FOLDS
 
 
 class _Runner:

@@ -29,7 +29,7 @@ def records() -> Iterator[dict[str, Any]]:
 
 
 class Command(BaseCommand):
-    help = "Write the stored recommendations as JSON Lines (DESIGN.md), one object a line."
+    help = "Write the stored recommendations as JSON Lines (docs/architecture.md), one object a line."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)

@@ -8,13 +8,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from exchange.jsonl import write_jsonl
+from matchmaking.inputs import split_engine_id
 from matchmaking.offline import load_world, parse_now, run_engine
 
 
 class Command(BaseCommand):
     help = (
         "The matchmaking engine straight on CSV contract files, no database: writes each participant's "
-        "top K as JSON Lines (the recommendations format of DESIGN.md)."
+        "top K as JSON Lines (the recommendations format of docs/architecture.md)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         recs = run_engine(participants, opportunities, now=now, k=k, weights_path=weights)
         records = (
             {
-                "participant": r.participant_id,
+                "participant": split_engine_id(r.participant_id)[1],
                 "participant_type": kind,
                 "opportunity": r.opportunity_id,
                 "rank": r.rank,

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 class Command(BaseCommand):
     help = (
-        "Run the allocation engine on a problem file (the JSON of DESIGN.md), no database. On bad input "
+        "Run the allocation engine on a problem file (the JSON of docs/architecture.md), no database. On bad input "
         "every defect is named, the exit code is 1 and no output file is written."
     )
     requires_system_checks: list[str] = []

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from scheduler.models import AllocationMode
 from scheduler.services import round_schedule
 
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--mode",
-            choices=["optimal", "stable"],
+            choices=AllocationMode.values,
             default="optimal",
             help="optimal: serve the most participants, then the best total score (default); "
             "stable: deferred acceptance, for internships (students only)",

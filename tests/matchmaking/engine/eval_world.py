@@ -1,4 +1,4 @@
-"""Read a folder in the DESIGN.md CSV contract into engine inputs, without Django (for engine tests).
+"""Read a folder in the docs/architecture.md CSV contract into engine inputs, without Django (for engine tests).
 
 A deliberately small reader: it trusts the files (the app's importer validates), resolves province
 names with ``places.provinces`` (pure Python) and reads a datetime without offset as Asia/Ho_Chi_Minh.

@@ -1,0 +1,81 @@
+"""List filters for companies, opportunities and sessions (``?kind=visit&province=ha-noi``…)."""
+
+from __future__ import annotations
+
+import json
+
+from django.db.models import Q, QuerySet
+from django_filters import rest_framework as filters
+
+import places
+from api.rest import IntFilter, MomentFilter, StrictFilterSet
+from companies.models import Company, Kind, Level, Opportunity, Session
+
+PROVINCES = places.choices
+
+
+class CompanyFilter(StrictFilterSet):
+    province = filters.ChoiceFilter(choices=PROVINCES)
+    profile = filters.ChoiceFilter(choices=Company.Profile.choices)
+    approved = filters.BooleanFilter(field_name="approved_at", lookup_expr="isnull", exclude=True)
+    name = filters.CharFilter(lookup_expr="icontains", max_length=200)
+
+    class Meta:
+        model = Company
+        fields = ["province", "profile", "approved", "name"]
+
+
+class OpportunityFilter(StrictFilterSet):
+    kind = filters.MultipleChoiceFilter(choices=Kind.choices)
+    province = filters.ChoiceFilter(choices=PROVINCES)
+    company = IntFilter(field_name="company_id")
+    online = filters.BooleanFilter()
+    topic = filters.CharFilter(
+        method="filter_topic", max_length=100, help_text="Opportunities with this topic."
+    )
+    level = filters.ChoiceFilter(
+        choices=Level.choices, method="filter_level", help_text="Open to this level (or to every level)."
+    )
+    starts_after = MomentFilter(
+        method="filter_starts_after", help_text="Has a session starting at or after this time."
+    )
+    starts_before = MomentFilter(
+        method="filter_starts_before", help_text="Has a session starting before this time."
+    )
+
+    class Meta:
+        model = Opportunity
+        fields = ["kind", "province", "company", "online", "topic", "level"]
+
+    def filter_topic(self, qs: QuerySet[Opportunity], name: str, value: str) -> QuerySet[Opportunity]:
+        # JSON containment is not portable between SQLite and PostgreSQL; topics are short lists, and a
+        # quoted substring of the JSON text finds a list item on both. SQLite keeps the text as
+        # json.dumps wrote it (non-ASCII escaped), PostgreSQL as it reads: match either spelling.
+        value = value.strip()
+        return qs.filter(Q(topics__icontains=f'"{value}"') | Q(topics__icontains=json.dumps(value)))
+
+    def filter_level(self, qs: QuerySet[Opportunity], name: str, value: str) -> QuerySet[Opportunity]:
+        return qs.filter(Q(levels__icontains=f'"{value}"') | Q(levels=[]))
+
+    def filter_starts_after(
+        self, qs: QuerySet[Opportunity], name: str, value: object
+    ) -> QuerySet[Opportunity]:
+        return qs.filter(sessions__starts_at__gte=value).distinct()
+
+    def filter_starts_before(
+        self, qs: QuerySet[Opportunity], name: str, value: object
+    ) -> QuerySet[Opportunity]:
+        return qs.filter(sessions__starts_at__lt=value).distinct()
+
+
+class SessionFilter(StrictFilterSet):
+    opportunity = IntFilter(field_name="opportunity_id")
+    company = IntFilter(field_name="opportunity__company_id")
+    kind = filters.MultipleChoiceFilter(field_name="opportunity__kind", choices=Kind.choices)
+    province = filters.ChoiceFilter(field_name="opportunity__province", choices=PROVINCES)
+    starts_after = MomentFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = MomentFilter(field_name="starts_at", lookup_expr="lt")
+
+    class Meta:
+        model = Session
+        fields = ["opportunity", "company", "kind", "province", "starts_after", "starts_before"]

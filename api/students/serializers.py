@@ -1,0 +1,231 @@
+"""API shapes of schools, students, class requests, availability and consent records.
+
+The school a row belongs to, a student's consent and opt-in are never taken from a request: the school
+is the coordinator's, consent is recorded by its own workflow, and opting in to mail is the student's
+own choice (``/me``). A company sees a student through ``StudentContactSerializer`` only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from api.companies.serializers import PROVINCES
+from api.rest import MomentField, StrictModelSerializer, StrictSerializer
+from companies.models import Kind
+from students.models import ClassRequest, GuardianConsent, School, Student
+
+TEXT_MAX = 5_000
+
+
+def kind_list(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(child=serializers.ChoiceField(choices=Kind.choices), max_length=5, **kwargs)
+
+
+class IntervalSerializer(StrictSerializer):
+    starts_at = MomentField()
+    ends_at = MomentField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["ends_at"] <= attrs["starts_at"]:
+            raise serializers.ValidationError({"ends_at": ["Must be after starts_at."]})
+        return attrs
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    """The whole list of free times, replaced at once (like the CSV column ``available``)."""
+
+    intervals = IntervalSerializer(many=True, max_length=200)  # type: ignore[call-arg]
+
+
+class SchoolSerializer(StrictModelSerializer):
+    province = serializers.ChoiceField(choices=PROVINCES)
+
+    class Meta:
+        model = School
+        fields = ["id", "external_id", "name", "level", "province", "contact_email", "address", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class SchoolUpdateSerializer(SchoolSerializer):
+    class Meta(SchoolSerializer.Meta):
+        read_only_fields = ["external_id", "created_at"]
+
+
+class StudentSerializer(StrictModelSerializer):
+    """A student's record as their school's coordinators (and organisers) see and keep it."""
+
+    province = serializers.ChoiceField(choices=PROVINCES)
+    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    skills = serializers.CharField(max_length=2_000, required=False, allow_blank=True)
+    preferred_kinds = kind_list(required=False)
+    excluded_kinds = kind_list(required=False)
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=["vi", "en"]), max_length=2, required=False
+    )
+    grade = serializers.IntegerField(min_value=1, max_value=20, required=False, allow_null=True)
+    has_guardian_consent = serializers.BooleanField(read_only=True)
+    is_minor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Student
+        fields = [
+            "id",
+            "external_id",
+            "school",
+            "full_name",
+            "email",
+            "birth_date",
+            "level",
+            "grade",
+            "interests",
+            "skills",
+            "preferred_kinds",
+            "excluded_kinds",
+            "province",
+            "languages",
+            "guardian_email",
+            "email_opt_in",
+            "has_guardian_consent",
+            "is_minor",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["school", "email_opt_in", "created_at", "updated_at"]
+
+    def get_is_minor(self, student: Student) -> bool:
+        return student.is_minor()
+
+    def validate_birth_date(self, value: Any) -> Any:
+        if value > timezone.localdate():
+            raise serializers.ValidationError("Is in the future.")
+        return value
+
+
+class StudentUpdateSerializer(StudentSerializer):
+    class Meta(StudentSerializer.Meta):
+        read_only_fields = [*StudentSerializer.Meta.read_only_fields, "external_id"]
+
+
+class StudentContactSerializer(serializers.ModelSerializer):
+    """What a company may know of a student confirmed for one of its sessions: a name to call out and
+    an address to write to. Nothing else."""
+
+    class Meta:
+        model = Student
+        fields = ["id", "full_name", "email"]
+        read_only_fields = fields
+
+
+class MeSerializer(StrictModelSerializer):
+    """A student's own profile: the school keeps who they are; the student keeps what they like and
+    whether they want mail."""
+
+    school_name = serializers.CharField(source="school.name", read_only=True)
+    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    skills = serializers.CharField(max_length=2_000, required=False, allow_blank=True)
+    preferred_kinds = kind_list(required=False)
+    excluded_kinds = kind_list(required=False)
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=["vi", "en"]), max_length=2, required=False
+    )
+    province = serializers.ChoiceField(choices=PROVINCES, required=False)
+    has_guardian_consent = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Student
+        fields = [
+            "id",
+            "external_id",
+            "school",
+            "school_name",
+            "full_name",
+            "email",
+            "birth_date",
+            "level",
+            "grade",
+            "interests",
+            "skills",
+            "preferred_kinds",
+            "excluded_kinds",
+            "province",
+            "languages",
+            "email_opt_in",
+            "has_guardian_consent",
+        ]
+        read_only_fields = ["external_id", "school", "full_name", "email", "birth_date", "level", "grade"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        preferred = set(attrs.get("preferred_kinds", getattr(self.instance, "preferred_kinds", [])))
+        excluded = set(attrs.get("excluded_kinds", getattr(self.instance, "excluded_kinds", [])))
+        if both := sorted(preferred & excluded):
+            raise serializers.ValidationError({"excluded_kinds": [f"Also preferred: {', '.join(both)}."]})
+        return super().validate(attrs)
+
+
+class ClassRequestSerializer(StrictModelSerializer):
+    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    topics = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50, required=False)
+    kinds = kind_list(required=False)
+    group_size = serializers.IntegerField(min_value=1, max_value=1000)
+    grade = serializers.IntegerField(min_value=1, max_value=20, required=False, allow_null=True)
+    max_bookings = serializers.IntegerField(min_value=1, max_value=50, required=False)
+    availability = IntervalSerializer(many=True, max_length=200, required=False)  # type: ignore[call-arg]
+
+    class Meta:
+        model = ClassRequest
+        fields = [
+            "id",
+            "external_id",
+            "school",
+            "class_name",
+            "level",
+            "group_size",
+            "grade",
+            "interests",
+            "topics",
+            "kinds",
+            "max_bookings",
+            "availability",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["school", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Availability is written by the view after the row; the model check must not see it.
+        intervals = attrs.pop("availability", None)
+        attrs = super().validate(attrs)
+        if intervals is not None:
+            attrs["availability"] = intervals
+        return attrs
+
+
+class ClassRequestUpdateSerializer(ClassRequestSerializer):
+    class Meta(ClassRequestSerializer.Meta):
+        read_only_fields = [*ClassRequestSerializer.Meta.read_only_fields, "external_id"]
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    """One consent record with its evidence: who gave it, when, how, and when it was withdrawn."""
+
+    class Meta:
+        model = GuardianConsent
+        fields = [
+            "id",
+            "student",
+            "guardian_email",
+            "method",
+            "evidence",
+            "given_at",
+            "recorded_by",
+            "withdrawn_at",
+        ]
+        read_only_fields = fields
+
+
+class LinkSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    expires_at = serializers.DateTimeField()

@@ -1,0 +1,207 @@
+"""The main job on the embedded default: schema, sample world, matchmaking, learning, scheduling, mail.
+
+Running it twice duplicates nothing: the sample world is upserted by external id, a matchmaking round
+replaces the lists, scheduling replaces proposals, and mail is deduplicated by the outbox's keys.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import User
+from companies.models import Company, Opportunity, Session
+from companies.services import company_approve
+from students.models import ClassRequest, School, Student
+
+DEMO_PASSWORD = "caunoi-demo"  # noqa: S105 — a published demo password for local accounts only
+
+
+class Command(BaseCommand):
+    help = "Run the whole pipeline on the embedded default and print a summary."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--students", type=int, default=300)
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args: Any, students: int, seed: int, **options: Any) -> None:
+        self.started = time.perf_counter()
+        self.step("Creating the schema")
+        call_command("migrate", verbosity=0, interactive=False)
+        self.step(f"Loading the sample world ({students} students) through import_data's validation")
+        call_command("seed_demo", students=students, seed=seed, verbosity=0, stdout=_Null())
+        accounts = self.demo_accounts()
+        self.approvals()
+        self.counts()
+        self.matchmaking()
+        self.learning()
+        self.scheduling()
+        self.mail()
+        self.step("Done")
+        self.stdout.write(
+            f"\nOpen the site:  {_python()} manage.py runserver   then  {settings.SITE_URL}/admin/\n"
+            f"Accounts (password {DEMO_PASSWORD!r}): " + ", ".join(accounts) + "\n"
+            f"Finished in {time.perf_counter() - self.started:.1f} s."
+        )
+
+    # --- steps ---------------------------------------------------------------------------------------
+
+    def step(self, text: str) -> None:
+        self.stdout.write(self.style.MIGRATE_HEADING(f"\n▸ {text}"))
+
+    def demo_accounts(self) -> list[str]:
+        """One account per role, tied to the sample world's first school and company."""
+        school, company = (
+            School.objects.order_by("external_id").first(),
+            Company.objects.order_by("external_id").first(),
+        )
+        student = Student.objects.filter(school=school).order_by("external_id").first()
+        wanted: list[tuple[str, dict[str, Any]]] = [
+            ("organiser", {"role": User.Role.ORGANISER, "is_staff": True, "is_superuser": True}),
+            ("coordinator", {"role": User.Role.SCHOOL_COORDINATOR, "school": school}),
+            ("company", {"role": User.Role.COMPANY_STAFF, "company": company}),
+            ("student", {"role": User.Role.STUDENT, "student": student}),
+        ]
+        names = []
+        for username, fields in wanted:
+            user, created = User.objects.get_or_create(username=username, defaults=fields)
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            names.append(f"{username} ({user.get_role_display()})")
+        return names
+
+    def approvals(self) -> None:
+        """The organiser has approved every company but the last two, which wait on the organiser's page:
+        an unapproved company's opportunities reach no one."""
+        companies = list(Company.objects.order_by("external_id").values_list("pk", "approved_at"))
+        waiting = {pk for pk, _ in companies[-2:]} if len(companies) > 2 else set()
+        for pk, approved_at in companies:
+            if approved_at is None and pk not in waiting:
+                company_approve(company_id=pk)
+        self.stdout.write(
+            f"  {Company.objects.approved().count()} companies approved, "
+            f"{Company.objects.filter(approved_at__isnull=True).count()} waiting for the organiser"
+        )
+
+    def counts(self) -> None:
+        rows = [
+            ("schools", School.objects.count()),
+            ("students", Student.objects.count()),
+            ("class requests", ClassRequest.objects.count()),
+            ("companies, experts, artisans", Company.objects.count()),
+            ("opportunities", Opportunity.objects.count()),
+            ("sessions", Session.objects.count()),
+        ]
+        for label, n in rows:
+            self.stdout.write(f"  {n:6d}  {label}")
+        kinds = Opportunity.objects.values("kind").annotate(n=Count("pk")).order_by("kind")
+        self.stdout.write("  by kind: " + ", ".join(f"{k['kind']} {k['n']}" for k in kinds))
+
+    def matchmaking(self) -> None:
+        from matchmaking.models import Match, OpportunityMatch
+        from matchmaking.services import matchmake
+
+        self.step("Matchmaking: every student and class request, both ways")
+        summary = matchmake(k=10)
+        self.stdout.write(
+            f"  {summary.matches} recommendations for {summary.with_recommendations} of {summary.participants} "
+            f"participants, {summary.opportunity_matches} participant suggestions for companies "
+            f"({summary.seconds:.1f} s)"
+        )
+        for language in ("vi", "en"):
+            match = (
+                Match.objects.filter(rank=1, student__languages__0=language)
+                .select_related("student", "opportunity")
+                .order_by("student__external_id")
+                .first()
+            )
+            if match and match.student:
+                self.stdout.write(f"\n  {match.student.full_name} ({language}) — “{match.student.interests[:70]}”")
+                for m in Match.objects.filter(student=match.student).select_related("opportunity")[:3]:
+                    self.stdout.write(f"    #{m.rank} {m.score:.2f}  {m.opportunity.title}")
+                    for reason in m.reasons[:3]:
+                        self.stdout.write(f"          · {reason}")
+        top = OpportunityMatch.objects.filter(rank=1).select_related("opportunity", "student", "class_request").first()
+        if top:
+            who = top.student.full_name if top.student else str(top.class_request)
+            self.stdout.write(f"\n  For “{top.opportunity.title}” the best fit is {who} ({top.score:.2f})")
+
+    def learning(self) -> None:
+        from matchmaking.learning import feedback_simulate, ranker_train
+
+        self.step("Learning from feedback (a simulated round of accept/decline)")
+        from matchmaking.services import matchmake
+
+        created = feedback_simulate(seed=7)
+        result = ranker_train()
+        self.stdout.write(f"  {created} new feedback rows; {result.message}")
+        if result.promoted:
+            summary = matchmake(k=10)
+            self.stdout.write(f"  matchmaking again with model {result.version}: {summary.matches} recommendations")
+
+    def scheduling(self) -> None:
+        from scheduler.models import Booking
+        from scheduler.services import round_schedule
+
+        self.step("Scheduling: proposed bookings and waitlists (optimal mode)")
+        report = round_schedule(mode="optimal")
+        for line in report.lines():
+            self.stdout.write(f"  {line}")
+        shown = 0
+        for booking in (
+            Booking.objects.filter(status=Booking.Status.PROPOSED)
+            .select_related("session__opportunity", "student", "class_request__school")
+            .order_by("session__starts_at", "pk")
+        ):
+            waitlist = Booking.objects.filter(session=booking.session, status=Booking.Status.WAITLISTED)
+            if not waitlist.exists() and shown >= 2:
+                continue
+            who = booking.student.full_name if booking.student else f"class {booking.class_request}"
+            start = timezone.localtime(booking.session.starts_at)
+            self.stdout.write(
+                f"\n  {who} → {booking.session.opportunity.title}, {start:%a %d/%m %H:%M} "
+                f"({booking.seats} seat{'s' if booking.seats > 1 else ''}, hold until "
+                f"{timezone.localtime(booking.hold_until):%d/%m %H:%M})"
+            )
+            for w in waitlist.select_related("student", "class_request").order_by("waitlist_rank")[:3]:
+                name = w.student.full_name if w.student else str(w.class_request)
+                self.stdout.write(f"      waitlist #{w.waitlist_rank}: {name}")
+            shown += 1
+            if shown >= 4:
+                break
+
+    def mail(self) -> None:
+        from matchmaking.digests import digests_send
+        from notifications.models import OutboxMessage
+        from notifications.services import outbox_relay
+
+        self.step("Email: weekly digests and booking mail, through the outbox")
+        digests = digests_send()
+        relay = outbox_relay()
+        by_status = dict(OutboxMessage.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+        self.stdout.write(
+            f"  digests queued this run: {digests.enqueued} (already sent this week: {digests.already_sent}, "
+            f"nothing new: {digests.nothing_new})"
+        )
+        self.stdout.write(f"  relay ({relay.transport}): sent {relay.sent}, suppressed {relay.suppressed}")
+        self.stdout.write("  outbox: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())))
+        self.stdout.write(f"  mail written to {settings.MAIL_DIR}/")
+
+
+class _Null:
+    def write(self, *_: Any) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+def _python() -> str:
+    return ".venv/bin/python"

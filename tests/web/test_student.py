@@ -1,0 +1,338 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from matchmaking.models import Feedback
+from scheduler.models import Booking
+from students.models import AvailabilityInterval, Student
+
+from .. import factories as f
+from .conftest import Site
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def mai(client: Client, site: Site) -> Client:
+    client.force_login(site.world.student_user)
+    return client
+
+
+def book(booking_student: Student, session: object, status: str = Booking.Status.CONFIRMED) -> Booking:
+    return Booking.objects.create(
+        student=booking_student,
+        session=session,
+        status=status,
+        seats=1,
+        starts_at=session.starts_at,  # type: ignore[attr-defined]
+        ends_at=session.ends_at,  # type: ignore[attr-defined]
+        hold_until=session.starts_at if status == Booking.Status.PROPOSED else None,  # type: ignore[attr-defined]
+    )
+
+
+# --- recommendations and feedback ---------------------------------------------------------------
+
+
+def test_recommendations_show_the_students_own_matches_with_reasons_best_first(mai: Client, site: Site) -> None:
+    second = f.OpportunityFactory(company=site.world.company, title="Xưởng robot")
+    site.match.__class__.objects.create(
+        student=site.world.student, opportunity=second, score=0.5, rank=2, reasons=["Gần nhà"], model_version="v"
+    )
+    hidden = site.match.__class__.objects.create(
+        student=site.world.student, opportunity=site.hidden, score=0.99, rank=3, reasons=[], model_version="v"
+    )
+
+    page = mai.get("/student/").content.decode()
+
+    assert page.index("Thực tập AI") < page.index("Xưởng robot")
+    assert "Cùng chủ đề: trí tuệ nhân tạo" in page
+    assert f'id="match-{site.other_match.pk}"' not in page  # another student's
+    assert f'id="match-{hidden.pk}"' not in page  # its company is not approved
+
+
+@pytest.mark.parametrize(
+    ("button", "kind"), [("interested", Feedback.Kind.CLICKED), ("not_interested", Feedback.Kind.NOT_INTERESTED)]
+)
+def test_feedback_is_recorded_for_the_learner_and_the_card_updates_in_place(
+    mai: Client, site: Site, button: str, kind: str
+) -> None:
+    response = mai.post(f"/student/recommendations/{site.match.pk}/feedback/", {"kind": button}, **HTMX)
+
+    assert response.status_code == 200
+    assert (
+        response.content.decode()
+        .lstrip()
+        .startswith(f'<article class="recommendation opportunity" id="match-{site.match.pk}"')
+    )
+    assert "Đã ghi nhận" in response.content.decode()
+    feedback = Feedback.objects.get(student=site.world.student)
+    assert (feedback.kind, feedback.opportunity_id, feedback.features) == (kind, site.opportunity.pk, {"text": 0.5})
+
+
+def test_feedback_on_another_students_recommendation_is_a_404(mai: Client, site: Site) -> None:
+    response = mai.post(f"/student/recommendations/{site.other_match.pk}/feedback/", {"kind": "interested"})
+
+    assert response.status_code == 404
+    assert not Feedback.objects.exists()
+
+
+def test_an_unknown_feedback_kind_is_refused(mai: Client, site: Site) -> None:
+    assert mai.post(f"/student/recommendations/{site.match.pk}/feedback/", {"kind": "love"}).status_code == 400
+
+
+# --- booking ------------------------------------------------------------------------------------
+
+
+def test_a_student_books_a_session_in_place(mai: Client, site: Site) -> None:
+    response = mai.post(f"/student/sessions/{site.session.pk}/book/", **HTMX)
+
+    assert response.status_code == 200
+    assert "Đã đặt" in response.content.decode()
+    booking = Booking.objects.get(student=site.world.student)
+    assert (booking.session, booking.status) == (site.session, Booking.Status.CONFIRMED)
+
+
+def test_a_refused_booking_shows_its_reason_next_to_the_button(mai: Client, site: Site) -> None:
+    site.session.capacity = 1
+    site.session.save()
+    book(site.world.adult, site.session)
+
+    response = mai.post(f"/student/sessions/{site.session.pk}/book/", **HTMX)
+
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    assert "full" in response.content.decode() or "hết chỗ" in response.content.decode().lower()
+    assert not Booking.objects.filter(student=site.world.student).exists()
+
+
+def test_a_booking_without_htmx_redirects_with_a_message(mai: Client, site: Site) -> None:
+    response = mai.post(f"/student/sessions/{site.session.pk}/book/", {"next": "/"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == "/"
+    assert "Đặt chỗ thành công" in response.content.decode()
+
+
+def test_a_session_of_an_unpublished_opportunity_cannot_be_booked(mai: Client, site: Site) -> None:
+    hidden_session = site.hidden.sessions.get()
+
+    assert mai.post(f"/student/sessions/{hidden_session.pk}/book/", **HTMX).status_code == 404
+
+
+def test_only_students_book_here(client: Client, site: Site) -> None:
+    client.force_login(site.world.coordinator)
+
+    assert client.post(f"/student/sessions/{site.session.pk}/book/").status_code == 404
+
+
+# --- my bookings --------------------------------------------------------------------------------
+
+
+def test_my_bookings_list_only_mine_with_calendar_links(mai: Client, site: Site) -> None:
+    mine = book(site.world.student, site.session)
+    theirs = book(site.world.adult, site.later)
+
+    page = mai.get("/student/bookings/").content.decode()
+
+    assert f"/bookings/{mine.pk}.ics" in page
+    assert f"/bookings/{theirs.pk}.ics" not in page
+    assert "/bookings/calendar/" in page
+
+
+@pytest.mark.parametrize("action", ["confirm", "decline", "cancel"])
+def test_another_students_booking_is_a_404(mai: Client, site: Site, action: str) -> None:
+    theirs = book(site.world.adult, site.session, Booking.Status.PROPOSED)
+
+    assert mai.post(f"/student/bookings/{theirs.pk}/{action}/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == Booking.Status.PROPOSED
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "after"),
+    [
+        (Booking.Status.PROPOSED, "confirm", Booking.Status.CONFIRMED),
+        (Booking.Status.PROPOSED, "decline", Booking.Status.DECLINED),
+        (Booking.Status.CONFIRMED, "cancel", Booking.Status.CANCELLED),
+    ],
+)
+def test_a_student_answers_a_proposal_or_cancels(mai: Client, site: Site, status: str, action: str, after: str) -> None:
+    booking = book(site.world.student, site.session, status)
+
+    response = mai.post(f"/student/bookings/{booking.pk}/{action}/", follow=True)
+
+    assert response.status_code == 200
+    booking.refresh_from_db()
+    assert booking.status == after
+
+
+def test_a_refused_action_is_a_message_not_an_error(mai: Client, site: Site) -> None:
+    booking = book(site.world.student, site.session, Booking.Status.PROPOSED)
+
+    response = mai.post(f"/student/bookings/{booking.pk}/cancel/", follow=True)
+
+    assert response.status_code == 200
+    assert 'class="message error"' in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.PROPOSED
+
+
+# --- profile, free times, mail, data ------------------------------------------------------------
+
+
+def test_the_profile_saves_what_the_student_keeps_but_not_what_the_school_keeps(mai: Client, site: Site) -> None:
+    response = mai.post(
+        "/student/profile/",
+        {
+            "interests": "robot, thiết kế",
+            "skills": "Python",
+            "preferred_kinds": ["internship", "workshop"],
+            "languages": ["en", "vi"],
+            "full_name": "Someone Else",
+        },
+    )
+
+    assert response.status_code == 302
+    student = Student.objects.get(pk=site.world.student.pk)
+    assert (student.interests, student.skills) == ("robot, thiết kế", "Python")
+    assert student.preferred_kinds == ["internship", "workshop"]
+    assert student.languages == ["vi", "en"]  # the mail language stays first
+    assert student.full_name == "Trần Thị Mai"
+
+
+def test_an_unknown_kind_is_an_error_next_to_the_field(mai: Client, site: Site) -> None:
+    page = mai.post("/student/profile/", {"preferred_kinds": ["party"]}).content.decode()
+
+    assert 'id="id_preferred_kinds_error"' in page
+
+
+def test_mornings_of_1_to_7_october_become_seven_free_times(mai: Client, site: Site) -> None:
+    response = mai.post(
+        "/student/availability/",
+        {"date_from": "2030-10-01", "date_to": "2030-10-07", "parts": ["morning"], "weekends": "on"},
+    )
+
+    assert response.status_code == 302
+    got = [
+        (i.starts_at.astimezone(TZ), i.ends_at.astimezone(TZ))
+        for i in AvailabilityInterval.objects.filter(student=site.world.student).order_by("starts_at")
+    ]
+    assert len(got) == 7
+    assert got[0] == (dt.datetime(2030, 10, 1, 7, 30, tzinfo=TZ), dt.datetime(2030, 10, 1, 11, 30, tzinfo=TZ))
+    assert got[-1][0].date() == dt.date(2030, 10, 7)
+
+
+def test_free_times_without_weekends_skip_saturday_and_sunday(mai: Client, site: Site) -> None:
+    mai.post(
+        "/student/availability/",
+        {"date_from": "2030-10-01", "date_to": "2030-10-07", "parts": ["morning", "evening"]},
+    )
+
+    days = {i.starts_at.astimezone(TZ).date() for i in AvailabilityInterval.objects.filter(student=site.world.student)}
+    assert AvailabilityInterval.objects.filter(student=site.world.student).count() == 10
+    assert dt.date(2030, 10, 5) not in days and dt.date(2030, 10, 6) not in days  # Saturday, Sunday
+
+
+def test_adding_free_times_keeps_the_ones_already_there(mai: Client, site: Site) -> None:
+    f.AvailabilityFactory(student=site.world.student)
+    mai.post("/student/availability/", {"date_from": "2030-10-01", "date_to": "2030-10-01", "parts": ["morning"]})
+
+    assert AvailabilityInterval.objects.filter(student=site.world.student).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"date_from": "2030-10-07", "date_to": "2030-10-01", "parts": ["morning"]}, "date_to"),
+        ({"date_from": "2030-10-01", "date_to": "2031-03-01", "parts": ["morning"]}, "date_to"),
+        ({"date_from": "2030-10-01", "date_to": "2030-10-07"}, "parts"),
+        ({"date_from": "2030-10-05", "date_to": "2030-10-06", "parts": ["morning"]}, "weekends"),
+        ({"date_from": "1/10", "date_to": "2030-10-06", "parts": ["morning"]}, "date_from"),
+    ],
+)
+def test_bad_free_times_are_errors_next_to_the_field(
+    mai: Client, site: Site, data: dict[str, object], field: str
+) -> None:
+    response = mai.post("/student/availability/", data)
+
+    assert response.status_code == 200
+    assert f'id="id_{field}_error"' in response.content.decode()
+    assert not AvailabilityInterval.objects.filter(student=site.world.student).exists()
+
+
+def test_a_free_time_is_removed_and_another_students_is_a_404(mai: Client, site: Site) -> None:
+    mine = f.AvailabilityFactory(student=site.world.student)
+    theirs = f.AvailabilityFactory(student=site.world.adult)
+
+    assert mai.post(f"/student/availability/{theirs.pk}/remove/").status_code == 404
+    assert mai.post(f"/student/availability/{mine.pk}/remove/").status_code == 302
+    assert not AvailabilityInterval.objects.filter(student=site.world.student).exists()
+    assert AvailabilityInterval.objects.filter(pk=theirs.pk).exists()
+
+
+def test_mail_preferences_set_the_opt_in_and_the_mail_language(mai: Client, site: Site) -> None:
+    mai.post("/student/settings/", {"language": "en"})
+
+    student = Student.objects.get(pk=site.world.student.pk)
+    assert student.email_opt_in is False
+    assert student.language == "en"
+
+
+def test_my_data_downloads_as_json(mai: Client, site: Site) -> None:
+    response = mai.get("/student/data.json")
+
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Disposition"].startswith("attachment;")
+    data = json.loads(response.content)
+    assert data["profile"]["full_name"] == "Trần Thị Mai"
+    assert data["recommendations"][0]["reasons"][0] == "Cùng chủ đề: trí tuệ nhân tạo"
+
+
+def test_erasing_needs_the_confirmation_box(mai: Client, site: Site) -> None:
+    response = mai.post("/student/erase/", {})
+
+    assert 'id="id_confirm_error"' in response.content.decode()
+    assert Student.objects.get(pk=site.world.student.pk).erased_at is None
+
+
+def test_erasing_my_account_anonymises_me_and_signs_me_out(mai: Client, site: Site) -> None:
+    response = mai.post("/student/erase/", {"confirm": "on"})
+
+    assert response.status_code == 200
+    student = Student.objects.get(pk=site.world.student.pk)
+    assert student.erased_at is not None and student.full_name != "Trần Thị Mai"
+    assert User.objects.get(pk=site.world.student_user.pk).is_active is False
+    assert mai.get("/student/").status_code == 302  # signed out
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/student/",
+        "/student/bookings/",
+        "/student/profile/",
+        "/student/availability/",
+        "/student/settings/",
+        "/student/data.json",
+        "/student/erase/",
+    ],
+)
+def test_student_pages_are_a_404_for_other_roles(client: Client, site: Site, path: str) -> None:
+    client.force_login(site.world.staff)
+
+    assert client.get(path).status_code == 404
+
+
+def test_student_forms_need_the_csrf_token(site: Site) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(site.world.student_user)
+
+    assert strict.post(f"/student/sessions/{site.session.pk}/book/").status_code == 403
+    assert strict.post("/student/erase/", {"confirm": "on"}).status_code == 403
+    assert not Booking.objects.exists()

@@ -1,0 +1,47 @@
+"""What every page's header needs: the navigation of the signed-in user's role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+Role = User.Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str | Promise
+
+
+# One list per role; the lead adds the coordinator's, company's and organiser's pages here.
+NAVIGATION: dict[str, tuple[NavItem, ...]] = {
+    Role.STUDENT: (
+        NavItem("web:student-home", _("For you")),
+        NavItem("web:student-bookings", _("My bookings")),
+        NavItem("web:student-availability", _("Free times")),
+        NavItem("web:student-profile", _("Profile")),
+        NavItem("web:student-settings", _("Mail and data")),
+    ),
+    Role.SCHOOL_COORDINATOR: (NavItem("web:coordinator-home", _("My school")),),
+    Role.COMPANY_STAFF: (NavItem("web:company-home", _("My company")),),
+    Role.ORGANISER: (NavItem("web:organiser-home", _("Organiser")),),
+}
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    items = NAVIGATION.get(user.role, ()) if isinstance(user, User) else ()
+    path = request.path
+    return {
+        "nav_items": [
+            {"url": (url := reverse(item.url_name)), "label": item.label, "current": path == url} for item in items
+        ],
+    }

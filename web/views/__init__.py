@@ -1,0 +1,1 @@
+"""Views per role: public (everyone), accounts (sign-in), student, roles (placeholders for the others)."""

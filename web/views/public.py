@@ -1,0 +1,60 @@
+"""Pages for everyone: the catalogue of published opportunities and an opportunity's page."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import F, Min, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from accounts.models import User
+from companies.models import Opportunity, Session
+from companies.selectors import opportunities_published
+from scheduler.models import Booking
+from scheduler.selectors import sessions_with_seats
+
+from ..forms import CatalogueFilter
+
+PAGE_SIZE = 12
+
+
+def upcoming_sessions() -> QuerySet[Session]:
+    """Sessions still to start, with ``seats_left`` (counted from bookings, see scheduler.selectors)."""
+    qs = sessions_with_seats(Session.objects.filter(starts_at__gt=timezone.now()))
+    return qs.annotate(seats_left=F("capacity") - F("seats_taken")).order_by("starts_at", "pk")
+
+
+def booked_session_ids(user: object) -> set[int]:
+    """Sessions the signed-in student holds a seat in (or is waiting for): their rows say so."""
+    if not isinstance(user, User) or user.student_id is None:
+        return set()
+    active = Booking.objects.filter(student_id=user.student_id, status__in=Booking.ACTIVE)
+    return set(active.values_list("session_id", flat=True))
+
+
+def with_upcoming_sessions(qs: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
+    return qs.select_related("company").prefetch_related(
+        Prefetch("sessions", queryset=upcoming_sessions(), to_attr="upcoming")
+    )
+
+
+def catalogue(request: HttpRequest) -> HttpResponse:
+    form = CatalogueFilter(request.GET or None)
+    now = timezone.now()
+    qs = form.apply(opportunities_published()).annotate(
+        next_start=Min("sessions__starts_at", filter=Q(sessions__starts_at__gt=now))
+    )
+    qs = qs.order_by(F("next_start").asc(nulls_last=True), "title", "pk")
+    page = Paginator(with_upcoming_sessions(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "web/public/catalogue.html", {"form": form, "page": page, "booked": booked_session_ids(request.user)}
+    )
+
+
+def opportunity(request: HttpRequest, external_id: str) -> HttpResponse:
+    """The page a digest links to; an opportunity of an unapproved company is a 404."""
+    found = get_object_or_404(with_upcoming_sessions(opportunities_published()), external_id=external_id)
+    return render(
+        request, "web/public/opportunity.html", {"opportunity": found, "booked": booked_session_ids(request.user)}
+    )

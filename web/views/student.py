@@ -1,0 +1,247 @@
+"""The student's pages: recommendations, booking, bookings, profile, free times, mail and data.
+
+Everything is fetched through the signed-in student, so another student's recommendation, booking or
+free time is a 404. Refusals of the booking workflows (``BookingError``) carry a message fit to show:
+it goes next to the button, never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import User
+from companies.selectors import opportunities_published, sessions_published
+from matchmaking.learning import feedback_record
+from matchmaking.models import Feedback, Match
+from privacy.services import student_data, student_erase
+from scheduler import services as booking_services
+from scheduler.models import Booking
+from students.models import Student
+from students.services import availability_replace
+
+from ..forms import AvailabilityForm, EraseForm, MailForm, ProfileForm
+from .public import booked_session_ids, upcoming_sessions
+from .roles import role_required
+
+student_only = role_required(User.Role.STUDENT)
+
+# "Interested" is a click-through (positive for the learner, like an acceptance); "not interested" is
+# the learner's negative label. An actual booking is the strongest signal and is recorded by bookings.
+FEEDBACK = {"interested": Feedback.Kind.CLICKED, "not_interested": Feedback.Kind.NOT_INTERESTED}
+BOOKING_ACTIONS = {
+    "confirm": booking_services.booking_confirm,
+    "decline": booking_services.booking_decline,
+    "cancel": booking_services.booking_cancel,
+}
+
+
+def _student(request: HttpRequest) -> Student:
+    assert isinstance(request.user, User) and request.user.student is not None
+    return request.user.student
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The form data of a POST (even an empty one, so that its errors show), None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def _last_feedback(student: Student) -> dict[int, str]:
+    rows = Feedback.objects.filter(student=student, kind__in=FEEDBACK.values()).order_by("created_at", "pk")
+    return dict(rows.values_list("opportunity_id", "kind"))
+
+
+@student_only
+@require_GET
+def recommendations(request: HttpRequest) -> HttpResponse:
+    student = _student(request)
+    matches = (
+        Match.objects.filter(student=student, opportunity__in=opportunities_published())
+        .select_related("opportunity__company")
+        .prefetch_related(Prefetch("opportunity__sessions", queryset=upcoming_sessions(), to_attr="upcoming"))
+        .order_by("rank", "pk")
+    )
+    feedback = _last_feedback(student)
+    for match in matches:
+        match.feedback = feedback.get(match.opportunity_id, "")  # type: ignore[attr-defined]
+    context = {"matches": matches, "booked": booked_session_ids(request.user), "student": student}
+    return render(request, "web/student/recommendations.html", context)
+
+
+@student_only
+@require_POST
+def feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    student = _student(request)
+    match = get_object_or_404(
+        Match.objects.filter(student=student)
+        .select_related("opportunity__company")
+        .prefetch_related(Prefetch("opportunity__sessions", queryset=upcoming_sessions(), to_attr="upcoming")),
+        pk=pk,
+    )
+    kind = FEEDBACK.get(request.POST.get("kind", ""))
+    if kind is None:
+        return HttpResponseBadRequest(_("Say interested or not_interested."))
+    feedback_record(match=match, kind=kind)
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect("web:student-home")
+    match.feedback = kind  # type: ignore[attr-defined]
+    context = {"match": match, "booked": booked_session_ids(request.user)}
+    return render(request, "web/student/_recommendation.html", context)
+
+
+@student_only
+@require_POST
+def book(request: HttpRequest, pk: int) -> HttpResponse:
+    """Book a seat from a recommendation, the catalogue or an opportunity page."""
+    student = _student(request)
+    session = get_object_or_404(sessions_published(), pk=pk)
+    error = ""
+    try:
+        booking_services.booking_request(session_id=session.pk, student_id=student.pk)
+    except booking_services.BookingError as exc:
+        error = str(exc)
+    if request.htmx:  # type: ignore[attr-defined]
+        fresh = upcoming_sessions().filter(pk=session.pk).first()
+        context = {"session": fresh or session, "booked": booked_session_ids(request.user), "error": error}
+        return render(request, "web/partials/_session.html", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Booked. It is in your bookings."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    return redirect(target or "web:student-bookings")
+
+
+@student_only
+@require_GET
+def bookings(request: HttpRequest) -> HttpResponse:
+    student = _student(request)
+    rows = Booking.objects.filter(student=student).with_details().order_by("starts_at", "pk")
+    now = timezone.now()
+    context = {
+        "upcoming": [b for b in rows if b.ends_at > now],
+        "past": [b for b in rows if b.ends_at <= now],
+        "Status": Booking.Status,
+    }
+    return render(request, "web/student/bookings.html", context)
+
+
+@student_only
+@require_POST
+def booking_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Confirm or decline a proposal, cancel a confirmed booking."""
+    act = BOOKING_ACTIONS.get(action)
+    booking = get_object_or_404(Booking.objects.filter(student=_student(request)), pk=pk)
+    if act is None:
+        return HttpResponseBadRequest(_("Unknown action."))
+    try:
+        act(booking_id=booking.pk)
+    except booking_services.BookingError as exc:
+        messages.error(request, str(exc))
+    else:
+        done = {"confirm": _("Confirmed."), "decline": _("Declined."), "cancel": _("Cancelled.")}
+        messages.success(request, done[action])
+    return redirect("web:student-bookings")
+
+
+@student_only
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    student = _student(request)
+    form = ProfileForm(_posted(request), instance=student)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Profile saved. Your next recommendations will use it."))
+        return redirect("web:student-profile")
+    return render(request, "web/student/profile.html", {"form": form, "student": student})
+
+
+@student_only
+@require_http_methods(["GET", "POST"])
+def availability(request: HttpRequest) -> HttpResponse:
+    student = _student(request)
+    current = list(student.availability.order_by("starts_at", "ends_at"))
+    form = AvailabilityForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        new = form.intervals(timezone.get_current_timezone())
+        if form.is_valid():  # intervals() may add an error (a weekend-only range without weekends)
+            kept = {(i.starts_at, i.ends_at) for i in current}
+            added = [pair for pair in new if pair not in kept]
+            merged = sorted(kept | set(added))
+            availability_replace(owner=student, intervals=[{"starts_at": s, "ends_at": e} for s, e in merged])
+            messages.success(request, _("Added %(count)s free times.") % {"count": len(added)})
+            return redirect("web:student-availability")
+    now = timezone.now()
+    upcoming = [i for i in current if i.ends_at > now]
+    return render(request, "web/student/availability.html", {"form": form, "intervals": upcoming})
+
+
+@student_only
+@require_POST
+def availability_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    student = _student(request)
+    gone = get_object_or_404(student.availability, pk=pk)
+    rest = student.availability.exclude(pk=gone.pk).values("starts_at", "ends_at")
+    availability_replace(owner=student, intervals=list(rest))
+    messages.success(request, _("Free time removed."))
+    return redirect("web:student-availability")
+
+
+@student_only
+@require_http_methods(["GET", "POST"])
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """Mail preferences, and the way to one's data: download it, or erase the account."""
+    student = _student(request)
+    form = MailForm(_posted(request), initial={"email_opt_in": student.email_opt_in, "language": student.language})
+    if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["language"]
+        student.email_opt_in = form.cleaned_data["email_opt_in"]
+        student.languages = [language] + [lang for lang in student.languages if lang != language]
+        student.save(update_fields=["email_opt_in", "languages", "updated_at"])
+        messages.success(request, _("Mail preferences saved."))
+        return redirect("web:student-settings")
+    return render(request, "web/student/settings.html", {"form": form, "erase_form": EraseForm()})
+
+
+@student_only
+@require_GET
+def data_download(request: HttpRequest) -> HttpResponse:
+    student = _student(request)
+    body = json.dumps(student_data(student=student), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    return HttpResponse(
+        body,
+        content_type="application/json; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="caunoi-{student.external_id}.json"'},
+    )
+
+
+@student_only
+@require_http_methods(["GET", "POST"])
+def erase(request: HttpRequest) -> HttpResponse:
+    student = _student(request)
+    form = EraseForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        student_erase(student_id=student.pk, requested_by=f"the student, on the web ({request.user.get_username()})")
+        logout(request)
+        return render(request, "web/student/erased.html")
+    return render(
+        request,
+        "web/student/settings.html",
+        {
+            "form": MailForm(initial={"email_opt_in": student.email_opt_in, "language": student.language}),
+            "erase_form": form,
+        },
+    )
