@@ -8,7 +8,7 @@ twice changes nothing. Files are streamed in batches; nothing is held whole in m
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -20,7 +20,7 @@ from django.utils import timezone
 from companies.models import Company, Opportunity, Session
 from students.models import AvailabilityInterval, ClassRequest, GuardianConsent, School, Student
 
-from .contract import SPECS, Problem, Row, Validation, iter_rows, present_files, source_path, validate
+from .contract import MAX_PROBLEMS, SPECS, Problem, Row, Validation, iter_rows, present_files, source_path, validate
 
 BATCH = 2000
 
@@ -71,6 +71,16 @@ class _DryRunRollback(Exception):
     pass
 
 
+class _Refused(Exception):
+    """A guard found rows that the stored data refuses: roll the whole import back."""
+
+
+RowGuard = Callable[[str, list[Row]], list[Problem]]
+"""(file name, a batch of parsed rows) -> problems the stored data raises against them. Called inside the
+import's transaction before the batch is written, so it may lock what it checks. A caller above this
+service supplies it (a session's capacity and times are the scheduler's rule: ``scheduler.selectors``)."""
+
+
 def stored_parents(parent_file: str, ids: set[str]) -> dict[str, dict[str, Any]]:
     """The ParentLookup for validation: attributes of parents already in the database."""
     model = MODELS[parent_file]
@@ -84,10 +94,13 @@ def stored_parents(parent_file: str, ids: set[str]) -> dict[str, dict[str, Any]]
     return found
 
 
-def data_import(*, directory: Path, dry_run: bool = False, today: dt.date | None = None) -> ImportReport:
+def data_import(
+    *, directory: Path, dry_run: bool = False, today: dt.date | None = None, guard: RowGuard | None = None
+) -> ImportReport:
     """Validate every contract file in ``directory``; if all are good, upsert them in one transaction.
 
-    With ``dry_run`` the upsert runs and is rolled back, so the counts say what would change.
+    With ``dry_run`` the upsert runs and is rolled back, so the counts say what would change. ``guard``
+    checks each batch against what is stored; any problem it finds rolls everything back.
     """
     today = today or timezone.localdate()
     report = ImportReport(validation=validate(directory, stored_parents, today=today), dry_run=dry_run)
@@ -95,12 +108,16 @@ def data_import(*, directory: Path, dry_run: bool = False, today: dt.date | None
         return report
     try:
         with transaction.atomic():
-            loader = _Loader(directory, today)
+            loader = _Loader(directory, today, guard)
             for spec in present_files(directory):
                 report.counts[spec.name] = loader.load(spec.name)
+            if loader.refused:
+                report.validation.problems.extend(loader.refused[:MAX_PROBLEMS])
+                report.counts.clear()
+                raise _Refused
             if dry_run:
                 raise _DryRunRollback
-    except _DryRunRollback:
+    except (_DryRunRollback, _Refused):
         pass
     return report
 
@@ -112,8 +129,9 @@ def _batches(rows: Iterable[Row], size: int = BATCH) -> Iterator[list[Row]]:
 
 
 class _Loader:
-    def __init__(self, directory: Path, today: dt.date) -> None:
-        self.directory, self.today = directory, today
+    def __init__(self, directory: Path, today: dt.date, guard: RowGuard | None = None) -> None:
+        self.directory, self.today, self.guard = directory, today, guard
+        self.refused: list[Problem] = []
         self._parents: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in _PARENT_ATTRS}
         self._parent_pks: dict[str, dict[str, int]] = {name: {} for name in MODELS}
 
@@ -123,6 +141,8 @@ class _Loader:
         for batch in _batches(iter_rows(self.directory, spec, today=self.today)):
             if file_name == "students.csv":
                 batch = self._without_erased(batch, counts)
+            if self.guard is not None:
+                self.refused += self.guard(file_name, batch)
             values = [getattr(self, "_" + file_name.removesuffix(".csv"))(row.values) for row in batch]
             pks = self._upsert(MODELS[file_name], values, counts)
             if file_name in ("students.csv", "class_requests.csv"):

@@ -27,13 +27,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from companies.models import Company, Opportunity, Session
+from exchange.contract import Problem, Row
 from notifications.models import OutboxMessage
 from students.models import ClassRequest, GuardianConsent, Student
 
 from .mail import booking_mail_enqueue
 from .models import Booking, CalendarToken
 from .rounds import MODES, ScheduleReport, round_run
-from .selectors import seats_taken
+from .selectors import seats_taken, seats_taken_by_session
 
 P = TypeVar("P", Student, ClassRequest)
 
@@ -57,6 +58,7 @@ __all__ = [
     "holds_expire",
     "reminders_send",
     "round_schedule",
+    "sessions_import_guard",
     "session_update",
     "waitlist_offer_next",
 ]
@@ -378,6 +380,46 @@ def offer_delete(
         if bookings.exists():
             raise BookingConflict(refusal)
         row.delete()
+
+
+def sessions_import_guard(file_name: str, rows: list[Row]) -> list[Problem]:
+    """The import's side of ``session_update``: a sessions file may not lower a capacity below the seats
+    taken, nor move a session that has bookings (a move mails every participant an updated invitation,
+    which a file cannot do: the company moves it on its page). Runs inside the import's transaction and
+    locks the sessions it checks, in primary-key order, so a booking cannot slip in between."""
+    if file_name != "sessions.csv" or not rows:
+        return []
+    by_id = {row.values["external_id"]: row for row in rows}
+    stored = list(
+        Session.objects.select_for_update(of=("self",))
+        .filter(external_id__in=list(by_id))
+        .select_related("opportunity")
+        .order_by("pk")
+    )
+    if not stored:
+        return []
+    taken = seats_taken_by_session([s.pk for s in stored])
+    booked = set(
+        Booking.objects.filter(session__in=stored)
+        .exclude(status__in=Booking.CALENDAR_CANCELLED)
+        .values_list("session_id", flat=True)
+    )
+    problems = []
+    for session in stored:
+        row = by_id[session.external_id]
+        capacity = row.values.get("capacity") or session.opportunity.capacity or session.capacity
+        if capacity < taken.get(session.pk, 0):
+            reason = _("%(taken)d seats are already taken; the capacity cannot be lower.") % {
+                "taken": taken[session.pk]
+            }
+            problems.append(Problem("sessions.csv", row.line, "capacity", reason))
+        moved = (row.values["starts_at"], row.values["ends_at"]) != (session.starts_at, session.ends_at)
+        if moved and session.pk in booked:
+            reason = _(
+                "this session has bookings: move it on the company's page, which mails everyone booked"
+            )
+            problems.append(Problem("sessions.csv", row.line, "starts_at", reason))
+    return problems
 
 
 def company_approval_withdraw(*, company_id: int, now: dt.datetime | None = None) -> int:

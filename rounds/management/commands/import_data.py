@@ -1,3 +1,9 @@
+"""``import_data DIR [--dry-run]``: the CSV contract from the command line (an organiser's import).
+
+It lives above the scheduler so that a sessions file keeps the scheduler's rule for capacities and
+moves (``scheduler.services.sessions_import_guard``), as imports over the API and the pages do.
+"""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from exchange.loader import FileCounts, data_import
+from scheduler.services import sessions_import_guard
 
 
 class Command(BaseCommand):
@@ -22,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
 
     def handle(self, *args: Any, directory: Path, dry_run: bool, **options: Any) -> None:
-        report = data_import(directory=directory, dry_run=dry_run)
+        report = data_import(directory=directory, dry_run=dry_run, guard=sessions_import_guard)
         for name in report.validation.ignored:
             self.stderr.write(_("%(name)s: not part of the contract, ignored") % {"name": name})
         if not report.ok:
