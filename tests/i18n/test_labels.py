@@ -15,10 +15,11 @@ from companies.models import Company, Kind, Level
 from matchmaking.engine.reasons import kind_name
 from matchmaking.models import Feedback, MatchRound, ParticipantType, StagedMatch
 from notifications.models import OutboxMessage, Suppression
-from scheduler.models import BookingStatus
+from rounds.models import RoundJob
+from scheduler.models import AllocationMode, BookingStatus
 from students.models import GuardianConsent
 
-OUR_APPS = ("accounts", "companies", "students", "matchmaking", "scheduler", "notifications")
+OUR_APPS = ("accounts", "companies", "students", "matchmaking", "scheduler", "notifications", "rounds")
 CHOICES: list[type[models.Choices]] = [
     Kind,
     Level,
@@ -34,6 +35,9 @@ CHOICES: list[type[models.Choices]] = [
     MatchRound.Status,
     ParticipantType,
     StagedMatch.Direction,
+    RoundJob.Kind,
+    RoundJob.Status,
+    AllocationMode,
 ]
 # What each kind is, in both languages (issue "Vietnamese first: every word translated").
 KINDS = {
