@@ -8,7 +8,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Company, CompanyQuerySet, Opportunity, Session
+from .models import Company, Opportunity, Session
+from .services import company_approve
 
 
 class OpportunityInline(admin.TabularInline):
@@ -48,8 +49,11 @@ class CompanyAdmin(admin.ModelAdmin):
     actions = ["approve_selected"]
 
     @admin.action(description=_("Approve selected companies"))
-    def approve_selected(self, request: HttpRequest, queryset: CompanyQuerySet) -> None:
-        done = queryset.approve()
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Company]) -> None:
+        waiting = list(queryset.filter(approved_at__isnull=True).values_list("pk", flat=True))
+        for pk in waiting:
+            company_approve(company_id=pk)
+        done = len(waiting)
         skipped = queryset.count() - done
         self.message_user(
             request,

@@ -43,10 +43,6 @@ class CompanyQuerySet(models.QuerySet["Company"]):
         """Companies an organiser has approved: the only ones that reach students and schools."""
         return self.filter(approved_at__isnull=False)
 
-    def approve(self, *, now: dt.datetime | None = None) -> int:
-        """Approve the companies not yet approved; an earlier approval keeps its date. Returns how many."""
-        return self.filter(approved_at__isnull=True).update(approved_at=now or timezone.now())
-
 
 class OpportunityQuerySet(models.QuerySet["Opportunity"]):
     def published(self) -> OpportunityQuerySet:
