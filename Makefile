@@ -2,17 +2,25 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+TOOLS  := .venv-tools
 
-.PHONY: demo test install install-dev lint bench clean
+.PHONY: demo test install install-dev lint bench clean backup restore worker lock audit
 
-$(VENV)/.runtime: requirements.txt
+# Installs exactly what the lock files pin, every file checked against its hash (`make lock` re-pins).
+$(VENV)/.runtime: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $@
+
+# pip-tools and pip-audit live in a venv of their own, out of the application's.
+$(TOOLS)/.ready: requirements-tools.lock
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --require-hashes -r requirements-tools.lock
 	touch $@
 
 install: $(VENV)/.runtime
@@ -31,6 +39,33 @@ lint: install-dev
 	$(VENV)/bin/mypy $$(cat .ci/typed)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
+
+## Back up the database DATABASE_URL names (SQLite: the online backup API; PostgreSQL: pg_dump -Fc).
+## FILE=… chooses the file (default var/backups/caunoi-<UTC time>.sqlite3|.pgdump).
+backup:
+	$(PY) scripts/db_backup.py backup $(FILE)
+
+## Load FILE=… into the database DATABASE_URL names; refuses one that has tables unless FORCE=1.
+restore:
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/… [FORCE=1]" >&2; exit 2; }
+	$(PY) scripts/db_backup.py restore "$(FILE)" $(if $(filter 1,$(FORCE)),--force)
+
+## The clock of the embedded default (no broker): hold expiry, reminders, digests and the outbox relay.
+worker: install
+	$(PY) manage.py worker
+
+COMPILE = $(TOOLS)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-header \
+          --no-emit-index-url --no-emit-find-links
+
+## Re-pin the lock files, with hashes, after a change to requirements*.txt (pins already there are kept).
+lock: $(TOOLS)/.ready
+	$(COMPILE) -o requirements.lock requirements.txt
+	$(COMPILE) -o requirements-dev.lock requirements-dev.txt
+	$(COMPILE) --allow-unsafe -o requirements-tools.lock requirements-tools.txt
+
+## Known vulnerabilities in the locked dependencies (pip-audit against PyPI's advisory data).
+audit: $(TOOLS)/.ready
+	$(TOOLS)/bin/python .ci/audit.py $(TOOLS)/bin/pip-audit requirements.lock requirements-dev.lock
 
 clean:
 	rm -rf var/ .pytest_cache

@@ -11,10 +11,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers, status
@@ -22,9 +24,11 @@ from rest_framework.exceptions import APIException, NotFound
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
 
 # The largest id the databases store (64-bit): a bigger number in a path or filter is no row, and must
 # not reach the database, where it is an overflow error rather than an empty answer.
@@ -122,6 +126,14 @@ class LoginThrottle(SimpleRateThrottle):
             data = {}
         username = str(data.get("username", ""))[:150].strip().lower() if isinstance(data, Mapping) else ""
         return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{username}"}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, and a JSON 413 (not Django's HTML 400) for a body past DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    if isinstance(exc, RequestDataTooBig):
+        too_large = _("The request body is too large.")
+        return Response({"detail": too_large}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    return drf_exception_handler(exc, context)
 
 
 class Conflict(APIException):

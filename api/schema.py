@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from api.rest import MAX_ID
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 INVALID = {"$ref": "#/components/schemas/ValidationErrors"}
 REASONS = {
@@ -45,6 +47,7 @@ def error_responses(result: dict[str, Any], generator: Any, request: Any, public
                 codes.add(404)  # no such row, or a page past the end
             if "requestBody" in operation:
                 codes |= {413, 415}
+            _strict_query_parameters(operation)
             responses = operation.setdefault("responses", {})
             for code in sorted(codes):
                 description, schema = REASONS[code]
@@ -53,3 +56,23 @@ def error_responses(result: dict[str, Any], generator: Any, request: Any, public
                     {"description": description, "content": {"application/json": {"schema": schema}}},
                 )
     return result
+
+
+def _strict_query_parameters(operation: dict[str, Any]) -> None:
+    """Say in the schema what the API enforces: a query parameter given with no value is refused
+    (``api.rest.StrictFilterSet``), and a number in a filter — an id, a grade, a page — is at least 1."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") != "query":
+            continue
+        schema = parameter.get("schema", {})
+        if schema.get("type") == "string" and "enum" not in schema:
+            schema.setdefault("minLength", 1)
+        elif schema.get("type") == "number" and "format" not in schema:
+            # django-filter's number filters are our IntFilters: whole ids from 1 (api.rest.IntFilter).
+            schema.update(type="integer", minimum=schema.get("minimum", 1), maximum=MAX_ID)
+        elif schema.get("type") == "integer":
+            schema.setdefault("minimum", 1)
+        elif schema.get("type") == "array":
+            items = schema.get("items", {})
+            if items.get("type") == "string" and "enum" not in items:
+                items.setdefault("minLength", 1)

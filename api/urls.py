@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 from api.accounts.views import (
     AuditEntryViewSet,
     GuardianViewSet,
+    LogoutView,
     MeViewSet,
     MyAvailabilityViewSet,
     MyConsentsViewSet,
@@ -46,6 +47,7 @@ router.register("audit-entries", AuditEntryViewSet, basename="audit-entry")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
     # Any id reaches the view (never Django's HTML 404): a malformed one is a JSON 404 like a missing one.
     re_path(
         r"^opportunities/(?P<pk>[^/]+)/recommendations/$",

@@ -17,6 +17,8 @@ from django.utils.translation import pgettext_lazy
 
 import places
 
+from .validators import validate_free_text, validate_single_line
+
 
 def validate_province_code(value: str) -> None:
     if value and value not in places.codes():
@@ -64,13 +66,13 @@ class Company(models.Model):
         ARTISAN = "artisan", _("Artisan")
 
     external_id = models.CharField(_("external ID"), max_length=64, unique=True)
-    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=200)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=200, validators=[validate_single_line])
     profile = models.CharField(_("profile"), max_length=16, choices=Profile.choices, default=Profile.COMPANY)
     province = models.CharField(_("province"), max_length=32, validators=[validate_province_code])
     contact_email = models.EmailField(_("contact email"))
-    tax_code = models.CharField(_("tax code"), max_length=20, blank=True)
-    sector = models.CharField(_("sector"), max_length=100, blank=True)
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    tax_code = models.CharField(_("tax code"), max_length=20, blank=True, validators=[validate_single_line])
+    sector = models.CharField(_("sector"), max_length=100, blank=True, validators=[validate_single_line])
+    address = models.CharField(_("address"), max_length=300, blank=True, validators=[validate_single_line])
     website = models.URLField(_("website"), blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -98,8 +100,8 @@ class Opportunity(models.Model):
         Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="opportunities"
     )
     kind = models.CharField(pgettext_lazy("opportunity", "kind"), max_length=16, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=300)
-    description = models.TextField(_("description"))
+    title = models.CharField(_("title"), max_length=300, validators=[validate_single_line])
+    description = models.TextField(_("description"), validators=[validate_free_text])
     topics = models.JSONField(_("topics"), default=list, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
     province = models.CharField(_("province"), max_length=32, blank=True, validators=[validate_province_code])

@@ -8,10 +8,12 @@ SECRET_KEY, DEBUG=0, ALLOWED_HOSTS and SITE_URL. Every variable is listed in the
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -73,11 +75,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "exchange",
     "accounts",
     "companies",
@@ -90,7 +93,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log record of the request, the middlewares' own included, carries its id.
+    "web.ops.RequestIdMiddleware",
+    "web.ops.PrivateByDefaultMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight after the HTTPS redirect, before sessions: a stylesheet needs no session.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "web.ops.ViewCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,6 +149,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60))
+    # A database that does not answer fails a request (and /healthz/) in seconds, not minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -164,7 +178,82 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+if DEBUG:
+    # WhiteNoise also looks here in development, where nothing has been collected yet.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# With DEBUG off the static files are collected (`collectstatic`) and served by WhiteNoise from
+# STATIC_ROOT with hashed names, compressed copies and far-future caching; in development Django's
+# finders serve them as they are, so no collectstatic is needed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# --- Cache ----------------------------------------------------------------------------------------
+# Shared by every process that serves requests, because DRF's throttles count in it: a per-process
+# cache would give each gunicorn worker its own allowance. Production: Redis
+# (CACHE_URL=redis://redis:6379/1). Embedded default: files under var/cache, which every process on the
+# machine shares and which needs no table or service.
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+
+# --- HTTPS and the security headers -----------------------------------------------------------------
+# Off in development, on in production unless turned off explicitly (`check --deploy` stays clean).
+# Behind a TLS-terminating proxy (nginx, a load balancer) set TRUST_X_FORWARDED_PROTO=1 so that Django
+# sees the request was HTTPS; the proxy MUST then set X-Forwarded-Proto itself and drop a client's.
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# The health check is asked over plain HTTP from inside the network (compose, a load balancer).
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Preloading HSTS is a promise to browsers' built-in lists that is slow to take back, so it is the domain
+# owner's decision (SECURE_HSTS_PRELOAD=1), not a default; `check --deploy` would warn about it otherwise.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------------
+# Nothing from another host; no inline script except one that carries the request's nonce
+# (`<script nonce="{{ request.csp_nonce }}">`). Views that cannot follow this (Swagger UI and Redoc,
+# whose templates belong to drf-spectacular) get a looser policy of their own in CSP_VIEW_POLICIES.
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", NONCE],
+    "style-src": ["'self'", NONCE],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if env.str("CSP_REPORT_URI", default=""):
+    _CSP_DIRECTIVES["report-uri"] = [env.str("CSP_REPORT_URI")]
+if env_bool("CSP_REPORT_ONLY", False):
+    # Trying a policy out: browsers report what it would block and block nothing.
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY = None
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+# Per-view replacements of directives, by URL name. Swagger UI's page starts itself with an inline
+# script that has no nonce, and both documentation pages style themselves inline (style attributes and
+# injected <style> elements, which nonces cannot cover); Redoc's search runs in a worker made from a blob.
+CSP_VIEW_POLICIES = {
+    "api:docs": {"script-src": ["'self'", "'unsafe-inline'"], "style-src": ["'self'", "'unsafe-inline'"]},
+    "api:redoc": {"style-src": ["'self'", "'unsafe-inline'"], "worker-src": ["'self'", "blob:"]},
+}
 
 # --- REST framework -------------------------------------------------------------------------------
 def env_rate(name: str, default: str) -> str:
@@ -179,7 +268,7 @@ def env_rate(name: str, default: str) -> str:
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns an anonymous request into 401 rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -195,11 +284,23 @@ REST_FRAMEWORK = {
     # a busy province can raise them without a release.
     "DEFAULT_THROTTLE_RATES": {
         "login": env_rate("THROTTLE_LOGIN", default="5/min"),
+        "login_address": env_rate("THROTTLE_LOGIN_ADDRESS", default="20/min"),
         "imports": env_rate("THROTTLE_IMPORTS", default="10/hour"),
         "exports": env_rate("THROTTLE_EXPORTS", default="30/hour"),
         "rounds": env_rate("THROTTLE_ROUNDS", default="10/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "EXCEPTION_HANDLER": "api.rest.exception_handler",
+    # Behind N proxies the client's address is the N-th from the right in X-Forwarded-For; throttles by
+    # address need it, or every client looks like the proxy. 0: the address of the connection.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
+}
+# API tokens (django-rest-knox): stored only as a SHA-512 digest, valid API_TOKEN_TTL_HOURS from issue,
+# ended by POST /api/v1/auth/logout/. Clients send them as before: ``Authorization: Token …``.
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24 * 7, minimum=1)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_LIMIT_PER_USER": env_int("API_TOKENS_PER_USER", 20, minimum=1),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cầu Nối API",
@@ -243,19 +344,25 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
+DIGEST_HOUR = env_int("DIGEST_HOUR", 8)
+DIGEST_DAY_OF_WEEK = env.str("DIGEST_DAY_OF_WEEK", default="mon")
+REMINDER_HOUR = env_int("REMINDER_HOUR", 9)
+if DIGEST_HOUR > 23 or REMINDER_HOUR > 23:
+    raise ImproperlyConfigured("DIGEST_HOUR and REMINDER_HOUR are hours of the day, 0 to 23")
+# The one schedule of the periodic jobs: Celery beat runs it with a broker, `manage.py worker` without.
 CELERY_BEAT_SCHEDULE = {
     "send-outbox": {"task": "notifications.tasks.outbox_relay", "schedule": 60.0},
     "send-digests": {
         "task": "matchmaking.tasks.digests_send",
         "schedule": crontab(
             minute="0",
-            hour=env.str("DIGEST_HOUR", default="8"),
-            day_of_week=env.str("DIGEST_DAY_OF_WEEK", default="mon"),
+            hour=str(DIGEST_HOUR),
+            day_of_week=DIGEST_DAY_OF_WEEK,
         ),
     },
     "booking-reminders": {
         "task": "scheduler.tasks.reminders_send",
-        "schedule": crontab(minute="0", hour=env.str("REMINDER_HOUR", default="9")),
+        "schedule": crontab(minute="0", hour=str(REMINDER_HOUR)),
     },
     "expire-holds": {"task": "scheduler.tasks.holds_expire", "schedule": 300.0},
 }
@@ -285,9 +392,42 @@ OUTBOX_CLAIM_TIMEOUT = env_int("OUTBOX_CLAIM_TIMEOUT", 900, minimum=1)
 # --- Scheduling -----------------------------------------------------------------------------------
 BOOKING_HOLD_HOURS = env_int("BOOKING_HOLD_HOURS", 48, minimum=1)
 
+# --- Logs -----------------------------------------------------------------------------------------
+# `plain` for a person at a terminal; `json` (one object a line, with the request's id) for a log
+# collector. Every record made while a request is served carries its X-Request-ID.
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.str(name, default=default).strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain" if DEBUG else "json", ("plain", "json"))
+LOG_LEVEL = env_choice("LOG_LEVEL", "warning", ("debug", "info", "warning", "error", "critical")).upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "filters": {"request_id": {"()": "web.ops.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "web.ops.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # One line per request (method, path, status, duration) when ACCESS_LOG is on.
+        "caunoi.request": {
+            "handlers": ["console"],
+            "level": "INFO" if env_bool("ACCESS_LOG", not DEBUG) else "WARNING",
+            "propagate": False,
+        },
+    },
 }
+
+# --- Operations ----------------------------------------------------------------------------------
+# Seconds /healthz/ waits for the broker before calling it down.
+HEALTHZ_BROKER_TIMEOUT = env_int("HEALTHZ_BROKER_TIMEOUT", 2, minimum=1)
+# `manage.py worker`, the clock of the embedded default: seconds between its passes.
+WORKER_INTERVAL = env_int("WORKER_INTERVAL", 60, minimum=1)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import places
-from exchange.contract import SPEC_BY_NAME, iter_rows
+from exchange.contract import SPEC_BY_NAME, iter_rows, source_path
 
 from .engine.types import Geography, Opportunity, Participant, Session
 
@@ -154,7 +154,7 @@ def world_from_csv(directory: Path, *, today: dt.date) -> tuple[list[Participant
     """Read a folder of contract files. Validation must have passed (``exchange.contract.validate``)."""
 
     def rows(name: str) -> Iterable[Mapping[str, Any]]:
-        if not (directory / name).is_file():
+        if not source_path(directory, SPEC_BY_NAME[name]).is_file():  # NAME.csv, else NAME.xlsx
             return []
         return (r.values for r in iter_rows(directory, SPEC_BY_NAME[name], today=today))
 

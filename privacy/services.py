@@ -18,7 +18,7 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from accounts.models import AuditEntry, User
 from accounts.services import audit_record
@@ -188,7 +188,7 @@ def student_erase(*, student_id: int, requested_by: str, now: dt.datetime | None
             user.is_active = False
             user.set_unusable_password()
             user.save()
-        Token.objects.filter(user__student=student).delete()
+        AuthToken.objects.filter(user__student=student).delete()
         audit_record(actor=None, action="erase", obj=student, name=requested_by)
     # Outside the erasure's transaction: a school re-importing the old address must still not mail it.
     for address in sorted(addresses):

@@ -8,6 +8,7 @@ the booking's own counter, so a later file (a cancellation) replaces the earlier
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,13 @@ _ICS_STATUS = {
 }
 
 
+def _line(text: str) -> str:
+    """Text for one calendar property: line breaks become spaces and other control characters go.
+    RFC 5545 allows none of them in a TEXT value; pages and imports refuse them, and rows stored before
+    that rule must still give a calendar every client reads."""
+    return "".join(" " if ch in "\r\n\t" else ch for ch in text if ch in "\r\n\t" or unicodedata.category(ch) != "Cc")
+
+
 def booking_event(booking: Booking) -> icalendar.Event:
     """The VEVENT of a booking (with_details() loaded). Waitlisted bookings have no event."""
     tz = ZoneInfo(TZ_NAME)
@@ -44,9 +52,9 @@ def booking_event(booking: Booking) -> icalendar.Event:
     event.add("dtstamp", (booking.updated_at or timezone.now()).astimezone(dt.UTC))
     event.add("dtstart", session.starts_at.astimezone(tz))
     event.add("dtend", session.ends_at.astimezone(tz))
-    event.add("summary", f"{opportunity.title} — {opportunity.company.name}")
+    event.add("summary", _line(f"{opportunity.title} — {opportunity.company.name}"))
     event.add("location", places.name(opportunity.province) if opportunity.province else gettext("Online"))
-    event.add("description", f"{booking.participant_name}: {booking.get_status_display()}")
+    event.add("description", _line(f"{booking.participant_name}: {booking.get_status_display()}"))
     event.add("status", _ICS_STATUS[booking.Status(booking.status)])
     return event
 
@@ -56,7 +64,7 @@ def calendar_ics(bookings: Iterable[Booking], *, name: str = "Cầu Nối") -> b
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", _line(name))
     calendar.add("x-wr-timezone", TZ_NAME)
     for booking in bookings:
         if booking.status != Booking.Status.WAITLISTED:

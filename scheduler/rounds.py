@@ -347,6 +347,12 @@ def _write_proposals(
     """Replace the previous proposals by the assignment; (proposals standing, new ones). Mail the new."""
     previous = Booking.objects.filter(scope, session__in=list(sessions), status__in=REPLACED)
     repeated = {b.pk for b in previous.filter(status=Status.PROPOSED) if (_key(b), b.session_id) in assigned}
+    # A proposal (or a waitlist offer) this round does not repeat is withdrawn: never silently, since its
+    # emailed links stop working. Waitlist places are rebuilt below and need no mail.
+    withdrawn = previous.filter(status=Status.PROPOSED).exclude(pk__in=repeated).with_details().order_by("pk")
+    for booking in withdrawn:
+        booking.sequence += 1
+        booking_mail_enqueue(booking, Category.BOOKING_CANCELLED, reason="replaced")
     # Deleted before the inserts, so a new proposal never meets an old one in the constraints.
     previous.exclude(pk__in=repeated).delete()
     standing = {(_key(b), b.session_id) for b in Booking.objects.filter(pk__in=repeated)}

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from companies.models import Level, validate_province_code
+from companies.validators import validate_free_text, validate_single_line
 
 ADULT_AGE = 18
 
@@ -21,11 +22,11 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
 
 class School(models.Model):
     external_id = models.CharField(_("external ID"), max_length=64, unique=True)
-    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=200)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=200, validators=[validate_single_line])
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     province = models.CharField(_("province"), max_length=32, validators=[validate_province_code])
     contact_email = models.EmailField(_("contact email"))
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True, validators=[validate_single_line])
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -58,13 +59,13 @@ class StudentQuerySet(models.QuerySet["Student"]):
 class Student(models.Model):
     external_id = models.CharField(_("external ID"), max_length=64, unique=True)
     school = models.ForeignKey(School, verbose_name=_("school"), on_delete=models.PROTECT, related_name="students")
-    full_name = models.CharField(_("full name"), max_length=200)
+    full_name = models.CharField(_("full name"), max_length=200, validators=[validate_single_line])
     email = models.EmailField(_("email"))
     birth_date = models.DateField(_("date of birth"))
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
-    interests = models.TextField(_("interests"), blank=True)
-    skills = models.TextField(_("skills"), blank=True)
+    interests = models.TextField(_("interests"), blank=True, validators=[validate_free_text])
+    skills = models.TextField(_("skills"), blank=True, validators=[validate_free_text])
     preferred_kinds = models.JSONField(_("preferred kinds"), default=list, blank=True)
     excluded_kinds = models.JSONField(_("excluded kinds"), default=list, blank=True)
     province = models.CharField(_("province"), max_length=32, validators=[validate_province_code])
@@ -109,11 +110,11 @@ class ClassRequest(models.Model):
     school = models.ForeignKey(
         School, verbose_name=_("school"), on_delete=models.PROTECT, related_name="class_requests"
     )
-    class_name = models.CharField(_("class"), max_length=50)
+    class_name = models.CharField(_("class"), max_length=50, validators=[validate_single_line])
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     group_size = models.PositiveIntegerField(_("group size"))
     grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
-    interests = models.TextField(_("interests"), blank=True)
+    interests = models.TextField(_("interests"), blank=True, validators=[validate_free_text])
     topics = models.JSONField(_("topics"), default=list, blank=True)
     kinds = models.JSONField(_("kinds"), default=list, blank=True, help_text=_("Empty: any kind."))
     max_bookings = models.PositiveSmallIntegerField(_("maximum bookings"), default=1)

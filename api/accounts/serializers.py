@@ -16,6 +16,7 @@ class LoginSerializer(StrictSerializer):
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
     role = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="The token stops working then.")
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):

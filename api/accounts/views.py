@@ -3,22 +3,22 @@ guardian's signed link to the same rights, and the audit trail for organisers.""
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.db.models import QuerySet
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from knox.models import AuthToken
 from rest_framework import mixins
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from accounts.models import AuditEntry
-from accounts.services import audit_record
+from accounts.services import api_token_issue, api_token_revoke, audit_record
 from api import permissions as p
 from api.accounts.serializers import (
     AuditEntrySerializer,
@@ -37,6 +37,7 @@ from api.rest import (
     StrictFilterSet,
 )
 from api.students.serializers import AvailabilitySerializer, ConsentSerializer, MeSerializer
+from api.throttles import LoginAddressThrottle
 from privacy.services import PrivacyLinkError, privacy_link_student, student_data, student_erase
 from students.models import GuardianConsent, Student
 from students.services import availability_replace
@@ -50,7 +51,7 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
-    throttle_classes = [LoginThrottle]
+    throttle_classes = [LoginThrottle, LoginAddressThrottle]
 
     @extend_schema(
         request=LoginSerializer,
@@ -62,11 +63,26 @@ class TokenView(APIView):
         user = authenticate(request._request, **login.validated_data)
         if user is None or not user.is_active:
             raise AuthenticationFailed("Wrong username or password.")
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key, "role": user.role})
+        token, expires_at = api_token_issue(user=user)
+        return Response({"token": token, "role": user.role, "expires_at": expires_at})
 
     def get_authenticate_header(self, request: Request) -> str:
         return "Token"
+
+
+@extend_schema(tags=["auth"])
+class LogoutView(APIView):
+    """Sign out: the token of this request stops working (a web session is ended too)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None, 401: ErrorSerializer})
+    def post(self, request: Request) -> Response:
+        if isinstance(request.auth, AuthToken):
+            api_token_revoke(token=request.auth)
+        else:
+            logout(request._request)
+        return Response(status=204)
 
 
 class _MeView(p.ScopedViewSet):
@@ -90,6 +106,9 @@ class MeViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, _MeView):
 @extend_schema(tags=["me"])
 class MyAvailabilityViewSet(_MeView):
     serializer_class = AvailabilitySerializer
+
+    def get_object(self) -> Student:  # the OPTIONS answer asks for it: the row is the student's own
+        return self.student()
 
     @extend_schema(responses={200: AvailabilitySerializer})
     def retrieve(self, request: Request) -> Response:

@@ -10,6 +10,7 @@ from rest_framework import serializers
 import places
 from api.rest import MomentField, StrictModelSerializer
 from companies.models import Company, Kind, Level, Opportunity, Session
+from companies.validators import validate_free_text
 
 PROVINCES = [code for code, _ in places.choices()]
 DESCRIPTION_MAX = 20_000  # as the CSV contract
@@ -48,7 +49,7 @@ class CompanyUpdateSerializer(CompanySerializer):
 class OpportunitySerializer(StrictModelSerializer):
     company_name = serializers.CharField(source="company.name", read_only=True)
     published = serializers.SerializerMethodField()
-    description = serializers.CharField(max_length=DESCRIPTION_MAX)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX, validators=[validate_free_text])
     topics = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50, required=False)
     levels = serializers.ListField(
         child=serializers.ChoiceField(choices=Level.choices), max_length=4, required=False

@@ -150,6 +150,13 @@ class ReportQuerySerializer(StrictSerializer):
     starts_after = MomentField(required=False)
     starts_before = MomentField(required=False)
 
+    def to_internal_value(self, data: Any) -> Any:
+        # A parameter given with no value is a client's mistake, as on every list (StrictFilterSet).
+        empty = {name: ["This filter needs a value."] for name, value in data.items() if value == ""}
+        if empty:
+            raise serializers.ValidationError(empty)
+        return super().to_internal_value(data)
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         lo, hi = attrs.get("starts_after"), attrs.get("starts_before")
         if lo and hi and hi <= lo:

@@ -7,6 +7,7 @@ own choice (``/me``). A company sees a student through ``StudentContactSerialize
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils import timezone
@@ -15,9 +16,12 @@ from rest_framework import serializers
 from api.companies.serializers import PROVINCES
 from api.rest import MomentField, StrictModelSerializer, StrictSerializer
 from companies.models import Kind
+from companies.validators import validate_free_text
+from exchange import fields
 from students.models import ClassRequest, GuardianConsent, School, Student
 
 TEXT_MAX = 5_000
+FREE_TEXT = [validate_free_text]
 
 
 def kind_list(**kwargs: Any) -> serializers.ListField:
@@ -34,10 +38,36 @@ class IntervalSerializer(StrictSerializer):
         return attrs
 
 
-class AvailabilitySerializer(serializers.Serializer):
-    """The whole list of free times, replaced at once (like the CSV column ``available``)."""
+class FreeTimesField(serializers.ListField):
+    """Free times written as in the CSV column ``available``: ``START/END`` intervals or daily patterns
+    such as ``"2030-10-01..2030-10-07 07:30-11:30"`` (mornings of 1–7 October), expanded to intervals."""
 
-    intervals = IntervalSerializer(many=True, max_length=200)  # type: ignore[call-arg]
+    child = serializers.CharField(max_length=200)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=100, **kwargs)
+
+    def to_internal_value(self, data: Any) -> list[dict[str, dt.datetime]]:
+        items = super().to_internal_value(data)
+        try:
+            spans = fields.availability(";".join(items)) if items else []
+        except fields.FieldError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return [{"starts_at": start, "ends_at": end} for start, end in spans]
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    """The whole list of free times, replaced at once (like the CSV column ``available``): as intervals,
+    as ``available`` items (intervals or patterns), or both."""
+
+    intervals = IntervalSerializer(many=True, max_length=200, required=False)  # type: ignore[call-arg]
+    available = FreeTimesField(required=False, write_only=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "intervals" not in attrs and "available" not in attrs:
+            raise serializers.ValidationError({"intervals": ["Give intervals, available, or both."]})
+        attrs["intervals"] = [*attrs.get("intervals", []), *attrs.pop("available", [])]
+        return attrs
 
 
 class SchoolSerializer(StrictModelSerializer):
@@ -58,8 +88,8 @@ class StudentSerializer(StrictModelSerializer):
     """A student's record as their school's coordinators (and organisers) see and keep it."""
 
     province = serializers.ChoiceField(choices=PROVINCES)
-    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
-    skills = serializers.CharField(max_length=2_000, required=False, allow_blank=True)
+    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, validators=FREE_TEXT)
+    skills = serializers.CharField(max_length=2_000, required=False, allow_blank=True, validators=FREE_TEXT)
     preferred_kinds = kind_list(required=False)
     excluded_kinds = kind_list(required=False)
     languages = serializers.ListField(
@@ -124,8 +154,8 @@ class MeSerializer(StrictModelSerializer):
     whether they want mail."""
 
     school_name = serializers.CharField(source="school.name", read_only=True)
-    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
-    skills = serializers.CharField(max_length=2_000, required=False, allow_blank=True)
+    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, validators=FREE_TEXT)
+    skills = serializers.CharField(max_length=2_000, required=False, allow_blank=True, validators=FREE_TEXT)
     preferred_kinds = kind_list(required=False)
     excluded_kinds = kind_list(required=False)
     languages = serializers.ListField(
@@ -166,13 +196,16 @@ class MeSerializer(StrictModelSerializer):
 
 
 class ClassRequestSerializer(StrictModelSerializer):
-    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    interests = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, validators=FREE_TEXT)
     topics = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50, required=False)
     kinds = kind_list(required=False)
     group_size = serializers.IntegerField(min_value=1, max_value=1000)
     grade = serializers.IntegerField(min_value=1, max_value=20, required=False, allow_null=True)
     max_bookings = serializers.IntegerField(min_value=1, max_value=50, required=False)
     availability = IntervalSerializer(many=True, max_length=200, required=False)  # type: ignore[call-arg]
+    available = FreeTimesField(
+        required=False, write_only=True, help_text='Free times as in the CSV: "START/END" or a daily pattern.'
+    )
 
     class Meta:
         model = ClassRequest
@@ -189,6 +222,7 @@ class ClassRequestSerializer(StrictModelSerializer):
             "kinds",
             "max_bookings",
             "availability",
+            "available",
             "created_at",
             "updated_at",
         ]
@@ -197,6 +231,8 @@ class ClassRequestSerializer(StrictModelSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # Availability is written by the view after the row; the model check must not see it.
         intervals = attrs.pop("availability", None)
+        if "available" in attrs:
+            intervals = [*(intervals or []), *attrs.pop("available")]
         attrs = super().validate(attrs)
         if intervals is not None:
             attrs["availability"] = intervals

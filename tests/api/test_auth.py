@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from .conftest import PASSWORD
@@ -18,6 +21,27 @@ def test_a_token_from_username_and_password_opens_the_api(api):
     assert response.status_code == 200 and response.data["role"] == "organiser"
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.data['token']}")
     assert client.get(reverse("api:company-list")).status_code == 200
+
+
+def test_a_token_is_stored_as_a_digest_expires_and_ends_at_sign_out(api, settings):
+    from knox.models import AuthToken
+
+    client = APIClient()
+    issued = client.post(reverse("api:auth-token"), {"username": "organiser", "password": PASSWORD}, format="json")
+    token = issued.data["token"]
+    assert issued.data["expires_at"] is not None
+    stored = AuthToken.objects.get(user__username="organiser")
+    assert token not in (stored.digest, stored.token_key) and stored.token_key == token[: len(stored.token_key)]
+
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get(reverse("api:company-list")).status_code == 200
+    assert client.post(reverse("api:auth-logout")).status_code == 204
+    assert client.get(reverse("api:company-list")).status_code == 401
+
+    again = client.post(reverse("api:auth-token"), {"username": "organiser", "password": PASSWORD}, format="json")
+    AuthToken.objects.update(expiry=timezone.now() - dt.timedelta(seconds=1))
+    client.credentials(HTTP_AUTHORIZATION=f"Token {again.data['token']}")
+    assert client.get(reverse("api:company-list")).status_code == 401
 
 
 def test_a_wrong_password_is_a_401_and_a_bad_token_too(api):

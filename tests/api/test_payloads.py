@@ -123,14 +123,19 @@ def test_rules_across_fields_name_the_field_at_fault(api, as_role):
     assert "ends_at" in staff.patch(session, {"ends_at": "2000-01-01T00:00:00Z"}, format="json").data
 
 
-def test_a_booked_session_keeps_its_times_and_its_taken_seats(api, as_role):
+def test_a_booked_session_moves_with_its_bookings_and_keeps_its_taken_seats(api, as_role):
     staff = as_role("staff")
     url = reverse("api:session-detail", args=[api.session2.pk])
+    booked = list(Booking.objects.filter(session=api.session2).exclude(status__in=Booking.CALENDAR_CANCELLED))
 
-    moved = staff.patch(url, {"starts_at": "2030-10-02T09:00:00+07:00"}, format="json")
+    moved = staff.patch(url, {"starts_at": "2030-10-02T09:00:00+07:00", "ends_at": "2030-10-02T11:00:00+07:00"})
     shrunk = staff.patch(url, {"capacity": 0}, format="json")
 
-    assert moved.status_code == 409
+    assert moved.status_code == 200 and moved.data["starts_at"] == "2030-10-02T09:00:00+07:00"
+    assert booked and all(
+        b.starts_at.isoformat() == "2030-10-02T02:00:00+00:00"
+        for b in Booking.objects.filter(pk__in=[b.pk for b in booked])
+    )
     assert shrunk.status_code == 400 and "capacity" in shrunk.data
 
 

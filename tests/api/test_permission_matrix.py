@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Model
 from django.urls import URLPattern, URLResolver, reverse
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from accounts.models import AuditEntry, User
 from api import urls as api_urls
@@ -127,6 +127,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("auth-token", "post"): Row(
         every(200, anonymous=200), body=lambda a: {"username": "organiser", "password": PASSWORD}
     ),
+    ("auth-logout", "post"): Row(every(204)),
     # companies, opportunities, sessions
     ("company-list", "get"): Row(every(200)),
     ("company-list", "post"): Row(only(201, "organiser"), body=new(company_body, "C-NEW")),
@@ -332,7 +333,7 @@ WATCHED: tuple[type[Model], ...] = (
     OutboxMessage,
     Suppression,
     User,
-    Token,
+    AuthToken,
 )
 
 

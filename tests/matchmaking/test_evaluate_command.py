@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from exchange.contract import validate
 from exchange.fields import datetime as parse_datetime
 from matchmaking.engine.filters import qualifying_sessions
 from matchmaking.engine.recommend import recommend
 from matchmaking.engine.types import Opportunity, Participant
-from matchmaking.inputs import geography, province_names, world_from_csv
+from matchmaking.inputs import geography, province_names, split_engine_id, world_from_csv
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "bilingual_eval"
 TRUTH = DATA / "truth.csv"
@@ -61,6 +62,11 @@ def world() -> tuple[list[Participant], list[Opportunity]]:
     return world_from_csv(DATA, today=now.date())
 
 
+def raw(engine_participant_id: str) -> str:
+    """The external id the truth files name (the engine's ids are namespaced: "student:S01")."""
+    return split_engine_id(engine_participant_id)[1]
+
+
 @pytest.fixture(scope="module")
 def listed_by_engine(world: tuple[list[Participant], list[Opportunity]]) -> set[tuple[str, str]]:
     """Every pair the engine lists with k = 40, run in rounds that give each company one opportunity.
@@ -80,7 +86,7 @@ def listed_by_engine(world: tuple[list[Participant], list[Opportunity]]) -> set[
         assert len(batch) < 40
         recs = recommend(participants, batch, now=parse_datetime(NOW), geography=geography(), k=40,
                          province_names=province_names(), n_threads=1)  # fmt: skip
-        listed |= {(r.participant_id, r.opportunity_id) for rs in recs.for_participants.values() for r in rs}
+        listed |= {(raw(r.participant_id), r.opportunity_id) for rs in recs.for_participants.values() for r in rs}
     return listed
 
 
@@ -107,7 +113,7 @@ def test_every_participant_is_judged_and_every_truth_pair_names_known_rows(world
         relevant[participant].add(opportunity)
 
     assert len(truth) == len(set(truth)), "a pair appears twice in truth.csv"
-    assert set(relevant) == {p.id for p in participants}
+    assert set(relevant) == {raw(p.id) for p in participants}
     assert all(1 <= len(items) <= 4 for items in relevant.values())
     assert set().union(*relevant.values()) <= {o.id for o in opportunities}
 
@@ -115,7 +121,7 @@ def test_every_participant_is_judged_and_every_truth_pair_names_known_rows(world
 def _reference_eligible(world: tuple[list[Participant], list[Opportunity]], pair: tuple[str, str]) -> bool:
     """The filters' plain-Python reference: the pair has at least one session the participant can book."""
     participants, opportunities = world
-    participant = next(p for p in participants if p.id == pair[0])
+    participant = next(p for p in participants if raw(p.id) == pair[0])
     opportunity = next(o for o in opportunities if o.id == pair[1])
     return bool(qualifying_sessions(participant, opportunity, parse_datetime(NOW), geography()))
 
@@ -161,6 +167,6 @@ def test_it_refuses_a_data_folder_that_breaks_the_contract(tmp_path, capsys):
     schools = "external_id,name,level\nSCH-X,Trường X,university\n"  # no province, no contact_email
     (tmp_path / "schools.csv").write_text(schools, encoding="utf-8")
 
-    with pytest.raises(CommandError, match="problem"):
+    with translation.override("en"), pytest.raises(CommandError, match="problem"):
         call_command("evaluate", "--data", str(tmp_path), "--truth", str(TRUTH), "--now", NOW)
     assert "schools.csv:1: province: required column is missing" in capsys.readouterr().err

@@ -380,3 +380,21 @@ def test_a_stable_round_queues_students_behind_a_waiting_class(world):
         "CR-1": (Status.WAITLISTED, 1),
         "S0": (Status.WAITLISTED, 2),
     }
+
+
+def test_a_rerun_that_withdraws_a_standing_offer_mails_the_person_why(world):
+    session = f.SessionFactory(opportunity=f.OpportunityFactory(company=world.company), capacity=1)
+    first, better = adult(world.school, external_id="FIRST"), adult(world.school, external_id="BETTER")
+    match(first, session.opportunity, 0.5)
+    services.round_schedule(mode="optimal")
+    offer = Booking.objects.get(student=first, status=Status.PROPOSED)
+    match(better, session.opportunity, 0.9)  # a better fit arrives before the next round
+
+    services.round_schedule(mode="optimal")
+
+    assert statuses(session) == {"BETTER": (Status.PROPOSED, None), "FIRST": (Status.WAITLISTED, 1)}
+    [why] = OutboxMessage.objects.filter(category=OutboxMessage.Category.BOOKING_CANCELLED)
+    assert (why.student_id, why.context["reason"]) == (first.pk, "replaced")
+    assert why.dedupe_key == f"booking-cancelled:{offer.pk}:1"
+    services.round_schedule(mode="optimal")  # nothing more to withdraw, nothing mailed twice
+    assert OutboxMessage.objects.filter(category=OutboxMessage.Category.BOOKING_CANCELLED).count() == 1

@@ -1,0 +1,90 @@
+"""Is there a broker, and is anyone listening on it?
+
+With CELERY_BROKER_URL set, a round's tasks go to the broker and wait for a worker. If no worker runs,
+a command that waits for the round would wait until its own deadline; asking first turns that into a
+clear message within seconds. Without a broker, tasks run in the calling process and both answers are
+yes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from celery import current_app
+from django.conf import settings
+from kombu import Connection
+
+START_A_WORKER = (
+    "start one with `celery -A config worker` (see docs/operations.md), or unset CELERY_BROKER_URL to run "
+    "tasks in this process"
+)
+
+
+@dataclass(frozen=True)
+class Reach:
+    ok: bool
+    message: str
+    workers: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+def _broker_url() -> str:
+    return str(getattr(settings, "CELERY_BROKER_URL", "") or "")
+
+
+def _safe(url: str) -> str:
+    """The broker's address without its password, for messages and logs."""
+    return str(Connection(url).as_uri(include_password=False))
+
+
+def broker_reachable(*, timeout: float = 2.0) -> Reach:
+    """Whether the configured broker accepts a connection within ``timeout`` seconds."""
+    url = _broker_url()
+    if not url:
+        return Reach(ok=True, message="no broker configured: tasks run in this process")
+    started = time.monotonic()
+    try:
+        with Connection(url, connect_timeout=timeout, transport_options={"max_retries": 0}) as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+    except Exception as error:  # any failure to connect is the answer, whatever its kind
+        return Reach(
+            ok=False,
+            message=f"the broker at {_safe(url)} could not be reached within {timeout:g} s "
+            f"({type(error).__name__}: {error})",
+            seconds=time.monotonic() - started,
+        )
+    return Reach(ok=True, message=f"the broker at {_safe(url)} is reachable", seconds=time.monotonic() - started)
+
+
+def workers_reachable(*, timeout: float = 2.0) -> Reach:
+    """Whether at least one Celery worker answers a ping on the configured broker within about
+    ``timeout`` seconds (the connection, then the ping, each get that long). ``message`` says what to do
+    when none does."""
+    url = _broker_url()
+    if not url:
+        return Reach(ok=True, message="no broker configured: tasks run in this process")
+    started = time.monotonic()
+    broker = broker_reachable(timeout=timeout)
+    if not broker.ok:
+        return Reach(ok=False, message=f"{broker.message}; {START_A_WORKER}", seconds=broker.seconds)
+    with Connection(url, connect_timeout=timeout) as connection:
+        try:
+            replies = current_app.control.ping(timeout=timeout, connection=connection) or []
+        except Exception as error:  # the broker went away between the two steps
+            return Reach(
+                ok=False,
+                message=f"pinging workers on {_safe(url)} failed ({type(error).__name__}: {error}); "
+                f"{START_A_WORKER}",
+                seconds=time.monotonic() - started,
+            )
+    workers = tuple(sorted(name for reply in replies for name in reply))
+    seconds = time.monotonic() - started
+    if not workers:
+        return Reach(
+            ok=False,
+            message=f"no Celery worker answered within {timeout:g} s on {_safe(url)}: {START_A_WORKER}",
+            seconds=seconds,
+        )
+    return Reach(ok=True, message=f"{len(workers)} worker(s) answered: {', '.join(workers)}", workers=workers,
+                 seconds=seconds)
