@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -23,10 +25,25 @@ class SessionInline(admin.TabularInline):
     extra = 0
 
 
+class ApprovedFilter(admin.SimpleListFilter):
+    title = _("approval")
+    parameter_name = "approved"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, Any]]:
+        return [("yes", _("Approved")), ("no", _("Waiting for approval"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Company]) -> QuerySet[Company]:
+        if self.value() == "yes":
+            return queryset.filter(approved_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(approved_at__isnull=True)
+        return queryset
+
+
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
     list_display = ["name", "external_id", "profile", "province", "sector", "approved_at", "rejected_at"]
-    list_filter = ["profile", "province", "sector"]
+    list_filter = [ApprovedFilter, "profile", "province", "sector"]
     search_fields = ["name", "external_id", "contact_email", "tax_code"]
     # Approval, rejection and withdrawal go through the services (the organiser's pages, the action
     # below): withdrawing by clearing the date here would leave the company's bookings standing.
@@ -39,12 +56,24 @@ class CompanyAdmin(admin.ModelAdmin):
         waiting = list(queryset.filter(approved_at__isnull=True).values_list("pk", flat=True))
         for pk in waiting:
             company_approve(company_id=pk)
+        done = len(waiting)
+        skipped = queryset.count() - done
         self.message_user(
             request,
-            ngettext("Approved %(count)d company.", "Approved %(count)d companies.", len(waiting))
-            % {"count": len(waiting)},
+            ngettext("Approved %(count)d company.", "Approved %(count)d companies.", done) % {"count": done},
             messages.SUCCESS,
         )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d company was already approved and keeps its approval date.",
+                    "%(count)d companies were already approved and keep their approval date.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.INFO,
+            )
 
 
 @admin.register(Opportunity)

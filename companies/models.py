@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 import places
 
@@ -20,22 +22,22 @@ from .validators import validate_free_text, validate_single_line
 
 def validate_province_code(value: str) -> None:
     if value and value not in places.codes():
-        raise ValidationError(f"{value!r} is not a province code")
+        raise ValidationError(_("%(value)r is not a province code"), params={"value": value}, code="province")
 
 
 class Level(models.TextChoices):
-    LOWER_SECONDARY = "lower_secondary", "Trung học cơ sở"
-    UPPER_SECONDARY = "upper_secondary", "Trung học phổ thông"
-    VOCATIONAL = "vocational", "Giáo dục nghề nghiệp"
-    UNIVERSITY = "university", "Đại học"
+    LOWER_SECONDARY = "lower_secondary", _("Lower secondary")
+    UPPER_SECONDARY = "upper_secondary", _("Upper secondary")
+    VOCATIONAL = "vocational", _("Vocational education")
+    UNIVERSITY = "university", _("University")
 
 
 class Kind(models.TextChoices):
-    INTERNSHIP = "internship", "Thực tập"
-    VISIT = "visit", "Tham quan doanh nghiệp"
-    CAREER_TALK = "career_talk", "Nói chuyện hướng nghiệp"
-    WORKSHOP = "workshop", "Khóa học kỹ năng số"
-    CONTEST = "contest", "Cuộc thi"
+    INTERNSHIP = "internship", _("Internship")
+    VISIT = "visit", _("Company visit")
+    CAREER_TALK = "career_talk", _("Career talk")
+    WORKSHOP = "workshop", _("Workshop")
+    CONTEST = "contest", _("Contest")
 
 
 class CompanyQuerySet(models.QuerySet["Company"]):
@@ -65,33 +67,34 @@ class SessionQuerySet(models.QuerySet["Session"]):
 
 class Company(models.Model):
     class Profile(models.TextChoices):
-        COMPANY = "company", "Doanh nghiệp"
-        EXPERT = "expert", "Chuyên gia"
-        ENTREPRENEUR = "entrepreneur", "Doanh nhân"
-        ARTISAN = "artisan", "Nghệ nhân"
+        COMPANY = "company", _("Company")
+        EXPERT = "expert", _("Expert")
+        ENTREPRENEUR = "entrepreneur", _("Entrepreneur")
+        ARTISAN = "artisan", _("Artisan")
 
-    external_id = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=200, validators=[validate_single_line])
-    profile = models.CharField(max_length=16, choices=Profile.choices, default=Profile.COMPANY)
-    province = models.CharField(max_length=32, validators=[validate_province_code])
-    contact_email = models.EmailField()
-    tax_code = models.CharField(max_length=20, blank=True, validators=[validate_single_line])
-    sector = models.CharField(max_length=100, blank=True, validators=[validate_single_line])
-    address = models.CharField(max_length=300, blank=True, validators=[validate_single_line])
-    website = models.URLField(blank=True)
-    approved_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(_("external ID"), max_length=64, unique=True)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=200, validators=[validate_single_line])
+    profile = models.CharField(_("profile"), max_length=16, choices=Profile.choices, default=Profile.COMPANY)
+    province = models.CharField(_("province"), max_length=32, validators=[validate_province_code])
+    contact_email = models.EmailField(_("contact email"))
+    tax_code = models.CharField(_("tax code"), max_length=20, blank=True, validators=[validate_single_line])
+    sector = models.CharField(_("sector"), max_length=100, blank=True, validators=[validate_single_line])
+    address = models.CharField(_("address"), max_length=300, blank=True, validators=[validate_single_line])
+    website = models.URLField(_("website"), blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     # An organiser's refusal: the company stays unpublished and is told nothing automatically; the
     # reason is kept for the office's records and cleared by a later approval.
-    rejected_at = models.DateTimeField(null=True, blank=True)
-    rejection_reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = CompanyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "companies"
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
         constraints = [
             models.CheckConstraint(condition=~Q(external_id=""), name="company_external_id_not_empty"),
             models.CheckConstraint(condition=~Q(province=""), name="company_province_not_empty"),
@@ -103,29 +106,34 @@ class Company(models.Model):
 
 
 class Opportunity(models.Model):
-    external_id = models.CharField(max_length=64, unique=True)
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="opportunities")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    title = models.CharField(max_length=300, validators=[validate_single_line])
-    description = models.TextField(validators=[validate_free_text])
-    topics = models.JSONField(default=list, blank=True)
-    language = models.CharField(max_length=8, blank=True)
-    province = models.CharField(max_length=32, blank=True, validators=[validate_province_code])
-    online = models.BooleanField(default=False)
-    levels = models.JSONField(default=list, blank=True, help_text="Empty: open to every level.")
-    min_age = models.PositiveSmallIntegerField(null=True, blank=True)
-    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Default for its sessions.")
-    group_min = models.PositiveIntegerField(null=True, blank=True)
-    group_max = models.PositiveIntegerField(null=True, blank=True)
-    apply_by = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    external_id = models.CharField(_("external ID"), max_length=64, unique=True)
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="opportunities"
+    )
+    kind = models.CharField(pgettext_lazy("opportunity", "kind"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=300, validators=[validate_single_line])
+    description = models.TextField(_("description"), validators=[validate_free_text])
+    topics = models.JSONField(_("topics"), default=list, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    province = models.CharField(_("province"), max_length=32, blank=True, validators=[validate_province_code])
+    online = models.BooleanField(_("online"), default=False)
+    levels = models.JSONField(_("levels"), default=list, blank=True, help_text=_("Empty: open to every level."))
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Default for its sessions.")
+    )
+    group_min = models.PositiveIntegerField(_("minimum group size"), null=True, blank=True)
+    group_max = models.PositiveIntegerField(_("maximum group size"), null=True, blank=True)
+    apply_by = models.DateField(_("apply by"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = OpportunityQuerySet.as_manager()
 
     class Meta:
         ordering = ["external_id"]
-        verbose_name_plural = "opportunities"
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
         constraints = [
             models.CheckConstraint(condition=~Q(external_id=""), name="opportunity_external_id_not_empty"),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="opportunity_kind_valid"),
@@ -155,16 +163,20 @@ class Opportunity(models.Model):
 
 
 class Session(models.Model):
-    external_id = models.CharField(max_length=64, unique=True)
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="sessions")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    capacity = models.PositiveIntegerField()
+    external_id = models.CharField(_("external ID"), max_length=64, unique=True)
+    opportunity = models.ForeignKey(
+        Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("capacity"))
 
     objects = SessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "external_id"]
+        verbose_name = pgettext_lazy("time slot", "session")
+        verbose_name_plural = pgettext_lazy("time slot", "sessions")
         constraints = [
             models.CheckConstraint(condition=~Q(external_id=""), name="session_external_id_not_empty"),
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"),

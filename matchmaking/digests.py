@@ -27,7 +27,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from companies.models import Kind, Opportunity
+from companies.models import Opportunity
 from notifications.models import NON_ESSENTIAL_CATEGORIES, OutboxMessage, Suppression
 from notifications.services import message_enqueue
 from students.models import ADULT_AGE, Student
@@ -39,13 +39,6 @@ CHUNK = 500
 # of substitutions, so digests can go 1,000 to a request (tests/notifications/test_templates.py checks).
 MAX_ITEMS = 6
 MAX_REASONS = 2
-_KIND_EN: dict[str, str] = {
-    Kind.INTERNSHIP.value: "Internship",
-    Kind.VISIT.value: "Company visit",
-    Kind.CAREER_TALK.value: "Career talk",
-    Kind.WORKSHOP.value: "Digital-skills workshop",
-    Kind.CONTEST.value: "Contest",
-}
 # Statuses of a digest that has gone, or may still go, out: its recommendations count as mailed.
 _LIVE = [
     OutboxMessage.Status.PENDING,
@@ -137,14 +130,13 @@ def _new_matches(student_ids: list[int], *, today: dt.date) -> dict[int, list[Ma
 
 
 def _context(student: Student, matches: list[Match], period: str) -> dict[str, Any]:
-    english = student.language == "en"
+    """What the digest template is told. ``kind`` is the code: the mail names it in the reader's language
+    when it is rendered (``notifications.rendering``); the reasons are already in the student's language."""
     items = [
         {
             "title": m.opportunity.title,
             "company": m.opportunity.company.name,
-            "kind": _KIND_EN.get(m.opportunity.kind, m.opportunity.kind)
-            if english
-            else m.opportunity.get_kind_display(),
+            "kind": m.opportunity.kind,
             "reasons": [str(r) for r in (m.reasons or [])][:MAX_REASONS],
             "url": opportunity_url(m.opportunity.external_id),
         }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from companies.models import Opportunity
 from students.models import ClassRequest, Student
@@ -14,8 +16,8 @@ _ONE_PARTICIPANT = (Q(student__isnull=False) & Q(class_request__isnull=True)) | 
 
 
 class ParticipantType(models.TextChoices):
-    STUDENT = "student", "Student"
-    CLASS_REQUEST = "class_request", "Class request"
+    STUDENT = "student", _("Student")
+    CLASS_REQUEST = "class_request", _("Class request")
 
 
 class MatchRound(models.Model):
@@ -23,23 +25,27 @@ class MatchRound(models.Model):
     publishes the round (see ``services.round_finalize``)."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
-    k = models.PositiveSmallIntegerField(default=10)
-    shards_total = models.PositiveIntegerField(default=1)
-    shards_done = models.PositiveIntegerField(default=0)
-    model_version = models.CharField(max_length=40)
-    now = models.DateTimeField(help_text="The instant the round scores against (availability, apply_by).")
-    stats = models.JSONField(default=dict)
-    error = models.TextField(blank=True)
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.RUNNING)
+    k = models.PositiveSmallIntegerField(_("list length (k)"), default=10)
+    shards_total = models.PositiveIntegerField(_("shards in total"), default=1)
+    shards_done = models.PositiveIntegerField(_("shards done"), default=0)
+    model_version = models.CharField(_("model version"), max_length=40)
+    now = models.DateTimeField(
+        _("scored at"), help_text=_("The instant the round scores against (availability, apply_by).")
+    )
+    stats = models.JSONField(_("statistics"), default=dict)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
+        verbose_name = _("matchmaking round")
+        verbose_name_plural = _("matchmaking rounds")
         constraints = [
             models.CheckConstraint(
                 condition=Q(shards_done__lte=models.F("shards_total")), name="round_shards_done_le_total"
@@ -56,23 +62,33 @@ class StagedMatch(models.Model):
     """A shard's results, invisible to readers until the round is published in one transaction."""
 
     class Direction(models.TextChoices):
-        FOR_PARTICIPANT = "p", "Opportunities for a participant"
-        FOR_OPPORTUNITY = "o", "Participants for an opportunity"
+        FOR_PARTICIPANT = "p", _("Opportunities for a participant")
+        FOR_OPPORTUNITY = "o", _("Participants for an opportunity")
 
-    round = models.ForeignKey(MatchRound, on_delete=models.CASCADE, related_name="staged")
-    shard = models.PositiveIntegerField()
-    direction = models.CharField(max_length=1, choices=Direction.choices)
+    round = models.ForeignKey(MatchRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="staged")
+    shard = models.PositiveIntegerField(_("shard"))
+    direction = models.CharField(_("direction"), max_length=1, choices=Direction.choices)
     # The participant's external id: the engine breaks ties by it, and so must the merge of shards.
-    participant_key = models.CharField(max_length=64)
-    student = models.ForeignKey(Student, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    class_request = models.ForeignKey(ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField()
-    rank = models.PositiveSmallIntegerField(help_text="Within the participant's list; within the shard for 'o'.")
-    reasons = models.JSONField(default=list)
-    features = models.JSONField(default=dict)
+    participant_key = models.CharField(_("participant key"), max_length=64)
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    class_request = models.ForeignKey(
+        ClassRequest, verbose_name=_("class request"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    opportunity = models.ForeignKey(
+        Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="+"
+    )
+    score = models.FloatField(_("score"))
+    rank = models.PositiveSmallIntegerField(
+        _("rank"), help_text=_("Within the participant's list; within the shard for 'o'.")
+    )
+    reasons = models.JSONField(_("reasons"), default=list)
+    features = models.JSONField(_("features"), default=dict)
 
     class Meta:
+        verbose_name = _("staged match")
+        verbose_name_plural = _("staged matches")
         constraints = [models.CheckConstraint(condition=_ONE_PARTICIPANT, name="staged_has_one_participant")]
         indexes = [models.Index(fields=["round", "direction", "shard"])]
 
@@ -86,21 +102,27 @@ class Match(models.Model):
     a list is never a mix of two rounds. ``features`` keeps the engine's features to train the ranker.
     """
 
-    student = models.ForeignKey(Student, null=True, blank=True, on_delete=models.CASCADE, related_name="matches")
-    class_request = models.ForeignKey(
-        ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="matches"
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), null=True, blank=True, on_delete=models.CASCADE, related_name="matches"
     )
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="matches")
-    score = models.FloatField()
-    rank = models.PositiveSmallIntegerField()
-    reasons = models.JSONField(default=list)
-    features = models.JSONField(default=dict)
-    model_version = models.CharField(max_length=40)
-    created_at = models.DateTimeField(auto_now_add=True)
+    class_request = models.ForeignKey(
+        ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="matches",
+        verbose_name=_("class request"),
+    )
+    opportunity = models.ForeignKey(
+        Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="matches"
+    )
+    score = models.FloatField(_("score"))
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    reasons = models.JSONField(_("reasons"), default=list)
+    features = models.JSONField(_("features"), default=dict)
+    model_version = models.CharField(_("model version"), max_length=40)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["rank"]
-        verbose_name_plural = "matches"
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
         constraints = [
             models.CheckConstraint(condition=_ONE_PARTICIPANT, name="match_has_one_participant"),
             models.CheckConstraint(condition=Q(score__gt=0) & Q(score__lte=1), name="match_score_in_unit_interval"),
@@ -126,16 +148,24 @@ class Match(models.Model):
 class OpportunityMatch(models.Model):
     """The other direction: the participants that fit an opportunity best, for its company."""
 
-    student = models.ForeignKey(Student, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    class_request = models.ForeignKey(ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="participant_matches")
-    score = models.FloatField()
-    rank = models.PositiveSmallIntegerField()
-    reasons = models.JSONField(default=list)
-    model_version = models.CharField(max_length=40)
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    class_request = models.ForeignKey(
+        ClassRequest, verbose_name=_("class request"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    opportunity = models.ForeignKey(
+        Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="participant_matches"
+    )
+    score = models.FloatField(_("score"))
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    reasons = models.JSONField(_("reasons"), default=list)
+    model_version = models.CharField(_("model version"), max_length=40)
 
     class Meta:
         ordering = ["opportunity", "rank"]
+        verbose_name = _("participant for an opportunity")
+        verbose_name_plural = _("participants for opportunities")
         constraints = [
             models.CheckConstraint(condition=_ONE_PARTICIPANT, name="opportunity_match_has_one_participant"),
             models.UniqueConstraint(fields=["opportunity", "rank"], name="opportunity_match_unique_rank"),
@@ -147,27 +177,33 @@ class OpportunityMatch(models.Model):
 
 class Feedback(models.Model):
     class Kind(models.TextChoices):
-        SHOWN = "shown", "Shown"
-        CLICKED = "clicked", "Clicked"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        NOT_INTERESTED = "not_interested", "Not interested"
+        SHOWN = "shown", _("Shown")
+        CLICKED = "clicked", _("Clicked")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        NOT_INTERESTED = "not_interested", _("Not interested")
 
-    student = models.ForeignKey(Student, null=True, blank=True, on_delete=models.CASCADE, related_name="feedback")
-    class_request = models.ForeignKey(
-        ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="feedback"
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), null=True, blank=True, on_delete=models.CASCADE, related_name="feedback"
     )
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="feedback")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    class_request = models.ForeignKey(
+        ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="feedback",
+        verbose_name=_("class request"),
+    )
+    opportunity = models.ForeignKey(
+        Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="feedback"
+    )
+    kind = models.CharField(_("feedback type"), max_length=16, choices=Kind.choices)
     # A snapshot of the engine's features when the recommendation was shown: matches are replaced on
     # every round, feedback is kept for training.
-    features = models.JSONField(default=dict)
-    model_version = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    features = models.JSONField(_("features"), default=dict)
+    model_version = models.CharField(_("model version"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "feedback"
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
         constraints = [
             models.CheckConstraint(condition=_ONE_PARTICIPANT, name="feedback_has_one_participant"),
             models.CheckConstraint(
@@ -184,15 +220,19 @@ class Feedback(models.Model):
 class RankerModel(models.Model):
     """A version of the learned blend weights. Exactly one is current (or none: the engine's defaults)."""
 
-    version = models.CharField(max_length=40, unique=True)
-    weights = models.JSONField()
-    ndcg_at_10 = models.FloatField(null=True, blank=True, help_text="On the held-out feedback it was judged on.")
-    training_rows = models.PositiveIntegerField(default=0)
-    is_current = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.CharField(pgettext_lazy("ranker model", "version"), max_length=40, unique=True)
+    weights = models.JSONField(_("weights"))
+    ndcg_at_10 = models.FloatField(
+        _("nDCG@10"), null=True, blank=True, help_text=_("On the held-out feedback it was judged on.")
+    )
+    training_rows = models.PositiveIntegerField(_("training rows"), default=0)
+    is_current = models.BooleanField(_("current"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("ranker model")
+        verbose_name_plural = _("ranker models")
         constraints = [
             models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="one_current_ranker"),
         ]
@@ -204,12 +244,18 @@ class RankerModel(models.Model):
 class MailedRecommendation(models.Model):
     """A recommendation already mailed to a student, so a digest only ever carries what is new."""
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="mailed_recommendations")
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="+")
-    outbox_key = models.CharField(max_length=200)
-    mailed_at = models.DateTimeField(auto_now_add=True)
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="mailed_recommendations"
+    )
+    opportunity = models.ForeignKey(
+        Opportunity, verbose_name=_("opportunity"), on_delete=models.CASCADE, related_name="+"
+    )
+    outbox_key = models.CharField(_("digest key"), max_length=200)
+    mailed_at = models.DateTimeField(_("mailed at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("mailed recommendation")
+        verbose_name_plural = _("mailed recommendations")
         constraints = [
             models.UniqueConstraint(fields=["student", "opportunity"], name="mailed_once_per_student_opportunity"),
         ]

@@ -9,53 +9,59 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxMessage(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        SUPPRESSED = "suppressed", "Suppressed"
-        UNKNOWN = "unknown", "Unknown (the provider may or may not have it)"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SUPPRESSED = "suppressed", _("Suppressed")
+        UNKNOWN = "unknown", _("Unknown (the provider may or may not have it)")
 
     class Category(models.TextChoices):
-        DIGEST = "digest", "Recommendation digest"
-        BOOKING_PROPOSED = "booking_proposed", "Booking proposed"
-        BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
-        BOOKING_REMINDER = "booking_reminder", "Booking reminder"
-        BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
-        BOOKING_MOVED = "booking_moved", "Session moved"
-        WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
-        CONSENT_REQUEST = "consent_request", "Guardian consent request"
+        DIGEST = "digest", _("Recommendation digest")
+        BOOKING_PROPOSED = "booking_proposed", _("Booking proposed")
+        BOOKING_CONFIRMED = "booking_confirmed", _("Booking confirmed")
+        BOOKING_REMINDER = "booking_reminder", _("Booking reminder")
+        BOOKING_CANCELLED = "booking_cancelled", _("Booking cancelled")
+        BOOKING_MOVED = "booking_moved", _("Session moved")
+        WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
+        CONSENT_REQUEST = "consent_request", _("Guardian consent request")
 
-    dedupe_key = models.CharField(max_length=200, unique=True)
-    category = models.CharField(max_length=24, choices=Category.choices)
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
+    category = models.CharField(_("category"), max_length=24, choices=Category.choices)
     # The student the mail is about (for the consent and opt-out re-check at send time), if any.
     student = models.ForeignKey(
-        "students.Student", null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox_messages"
+        "students.Student", null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox_messages",
+        verbose_name=_("student"),
     )
-    to_email = models.EmailField()
-    language = models.CharField(max_length=2, default="vi")
-    context = models.JSONField(default=dict, help_text="Template context, JSON only.")
-    attachments = models.JSONField(default=list, help_text="[{filename, content, mimetype}] (text content)")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    provider_message_id = models.CharField(max_length=200, blank=True)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    to_email = models.EmailField(_("recipient"))
+    language = models.CharField(_("language"), max_length=2, default="vi")
+    context = models.JSONField(_("context"), default=dict, help_text=_("Template context, JSON only."))
+    attachments = models.JSONField(
+        _("attachments"), default=list, help_text=_("[{filename, content, mimetype}] (text content)")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    provider_message_id = models.CharField(_("provider message ID"), max_length=200, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     # The relay's claim: which run holds the row (``claim_token``) since when, and whether that run has
     # started the HTTP request. Recovery of a row abandoned in ``sending`` depends on the last one.
-    claim_token = models.UUIDField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    request_started_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    claim_token = models.UUIDField(_("claim token"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    request_started_at = models.DateTimeField(_("request started at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["created_at"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         constraints = [
             models.CheckConstraint(condition=~Q(dedupe_key=""), name="outbox_dedupe_key_not_empty"),
             models.CheckConstraint(
@@ -117,28 +123,30 @@ class Suppression(models.Model):
     """
 
     class Reason(models.TextChoices):
-        BOUNCE = "bounce", "Bounced"
-        DROPPED = "dropped", "Dropped by the provider (bounced or invalid address)"
-        SPAMREPORT = "spamreport", "Reported as spam"
-        UNSUBSCRIBE = "unsubscribe", "Unsubscribed"
-        GROUP_UNSUBSCRIBE = "group_unsubscribe", "Unsubscribed from a group"
+        BOUNCE = "bounce", _("Bounced")
+        DROPPED = "dropped", _("Dropped by the provider (bounced or invalid address)")
+        SPAMREPORT = "spamreport", _("Reported as spam")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribed")
+        GROUP_UNSUBSCRIBE = "group_unsubscribe", _("Unsubscribed from a group")
 
     class Source(models.TextChoices):
-        ONE_CLICK = "one_click", "One-click unsubscribe (RFC 8058)"
-        PREFERENCES = "preferences", "Preferences page"
-        WEBHOOK = "webhook", "SendGrid Event Webhook"
-        ADMIN = "admin", "An administrator"
+        ONE_CLICK = "one_click", _("One-click unsubscribe (RFC 8058)")
+        PREFERENCES = "preferences", _("Preferences page")
+        WEBHOOK = "webhook", _("SendGrid Event Webhook")
+        ADMIN = "admin", _("An administrator")
 
     HARD_REASONS = frozenset({Reason.BOUNCE.value, Reason.DROPPED.value, Reason.SPAMREPORT.value})
 
-    email = models.EmailField()
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    source = models.CharField(max_length=16, choices=Source.choices)
-    detail = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    email = models.EmailField(_("email"))
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    detail = models.TextField(_("detail"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppressed addresses")
         constraints = [
             models.UniqueConstraint(fields=["email", "reason"], name="suppression_once_per_email_reason"),
             models.CheckConstraint(condition=Q(email=Lower("email")), name="suppression_email_lower"),
@@ -151,17 +159,20 @@ class Suppression(models.Model):
 class WebhookEvent(models.Model):
     """A SendGrid event already processed: SendGrid delivers events at least once, so we skip repeats."""
 
-    sg_event_id = models.CharField(max_length=100, unique=True)
-    event = models.CharField(max_length=32)
-    email = models.EmailField(blank=True)
+    sg_event_id = models.CharField(_("SendGrid event ID"), max_length=100, unique=True)
+    event = models.CharField(_("event"), max_length=32)
+    email = models.EmailField(_("email"), blank=True)
     outbox_message = models.ForeignKey(
-        OutboxMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+        OutboxMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="events",
+        verbose_name=_("outbox message"),
     )
-    occurred_at = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-received_at"]
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
 
     def __str__(self) -> str:
         return f"{self.event} {self.sg_event_id}"

@@ -2,6 +2,11 @@
 
 Templates live in ``templates/notifications/email/<category>.<language>.{subject.txt,txt,html}`` and are
 rendered at send time from the row's JSON ``context``, so a wording fix reaches mail already queued.
+A mail is a whole letter per language rather than one template of ``{% translate %}`` pieces: the two
+languages order a sentence differently (and only English has plurals), and a translator reads a letter
+best whole. Everything that is not the letter's own prose comes from the catalogues, rendered under
+``translation.override(language)``: dates and weekday names (Django's date formatting, with the format
+itself a translatable string), opportunity kinds (the model's labels), "online".
 """
 
 from __future__ import annotations
@@ -13,14 +18,28 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import get_template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext_noop, pgettext
+
+from companies.models import Kind
 
 from .models import OutboxMessage
 from .tokens import address_token
 
 # Context keys holding ISO datetimes; each gets a ``<key>_display`` in the reader's language.
 DATETIME_KEYS = ("starts_at", "ends_at", "hold_until", "previous_starts_at")
-_VI_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+# Django's own Vietnamese catalogue numbers the weekdays ("Thứ 3"); letters and the reasons beside them
+# write them out ("Thứ Ba"). Marked here so that makemessages keeps them in this app's catalogue, whose
+# entries take precedence over Django's.
+WEEKDAY_NAMES = (
+    gettext_noop("Monday"),
+    gettext_noop("Tuesday"),
+    gettext_noop("Wednesday"),
+    gettext_noop("Thursday"),
+    gettext_noop("Friday"),
+    gettext_noop("Saturday"),
+    gettext_noop("Sunday"),
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +57,8 @@ class Envelope:
 
 
 def datetime_display(value: str, language: str) -> str:
-    """An ISO datetime as people write it, in the site's time zone: "08:00 Thứ Tư, 01/10/2030"."""
+    """An ISO datetime as people write it, in the site's time zone and the reader's language:
+    "08:00 Thứ Ba, 01/10/2030", "Tue 01 Oct 2030, 08:00"."""
     try:
         moment = dt.datetime.fromisoformat(value)
     except (TypeError, ValueError):
@@ -46,9 +66,15 @@ def datetime_display(value: str, language: str) -> str:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     local = timezone.localtime(moment)
-    if language == "en":
-        return local.strftime("%a %d %b %Y, %H:%M")
-    return f"{local:%H:%M} {_VI_WEEKDAYS[local.weekday()]}, {local:%d/%m/%Y}"
+    with translation.override(language):
+        # Translators: how mail writes a date and time, in Django's date format syntax
+        # (https://docs.djangoproject.com/en/5.2/ref/templates/builtins/#date). D: "Tue", l: "Tuesday".
+        return formats.date_format(local, pgettext("mail datetime", "D d M Y, H:i"))
+
+
+def kind_display(value: str) -> str:
+    """An opportunity kind in the active language; a label stored by an older release stays as it is."""
+    return str(Kind(value).label) if value in Kind.values else value
 
 
 def unsubscribe_url(email: str, language: str, *, token: str | None = None) -> str:
@@ -63,10 +89,23 @@ def preferences_url(email: str, language: str, *, token: str | None = None) -> s
 
 def envelope_render(message: OutboxMessage) -> Envelope:
     language = message.language if message.language in ("vi", "en") else "vi"
+    with translation.override(language):
+        return _render(message, language)
+
+
+def _render(message: OutboxMessage, language: str) -> Envelope:
     context: dict[str, Any] = dict(message.context)
     for key in DATETIME_KEYS:
         if context.get(key):
             context[f"{key}_display"] = datetime_display(context[key], language)
+    if isinstance(context.get("items"), list):
+        context["items"] = [
+            {**item, "kind": kind_display(str(item.get("kind", "")))} if isinstance(item, dict) else item
+            for item in context["items"]
+        ]
+    if context.get("location") == "online":
+        # Booking mail queued before "online" became a flag of its own.
+        context["location"], context["online"] = "", True
     context.update(
         language=language,
         site_url=settings.SITE_URL,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from scheduler.models import AllocationMode
 
@@ -19,34 +20,48 @@ ACTIVE = ("queued", "running")
 
 class RoundJob(models.Model):
     class Kind(models.TextChoices):
-        MATCHMAKING = "matchmaking", "Matchmaking"
-        SCHEDULING = "scheduling", "Scheduling"
+        MATCHMAKING = "matchmaking", _("Matchmaking")
+        SCHEDULING = "scheduling", _("Scheduling")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(_("kind of round"), max_length=12, choices=Kind.choices)
     # Empty for a matchmaking round; an AllocationMode for a scheduling one (the check constraint below).
-    mode = models.CharField(max_length=12, blank=True, help_text="Scheduling: optimal or stable.")
-    k = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Matchmaking: list length.")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    mode = models.CharField(_("mode"), max_length=12, blank=True, help_text=_("Scheduling: optimal or stable."))
+    k = models.PositiveSmallIntegerField(
+        _("list length (k)"), null=True, blank=True, help_text=_("Matchmaking: list length.")
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
     match_round = models.OneToOneField(
-        "matchmaking.MatchRound", null=True, blank=True, on_delete=models.SET_NULL, related_name="job"
+        "matchmaking.MatchRound",
+        verbose_name=_("matchmaking round"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="job",
     )
-    report = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("round job")
+        verbose_name_plural = _("round jobs")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["matchmaking", "scheduling"]), name="round_job_kind_valid"

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .models import Booking, CalendarToken
@@ -12,7 +14,7 @@ from .models import Booking, CalendarToken
 class BookingAdmin(admin.ModelAdmin):
     list_display = [
         "pk",
-        "participant_name",
+        "participant",
         "session",
         "status",
         "seats",
@@ -41,7 +43,11 @@ class BookingAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Cancel selected confirmed bookings (offers the seats to the waitlist)")
+    @admin.display(description=_("participant"))
+    def participant(self, booking: Booking) -> str:
+        return booking.participant_name
+
+    @admin.action(description=_("Cancel selected confirmed bookings (offers the seats to the waitlist)"))
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
         done = 0
         for pk in queryset.filter(status=Booking.Status.CONFIRMED).values_list("pk", flat=True):
@@ -49,8 +55,12 @@ class BookingAdmin(admin.ModelAdmin):
                 services.booking_cancel(booking_id=pk)
                 done += 1
             except services.BookingError as exc:
-                self.message_user(request, f"Booking {pk}: {exc}", messages.WARNING)
-        self.message_user(request, f"Cancelled {done} booking(s).")
+                self.message_user(
+                    request, _("Booking %(pk)s: %(error)s") % {"pk": pk, "error": exc}, messages.WARNING
+                )
+        self.message_user(
+            request, ngettext("Cancelled %(count)d booking.", "Cancelled %(count)d bookings.", done) % {"count": done}
+        )
 
 
 @admin.register(CalendarToken)
@@ -63,7 +73,7 @@ class CalendarTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["token", "created_at"]
     actions = ["revoke_selected"]
 
-    @admin.action(description="Revoke selected feed tokens")
+    @admin.action(description=_("Revoke selected calendar feed tokens"))
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[CalendarToken]) -> None:
         for token in queryset.filter(revoked_at__isnull=True):
             services.calendar_token_revoke(token=token)

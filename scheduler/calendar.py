@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from django.utils import timezone
+from django.utils.translation import gettext
 
 import places
 
@@ -52,7 +53,7 @@ def booking_event(booking: Booking) -> icalendar.Event:
     event.add("dtstart", session.starts_at.astimezone(tz))
     event.add("dtend", session.ends_at.astimezone(tz))
     event.add("summary", _line(f"{opportunity.title} — {opportunity.company.name}"))
-    event.add("location", places.name(opportunity.province) if opportunity.province else "Online")
+    event.add("location", places.name(opportunity.province) if opportunity.province else gettext("Online"))
     event.add("description", _line(f"{booking.participant_name}: {booking.get_status_display()}"))
     event.add("status", _ICS_STATUS[booking.Status(booking.status)])
     return event

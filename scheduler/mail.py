@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 import places
 from notifications.models import OutboxMessage
@@ -54,8 +54,10 @@ def absolute_url(path: str) -> str:
 
 
 def location(booking: Booking) -> str:
+    """The province's name, or "" for an opportunity held only online (the mail says "online" in the
+    reader's language, from the ``online`` flag)."""
     opportunity = booking.session.opportunity
-    return places.name(opportunity.province) if opportunity.province else "online"
+    return places.name(opportunity.province) if opportunity.province else ""
 
 
 def recipient(booking: Booking) -> tuple[str, str]:
@@ -80,6 +82,7 @@ def context(booking: Booking) -> dict[str, Any]:
         "starts_at": timezone.localtime(session.starts_at).isoformat(),
         "ends_at": timezone.localtime(session.ends_at).isoformat(),
         "location": location(booking),
+        "online": booking.session.opportunity.online,
         "hold_until": timezone.localtime(booking.hold_until).isoformat() if booking.hold_until else "",
         "ics_url": absolute_url(reverse("scheduler:booking-ics", args=[booking.pk])),
         "confirm_url": "",
@@ -105,13 +108,10 @@ def booking_mail_enqueue(booking: Booking, category: str, *, key: str | None = N
     if category in (Category.BOOKING_CONFIRMED, Category.BOOKING_CANCELLED, Category.BOOKING_MOVED):
         # Confirmation adds the event to the calendar; a move (same UID, higher SEQUENCE, new times)
         # updates it in place; cancellation (STATUS:CANCELLED, same UID, higher SEQUENCE) removes it.
-        attachments = (
-            {
-                "filename": f"booking-{booking.pk}.ics",
-                "content": booking_ics(booking).decode("utf-8"),
-                "mimetype": "text/calendar",
-            },
-        )
+        # The file is written now, so in the recipient's language now.
+        with translation.override(language):
+            ics = booking_ics(booking).decode("utf-8")
+        attachments = ({"filename": f"booking-{booking.pk}.ics", "content": ics, "mimetype": "text/calendar"},)
     message = message_enqueue(
         key=key or f"{category.replace('_', '-')}:{booking.pk}:{booking.sequence}",
         category=category,

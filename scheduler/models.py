@@ -17,6 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from companies.models import Session
@@ -125,32 +126,44 @@ class Booking(models.Model):
     CALENDAR_CANCELLED = (Status.DECLINED, Status.EXPIRED, Status.CANCELLED)
 
     student = models.ForeignKey(
-        Student, null=True, blank=True, on_delete=models.CASCADE, related_name="bookings"
+        Student, null=True, blank=True, on_delete=models.CASCADE, related_name="bookings",
+        verbose_name=_("student"),
     )
     class_request = models.ForeignKey(
-        ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="bookings"
+        ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="bookings",
+        verbose_name=_("class request"),
     )
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="bookings")
-    status = models.CharField(max_length=12, choices=Status.choices)
-    seats = models.PositiveIntegerField(help_text="1 for a student, the class size for a class request.")
-    score = models.FloatField(null=True, blank=True, help_text="The match score; empty when self-booked.")
-    hold_until = models.DateTimeField(null=True, blank=True, help_text="A proposal lapses after this.")
-    waitlist_rank = models.PositiveIntegerField(null=True, blank=True)
-    sequence = models.PositiveIntegerField(default=0, help_text="The .ics SEQUENCE, raised on every change.")
+    session = models.ForeignKey(
+        Session, verbose_name=pgettext_lazy("time slot", "session"), on_delete=models.CASCADE, related_name="bookings"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    seats = models.PositiveIntegerField(_("seats"), help_text=_("1 for a student, the class size for a class request."))
+    score = models.FloatField(
+        _("score"), null=True, blank=True, help_text=_("The match score; empty when self-booked.")
+    )
+    hold_until = models.DateTimeField(
+        _("hold until"), null=True, blank=True, help_text=_("A proposal lapses after this.")
+    )
+    waitlist_rank = models.PositiveIntegerField(_("waitlist position"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(
+        _("calendar sequence"), default=0, help_text=_("The .ics SEQUENCE, raised on every change.")
+    )
     # The company's side of a proposal or confirmation (``booking_company_accept``/``_decline``): a
     # decline also ends the booking (declined or cancelled), the date says the company chose it.
-    company_accepted_at = models.DateTimeField(null=True, blank=True)
-    company_declined_at = models.DateTimeField(null=True, blank=True)
+    company_accepted_at = models.DateTimeField(_("accepted by the company at"), null=True, blank=True)
+    company_declined_at = models.DateTimeField(_("declined by the company at"), null=True, blank=True)
     # Copies of the session's times: PostgreSQL's exclusion constraint can only see this table's columns.
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = BookingQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "pk"]
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
         constraints = [
             models.CheckConstraint(condition=_ONE_PARTICIPANT, name="booking_has_one_participant"),
             models.CheckConstraint(condition=Q(status__in=BookingStatus.values), name="booking_status_valid"),
@@ -257,14 +270,17 @@ class CalendarToken(models.Model):
     """The secret in a user's private calendar-feed URL. Revoking it kills the URL; a new one is a new row."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_tokens"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_tokens",
+        verbose_name=pgettext_lazy("account", "user"),
     )
-    token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_calendar_token)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("calendar feed token")
+        verbose_name_plural = _("calendar feed tokens")
         constraints = [
             models.UniqueConstraint(
                 fields=["user"],
@@ -274,5 +290,6 @@ class CalendarToken(models.Model):
         ]
 
     def __str__(self) -> str:
-        state = "revoked" if self.revoked_at else "active"
-        return f"Calendar feed of {self.user} ({state})"
+        if self.revoked_at:
+            return _("Calendar feed of %(user)s (revoked)") % {"user": self.user}
+        return _("Calendar feed of %(user)s (active)") % {"user": self.user}

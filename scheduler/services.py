@@ -405,16 +405,20 @@ def offer_delete(
     with transaction.atomic():
         if session_id is not None:
             row: Company | Opportunity | Session = _lock_session(session_id)
-            bookings, what = Booking.objects.filter(session_id=session_id), _("session")
+            # Whole sentences, not a noun put into one: Vietnamese does not build them the same way.
+            bookings = Booking.objects.filter(session_id=session_id)
+            refusal = _("This session has bookings; it cannot be deleted.")
         elif opportunity_id is not None:
             row = Opportunity.objects.select_for_update().get(pk=opportunity_id)
-            bookings, what = Booking.objects.filter(session__opportunity_id=opportunity_id), _("opportunity")
+            bookings = Booking.objects.filter(session__opportunity_id=opportunity_id)
+            refusal = _("This opportunity has bookings; it cannot be deleted.")
         else:
             assert company_id is not None
             row = Company.objects.select_for_update().get(pk=company_id)
-            bookings, what = Booking.objects.filter(session__opportunity__company_id=company_id), _("company")
+            bookings = Booking.objects.filter(session__opportunity__company_id=company_id)
+            refusal = _("This company has bookings; it cannot be deleted.")
         if bookings.exists():
-            raise BookingConflict(_("This %(what)s has bookings; it cannot be deleted.") % {"what": what})
+            raise BookingConflict(refusal)
         row.delete()
 
 

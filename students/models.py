@@ -7,6 +7,8 @@ import datetime as dt
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from companies.models import Level, validate_province_code
 from companies.validators import validate_free_text, validate_single_line
@@ -19,17 +21,19 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
 
 
 class School(models.Model):
-    external_id = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=200, validators=[validate_single_line])
-    level = models.CharField(max_length=16, choices=Level.choices)
-    province = models.CharField(max_length=32, validators=[validate_province_code])
-    contact_email = models.EmailField()
-    address = models.CharField(max_length=300, blank=True, validators=[validate_single_line])
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    external_id = models.CharField(_("external ID"), max_length=64, unique=True)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=200, validators=[validate_single_line])
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    province = models.CharField(_("province"), max_length=32, validators=[validate_province_code])
+    contact_email = models.EmailField(_("contact email"))
+    address = models.CharField(_("address"), max_length=300, blank=True, validators=[validate_single_line])
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
         constraints = [
             models.CheckConstraint(condition=~Q(external_id=""), name="school_external_id_not_empty"),
             models.CheckConstraint(condition=Q(level__in=Level.values), name="school_level_valid"),
@@ -62,31 +66,33 @@ class StudentQuerySet(models.QuerySet["Student"]):
 
 
 class Student(models.Model):
-    external_id = models.CharField(max_length=64, unique=True)
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students")
-    full_name = models.CharField(max_length=200, validators=[validate_single_line])
-    email = models.EmailField()
-    birth_date = models.DateField()
-    level = models.CharField(max_length=16, choices=Level.choices)
-    grade = models.PositiveSmallIntegerField(null=True, blank=True)
-    interests = models.TextField(blank=True, validators=[validate_free_text])
-    skills = models.TextField(blank=True, validators=[validate_free_text])
-    preferred_kinds = models.JSONField(default=list, blank=True)
-    excluded_kinds = models.JSONField(default=list, blank=True)
-    province = models.CharField(max_length=32, validators=[validate_province_code])
-    languages = models.JSONField(default=list, blank=True, help_text="First one is used for mail.")
-    guardian_email = models.EmailField(blank=True)
-    email_opt_in = models.BooleanField(default=False)
+    external_id = models.CharField(_("external ID"), max_length=64, unique=True)
+    school = models.ForeignKey(School, verbose_name=_("school"), on_delete=models.PROTECT, related_name="students")
+    full_name = models.CharField(_("full name"), max_length=200, validators=[validate_single_line])
+    email = models.EmailField(_("email"))
+    birth_date = models.DateField(_("date of birth"))
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
+    interests = models.TextField(_("interests"), blank=True, validators=[validate_free_text])
+    skills = models.TextField(_("skills"), blank=True, validators=[validate_free_text])
+    preferred_kinds = models.JSONField(_("preferred kinds"), default=list, blank=True)
+    excluded_kinds = models.JSONField(_("excluded kinds"), default=list, blank=True)
+    province = models.CharField(_("province"), max_length=32, validators=[validate_province_code])
+    languages = models.JSONField(_("languages"), default=list, blank=True, help_text=_("First one is used for mail."))
+    guardian_email = models.EmailField(_("guardian email"), blank=True)
+    email_opt_in = models.BooleanField(_("email opt-in"), default=False)
     # Set when the student's data is erased on request: the row stays anonymised for good (an import
     # of the school's old roster leaves it alone) and the student is out of matchmaking and scheduling.
-    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = StudentQuerySet.as_manager()
 
     class Meta:
         ordering = ["external_id"]
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
         constraints = [
             models.CheckConstraint(condition=~Q(external_id=""), name="student_external_id_not_empty"),
             models.CheckConstraint(condition=Q(level__in=Level.values), name="student_level_valid"),
@@ -109,21 +115,25 @@ class Student(models.Model):
 
 
 class ClassRequest(models.Model):
-    external_id = models.CharField(max_length=64, unique=True)
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="class_requests")
-    class_name = models.CharField(max_length=50, validators=[validate_single_line])
-    level = models.CharField(max_length=16, choices=Level.choices)
-    group_size = models.PositiveIntegerField()
-    grade = models.PositiveSmallIntegerField(null=True, blank=True)
-    interests = models.TextField(blank=True, validators=[validate_free_text])
-    topics = models.JSONField(default=list, blank=True)
-    kinds = models.JSONField(default=list, blank=True, help_text="Empty: any kind.")
-    max_bookings = models.PositiveSmallIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    external_id = models.CharField(_("external ID"), max_length=64, unique=True)
+    school = models.ForeignKey(
+        School, verbose_name=_("school"), on_delete=models.PROTECT, related_name="class_requests"
+    )
+    class_name = models.CharField(_("class"), max_length=50, validators=[validate_single_line])
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    group_size = models.PositiveIntegerField(_("group size"))
+    grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
+    interests = models.TextField(_("interests"), blank=True, validators=[validate_free_text])
+    topics = models.JSONField(_("topics"), default=list, blank=True)
+    kinds = models.JSONField(_("kinds"), default=list, blank=True, help_text=_("Empty: any kind."))
+    max_bookings = models.PositiveSmallIntegerField(_("maximum bookings"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["external_id"]
+        verbose_name = _("class request")
+        verbose_name_plural = _("class requests")
         constraints = [
             models.CheckConstraint(condition=~Q(external_id=""), name="class_request_external_id_not_empty"),
             models.CheckConstraint(condition=Q(level__in=Level.values), name="class_request_level_valid"),
@@ -138,15 +148,20 @@ class ClassRequest(models.Model):
 class AvailabilityInterval(models.Model):
     """A time a student or a class is free. Exactly one owner."""
 
-    student = models.ForeignKey(Student, null=True, blank=True, on_delete=models.CASCADE, related_name="availability")
-    class_request = models.ForeignKey(
-        ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="availability"
+    student = models.ForeignKey(
+        Student, verbose_name=_("student"), null=True, blank=True, on_delete=models.CASCADE, related_name="availability"
     )
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    class_request = models.ForeignKey(
+        ClassRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="availability",
+        verbose_name=_("class request"),
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
 
     class Meta:
         ordering = ["starts_at"]
+        verbose_name = _("availability interval")
+        verbose_name_plural = _("availability intervals")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="availability_ends_after_start"
@@ -171,22 +186,26 @@ class GuardianConsent(models.Model):
     """
 
     class Method(models.TextChoices):
-        EMAIL_LINK = "email_link", "Email link"
-        PAPER_FORM = "paper_form", "Signed paper form (recorded by the school)"
-        SCHOOL_IMPORT = "school_import", "School CSV import"
+        EMAIL_LINK = "email_link", _("Email link")
+        PAPER_FORM = "paper_form", _("Signed paper form (recorded by the school)")
+        SCHOOL_IMPORT = "school_import", _("School CSV import")
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="consents")
-    guardian_email = models.EmailField(blank=True)
-    method = models.CharField(max_length=16, choices=Method.choices)
-    evidence = models.TextField(blank=True, help_text="What proves it: a file name, a signed token id, …")
-    given_at = models.DateTimeField(default=timezone.now)
+    student = models.ForeignKey(Student, verbose_name=_("student"), on_delete=models.CASCADE, related_name="consents")
+    guardian_email = models.EmailField(_("guardian email"), blank=True)
+    method = models.CharField(_("method"), max_length=16, choices=Method.choices)
+    evidence = models.TextField(
+        _("evidence"), blank=True, help_text=_("What proves it: a file name, a signed token id, …")
+    )
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
     # Who recorded it (a coordinator's username, "import:<file>", "guardian"): text, so consent
     # evidence survives the deletion of the account that recorded it.
-    recorded_by = models.CharField(max_length=200, blank=True)
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.CharField(_("recorded by"), max_length=200, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-given_at"]
+        verbose_name = _("guardian consent")
+        verbose_name_plural = _("guardian consents")
         constraints = [
             models.UniqueConstraint(
                 fields=["student"],
@@ -200,5 +219,6 @@ class GuardianConsent(models.Model):
         ]
 
     def __str__(self) -> str:
-        state = "withdrawn" if self.withdrawn_at else "active"
-        return f"Consent for {self.student} ({state})"
+        if self.withdrawn_at:
+            return _("Consent for %(student)s (withdrawn)") % {"student": self.student}
+        return _("Consent for %(student)s (active)") % {"student": self.student}

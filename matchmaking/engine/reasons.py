@@ -33,7 +33,7 @@ KIND_NAMES = {
         "internship": "thực tập",
         "visit": "tham quan doanh nghiệp",
         "career_talk": "nói chuyện hướng nghiệp",
-        "workshop": "khóa học kỹ năng số",
+        "workshop": "hội thảo/workshop",
         "contest": "cuộc thi",
     },
 }

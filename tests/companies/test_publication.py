@@ -58,10 +58,10 @@ def test_a_minors_digest_carries_nothing_of_an_unapproved_company(world: Any, un
 
 def test_nobody_books_or_confirms_a_session_of_an_unapproved_company(world: Any, unapproved: Any) -> None:
     session = unapproved.sessions.get()
-    with pytest.raises(services.BookingStateError, match="not published"):
+    with pytest.raises(services.BookingStateError, match="chưa được công bố"):
         services.booking_request(session_id=session.pk, student_id=world.adult.pk, now=NOW)
     proposal = make_booking(world.adult, session, Status.PROPOSED)
-    with pytest.raises(services.BookingStateError, match="not published"):
+    with pytest.raises(services.BookingStateError, match="chưa được công bố"):
         services.booking_confirm(booking_id=proposal.pk, now=NOW)
 
 

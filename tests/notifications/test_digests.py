@@ -16,6 +16,7 @@ from matchmaking import digests
 from matchmaking.digests import MAX_ITEMS, digest_period, digests_send
 from matchmaking.models import MailedRecommendation, Match
 from notifications.models import OutboxMessage, Suppression
+from notifications.rendering import envelope_render
 from students.models import Student
 from tests import factories as f
 
@@ -69,7 +70,10 @@ def test_each_student_who_may_be_mailed_gets_their_recommendations_once(
     assert minor.dedupe_key == f"digest:{world.student.pk}:2030-W40" and minor.to_email == world.student.email
     assert minor.language == "vi" and adult.language == "en"
     first = adult.context["items"][0]
-    assert first["title"] == world.opportunity.title and first["kind"] == "Internship"
+    # The kind is queued as its code and named in the reader's language when the mail is rendered.
+    assert first["title"] == world.opportunity.title and first["kind"] == world.opportunity.kind == "internship"
+    assert f"{world.opportunity.title} — {world.opportunity.company.name} (Internship)" in envelope_render(adult).text
+    assert f"{world.opportunity.title} — {world.opportunity.company.name} (Thực tập)" in envelope_render(minor).text
     assert first["reasons"] == ["Lý do 0a", "Lý do 0b"]
     assert first["url"] == f"http://127.0.0.1:8000/opportunities/{world.opportunity.external_id}/"
     # Best first, and no more than a digest should hold; the rest waits for next week.
