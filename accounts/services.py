@@ -36,7 +36,7 @@ def student_opened(*, actor: User | AnonymousUser, student: Student) -> None:
 def api_token_issue(*, user: User) -> tuple[str, dt.datetime | None]:
     """A new API token for the user, and when it expires. Only its digest is stored (knox); the user's
     expired tokens go, and past API_TOKENS_PER_USER the oldest ones are revoked."""
-    limit = int(settings.REST_KNOX["TOKEN_LIMIT_PER_USER"])
+    limit = int(str(settings.REST_KNOX["TOKEN_LIMIT_PER_USER"]))
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).exists()  # one sign-in of a user at a time
         AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()

@@ -105,14 +105,15 @@ class ImportView(APIView):
         except ValueError:
             length = 0
         if length > limit:
-            return Response({"detail": f"An import may be at most {limit} bytes."}, status=413)
+            return Response({"detail": _("An import may be at most %(limit)d bytes.") % {"limit": limit}}, status=413)
         files, problems = {}, []
         contract_names = uploaded_names(request.FILES)
         for field, upload in request.FILES.items():
             if field not in contract_names:
                 problems.append(Problem(field, 0, "-", _("not a file of the CSV contract")))
             elif upload.size is not None and upload.size > limit:
-                return Response({"detail": f"An import may be at most {limit} bytes."}, status=413)
+                too_big = _("An import may be at most %(limit)d bytes.") % {"limit": limit}
+                return Response({"detail": too_big}, status=413)
             else:
                 # An .xlsx upload (by its field or file name) is read as the spreadsheet it is.
                 xlsx = field.lower().endswith(".xlsx") or (upload.name or "").lower().endswith(".xlsx")

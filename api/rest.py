@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers, status
@@ -90,11 +91,11 @@ class StrictFilterSet(filters.FilterSet):
         for name, declared in self.filters.items():
             values = self.data.getlist(name) if name in self.data else []
             if any(value == "" for value in values):
-                self.form.add_error(name, "This filter needs a value.")
+                self.form.add_error(name, _("This filter needs a value."))
                 valid = False
             # django-filter reads anything else as "unknown" and drops the filter without a word.
             elif isinstance(declared, filters.BooleanFilter) and not set(values) <= self.BOOLEANS:
-                self.form.add_error(name, "Must be true or false.")
+                self.form.add_error(name, _("Must be true or false."))
                 valid = False
         return valid
 
@@ -140,7 +141,7 @@ class Conflict(APIException):
     """The request is well formed but the row's state refuses it (a booking already cancelled…)."""
 
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
+    default_detail = gettext_lazy("The request conflicts with the current state.")
     default_code = "conflict"
 
 
@@ -152,7 +153,7 @@ class ErrorSerializer(serializers.Serializer):
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
-OUT_OF_RANGE = "Must be in the years 2000 to 2099."
+OUT_OF_RANGE = gettext_lazy("Must be in the years 2000 to 2099.")
 
 
 class MomentField(serializers.DateTimeField):
@@ -192,7 +193,7 @@ class StrictSerializer(serializers.Serializer):
             writable = {name for name, field in self.fields.items() if not field.read_only}
             errors = {}
             for name in sorted(set(data) - writable):
-                errors[name] = ["This field cannot be set."] if name in self.fields else ["Unknown field."]
+                errors[name] = [_("This field cannot be set.")] if name in self.fields else [_("Unknown field.")]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)

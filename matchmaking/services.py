@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from companies.models import Opportunity as OpportunityRow
 from students.models import ClassRequest, Student
@@ -65,7 +66,7 @@ def round_start(*, k: int = 10, shards: int | None = None, now: dt.datetime | No
 
     if shards is None:
         shards = settings_shards()
-    _, version = current_ranker()
+    version = current_ranker()[1]
     stale = timezone.now() - ROUND_TIMEOUT
     MatchRound.objects.filter(status=MatchRound.Status.RUNNING, started_at__lt=stale).update(
         status=MatchRound.Status.FAILED, error="no progress for too long: its workers were lost"
@@ -81,7 +82,7 @@ def round_start(*, k: int = 10, shards: int | None = None, now: dt.datetime | No
                         lambda shard=shard: round_shard.delay(round_id=match_round.pk, shard=shard)  # type: ignore[misc]
                     )
     except IntegrityError:
-        raise RoundRunning("A matchmaking round is already running.") from None
+        raise RoundRunning(_("A matchmaking round is already running.")) from None
     if not settings.CELERY_BROKER_URL:
         for shard in range(shards):
             round_shard_run(round_id=match_round.pk, shard=shard)
@@ -108,7 +109,7 @@ def _shard_compute(match_round: MatchRound, shard: int) -> None:
     participants = inputs.participants_from_db()
     opportunities = inputs.opportunities_from_db()
     mine = {p.id for i, p in enumerate(participants) if i % match_round.shards_total == shard}
-    weights, _ = current_ranker()
+    weights = current_ranker()[0]
     recs = recommend(
         participants,
         opportunities,

@@ -16,6 +16,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from matchmaking.models import MatchRound
@@ -77,7 +78,8 @@ def round_start(
             if kind == RoundJob.Kind.SCHEDULING:
                 schedule_round.delay_on_commit(job_id=job.pk)
     except IntegrityError:
-        raise RoundBusy(f"A {kind} round is already queued or running.") from None
+        busy = _("A %(kind)s round is already queued or running.") % {"kind": RoundJob.Kind(kind).label}
+        raise RoundBusy(busy) from None
     if kind == RoundJob.Kind.MATCHMAKING:
         try:
             match_round = match_round_start(k=k)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.models import AuditEntry
@@ -31,7 +32,7 @@ class EraseSerializer(StrictSerializer):
 
     def validate_confirm(self, value: bool) -> bool:
         if not value:
-            raise serializers.ValidationError("Erasure cannot be undone; send true to confirm.")
+            raise serializers.ValidationError(_("Erasure cannot be undone; send true to confirm."))
         return value
 
 

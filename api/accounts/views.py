@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import authenticate, logout
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
@@ -62,7 +63,7 @@ class TokenView(APIView):
         login.is_valid(raise_exception=True)
         user = authenticate(request._request, **login.validated_data)
         if user is None or not user.is_active:
-            raise AuthenticationFailed("Wrong username or password.")
+            raise AuthenticationFailed(_("Wrong username or password."))
         token, expires_at = api_token_issue(user=user)
         return Response({"token": token, "role": user.role, "expires_at": expires_at})
 
@@ -175,7 +176,7 @@ class GuardianViewSet(_PrivacyView):
         try:
             return privacy_link_student(token=token)
         except PrivacyLinkError:
-            raise Http404("This link is not valid or has expired.") from None
+            raise Http404(_("This link is not valid or has expired.")) from None
 
     @extend_schema(responses={200: StudentDataSerializer, 404: ErrorSerializer})
     def retrieve(self, request: Request, token: str) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 import places
@@ -97,7 +98,7 @@ class OpportunitySerializer(StrictModelSerializer):
         if lo is not None and hi is not None and lo > hi:
             raise serializers.ValidationError({"group_max": [f"{hi} is below group_min {lo}."]})
         if not value("online") and not value("province"):
-            raise serializers.ValidationError({"province": ["Required unless the opportunity is online."]})
+            raise serializers.ValidationError({"province": [_("Required unless the opportunity is online.")]})
         return super().validate(attrs)
 
 
@@ -140,7 +141,7 @@ class SessionSerializer(StrictModelSerializer):
         start = attrs.get("starts_at", getattr(self.instance, "starts_at", None))
         end = attrs.get("ends_at", getattr(self.instance, "ends_at", None))
         if start is not None and end is not None and end <= start:
-            raise serializers.ValidationError({"ends_at": ["Must be after starts_at."]})
+            raise serializers.ValidationError({"ends_at": [_("Must be after starts_at.")]})
         return super().validate(attrs)
 
 

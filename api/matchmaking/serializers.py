@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -160,9 +161,9 @@ class RoundRequestSerializer(StrictSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["kind"] == RoundJob.Kind.MATCHMAKING and "mode" in attrs:
-            raise serializers.ValidationError({"mode": ["Only a scheduling round has a mode."]})
+            raise serializers.ValidationError({"mode": [_("Only a scheduling round has a mode.")]})
         if attrs["kind"] == RoundJob.Kind.SCHEDULING and "k" in attrs:
-            raise serializers.ValidationError({"k": ["Only a matchmaking round has k."]})
+            raise serializers.ValidationError({"k": [_("Only a matchmaking round has k.")]})
         return attrs
 
 

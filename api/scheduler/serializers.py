@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -152,7 +153,7 @@ class ReportQuerySerializer(StrictSerializer):
 
     def to_internal_value(self, data: Any) -> Any:
         # A parameter given with no value is a client's mistake, as on every list (StrictFilterSet).
-        empty = {name: ["This filter needs a value."] for name, value in data.items() if value == ""}
+        empty = {name: [_("This filter needs a value.")] for name, value in data.items() if value == ""}
         if empty:
             raise serializers.ValidationError(empty)
         return super().to_internal_value(data)
@@ -160,5 +161,5 @@ class ReportQuerySerializer(StrictSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         lo, hi = attrs.get("starts_after"), attrs.get("starts_before")
         if lo and hi and hi <= lo:
-            raise serializers.ValidationError({"starts_before": ["Must be after starts_after."]})
+            raise serializers.ValidationError({"starts_before": [_("Must be after starts_after.")]})
         return attrs

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -89,18 +90,18 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, p.ScopedV
         user = request.user
         session = p.sessions_visible(Session.objects.all(), user).filter(pk=data["session"]).first()
         if session is None:
-            raise ValidationError({"session": ["No such session."]})
+            raise ValidationError({"session": [_("No such session.")]})
         participant: dict[str, int]
         if p.role_of(user) == p.STUDENT:
             if "class_request" in data:
-                raise ValidationError({"class_request": ["A student books for themselves."]})
+                raise ValidationError({"class_request": [_("A student books for themselves.")]})
             participant = {"student_id": p.org_id(user, "student_id")}
         else:
             classes = p.class_requests_visible(ClassRequest.objects.all(), user)
             if "class_request" not in data:
-                raise ValidationError({"class_request": ["Required: the class to book for."]})
+                raise ValidationError({"class_request": [_("Required: the class to book for.")]})
             if not classes.filter(pk=data["class_request"]).exists():
-                raise ValidationError({"class_request": ["No such class request."]})
+                raise ValidationError({"class_request": [_("No such class request.")]})
             participant = {"class_request_id": data["class_request"]}
         try:
             booking = services.booking_request(session_id=session.pk, **participant)  # type: ignore[arg-type]

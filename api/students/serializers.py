@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from api.companies.serializers import PROVINCES
@@ -34,7 +35,7 @@ class IntervalSerializer(StrictSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["ends_at"] <= attrs["starts_at"]:
-            raise serializers.ValidationError({"ends_at": ["Must be after starts_at."]})
+            raise serializers.ValidationError({"ends_at": [_("Must be after starts_at.")]})
         return attrs
 
 
@@ -65,7 +66,7 @@ class AvailabilitySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "intervals" not in attrs and "available" not in attrs:
-            raise serializers.ValidationError({"intervals": ["Give intervals, available, or both."]})
+            raise serializers.ValidationError({"intervals": [_("Give intervals, available, or both.")]})
         attrs["intervals"] = [*attrs.get("intervals", []), *attrs.pop("available", [])]
         return attrs
 
@@ -130,7 +131,7 @@ class StudentSerializer(StrictModelSerializer):
 
     def validate_birth_date(self, value: Any) -> Any:
         if value > timezone.localdate():
-            raise serializers.ValidationError("Is in the future.")
+            raise serializers.ValidationError(_("Is in the future."))
         return value
 
 
@@ -191,7 +192,8 @@ class MeSerializer(StrictModelSerializer):
         preferred = set(attrs.get("preferred_kinds", getattr(self.instance, "preferred_kinds", [])))
         excluded = set(attrs.get("excluded_kinds", getattr(self.instance, "excluded_kinds", [])))
         if both := sorted(preferred & excluded):
-            raise serializers.ValidationError({"excluded_kinds": [f"Also preferred: {', '.join(both)}."]})
+            also = _("Also preferred: %(kinds)s.") % {"kinds": ", ".join(both)}
+            raise serializers.ValidationError({"excluded_kinds": [also]})
         return super().validate(attrs)
 
 

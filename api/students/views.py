@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -85,7 +86,7 @@ class SchoolViewSet(
         try:
             school.delete()
         except ProtectedError:
-            raise Conflict("This school still has students or class requests.") from None
+            raise Conflict(_("This school still has students or class requests.")) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -172,7 +173,7 @@ class StudentViewSet(
         """A link for a minor's guardian to download or erase the student's data, to hand over."""
         student = self.get_object()
         if not student.is_minor() or not student.guardian_email:
-            raise Conflict("Only a minor with a guardian's address on record has a guardian link.")
+            raise Conflict(_("Only a minor with a guardian's address on record has a guardian link."))
         url, expires_at = privacy_link_make(student=student)
         audit_record(actor=request.user, action="guardian_link", obj=student)
         return Response(
@@ -255,6 +256,6 @@ class ClassRequestViewSet(
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         class_request = self.get_object()
         if Booking.objects.filter(class_request=class_request).exists():
-            raise Conflict("This class request has bookings; it cannot be deleted.")
+            raise Conflict(_("This class request has bookings; it cannot be deleted."))
         class_request.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -89,6 +89,9 @@ def _fast_and_unthrottled(settings: Settings) -> Iterator[None]:
     # The world's users hash a password each; PBKDF2 would make that most of every test's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "https://caunoi.example"
+    # Messages are asserted in English here (a request without Accept-Language gets the site's default,
+    # Vietnamese: tests/i18n checks that side).
+    settings.LANGUAGE_CODE = "en"
     # Throttle counts live in the cache: each test starts with none spent.
     cache.clear()
     yield

@@ -247,3 +247,17 @@ def test_seats_are_counted_from_bookings_that_hold_them(world):
 
     # proposed, confirmed, attended and no-show hold a seat; the rest do not.
     assert seats_taken(world.session) == 4
+
+
+def test_booking_from_the_catalogue_keeps_to_the_opportunitys_audience(world):
+    opportunity = f.OpportunityFactory(company=world.company, levels=["university"], min_age=16)
+    session = f.SessionFactory(opportunity=opportunity)
+    with pytest.raises(services.BookingStateError, match="level"):
+        services.booking_request(session_id=session.pk, student_id=world.adult.pk, now=NOW)
+
+    opportunity.levels, opportunity.group_max = [], 30
+    opportunity.save()
+    big_class = f.ClassRequestFactory(group_size=38)
+    with pytest.raises(services.BookingStateError, match="groups of 1 to 30"):
+        services.booking_request(session_id=session.pk, class_request_id=big_class.pk, now=NOW)
+    assert services.booking_request(session_id=session.pk, student_id=world.adult.pk, now=NOW).status == "confirmed"
