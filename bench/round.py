@@ -447,8 +447,6 @@ def pipeline(run: Run, data: Path, *, distributed: bool) -> float:
     # The single-process run takes the distributed round's `now`: its matchmake never sleeps (no broker:
     # the round is done when round_start returns), so its clock can be frozen there.
     run.manage("matchmaking", "matchmake", *shards, clock=run.matchmake_clock)
-    if not run.matchmake_clock:
-        run.matchmake_now = json.loads(run.probe("round"))["now"]
     run.manage("scheduling", "schedule")
     if distributed:
         out = run.manage("digests", "send_digests")
@@ -489,6 +487,7 @@ def one_run(run: Run, data: Path, *, distributed: bool) -> float:
         if iso_week() != run.week:
             run.week += " (the run crossed into another ISO week)"
         run.fake_stats = fake_stats(fake_url)
+    run.matchmake_now = json.loads(run.probe("round"))["now"]
     run.manage(
         "export recommendations", "export_recommendations", str(run.work / f"{run.label}-recs.jsonl"), timed=False
     )
@@ -628,6 +627,9 @@ def report_stages(runs: list[Run]) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupted)
+    print(
+        "load average at the start: {:.1f} {:.1f} {:.1f} (of the machine, shared)".format(*os.getloadavg()), flush=True
+    )
     processes = Processes()
     work = Path(tempfile.mkdtemp(prefix="caunoi-round-"))
     created: list[str] = []
@@ -697,6 +699,7 @@ def main(argv: list[str] | None = None) -> int:
             same, lines = compare(distributed, single)
             print("comparison, by external ids:")
             print("\n".join(lines))
+        print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
         answer = "not compared" if same is None else "yes" if same else "no"
         print(
             f"round: {args.students} students, {args.workers} workers, {seconds:.1f} s end to end; "
