@@ -307,6 +307,7 @@ class Run:
     import_clock: str = ""  # frozen clocks (libfaketime), "" for the real one
     matchmake_clock: str = ""
     matchmake_now: str = ""  # the round's `now`, as the round row has it
+    pooler: bool = False  # database_url goes through PgBouncer in transaction mode
 
     def log(self, name: str) -> Path:
         return self.work / f"{self.label}-{name}.log"
@@ -471,6 +472,8 @@ def iso_week() -> str:
 def one_run(run: Run, data: Path, *, distributed: bool) -> float:
     with fake_sendgrid(run.processes, run.work, run.label) as fake_url:
         run.env = run_env(run.database_url, run.broker_url, fake_url, run.work)
+        if run.pooler:
+            run.env["DATABASE_POOLER"] = "pgbouncer"
         worker = None
         if distributed:
             broker_purge(run.broker_url)
@@ -669,6 +672,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{LIBFAKETIME} missing (apt-get install faketime): the runs' clocks differ; scores may "
                     "differ by the freshness term and ties may swap"
                 )
+            distributed.pooler = bool(args.pooler_url)
             seconds = one_run(distributed, work / "csv", distributed=True)
             runs = [distributed]
             print(
