@@ -464,6 +464,18 @@ def pipeline(run: Run, data: Path, *, distributed: bool) -> float:
     return time.perf_counter() - started
 
 
+def worker_tasks(log: Path) -> dict[str, list[float]]:
+    """Each task's run time, from the worker's INFO log ("Task NAME[id] succeeded in 12.3s: …")."""
+    import re
+
+    found: dict[str, list[float]] = {}
+    if log.exists():
+        pattern = re.compile(r"Task ([\w.]+)\[[\w-]+\] succeeded in ([\d.]+)s")
+        for match in pattern.finditer(log.read_text(encoding="utf-8", errors="replace")):
+            found.setdefault(match.group(1), []).append(float(match.group(2)))
+    return found
+
+
 def iso_week() -> str:
     year, week, _ = dt.datetime.now(tz=dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=7))).isocalendar()
     return f"{year}-W{week:02d}"
@@ -689,6 +701,13 @@ def main(argv: list[str] | None = None) -> int:
                 runs.append(single)
                 print(f"single-process run (the baseline): {single_seconds:.1f} s end to end", flush=True)
         report_stages(runs)
+        tasks = worker_tasks(distributed.log("worker"))
+        print(
+            "worker tasks (s each; the shard that finishes last also publishes the round): "
+            + "; ".join(
+                f"{name.rsplit('.', 1)[-1]}: {', '.join(f'{t:.1f}' for t in times)}" for name, times in tasks.items()
+            )
+        )
         total = sum(s.seconds for s in distributed.stages if s.name != "workers up")
         print(f"distributed end to end: {seconds:.1f} s (its stages sum to {total:.1f} s)", end="")
         if not args.no_single:
