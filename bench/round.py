@@ -691,6 +691,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"distributed run: {seconds:.1f} s end to end ({args.workers} worker processes, {shards} shards)",
                 flush=True,
             )
+            if not args.no_single:  # its figures now, in case the single-process run is cut short
+                report_stages([distributed])
+                print(flush=True)
             same: bool | None = None
             if not args.no_single:
                 single = Run("single", args.single_database_url, "", 1, 1, work, processes, memory)
