@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/api_load.py [--students 2000] [--clients 16] [--browse 2000] [--reads 1000]
         [--contenders 100] [--seats 10] [--confirms 200]
-        [--database-url postgres://postgres@127.0.0.1:5432/bench_api] [--keep]
+        [--database-url postgres://postgres@127.0.0.1:5432/bench_api] [--pooler-url URL] [--keep]
 
 1. A sample province (``exchange.sample``, as ``seed_demo --csv``) through the public commands:
    ``migrate``, ``import_data``, ``matchmake``, ``schedule`` (proposals to confirm). Then, straight in the
@@ -276,6 +276,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--confirms", type=int, default=200)
     parser.add_argument("--time-limit", type=float, default=120, help="seconds per phase at most")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_api")
+    parser.add_argument(
+        "--pooler-url",
+        default="",
+        help="the same database through PgBouncer in transaction mode: every command and gunicorn use it "
+        "(DATABASE_POOLER=pgbouncer); --database-url is still the one created, checked and dropped",
+    )
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgres"):
@@ -293,10 +299,12 @@ def main(argv: list[str] | None = None) -> int:
         DEBUG="0",
         SECRET_KEY="bench-api-only-not-a-secret-" + "x" * 20,
         ALLOWED_HOSTS=HOST,
-        DATABASE_URL=args.database_url,
+        DATABASE_URL=args.pooler_url or args.database_url,
         MAIL_DIR=str(work / "mail"),
         LOG_LEVEL="WARNING",
     )
+    if args.pooler_url:
+        env["DATABASE_POOLER"] = "pgbouncer"
 
     def run(name: str, *command: str) -> str:
         log = work / f"{name}.log"
@@ -425,9 +433,10 @@ def main(argv: list[str] | None = None) -> int:
         at_end = json.loads(run("check-2", python, "bench/api_load.py", "--check", str(world["session"])))
         processes.stop(gunicorn, grace=20)
 
+        pooled = " through PgBouncer (transaction mode)" if args.pooler_url else ""
         routes = [floor, browse, recs, book, confirm, cancel]
         print(
-            f"gunicorn --workers 4 on 127.0.0.1, PostgreSQL; {clients} clients for reads and confirms/cancels, "
+            f"gunicorn --workers 4 on 127.0.0.1, PostgreSQL{pooled}; {clients} clients for reads and confirms/cancels, "
             f"{len(world['contenders'])} at once for the contended booking"
         )
         report(routes)
