@@ -207,17 +207,33 @@ class Client:
             return status, None
 
 
-def phase(route: Route, jobs: Sequence[Callable[[], object]], clients: int, time_limit: float) -> None:
-    """Run the jobs on ``clients`` threads; jobs not started within ``time_limit`` seconds are skipped."""
+def phase(
+    route: Route,
+    jobs: Sequence[Callable[[], object]],
+    clients: int,
+    time_limit: float,
+    on_stop: Callable[[], None] | None = None,
+) -> None:
+    """Run the jobs on ``clients`` threads; jobs not started within ``time_limit`` seconds are skipped.
+    On Ctrl-C (or SIGTERM) no job starts any more, ``on_stop`` releases waiting ones, and it is raised."""
     deadline = time.monotonic() + time_limit
+    stop = threading.Event()
 
     def bounded(job: Callable[[], object]) -> None:
-        if time.monotonic() < deadline:
+        if time.monotonic() < deadline and not stop.is_set():
             job()
 
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
+    pool = ThreadPoolExecutor(max_workers=clients)
+    try:
         list(pool.map(bounded, jobs))
+    except BaseException:
+        stop.set()
+        if on_stop is not None:
+            on_stop()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     route.seconds = time.perf_counter() - started
 
 
@@ -402,12 +418,21 @@ def main(argv: list[str] | None = None) -> int:
         won: list[tuple[int, str]] = []
 
         def contend(token: str) -> None:
-            gate.wait(timeout=60)
+            try:
+                gate.wait(timeout=60)
+            except threading.BrokenBarrierError:
+                return  # stopped, or a contender never came: nobody books
             status, body = client.request(book, "POST", "/api/v1/bookings/", token, {"session": world["session"]})
             if status == 201:
                 won.append((body["id"], token))
 
-        phase(book, [lambda t=t: contend(t) for t in world["contenders"]], len(world["contenders"]), args.time_limit)
+        phase(
+            book,
+            [lambda t=t: contend(t) for t in world["contenders"]],
+            len(world["contenders"]),
+            args.time_limit,
+            on_stop=gate.abort,
+        )
         after_booking = json.loads(run("check-1", python, "bench/api_load.py", "--check", str(world["session"])))
 
         confirm = Route("POST /api/v1/bookings/{id}/confirm/", frozenset({200}))
