@@ -67,5 +67,21 @@ lock: $(TOOLS)/.ready
 audit: $(TOOLS)/.ready
 	$(TOOLS)/bin/python .ci/audit.py $(TOOLS)/bin/pip-audit requirements.lock requirements-dev.lock
 
+## Every benchmark, each printing its figures beside a baseline measured in the same run (about an hour on
+## 2 cores; keep the output: make bench 2>&1 | tee var/bench.log). The round and the API load need
+## PostgreSQL and Redis; they create and drop their own databases on BENCH_PG.
+BENCH_PG     ?= postgres://postgres@127.0.0.1:5432
+BENCH_BROKER ?= redis://127.0.0.1:6379/13
+BENCH_ROUND_STUDENTS ?= 10000
+bench: install-dev
+	$(PY) bench/import_data.py
+	$(PY) bench/recommend.py
+	$(PY) bench/text_pruning.py
+	$(PY) bench/allocate.py
+	$(PY) bench/email.py
+	$(PY) bench/round.py --students $(BENCH_ROUND_STUDENTS) --workers 2 --broker-url $(BENCH_BROKER) \
+	    --database-url $(BENCH_PG)/bench_round_a --single-database-url $(BENCH_PG)/bench_round_b
+	$(PY) bench/api_load.py --database-url $(BENCH_PG)/bench_api
+
 clean:
 	rm -rf var/ .pytest_cache

@@ -153,6 +153,14 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
     )
+    # Behind PgBouncer in transaction mode a connection is only ours for one transaction: a server-side
+    # cursor (QuerySet.iterator() opens one) would outlive it. Django's psycopg backend binds parameters
+    # on the client by default, so no prepared statement is left on a server connection either.
+    pooler = env.str("DATABASE_POOLER", default="").strip().lower()
+    if pooler not in ("", "pgbouncer"):
+        raise ImproperlyConfigured(f"DATABASE_POOLER={pooler!r} is not known (use pgbouncer, or leave it unset)")
+    if pooler == "pgbouncer":
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -349,6 +357,58 @@ DIGEST_DAY_OF_WEEK = env.str("DIGEST_DAY_OF_WEEK", default="mon")
 REMINDER_HOUR = env_int("REMINDER_HOUR", 9)
 if DIGEST_HOUR > 23 or REMINDER_HOUR > 23:
     raise ImproperlyConfigured("DIGEST_HOUR and REMINDER_HOUR are hours of the day, 0 to 23")
+# One queue per kind of work, so that mail never waits behind a matchmaking round (docs/scaling.md). A
+# worker started without -Q consumes only "celery": start them with -Q celery,matchmaking,scheduling,mail
+# (one worker for all), or give each queue workers of its own.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "matchmaking.tasks.round_shard": {"queue": "matchmaking"},
+    "rounds.tasks.schedule_round": {"queue": "scheduling"},
+    "scheduler.tasks.*": {"queue": "scheduling"},
+    "notifications.tasks.outbox_relay": {"queue": "mail"},
+    "matchmaking.tasks.digests_send": {"queue": "mail"},
+}
+
+
+def env_limits(name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """``SOFT/HARD`` seconds, e.g. ``3300/3600``: a soft limit of at least 1 s, below the hard one."""
+    raw = env.str(name, default=None)
+    if raw is None:
+        return default
+    soft, _, hard = raw.partition("/")
+    try:
+        limits = int(soft), int(hard)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not SOFT/HARD seconds (like 3300/3600)") from None
+    if not 1 <= limits[0] < limits[1]:
+        raise ImproperlyConfigured(f"{name}={raw!r}: the soft limit must be at least 1 and below the hard one")
+    return limits
+
+
+# Time limits per queue (soft: SoftTimeLimitExceeded is raised in the task; hard: its process is killed
+# and, tasks being acknowledged late, the message goes to another worker). A shard of a national round
+# may run for tens of minutes; a relay run sends what is due, 1,000 messages per request.
+CELERY_QUEUE_TIME_LIMITS = {
+    "matchmaking": env_limits("CELERY_LIMITS_MATCHMAKING", (3300, 3600)),
+    "scheduling": env_limits("CELERY_LIMITS_SCHEDULING", (3300, 3600)),
+    "mail": env_limits("CELERY_LIMITS_MAIL", (1500, 1800)),
+}
+_TASKS_BY_QUEUE = {
+    "matchmaking": ["matchmaking.tasks.round_shard"],
+    "scheduling": ["rounds.tasks.schedule_round", "scheduler.tasks.reminders_send", "scheduler.tasks.holds_expire"],
+    "mail": ["notifications.tasks.outbox_relay", "matchmaking.tasks.digests_send"],
+}
+CELERY_TASK_ANNOTATIONS = {
+    task: {"soft_time_limit": soft, "time_limit": hard}
+    for queue, tasks in _TASKS_BY_QUEUE.items()
+    for task in tasks
+    for soft, hard in [CELERY_QUEUE_TIME_LIMITS[queue]]
+}
+# Redis hands an unacknowledged message to another worker after the visibility timeout (default one
+# hour). With late acknowledgement a task running longer would run twice: keep it above every hard limit.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": max(hard for _, hard in CELERY_QUEUE_TIME_LIMITS.values()) + 600
+}
 # The one schedule of the periodic jobs: Celery beat runs it with a broker, `manage.py worker` without.
 CELERY_BEAT_SCHEDULE = {
     "send-outbox": {"task": "notifications.tasks.outbox_relay", "schedule": 60.0},

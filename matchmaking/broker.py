@@ -16,8 +16,8 @@ from django.conf import settings
 from kombu import Connection
 
 START_A_WORKER = (
-    "start one with `celery -A config worker` (see docs/operations.md), or unset CELERY_BROKER_URL to run "
-    "tasks in this process"
+    "start one with `celery -A config worker -Q celery,matchmaking,scheduling,mail` (see docs/operations.md), "
+    "or unset CELERY_BROKER_URL to run tasks in this process"
 )
 
 

@@ -42,12 +42,15 @@ def worker(tmp_path: Path) -> Iterator[str]:
          "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "-l", "WARNING"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    previous = current_app.conf.task_default_queue
-    current_app.conf.task_default_queue = queue
+    # The settings route each kind of task to a queue of its own (matchmaking, scheduling, mail), shared
+    # by every run on this broker: send them all to this worker's queue instead. update() (not setting
+    # the attribute) makes Celery rebuild its router.
+    previous = current_app.conf.task_routes
+    current_app.conf.update(task_routes={"*": {"queue": queue}})
     try:
         yield queue
     finally:
-        current_app.conf.task_default_queue = previous
+        current_app.conf.update(task_routes=previous)
         process.terminate()
         process.wait(timeout=30)
         log.close()
