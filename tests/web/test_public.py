@@ -161,6 +161,19 @@ def test_a_password_reset_mails_a_link_that_sets_a_new_password(client: Client, 
     assert User.objects.get(pk=user.pk).check_password("a longer passphrase 42")
 
 
+def test_a_student_whose_account_has_no_address_gets_the_reset_at_the_schools_one(client: Client, site: Site) -> None:
+    user = site.world.student_user
+    user.email = ""
+    user.set_password("an old passphrase 1")
+    user.save()
+    student_address = site.world.student.email
+
+    client.post("/accounts/password-reset/", {"email": student_address.upper()})
+
+    assert [m.to for m in mail.outbox] == [[student_address]]
+    assert User.objects.get(pk=user.pk).email == ""  # the account is not changed by asking
+
+
 def test_forms_carry_a_csrf_token(site: Site) -> None:
     strict = Client(enforce_csrf_checks=True)
     assert strict.post("/accounts/login/", {"username": "mai", "password": "x"}).status_code == 403

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.contrib.auth import views as auth
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 
 from accounts.models import User
+from accounts.selectors import users_reachable_at
 
 HOMES: dict[str, str] = {
     User.Role.STUDENT: "web:student-home",
@@ -27,7 +31,13 @@ class LogoutView(auth.LogoutView):
     pass
 
 
+class _PasswordResetForm(PasswordResetForm):
+    def get_users(self, email: str) -> Iterator[User]:  # type: ignore[override]
+        return users_reachable_at(email)
+
+
 class PasswordResetView(auth.PasswordResetView):
+    form_class = _PasswordResetForm
     template_name = "web/accounts/password_reset_form.html"
     email_template_name = "web/accounts/password_reset_email.txt"
     subject_template_name = "web/accounts/password_reset_subject.txt"
