@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from celery import current_app
+from celery import Celery
 from django.conf import settings
 from kombu import Connection
 
@@ -68,9 +68,12 @@ def workers_reachable(*, timeout: float = 2.0) -> Reach:
     broker = broker_reachable(timeout=timeout)
     if not broker.ok:
         return Reach(ok=False, message=f"{broker.message}; {START_A_WORKER}", seconds=broker.seconds)
-    with Connection(url, connect_timeout=timeout) as connection:
+    # A Celery app of its own for the ping: the project's app keeps a producer pool bound to the broker it
+    # first met, and a ping published through it would go wherever that was.
+    probe = Celery("caunoi-ping", broker=url, set_as_current=False)
+    with probe, Connection(url, connect_timeout=timeout) as connection:
         try:
-            replies = current_app.control.ping(timeout=timeout, connection=connection) or []
+            replies = probe.control.ping(timeout=timeout, connection=connection) or []
         except Exception as error:  # the broker went away between the two steps
             return Reach(
                 ok=False,

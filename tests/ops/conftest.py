@@ -25,6 +25,8 @@ CONFIGURING = (
     "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "CACHE_URL", "LOG_FORMAT", "LOG_LEVEL", "ACCESS_LOG",
     "SECRET_KEY", "ALLOWED_HOSTS", "STATIC_ROOT", "SECURE_SSL_REDIRECT", "TRUST_X_FORWARDED_PROTO",
     "SENDGRID_API_KEY", "DJANGO_SETTINGS_MODULE",
+    # Set by the browser tests for their own process (tests/web/conftest.py): never for a server we start.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 PRODUCTION = {
     "DEBUG": "0",
