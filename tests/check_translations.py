@@ -3,7 +3,8 @@
 Run from anywhere: ``.venv/bin/python tests/check_translations.py`` (exit 0 when complete, 1 when not,
 2 when the gettext tools are missing). It
 
-1. runs ``manage.py makemessages -l vi --no-obsolete`` from the project root, so every catalogue holds
+1. runs ``manage.py makemessages -l vi --no-obsolete --no-location`` from the project root (no
+   ``#: file:line`` comments: they change with every edit and make branches collide in the catalogues), so every catalogue holds
    exactly the strings the code and templates mark today (an app with a ``locale/`` dir gets its own,
    the rest goes to the project's ``locale/``, see ``LOCALE_PATHS``);
 2. runs ``msgfmt --check --statistics`` on every catalogue and fails on a syntax error, a format string
@@ -45,7 +46,7 @@ def catalogues() -> list[Path]:
 
 def makemessages() -> None:
     before = {path: path.read_text(encoding="utf-8") for path in catalogues()}
-    command = [sys.executable, "manage.py", "makemessages", "--no-obsolete"]
+    command = [sys.executable, "manage.py", "makemessages", "--no-obsolete", "--no-location"]
     command += [f"--locale={language}" for language in LANGUAGES]
     command += [f"--ignore={pattern}" for pattern in IGNORE]
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
