@@ -30,6 +30,11 @@ class BookingSerializer(serializers.ModelSerializer):
     opportunity_title = serializers.CharField(source="session.opportunity.title", read_only=True)
     kind = serializers.ChoiceField(source="session.opportunity.kind", choices=Kind.choices, read_only=True)
     company_name = serializers.CharField(source="session.opportunity.company.name", read_only=True)
+    company_answer = serializers.ChoiceField(
+        choices=["", "accepted", "declined"],
+        read_only=True,
+        help_text='The company\'s side: "accepted", "declined", or "" while it has not answered.',
+    )
 
     class Meta:
         model = Booking
@@ -52,6 +57,9 @@ class BookingSerializer(serializers.ModelSerializer):
             "seats",
             "hold_until",
             "waitlist_rank",
+            "company_answer",
+            "company_accepted_at",
+            "company_declined_at",
             "created_at",
             "updated_at",
         ]

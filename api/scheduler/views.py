@@ -50,6 +50,8 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, p.ScopedV
         "decline": frozenset({p.STUDENT, p.COORDINATOR, p.ORGANISER}),
         "cancel": frozenset({p.STUDENT, p.COORDINATOR, p.ORGANISER}),
         "attend": frozenset({p.STAFF, p.ORGANISER}),
+        "company_accept": frozenset({p.STAFF, p.ORGANISER}),
+        "company_decline": frozenset({p.STAFF, p.ORGANISER}),
     }
     serializer_class = BookingSerializer
     filterset_class = BookingFilter
@@ -68,6 +70,8 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, p.ScopedV
             "decline": p.bookings_answerable,
             "cancel": lambda qs, user: qs.manageable_by(user),  # type: ignore[attr-defined]
             "attend": p.bookings_attendance,
+            "company_accept": p.bookings_attendance,
+            "company_decline": p.bookings_attendance,
         }
         return scopes[self.action](qs, user) if self.action in scopes else qs.none()
 
@@ -134,6 +138,20 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, p.ScopedV
         given = AttendanceSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         return self._run(services.booking_attend, attended=given.validated_data["attended"])
+
+    @extend_schema(request=None, responses=COMMAND_RESPONSES)
+    @action(detail=True, methods=["post"], filterset_class=None, url_path="company-accept")
+    def company_accept(self, request: Request, pk: str) -> Response:
+        """The company takes this proposed or confirmed participant (before the session starts); the
+        participant's own answer is still theirs to give."""
+        return self._run(services.booking_company_accept)
+
+    @extend_schema(request=None, responses=COMMAND_RESPONSES)
+    @action(detail=True, methods=["post"], filterset_class=None, url_path="company-decline")
+    def company_decline(self, request: Request, pk: str) -> Response:
+        """The company cannot take this participant: the booking ends, the participant is mailed why and
+        the seat goes to the waitlist."""
+        return self._run(services.booking_company_decline)
 
 
 @extend_schema(tags=["exports"])

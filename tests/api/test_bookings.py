@@ -64,6 +64,32 @@ def test_attendance_is_recorded_once_the_session_has_started(api, as_role):
     assert post(staff, "booking-attend", api.attended.pk, {"attended": "sometimes"}).status_code == 400
 
 
+def test_a_company_accepts_a_proposed_participant_and_the_student_sees_it(api, as_role):
+    accepted = post(as_role("staff"), "booking-company-accept", api.proposed.pk)
+
+    assert accepted.status_code == 200
+    assert accepted.data["company_answer"] == "accepted" and accepted.data["status"] == Status.PROPOSED
+    seen = as_role("student").get(reverse("api:booking-detail", args=[api.proposed.pk]))
+    assert seen.data["company_answer"] == "accepted" and seen.data["company_accepted_at"] is not None
+
+
+def test_a_company_decline_ends_the_booking_and_a_second_answer_is_a_conflict(api, as_role):
+    staff = as_role("staff")
+    declined = post(staff, "booking-company-decline", api.confirmed.pk)
+    again = post(staff, "booking-company-accept", api.confirmed.pk)
+
+    assert declined.status_code == 200
+    assert declined.data["status"] == Status.CANCELLED and declined.data["company_answer"] == "declined"
+    assert again.status_code == 409 and "Only a proposed or confirmed booking" in again.data["detail"]
+    assert Booking.objects.get(pk=api.confirmed.pk).status == Status.CANCELLED
+
+
+def test_a_company_cannot_answer_once_the_session_has_started(api, as_role):
+    response = post(as_role("staff"), "booking-company-decline", api.attended.pk)
+    assert response.status_code == 409 and "already started" in response.data["detail"]
+    assert Booking.objects.get(pk=api.attended.pk).status == Status.CONFIRMED
+
+
 def test_a_student_books_an_open_session_and_a_full_one_is_a_conflict(api, as_role):
     client = as_role("other_student")
     booked = client.post(reverse("api:booking-list"), {"session": api.open_session.pk}, format="json")

@@ -275,6 +275,12 @@ MATRIX: dict[tuple[str, str], Row] = {
         pk=lambda a: a.attended.pk,
         body=lambda a: {"attended": True},
     ),
+    ("booking-company-accept", "post"): Row(
+        only(200, *STAFF, "organiser", other_staff=404), pk=lambda a: a.proposed.pk
+    ),
+    ("booking-company-decline", "post"): Row(
+        only(200, *STAFF, "organiser", other_staff=404), pk=lambda a: a.proposed.pk
+    ),
     # rounds, audit, reports, exports, imports
     ("round-list", "get"): Row(only(200, "organiser")),
     ("round-list", "post"): Row(
