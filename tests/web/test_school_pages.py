@@ -13,7 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import AuditEntry, User
 from matchmaking.models import Match
@@ -411,6 +411,19 @@ def test_the_coordinator_books_a_class_into_a_session_and_sees_a_refusal(coordin
 
 
 # --- bookings and report --------------------------------------------------------------------------------
+
+
+def test_the_bookings_page_says_what_the_company_answered(coordinator: Client, school: School) -> None:
+    Booking.objects.filter(pk=school.proposal.pk).update(company_accepted_at=timezone.now())
+    with translation.override("en"):
+        page = coordinator.get(reverse("web:school-bookings"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The company accepted" in page
+
+    Booking.objects.filter(pk=school.proposal.pk).update(
+        status=Status.DECLINED, company_declined_at=timezone.now(), starts_at=timezone.now() - dt.timedelta(days=1)
+    )
+    page = coordinator.get(reverse("web:school-bookings"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Doanh nghiệp đã từ chối" in page
 
 
 def test_the_report_shows_this_schools_figures(coordinator: Client, school: School) -> None:
