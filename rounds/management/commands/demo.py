@@ -1,7 +1,8 @@
 """The main job on the embedded default: schema, sample world, matchmaking, learning, scheduling, mail.
 
 Running it twice duplicates nothing: the sample world is upserted by external id, a matchmaking round
-replaces the lists, scheduling replaces proposals, and mail is deduplicated by the outbox's keys.
+replaces the lists, scheduling replaces proposals (and offers the seats declined in the first run's
+simulated answers), answers are simulated once, and mail is deduplicated by the outbox's keys.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Command(BaseCommand):
         self.matchmaking()
         self.learning()
         self.scheduling()
+        self.answers(seed=seed)
         self.mail()
         self.step("Done")
         self.stdout.write(
@@ -185,6 +187,48 @@ class Command(BaseCommand):
             shown += 1
             if shown >= 4:
                 break
+
+    def answers(self, *, seed: int) -> None:
+        """What the week's first days bring, through the same services as the pages: most participants
+        confirm their proposal (a minor without a guardian's consent cannot, and stays proposed), some
+        decline, which offers the seat to the waitlist; companies accept half of the confirmed. So the
+        organiser's dashboard and the week's report have something to show after the demo."""
+        import random
+
+        from scheduler.models import Booking
+        from scheduler.services import BookingError, booking_company_accept, booking_confirm, booking_decline
+
+        self.step("Answers: participants confirm or decline, companies accept (simulated)")
+        answered = (Booking.Status.CONFIRMED, Booking.Status.DECLINED)
+        if Booking.objects.filter(status__in=answered).exists():
+            self.stdout.write("  already answered on an earlier run: nothing simulated again")
+            return
+        rng = random.Random(seed)
+        counts = {"confirmed": 0, "declined": 0, "refused": 0, "accepted": 0}
+        proposals = list(
+            Booking.objects.filter(status=Booking.Status.PROPOSED)
+            .order_by("session__starts_at", "pk")
+            .values_list("pk", flat=True)
+        )
+        for pk in proposals:
+            draw = rng.random()
+            try:
+                if draw < 0.75:
+                    booking_confirm(booking_id=pk)
+                    counts["confirmed"] += 1
+                    if rng.random() < 0.5:
+                        booking_company_accept(booking_id=pk)
+                        counts["accepted"] += 1
+                elif draw < 0.85:
+                    booking_decline(booking_id=pk)
+                    counts["declined"] += 1
+            except BookingError:  # a minor without consent, a clash with a booking confirmed just before
+                counts["refused"] += 1
+        self.stdout.write(
+            f"  {counts['confirmed']} confirmed, {counts['declined']} declined (their seats offered to the waitlist), "
+            f"{counts['refused']} could not confirm (no guardian's consent, or a clash); "
+            f"companies accepted {counts['accepted']}"
+        )
 
     def mail(self) -> None:
         from matchmaking.digests import digests_send
