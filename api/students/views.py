@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -36,7 +36,7 @@ from privacy.consent import ConsentError, consent_request_send
 from privacy.services import privacy_link_make
 from scheduler.models import Booking
 from students.models import ClassRequest, GuardianConsent, School, Student
-from students.services import availability_replace
+from students.services import class_request_save
 
 SCHOOL_PEOPLE = frozenset({p.COORDINATOR, p.ORGANISER})
 
@@ -176,9 +176,7 @@ class StudentViewSet(
             raise Conflict(_("Only a minor with a guardian's address on record has a guardian link."))
         url, expires_at = privacy_link_make(student=student)
         audit_record(actor=request.user, action="guardian_link", obj=student)
-        return Response(
-            LinkSerializer({"url": url, "expires_at": expires_at}).data, status=status.HTTP_201_CREATED
-        )
+        return Response(LinkSerializer({"url": url, "expires_at": expires_at}).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["students"])
@@ -243,12 +241,17 @@ class ClassRequestViewSet(
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         self._save(serializer)
 
-    def _save(self, serializer: BaseSerializer[Any], **fixed: Any) -> None:
-        intervals = serializer.validated_data.pop("availability", None)  # type: ignore[union-attr]
-        with transaction.atomic():
-            class_request = serializer.save(**fixed)
-            if intervals is not None:
-                availability_replace(owner=class_request, intervals=intervals)
+    def _save(self, serializer: BaseSerializer[Any], school_id: int | None = None) -> None:
+        values = dict(serializer.validated_data)  # type: ignore[arg-type]
+        intervals = values.pop("availability", None)
+        instance = serializer.instance
+        school = instance.school if instance is not None else School.objects.get(pk=school_id)
+        try:  # the same service as the school's pages: the row and its free times in one transaction
+            class_request = class_request_save(
+                school=school, values=values, intervals=intervals, class_request=instance
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
         # Read back: the response shows the stored availability, not the request's.
         serializer.instance = ClassRequest.objects.prefetch_related("availability").get(pk=class_request.pk)
 
