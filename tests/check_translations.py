@@ -4,8 +4,8 @@ Run from anywhere: ``.venv/bin/python tests/check_translations.py`` (exit 0 when
 2 when the gettext tools are missing). It
 
 1. runs ``manage.py makemessages -l vi --no-obsolete --no-location`` from the project root (no
-   ``#: file:line`` comments: they change with every edit and make branches collide in the catalogues), so every catalogue holds
-   exactly the strings the code and templates mark today (an app with a ``locale/`` dir gets its own,
+   ``#: file:line`` comments: they change with every edit and make branches collide), so every
+   catalogue holds exactly the strings the code and templates mark today (an app with a ``locale/`` dir gets its own,
    the rest goes to the project's ``locale/``, see ``LOCALE_PATHS``);
 2. runs ``msgfmt --check --statistics`` on every catalogue and fails on a syntax error, a format string
    whose placeholders differ from the English, an untranslated or a fuzzy entry;

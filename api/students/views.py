@@ -236,16 +236,17 @@ class ClassRequestViewSet(
         return context
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
-        self._save(serializer, school_id=p.org_id(self.request.user, "school_id"))
+        self._save(serializer, school=School.objects.get(pk=p.org_id(self.request.user, "school_id")))
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         self._save(serializer)
 
-    def _save(self, serializer: BaseSerializer[Any], school_id: int | None = None) -> None:
+    def _save(self, serializer: BaseSerializer[Any], school: School | None = None) -> None:
         values = dict(serializer.validated_data)  # type: ignore[arg-type]
         intervals = values.pop("availability", None)
         instance = serializer.instance
-        school = instance.school if instance is not None else School.objects.get(pk=school_id)
+        school = instance.school if instance is not None else school
+        assert school is not None  # noqa: S101 — a creation always names the school
         try:  # the same service as the school's pages: the row and its free times in one transaction
             class_request = class_request_save(
                 school=school, values=values, intervals=intervals, class_request=instance
