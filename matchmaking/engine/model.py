@@ -8,7 +8,10 @@
    (w_topic / w_text) × the topic's IDF (relative to the rarest) / √(distinct words of the document),
    before the whole row is normalised. In a short text ("chips, NLP", "lập trình game") a topic is a
    large share of the vector and bridges languages and synonyms; in a long professional description
-   it is one term among hundreds and cannot outvote the words (see docs/relevance.md).
+   it is one term among hundreds and cannot outvote the words (see docs/relevance.md). Each field
+   of the vocabulary ("ai_data", "crafts") a document has topics in is a term too, at GROUP_SCALE of
+   a topic's weight: "machine learning" and "AI tạo sinh" share a little relevance, less than two
+   texts on the same topic.
 2. The context multiplies the relevance: it orders relevant opportunities but never lifts an
    irrelevant one (relevance 0 stays 0) and it can change an order only between opportunities whose
    relevance is within a factor (1 + κ + δ + φ) of each other. κ, δ, φ are w_kind, w_distance,
@@ -16,10 +19,11 @@
 3. Below RELEVANCE_FLOOR (on raw) nothing is recommended: a list is short, or empty, rather than
    padded with near-zero matches. The floor is calibrated on the labelled sets (docs/relevance.md).
 
-Exactness: vector entries are rounded to multiples of 2**-16, so a dot product is a sum of multiples
-of 2**-32 and exact in any order; the context is a sum of two multiples of 2**-16, so the product of
-the two is exact in float64 too. Every direction, block size and the brute-force test agree to the
-last bit, and ties are broken by id without a tolerance.
+Exactness: vector entries are rounded towards zero to multiples of 2**-16 (so that no relevance
+exceeds 1), so a dot product is a sum of multiples of 2**-32 and exact in any order; the context is
+a sum of two multiples of 2**-16, so the product of the two is exact in float64 too. Every direction,
+block size and the brute-force test agree to the last bit, and ties are broken by id without a
+tolerance.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ FEATURES = ("text", "topic", "kind", "distance", "freshness")
 FLOOR = 0.01
 # The weight of a topic term against the text at equal w_text and w_topic (measured: docs/relevance.md).
 TOPIC_SCALE = 2.0
+# The weight of a field term (the vocabulary's group of a topic: "ai_data", "crafts") against a topic
+# term's: neighbouring topics of one field share a little relevance (measured: docs/relevance.md).
+GROUP_SCALE = 0.5
 # Below this raw (relevance × context) a pair is never recommended (calibrated: docs/relevance.md).
 RELEVANCE_FLOOR = 0.05
 FRESHNESS_HALF_LIFE_DAYS = 30.0
@@ -109,6 +116,13 @@ def quantise(values: np.ndarray, bits: int = QUANTUM_BITS) -> np.ndarray:
     """Round to multiples of 2**-bits (vector entries use 16 bits, context terms the 32-bit grid)."""
     scale = float(1 << bits)
     return np.round(np.asarray(values, dtype=np.float64) * scale) / scale
+
+
+def quantise_down(values: np.ndarray, bits: int = QUANTUM_BITS) -> np.ndarray:
+    """Round towards zero to multiples of 2**-bits: a unit vector stays within the unit ball, so the dot
+    product of two of them is never above 1 (rounding to nearest could give 1 + 5·10⁻⁶)."""
+    scale = float(1 << bits)
+    return np.trunc(np.asarray(values, dtype=np.float64) * scale) / scale
 
 
 def on_grid(values: np.ndarray | float) -> np.ndarray:

@@ -50,6 +50,12 @@ class Vocabulary:
         return {t.id: i for i, t in enumerate(self.topics)}
 
     @functools.cached_property
+    def group_of(self) -> np.ndarray:
+        """Each topic's field (its ``group`` in topics.json) as an index, fields in order of first use."""
+        fields = {g: i for i, g in enumerate(dict.fromkeys(t.group for t in self.topics))}
+        return np.array([fields[t.group] for t in self.topics], dtype=np.int64)
+
+    @functools.cached_property
     def _acronym_re(self) -> re.Pattern[str] | None:
         if not self.acronyms:
             return None

@@ -55,18 +55,40 @@ def topic_sets(
     return [frozenset(doc) for doc in found]
 
 
-def topic_terms(sets: Sequence[frozenset[int]], n_topics: int, lengths: np.ndarray) -> sparse.csr_matrix:
+def topic_terms(
+    sets: Sequence[frozenset[int]], n_topics: int, lengths: np.ndarray, group_of: np.ndarray | None = None
+) -> sparse.csr_matrix:
     """Each document's topics as terms: the topic's IDF over these documents relative to the rarest
-    topic's, divided by √(the document's tokens + 1), so that a topic weighs like one of its words."""
-    indptr = np.zeros(len(sets) + 1, dtype=np.int64)
-    np.cumsum([len(s) for s in sets], out=indptr[1:])
-    indices = np.fromiter((t for s in sets for t in sorted(s)), dtype=np.int32, count=int(indptr[-1]))
-    df = np.bincount(indices, minlength=n_topics).astype(np.float64)
-    idf = np.log((1.0 + len(sets)) / (1.0 + df)) + 1.0
-    idf /= max(float(idf.max(initial=1.0)), 1e-12)
+    topic's, divided by √(the document's tokens + 1), so that a topic weighs like one of its words.
+
+    With ``group_of`` (topic → its field in the vocabulary), each field a document has topics in is a
+    term too (columns after the topics'), weighted the same way × ``model.GROUP_SCALE``, its IDF
+    relative to the rarest field's: two texts on neighbouring topics of one field ("machine learning",
+    "generative AI") share a little relevance, less than two texts on the same topic."""
+    n_docs = len(sets)
+    sizes = np.fromiter(map(len, sets), dtype=np.int64, count=n_docs)
+    topics = np.fromiter((t for s in sets for t in sorted(s)), dtype=np.int64, count=int(sizes.sum()))
+    docs = np.repeat(np.arange(n_docs), sizes)
+    scale = np.ones(len(topics))
+    width = n_topics
+    if group_of is not None and len(group_of):
+        n_fields = int(group_of.max()) + 1
+        keys = np.unique(docs * n_fields + group_of[topics])  # each (document, field) once, in order
+        docs = np.concatenate([docs, keys // n_fields])
+        topics = np.concatenate([topics, n_topics + keys % n_fields])
+        scale = np.concatenate([scale, np.full(len(keys), model.GROUP_SCALE)])
+        width += n_fields
+    order = np.argsort(docs, kind="stable")  # topics first within each document, then fields
+    docs, topics, scale = docs[order], topics[order], scale[order]
+    indptr = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(docs, minlength=n_docs), out=indptr[1:])
+    df = np.bincount(topics, minlength=width).astype(np.float64)
+    idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+    for part in (slice(0, n_topics), slice(n_topics, width)):  # topics, then fields, each to its rarest
+        idf[part] /= max(float(idf[part].max(initial=1.0)), 1e-12)
     per_doc = 1.0 / np.sqrt(np.asarray(lengths, dtype=np.float64) + 1.0)
-    data = idf[indices] * np.repeat(per_doc, np.diff(indptr))
-    return sparse.csr_matrix((data, indices, indptr), shape=(len(sets), n_topics))
+    data = idf[topics] * scale * per_doc[docs]
+    return sparse.csr_matrix((data, topics.astype(np.int32), indptr), shape=(n_docs, width))
 
 
 def similarity_vectors(
@@ -93,7 +115,7 @@ def similarity_vectors(
     if nonempty.any():
         squares[nonempty] = np.add.reduceat(data * data, matrix.indptr[:-1][nonempty])
     norms = np.sqrt(squares)
-    scaled = model.quantise(data * np.repeat(1.0 / np.maximum(norms, 1e-12), counts))
+    scaled = model.quantise_down(data * np.repeat(1.0 / np.maximum(norms, 1e-12), counts))
     out = sparse.csr_matrix((scaled, matrix.indices, matrix.indptr), shape=matrix.shape)
     out.eliminate_zeros()
     return out, norms
@@ -252,7 +274,7 @@ def build_model(
     sets = first_sets + later_sets
     timer["topics"] = topics_here + topics_there
     t0 = time.perf_counter()
-    topics_all = topic_terms(sets, len(vocab.topics), np.diff(tok.offsets))
+    topics_all = topic_terms(sets, len(vocab.topics), np.diff(tok.offsets), vocab.group_of)
     sim_p, norms_p = similarity_vectors(text_p, topics_all[:n_p], weights)
     sim_o, norms_o = similarity_vectors(text_o, topics_all[n_p:], weights)
     beta = weights.topic_strength() if weights.text > 0 else 0.0

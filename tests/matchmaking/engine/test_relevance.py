@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
+from scipy import sparse
 from tiny import GEOGRAPHY, NOW, opportunity, student
 
 from matchmaking.engine import model
 from matchmaking.engine.model import Weights
 from matchmaking.engine.recommend import recommend
+from matchmaking.engine.vectors import similarity_vectors
 
 NLP = "Natural language processing workshop: build a chatbot that reads Vietnamese text"
 FACTORY = "Mechanical factory visit: lathes, welding and the assembly line"
@@ -61,3 +64,28 @@ def test_nothing_below_the_floor_is_listed_and_a_participant_may_get_no_list() -
                                                 floor=0.05).for_participants["s1"]] == ["o1", "o2"]  # fmt: skip
     unfloored = recommend(people, catalogue, now=NOW, geography=GEOGRAPHY, floor=0.0)
     assert len(unfloored.for_participants["s2"]) == 2  # padding, only when asked for
+
+
+def test_a_neighbouring_topic_of_the_same_field_counts_less_than_the_same_topic_and_more_than_another_field() -> None:
+    # No word in common across the languages: only the vocabulary relates them. "học máy" is the same
+    # topic (machine learning); "xử lý ngôn ngữ tự nhiên" (NLP) is another topic of the same field;
+    # "làm gốm" (pottery) is in another field altogether.
+    me = student(text="machine learning")
+    same = opportunity("same", company="a", title="Nhập môn học máy")
+    near = opportunity("near", company="b", title="Nhập môn xử lý ngôn ngữ tự nhiên")
+    far = opportunity("far", company="c", title="Nhập môn làm gốm")
+    recs = recommend([me], [far, near, same], now=NOW, geography=GEOGRAPHY, k=3, floor=0.0)
+    ranked = recs.for_participants["s1"]
+    assert [r.opportunity_id for r in ranked] == ["same", "near", "far"]
+    assert ranked[1].score > model.FLOOR == ranked[2].score  # the field bridges; another field does not
+
+
+def test_a_relevance_vector_is_never_longer_than_one_so_no_relevance_exceeds_one() -> None:
+    # Entries are rounded to multiples of 2**-16 towards zero: rounded to nearest, about half of these
+    # rows would have squared entries adding up to a little more than 1 (and a pair's score above 1).
+    rng = np.random.default_rng(7)
+    text = sparse.random(200, 300, density=0.05, random_state=rng, format="csr")
+    topics = sparse.random(200, 20, density=0.1, random_state=rng, format="csr")
+    rows, _ = similarity_vectors(text, topics, Weights().normalised())
+    squares = np.asarray(rows.multiply(rows).sum(axis=1)).ravel()
+    assert squares.max() <= 1.0 and squares.min() > 0.999
