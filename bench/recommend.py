@@ -488,7 +488,8 @@ def main(argv: list[str] | None = None) -> None:
             run_taken = sampler.stop()
             walls[label].append(wall)
             print(
-                f"  round {round_ + 1}, engine {label:<6}: {wall:6.1f} s wall (load average {os.getloadavg()[0]:.2f})"
+                f"  round {round_ + 1}, engine {label:<6}: {wall:6.1f} s wall, memory at the peak "
+                f"{resident + run_taken:,.0f} MB (as below), load average {os.getloadavg()[0]:.2f}"
             )
             lists = _lists(got)
             if label == "before" and first_before is None:
@@ -559,6 +560,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         for stage in ("tokenise", "vectorise", "topics", "compile", "vectors", "search", "reasons"):
             print(f"  {stage:<10} {seconds.get(stage, 0.0):7.2f} s")
+        print(f"    of the search, the participants' lists {seconds.get('lists_participants', 0.0):.2f} s")
     summed = f" (summed over the {processes} processes)" if processes > 1 else ""
     for part in ("slices", "products", "filters", "merge"):
         value = seconds.get("search_" + part, 0.0) if processes > 1 else seconds.get(part, 0.0)

@@ -1,7 +1,8 @@
 """The matchmaking engine's process parallelism: what runs in forked processes, how the work is
 shared out, and how the parts merge. Nothing else in the engine forks.
 
-On a large run (PARALLEL_PAIRS) the CPUs share the work as processes, in three places:
+On a large run (by default, from PARALLEL_PAIRS candidate pairs) the CPUs share the work as processes,
+in three places:
 
 1. Tokenising (``tokenise``): a forked process tokenises the first documents while this one
    tokenises the rest, split where half the characters are (the work is per character); the two
@@ -63,7 +64,7 @@ PARALLEL_PAIRS = 5_000_000
 # ``output.Lists``) costs, in pairs of search. This process builds its own share's lists while the
 # others search, so its share of the search is smaller by that much. ``bench/recommend.py`` prints
 # the figure of its run (seconds per participant of this process's lists over seconds per pair of its
-# search); on 6 December 2026, 2 CPUs, load 8-11: 1,106 on the default world (100,000 students,
+# search); on 6 December 2026, 2 CPUs, load 4-11: 1,106 and 1,239 in two runs on the default world (100,000 students,
 # 2,500 classes, 20,000 opportunities: `.venv/bin/python bench/recommend.py`), 398 on a fifth of it
 # (`--students 20000 --opportunities 4000`, where a pair costs twice as much: narrower blocks). Set
 # for the large runs, the ones forked at all; a wrong figure only makes one process wait for the other.
