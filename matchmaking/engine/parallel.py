@@ -64,10 +64,12 @@ PARALLEL_PAIRS = 5_000_000
 # ``output.Lists``) costs, in pairs of search. This process builds its own share's lists while the
 # others search, so its share of the search is smaller by that much. ``bench/recommend.py`` prints
 # the figure of its run (seconds per participant of this process's lists over seconds per pair of its
-# search); on 6 December 2026, 2 CPUs, load 4-11: 1,106 and 1,239 in two runs on the default world (100,000 students,
-# 2,500 classes, 20,000 opportunities: `.venv/bin/python bench/recommend.py`), 398 on a fifth of it
-# (`--students 20000 --opportunities 4000`, where a pair costs twice as much: narrower blocks). Set
-# for the large runs, the ones forked at all; a wrong figure only makes one process wait for the other.
+# search). On 6 December 2026, 2 CPUs, load 4-11, three runs on the default world (100,000 students,
+# 2,500 classes, 20,000 opportunities: `.venv/bin/python bench/recommend.py`) gave 1,106, 1,239 and
+# 1,376; a fifth of it (`--students 20000 --opportunities 4000`, where a pair costs twice as much:
+# narrower blocks) gave 398. Set for the large runs, the ones forked at all; a wrong figure only
+# makes one process wait for the other (with 1,100, the third run: 27.6 s of search and 8.2 s of
+# lists here, 34.5 s of search in the forked process).
 LIST_COST_PAIRS = 1_100
 
 # The topics are found in this many chunks of documents, claimed by whichever process is free: enough
