@@ -3,10 +3,13 @@
     .venv/bin/python bench/recommend.py                       # 100,000 students, 20,000 opportunities
     .venv/bin/python bench/recommend.py --students 20000 --opportunities 4000 --baseline-rows 2000
 
-Prints the whole engine's time and its stages, the peak resident memory of the process, and the
-engine's top-k stage against scikit-learn's brute-force ``NearestNeighbors(metric="cosine")`` finding
-k neighbours both ways on the same TF-IDF matrices with the same number of threads (``n_jobs``),
-timed on a sample of query rows after a warm-up call and extrapolated linearly (the output says so).
+Prints the engine before its process parallelism moved into ``parallel.py`` (commit
+``BEFORE_PARALLEL``, run from ``git archive`` of that commit as a package of its own) against today's,
+interleaved in the same run on the same world (``--rounds`` runs each) and checked to return the same
+lists; today's stages and the peak resident memory; and the engine's top-k stage against
+scikit-learn's brute-force ``NearestNeighbors(metric="cosine")`` finding k neighbours both ways on
+the same TF-IDF matrices with the same number of threads (``n_jobs``), timed on a sample of query
+rows after a warm-up call and extrapolated linearly (the output says so).
 
 The engine's top-k stage compared is its whole search: slicing the blocks, the sparse products, the
 hard filters, the merges and every re-search, until each list is the exact top k of the blended score
@@ -21,12 +24,19 @@ topic vocabulary and everyday phrases, a quarter of the Vietnamese ones typed wi
 from __future__ import annotations
 
 import argparse
+import importlib
+import io
 import os
 import random
 import resource
+import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -42,13 +52,24 @@ from sklearn.neighbors import NearestNeighbors  # noqa: E402
 from sparse_dot_topn import sp_matmul_topn  # noqa: E402
 
 from matchmaking.engine.kernels import warm_up  # noqa: E402
+from matchmaking.engine.parallel import LIST_COST_PAIRS  # noqa: E402
 from matchmaking.engine.recommend import recommend  # noqa: E402
+from matchmaking.engine.stages import Stages  # noqa: E402
 from matchmaking.engine.text import fold, normalise, tfidf_pair, tokenise  # noqa: E402
 from matchmaking.engine.topics import load_vocabulary  # noqa: E402
-from matchmaking.engine.types import KINDS, Geography, Opportunity, Participant, Session  # noqa: E402
+from matchmaking.engine.types import (  # noqa: E402
+    KINDS,
+    Geography,
+    Opportunity,
+    Participant,
+    Recommendations,
+    Session,
+)
 from matchmaking.engine.vectors import opportunity_document, participant_document  # noqa: E402
 from places.provinces import codes, name, neighbour_map  # noqa: E402
 
+# The engine before its parallelism had one module (bench/recommend.py compares it with today's).
+BEFORE_PARALLEL = "8e2cc7a46993d8f489538ac89c7d0d6404515040"  # main with the field terms, before parallel.py
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 9, 20, 8, 0, tzinfo=TZ)
 LEVEL_SHARE = {"lower_secondary": 0.25, "upper_secondary": 0.45, "vocational": 0.15, "university": 0.15}
@@ -382,6 +403,32 @@ def time_plain_topn(
     return (time.perf_counter() - t0) * left.shape[0] / len(rows)
 
 
+def engine_before(ref: str) -> Callable[..., Recommendations]:
+    """``recommend`` of the engine at commit ``ref``, from ``git archive`` into a package of its own,
+    ``engine_before``, kept in the system's temporary directory (so that numba's cache of its kernels
+    survives from one run to the next), its kernels compiled or loaded."""
+    root = Path(tempfile.gettempdir()) / f"caunoi-engine-{ref[:12]}"
+    package = root / "engine_before"
+    if not (package / "recommend.py").exists():
+        archive = subprocess.run(
+            ["git", "-C", str(_HERE.parent), "archive", ref, "matchmaking/engine"], capture_output=True, check=True
+        ).stdout
+        staging = root / f"staging-{os.getpid()}"
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(staging, filter="data")
+        (staging / "matchmaking" / "engine").rename(package)
+    sys.path.insert(0, str(root))
+    importlib.import_module("engine_before.kernels").warm_up()
+    return importlib.import_module("engine_before.recommend").recommend
+
+
+def _lists(recs: Recommendations) -> tuple[dict[str, list[tuple[str, float]]], dict[str, list[tuple[str, float]]]]:
+    return (
+        {owner: [(r.opportunity_id, r.score) for r in lst] for owner, lst in recs.for_participants.items()},
+        {owner: [(r.participant_id, r.score) for r in lst] for owner, lst in recs.for_opportunities.items()},
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=100_000)
@@ -394,6 +441,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--baseline-rows", type=int, default=2000, help="query rows timed per direction")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each engine, before and today, interleaved")
+    parser.add_argument("--before", default=BEFORE_PARALLEL, help="the commit whose engine is compared with today's")
     args = parser.parse_args(argv)
     threads = args.threads or os.cpu_count() or 1
 
@@ -415,30 +464,65 @@ def main(argv: list[str] | None = None) -> None:
         "loaded from its cache after (not part of the engine's time below, as in a long-running worker)"
     )
 
-    timings: dict[str, float] = {}
-    resident_before = current_rss_mb()
-    sampler = AvailableMemory()
-    sampler.start()
-    wall, cpu = time.perf_counter(), time.process_time()
-    recs = recommend(
-        participants,
-        opportunities,
-        now=NOW,
-        geography=geography,
-        k=args.k,
-        n_threads=threads,
-        workers=args.workers,
-        timings=timings,
-        province_names={code: name(code) for code in codes()},
+    before = engine_before(args.before)
+    print(f"the engine before ({args.before[:9]}) is ready: extracted from git, its kernels compiled or loaded")
+    names = {code: name(code) for code in codes()}
+    same = {"now": NOW, "geography": geography, "k": args.k, "n_threads": threads, "workers": args.workers}
+    walls: dict[str, list[float]] = {"before": [], "today": []}
+    stages, recs, engine_peak, taken, resident_before, cpu = Stages(), None, 0.0, 0.0, 0.0, 0.0
+    first_before: dict[str, list[tuple[str, float]]] | None = None
+    load_start = os.getloadavg()[0]
+    for round_ in range(args.rounds):
+        # Interleaved, the order alternating, so that a slow spell of the machine hits both.
+        for label in ("before", "today") if round_ % 2 == 0 else ("today", "before"):
+            run_stages = Stages()
+            resident = current_rss_mb()
+            sampler = AvailableMemory()
+            sampler.start()
+            wall, run_cpu = time.perf_counter(), time.process_time()
+            if label == "before":
+                got = before(participants, opportunities, province_names=names, **same)
+            else:
+                got = recommend(participants, opportunities, province_names=names, stages=run_stages, **same)
+            wall, run_cpu = time.perf_counter() - wall, time.process_time() - run_cpu
+            run_taken = sampler.stop()
+            walls[label].append(wall)
+            print(
+                f"  round {round_ + 1}, engine {label:<6}: {wall:6.1f} s wall, memory at the peak "
+                f"{resident + run_taken:,.0f} MB (as below), load average {os.getloadavg()[0]:.2f}"
+            )
+            lists = _lists(got)
+            if label == "before" and first_before is None:
+                first_before = lists
+            elif label == "today" and recs is None:
+                recs, stages, cpu, engine_peak, taken, resident_before = (
+                    got,
+                    run_stages,
+                    run_cpu,
+                    peak_rss_mb(),
+                    run_taken,
+                    resident,
+                )
+                today_lists = lists
+            del got, lists
+    assert recs is not None and first_before is not None
+    if today_lists != first_before:
+        raise SystemExit("the engine today and before returned different lists: not comparable")
+    del first_before, today_lists
+    median_before, median_today = statistics.median(walls["before"]), statistics.median(walls["today"])
+    print(
+        f"\nengine, k={args.k}, {threads} CPUs, median of {args.rounds} interleaved runs each (load average "
+        f"{load_start:.2f} at the start, {os.getloadavg()[0]:.2f} now): before {median_before:.1f} s wall, "
+        f"today {median_today:.1f} s wall, today / before {median_today / median_before:.3f}; both returned "
+        "the same lists (ids and scores, both ways)"
     )
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    engine_peak = peak_rss_mb()
-    taken = sampler.stop()
+    wall = walls["today"][0]
     served = sum(1 for lst in recs.for_participants.values() if lst)
     listed = sum(1 for lst in recs.for_opportunities.values() if lst)
-    processes = int(timings["search_processes"])
+    processes = stages.counts["search_processes"]
+    seconds = stages.seconds
     print(
-        f"\nengine, k={args.k}, {threads} CPUs: {wall:.1f} s wall, {cpu:.1f} s CPU (this process's threads); "
+        f"\ntoday's first run: {wall:.1f} s wall, {cpu:.1f} s CPU (this process's threads); "
         f"peak resident memory {engine_peak:.0f} MB (this process, world included)"
     )
     if processes > 1:
@@ -454,38 +538,49 @@ def main(argv: list[str] | None = None) -> None:
     )
     if processes > 1:
         print(
-            f"  build      {timings['build']:7.2f} s: tokenise {timings['tokenise']:.2f} s, then TF-IDF "
-            f"{timings['vectorise']:.2f} s here while a forked process builds the filter arrays "
-            f"({timings['compile']:.2f} s); topics {timings['topics']:.2f} s shared between them; vectors "
-            f"{timings['vectors']:.2f} s"
+            f"  build      {seconds['build']:7.2f} s: tokenise {seconds['tokenise']:.2f} s (two processes), then "
+            f"TF-IDF {seconds['vectorise']:.2f} s here while a forked process builds the filter arrays "
+            f"({seconds['compile']:.2f} s); topics {seconds['topics']:.2f} s shared between them as each came free; "
+            f"vectors {seconds['vectors']:.2f} s"
         )
         print(
-            f"  search     {timings['search']:7.2f} s: {timings['search_wall_here']:.2f} s here, then this process's "
-            f"participants' lists {timings['reasons_meanwhile']:.2f} s, while {processes - 1} forked searched "
-            f"{timings['search_wall_workers']:.2f} s"
+            f"  search     {seconds['search']:7.2f} s: {seconds['here_wall']:.2f} s here, then this process's "
+            f"participants' lists {seconds['here_lists']:.2f} s, while {processes - 1} forked searched "
+            f"{seconds['away_wall_slowest']:.2f} s; then the others' participants' lists {seconds['lists_after']:.2f} s"
         )
-        print(f"  reasons    {timings['reasons']:7.2f} s: the other lists, after the search")
+        per_list = seconds["here_lists"] / max(stages.counts["here_participants"], 1)
+        per_pair = seconds["here_wall"] / max(stages.counts["here_pairs"], 1)
+        print(
+            f"    a participant's list cost as much as {per_list / per_pair:,.0f} pairs of search in this run "
+            f"(parallel.LIST_COST_PAIRS = {LIST_COST_PAIRS:,}): {per_list * 1e6:.0f} µs per participant over "
+            f"{per_pair * 1e9:.0f} ns per pair, this process's {stages.counts['here_participants']:,} participants "
+            f"and {stages.counts['here_pairs']:,} pairs"
+        )
+        print(f"  reasons    {seconds['reasons']:7.2f} s: the opportunities' lists, after the search")
     else:
         for stage in ("tokenise", "vectorise", "topics", "compile", "vectors", "search", "reasons"):
-            print(f"  {stage:<10} {timings.get(stage, 0.0):7.2f} s")
+            print(f"  {stage:<10} {seconds.get(stage, 0.0):7.2f} s")
+        print(f"    of the search, the participants' lists {seconds.get('lists_participants', 0.0):.2f} s")
     summed = f" (summed over the {processes} processes)" if processes > 1 else ""
     for part in ("slices", "products", "filters", "merge"):
-        print(f"    search/{part:<9} {timings.get('search_' + part, 0.0):7.2f} s{summed}")
+        value = seconds.get("search_" + part, 0.0) if processes > 1 else seconds.get(part, 0.0)
+        print(f"    search/{part:<9} {value:7.2f} s{summed}")
     print(
-        f"  rounds: participants {timings['rounds_participants']:.0f}, "
-        f"opportunities {timings['rounds_opportunities']:.0f}"
+        f"  rounds: participants {stages.counts['rounds_participants']}, "
+        f"opportunities {stages.counts['rounds_opportunities']}"
     )
     print(
         f"  lists for {served} of {len(participants)} participants, {listed} of {len(opportunities)} opportunities"  # noqa: E501
     )
-    stage, products = timings["search"], timings["search_products"]
     if processes > 1:
         # The processes search at the same time: the slowest one's search is the stage's wall time (the
         # lists this process builds meanwhile are not search), and its seconds in the products are what
         # the products add to it, as a threaded product's wall time would be.
-        stage = max(timings["search_wall_here"], timings["search_wall_workers"])
-        products = timings["search_products_slowest"]
-        summed = f" in the slowest of the {processes} processes ({timings['search_products']:.2f} s summed)"
+        stage = max(seconds["here_wall"], seconds["away_wall_slowest"])
+        products = seconds["search_products_slowest"]
+        summed = f" in the slowest of the {processes} processes ({seconds['search_products']:.2f} s summed)"
+    else:
+        stage, products = seconds["wall"], seconds["products"]
     print(
         f"top-k stage (the whole search: exact top-{args.k} of the blended score under the filters, both "
         f"directions, all rounds): {stage:.2f} s, of which products {products:.2f} s{summed}"

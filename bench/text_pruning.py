@@ -36,6 +36,7 @@ from matchmaking.engine import text, vectors  # noqa: E402
 from matchmaking.engine.evaluate import evaluate  # noqa: E402
 from matchmaking.engine.model import Weights  # noqa: E402
 from matchmaking.engine.recommend import recommend  # noqa: E402
+from matchmaking.engine.stages import Stages  # noqa: E402
 from matchmaking.engine.types import Geography  # noqa: E402
 from matchmaking.management.commands.evaluate import read_truth  # noqa: E402
 
@@ -74,12 +75,13 @@ def main(argv: list[str] | None = None) -> None:
                 postings = [o.id for o in labelled_o]
                 m = evaluate(ranked, truth, k=10, participants=sorted(labelled), opportunities=postings)
                 print(f"{max_df:6.2f}  {label:<8} {m.ndcg:7.3f} {m.recall:9.3f} {m.mrr:6.3f}")
-            timings: dict[str, float] = {}
+            stages = Stages()
             start = time.perf_counter()
-            recommend(world_p, world_o, now=NOW, geography=geography, k=10, timings=timings)
+            recommend(world_p, world_o, now=NOW, geography=geography, k=10, stages=stages)
+            products = stages.seconds.get("search_products", stages.seconds.get("products", 0.0))
             print(
                 f"{max_df:6.2f}  engine on the benchmark world: {time.perf_counter() - start:.1f} s, sparse products "
-                f"{timings['search_products']:.1f} s (summed over {timings['search_processes']:.0f} processes)"
+                f"{products:.1f} s (summed over {stages.counts['search_processes']} processes)"
             )
     finally:
         vectors.tfidf_pair = fitted

@@ -6,8 +6,9 @@
    max_bookings; one session each spreads the seats over as many students as possible, and a student
    may still book more themselves) and each matched class request (its group size and max_bookings),
    less what they already keep. Sessions: future sessions of matched opportunities, capacity = seats
-   left. Edges: a match × a session of its opportunity that lies inside one of the participant's
-   availability intervals (none on file: nothing fits, the matcher's rule too), does not
+   left. Edges: a match × a session of its opportunity that fits the participant
+   (``students.fit.session_misfit``: level, age, group size, and inside the participant's free time,
+   intervals that meet counting as one; none on file: nothing fits, the matcher's rule too), does not
    overlap or repeat the opportunity of a kept booking, was not let go before (declined, cancelled,
    expired), and, for a minor on the session's date, only with guardian consent on record.
 3. Solve, in the transaction: the session locks are what make "seats left" true when we write.
@@ -36,7 +37,8 @@ from django.utils import timezone
 from companies.models import Opportunity, Session
 from matchmaking.models import Match
 from notifications.models import OutboxMessage
-from students.models import AvailabilityInterval, GuardianConsent, Student
+from students.fit import session_misfit
+from students.models import AvailabilityInterval, ClassRequest, GuardianConsent, Student
 
 from .mail import booking_mail_enqueue
 from .models import AllocationMode, Booking
@@ -99,6 +101,7 @@ class _Participant:
     budget: int
     school: str
     student: Student | None = None  # for the minor check
+    class_request: ClassRequest | None = None
     consented: bool = False  # an active guardian consent is on record
     availability: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
     held: list[Booking] = field(default_factory=list)  # active bookings the round does not replace
@@ -130,6 +133,7 @@ def round_run(*, mode: str, now: dt.datetime, seat_cap_per_school: int | None = 
         sessions = {
             s.pk: s
             for s in Session.objects.select_for_update(of=("self",))
+            .select_related("opportunity")
             .filter(starts_at__gt=now)
             .filter(
                 Q(opportunity_id__in=opportunity_ids)
@@ -206,6 +210,7 @@ def _participants(matches: list[Match]) -> dict[Key, _Participant]:
                 size=m.class_request.group_size,
                 budget=m.class_request.max_bookings,
                 school=m.class_request.school.external_id,
+                class_request=m.class_request,
             )
     return participants
 
@@ -259,14 +264,16 @@ def _edges(
         if p.budget <= 0 or m.opportunity_id in p.opportunities:
             continue
         for s in by_opportunity.get(m.opportunity_id, []):
-            if s.pk in p.let_go or not _fits(p, s):
+            if s.pk in p.let_go or not _fits(p, s, now):
                 continue
             edges[(p.key, s.pk)] = m.score
     return edges
 
 
-def _fits(p: _Participant, s: Session) -> bool:
-    if not any(a <= s.starts_at and s.ends_at <= b for a, b in p.availability):
+def _fits(p: _Participant, s: Session, now: dt.datetime) -> bool:
+    participant = p.student or p.class_request
+    assert participant is not None
+    if session_misfit(participant, s, now=now, availability=p.availability):
         return False
     if any(b.starts_at < s.ends_at and s.starts_at < b.ends_at for b in p.held):
         return False

@@ -29,6 +29,7 @@ from accounts.models import User
 from companies.models import Company, Opportunity, Session
 from exchange.contract import Problem, Row
 from notifications.models import OutboxMessage
+from students.fit import session_misfit
 from students.models import ClassRequest, GuardianConsent, Student
 
 from .mail import booking_mail_enqueue
@@ -158,7 +159,7 @@ def booking_request(
             assert class_request_id is not None
             participant = _lock_participant(ClassRequest.objects.select_related("school"), class_request_id)
             seats = participant.group_size
-        if reason := _ineligible(participant, session):
+        if reason := session_misfit(participant, session, now=now):
             raise BookingStateError(reason)
         if reason := _conflict(participant, session, now):
             raise BookingConflict(reason)
@@ -569,26 +570,6 @@ def _consent_message(student: Student) -> str:
     return _(
         "%(name)s is under 18: a guardian's consent must be on record before this booking can be confirmed."
     ) % {"name": student.full_name}
-
-
-def _ineligible(participant: Student | ClassRequest, session: Session) -> str | None:
-    """Why the opportunity's audience excludes the participant, or None: the hard filters the matchmaking
-    engine applies (level, minimum age on the session's day, a class's group size), so that booking
-    from the catalogue admits no one a recommendation would have left out."""
-    opportunity = session.opportunity
-    if opportunity.levels and participant.level not in opportunity.levels:
-        return _("This opportunity is not open to your level of study.")
-    if isinstance(participant, Student):
-        if opportunity.min_age and participant.age_on(timezone.localdate(session.starts_at)) < opportunity.min_age:
-            return _("This opportunity is for participants aged %(age)d or more.") % {"age": opportunity.min_age}
-        return None
-    size, low, high = participant.group_size, opportunity.group_min, opportunity.group_max
-    if (low and size < low) or (high and size > high):
-        return _("This opportunity takes groups of %(low)s to %(high)s.") % {
-            "low": opportunity.group_min or 1,
-            "high": opportunity.group_max or "…",
-        }
-    return None
 
 
 def _conflict(participant: Student | ClassRequest, session: Session, now: dt.datetime) -> str | None:

@@ -28,10 +28,11 @@ The algorithm, exact (it returns what scoring every pair would, ties broken by i
 6. Reasons (``reasons.py``) name the top contributing factors in the participant's language (the
    opportunity side in ``lang_default``), with the earliest fitting session.
 
-On a large run the CPUs share the work as processes (``workers.py``): while this process builds the
-text vectors a forked one builds the filter arrays; then the blocks are shared out, each process runs
-steps 4–5 on its share with the other participants unavailable, and the results merge exactly (a
-participant's list is its own share's; an opportunity's top k is the top k of the shares' top k's).
+On a large run the CPUs share the work as processes; ``parallel.py`` owns all of it (which work is
+forked, how it is shared out, how the parts merge): tokenising and building the model are split
+between two processes, then the blocks are shared out, each process runs steps 4–5 on its share
+with the other participants unavailable, and the results merge exactly (a participant's list is its
+own share's; an opportunity's top k is the top k of the shares' top k's).
 
 ``folding``, ``use_topics`` and ``use_filters`` switch parts off for the ablation table; with filters
 off every pair is a candidate and an unreachable one has distance 0. The engine reads no clock:
@@ -43,9 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import gc
-import itertools
 import os
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -57,10 +56,12 @@ import numpy as np
 from .estimates import backward_rates, forward_rates
 from .model import RELEVANCE_FLOOR, Weights
 from .output import Lists
-from .topk import Direction, Result, TopK, rank_within, ranking_order
-from .types import Geography, Opportunity, Participant, Rec, Recommendations
-from .vectors import Model, build_model
-from .workers import can_fork, run_side_by_side
+from .parallel import BlockSize, ShardSearch, processes_for, search_shared, shares
+from .parallel import build_model as build_model_shared
+from .stages import OFF, Stages
+from .topk import Direction, TopK
+from .types import Geography, Opportunity, Participant, Recommendations
+from .vectors import Model
 
 if TYPE_CHECKING:
     from .kernels import BlockProducts
@@ -72,12 +73,6 @@ OPPORTUNITY_M = 1
 PARTICIPANT_NEED = 1.5
 OPPORTUNITY_NEED = 1.0
 DEPTH_CAP = 8
-# Below this many (participant, opportunity) pairs in the blocks the search stays in one process: forking
-# and merging would cost more than they save.
-PARALLEL_PAIRS = 5_000_000
-# This process's share of the search, against a forked worker's: besides its search it builds its own
-# participants' lists while the workers search (measured on the benchmark world so that all end together).
-HOME_LOAD = 0.77
 
 
 BlockMembers = tuple[np.ndarray, np.ndarray, int]  # participants, opportunities, province of a block
@@ -97,7 +92,7 @@ def recommend(
     use_filters: bool = True,
     province_names: Mapping[str, str] | None = None,
     n_threads: int | None = None,
-    timings: dict[str, float] | None = None,
+    stages: Stages | None = None,
     only_participants: Collection[str] | None = None,
     workers: int | None = None,
     floor: float | None = None,
@@ -105,12 +100,13 @@ def recommend(
     """Top-k opportunities per participant and top-k participants per opportunity (see the module doc).
 
     ``province_names`` maps province codes to display names for reasons; ``n_threads`` is how many
-    CPUs to use (default: every CPU); ``timings``, when given, receives seconds per stage.
+    CPUs to use (default: every CPU); ``stages``, when given, receives seconds per stage and a few
+    counts (``search_processes``, ``rounds_participants``, ``rounds_opportunities``, ``pairs``).
 
-    ``workers``: the search runs in this many processes, each on a share of the participant blocks,
-    and their results are merged (exact either way); with two or more, the filter arrays are built
-    in a forked process while this one builds the text vectors. By default as many as ``n_threads``
-    when there are at least PARALLEL_PAIRS pairs and the platform can fork; otherwise one.
+    ``workers``: the run uses this many processes (``parallel.py``): the search runs on shares of the
+    participant blocks and the results are merged (exact either way), and with two or more the model
+    is built by two. By default as many as ``n_threads`` when there are at least
+    ``parallel.PARALLEL_PAIRS`` pairs and the platform can fork; otherwise one.
 
     ``floor``: no pair with raw (relevance × context) below it is listed, either way; None means
     ``model.RELEVANCE_FLOOR``, 0 lists every eligible pair (padding, as before the floor).
@@ -126,7 +122,6 @@ def recommend(
         raise ValueError("now must be an aware datetime")
     if k < 1:
         raise ValueError("k must be at least 1")
-    timer = timings if timings is not None else {}
     floor = RELEVANCE_FLOOR if floor is None else float(floor)
     threads = n_threads or os.cpu_count() or 1
     weights = (weights or Weights()).normalised()
@@ -149,7 +144,7 @@ def recommend(
             use_filters=use_filters,
             province_names=province_names,
             threads=threads,
-            timer=timer,
+            stages=stages if stages is not None else OFF,
             only=only_participants,
             workers=workers,
             floor=floor,
@@ -191,12 +186,12 @@ def _recommend(
     use_filters: bool,
     province_names: Mapping[str, str] | None,
     threads: int,
-    timer: dict[str, float],
+    stages: Stages,
     only: Collection[str] | None,
     workers: int | None,
     floor: float,
 ) -> Recommendations:
-    built = build_model(
+    built = build_model_shared(
         participants,
         opportunities,
         now=now,
@@ -204,74 +199,66 @@ def _recommend(
         weights=weights,
         folding=folding,
         use_topics=use_topics,
-        timer=timer,
-        side_by_side=_worker_count(workers, threads, len(participants) * len(opportunities), 2) > 1,
+        processes=processes_for(workers, threads, len(participants) * len(opportunities), 2),
+        stages=stages,
     )
     if only is not None:
         # Participants outside the shard count as unavailable: no block, no candidate, either way.
         shard = np.fromiter((p.id in only for p in built.participants), bool, count=len(built.participants))
         built = dataclasses.replace(built, compiled=built.compiled.restricted(shard))
-    t0 = time.perf_counter()
-    members = _block_members(built, use_filters)
-    pairs = sum(len(rows) * len(cols) for rows, cols, _ in members)
-    shards = _shards(members, _worker_count(workers, threads, pairs, len(members)))
-    t_kernels = time.perf_counter()
-    # Imported here: numba's import (0.6 s) is for a search to pay, not every process that loads the engine.
-    from .kernels import warm_up
+    with stages.stage("search"):
+        members = _block_members(built, use_filters)
+        sizes = [BlockSize(len(rows) * len(cols), len(rows)) for rows, cols, _ in members]
+        stages.count("pairs", sum(size.pairs for size in sizes))
+        split = shares(sizes, processes_for(workers, threads, sum(s.pairs for s in sizes), len(members)))
+        groups = [[members[b] for b in group] for group in split]
+        if len(split) > 1:  # what this process searches (the benchmark weighs it against its lists)
+            stages.count("here_pairs", sum(sizes[b].pairs for b in split[0]))
+            stages.count("here_participants", sum(sizes[b].participants for b in split[0]))
+        with stages.stage("kernels"):
+            # Imported here: numba's import (0.6 s) is for a search to pay, not every process that loads the engine.
+            from .kernels import warm_up
 
-    warm_up()  # here, so that forked workers find the kernels compiled
-    timer["kernels"] = time.perf_counter() - t_kernels
-    lists = Lists(built, lang_default, province_names or {})
-    if len(shards) > 1:
-        # A participant's list comes from its own shard alone, so this process builds its own shard's
-        # lists while the workers are still searching; its shard is the smaller for it (HOME_LOAD).
-        def home() -> tuple[Result, Result, dict[str, float], dict[str, list[Rec]], float]:
-            forward, backward, search_timer = _search(_restricted(built, shards[0]), shards[0], k, use_filters, floor)
-            t_lists = time.perf_counter()
-            return forward, backward, search_timer, lists.build(forward, backward=False), t_lists
-
-        away = [
-            functools.partial(_search, _restricted(built, blocks), blocks, k, use_filters, floor)
-            for blocks in shards[1:]
-        ]
-        (*first, for_participants, t_lists), *others = run_side_by_side([home, *away])
-        parts = [tuple(first), *others]
-        t1 = time.perf_counter()
-        timer["reasons_meanwhile"] = t1 - t_lists
-        for forward, _, _ in others:
-            for owner, recs in lists.build(forward, backward=False).items():
-                if recs:
-                    for_participants[owner] = recs
-        backward = _merged([b for _, b, _ in parts], built.p_rank, k)
-        rounds_f = max(len(f.rounds) for f, _, _ in parts)
-        names = {name for _, _, t in parts for name in t}
-        search_timer = {name: sum(t.get(name, 0.0) for _, _, t in parts) for name in names}
-        search_timer["products_slowest"] = max(t.get("products", 0.0) for _, _, t in parts)
-        search_timer["wall_here"] = parts[0][2]["wall"]  # then this process built its lists
-        search_timer["wall_workers"] = max(t["wall"] for _, _, t in others)
-    else:
-        forward, backward, search_timer = _search(built, members, k, use_filters, floor)
-        t1 = time.perf_counter()
-        for_participants = lists.build(forward, backward=False)
-        rounds_f = len(forward.rounds)
-    timer.update({f"search_{name}": value for name, value in search_timer.items()})
-    timer["search"] = t1 - t0
-    timer["search_processes"] = float(len(shards))
-    for_opportunities = lists.build(backward, backward=True)
-    timer["reasons"] = time.perf_counter() - t1
-    timer["rounds_participants"] = float(rounds_f)
-    timer["rounds_opportunities"] = float(len(backward.rounds))
+            warm_up()  # here, so that forked processes find the kernels compiled
+        lists = Lists(built, lang_default, province_names or {})
+        if len(groups) > 1:
+            shared = search_shared(
+                groups,
+                search=lambda share: _search(_restricted(built, share), share, k, use_filters, floor, stages.fresh()),
+                lists=lambda forward: lists.build(forward, backward=False),
+                col_tie=built.p_rank,
+                k=k,
+                stages=stages,
+            )
+            for_participants, backward, rounds_f = shared.for_participants, shared.backward, shared.rounds_forward
+        else:
+            found = _search(built, members, k, use_filters, floor, stages)
+            with stages.stage("lists_participants"):
+                for_participants = lists.build(found.forward, backward=False)
+            backward, rounds_f = found.backward, len(found.forward.rounds)
+    stages.count("search_processes", max(1, len(groups)))
+    with stages.stage("reasons"):
+        for_opportunities = lists.build(backward, backward=True)
+    stages.count("rounds_participants", rounds_f)
+    stages.count("rounds_opportunities", len(backward.rounds))
     return Recommendations(for_participants, for_opportunities, weights.version)
 
 
 def _search(
-    built: Model, members: list[BlockMembers], k: int, use_filters: bool, floor: float
-) -> tuple[Result, Result, dict[str, float]]:
+    built: Model, members: list[BlockMembers], k: int, use_filters: bool, floor: float, stages: Stages
+) -> ShardSearch:
     """Both directions' exact top k over these blocks' participants: the rounds of ``topk.py``."""
-    timer: dict[str, float] = {"wall": -time.perf_counter()}
+    with stages.stage("wall"):
+        forward, backward = _searched(built, members, k, use_filters, floor, stages)
+    return ShardSearch(forward.result(), backward.result(), stages)
+
+
+def _searched(
+    built: Model, members: list[BlockMembers], k: int, use_filters: bool, floor: float, stages: Stages
+) -> tuple[TopK, TopK]:
     from .kernels import BlockProducts
 
-    forward, backward = _searchers(built, k, use_filters, timer, floor)
+    forward, backward = _searchers(built, k, use_filters, stages, floor)
     v = built.vectors
     products = BlockProducts(v.participants, v.opportunities, v.p_preferred, v.o_kind, v.kind_term)
     n_o = len(built.opportunities)
@@ -313,8 +300,7 @@ def _search(
                 _search_block(built, products, forward, (rows, b_cols, province), None)
         _take_backward(products, backward, searching)
         pending_f, pending_b = forward.settle_with_reserve(), backward.settle_with_reserve()
-    timer["wall"] += time.perf_counter()
-    return forward.result(), backward.result(), timer
+    return forward, backward
 
 
 def _search_block(
@@ -334,7 +320,6 @@ def _search_block(
     same for all of them: a context base per column (the kind term is added per pair).
     """
     rows, cols, province = block
-    timer = forward.timer
     t0 = time.perf_counter()
     scales = built.vectors.pair_scales(built.compiled.distance(province, cols), cols)
     if depth is None:
@@ -347,8 +332,8 @@ def _search_block(
     else:
         found = products.search(rows, cols, scales, fetched)
     t2 = time.perf_counter()
-    timer["slices"] = timer.get("slices", 0.0) + t1 - t0
-    timer["products"] = timer.get("products", 0.0) + t2 - t1
+    forward.stages.add("slices", t1 - t0)
+    forward.stages.add("products", t2 - t1)
     if fetched.any():
         forward.take_block(rows, cols, found, depth, fetched)
 
@@ -372,28 +357,8 @@ def _take_backward(products: BlockProducts, backward: TopK, searching: Searching
     opportunities, depth, fetched = searching
     t0 = time.perf_counter()
     found = products.close_backward(opportunities)
-    backward.timer["products"] = backward.timer.get("products", 0.0) + time.perf_counter() - t0
+    backward.stages.add("products", time.perf_counter() - t0)
     backward.take_block(opportunities, np.arange(len(backward.direction.col_tie)), found, depth, fetched)
-
-
-def _worker_count(workers: int | None, threads: int, pairs: int, parts: int) -> int:
-    """Processes for work on ``pairs`` pairs that splits into at most ``parts`` parts."""
-    if workers is None:
-        workers = threads if pairs >= PARALLEL_PAIRS else 1
-    return max(1, min(workers, parts)) if can_fork() else 1
-
-
-def _shards(members: list[BlockMembers], n: int) -> list[list[BlockMembers]]:
-    """The blocks in ``n`` groups of about equal work (pairs), the first group HOME_LOAD times as much as
-    the others (this process's), largest block first to the group least loaded for its size."""
-    groups: list[list[BlockMembers]] = [[] for _ in range(n)]
-    loads = [0.0] * n
-    capacity = [HOME_LOAD if n > 1 else 1.0] + [1.0] * (n - 1)
-    for block in sorted(members, key=lambda b: -len(b[0]) * len(b[1])):
-        lightest = min(range(n), key=lambda g: (loads[g] + len(block[0]) * len(block[1])) / capacity[g])
-        groups[lightest].append(block)
-        loads[lightest] += len(block[0]) * len(block[1])
-    return [group for group in groups if group]
 
 
 def _restricted(built: Model, blocks: list[BlockMembers]) -> Model:
@@ -402,17 +367,6 @@ def _restricted(built: Model, blocks: list[BlockMembers]) -> Model:
     for rows, _, _ in blocks:
         mine[rows] = True
     return dataclasses.replace(built, compiled=built.compiled.restricted(mine))
-
-
-def _merged(parts: list[Result], col_tie: np.ndarray, k: int) -> Result:
-    """The shards' results as one: each row's entries ranked together and the first k kept. A row's
-    exact top k over all participants is the top k of its shards' top k's."""
-    rows, cols, raw = (np.concatenate([getattr(part, name) for part in parts]) for name in ("rows", "cols", "raw"))
-    order = ranking_order(rows, raw, col_tie[cols])
-    rows, cols, raw = rows[order], cols[order], raw[order]
-    keep = rank_within(rows) < k
-    rounds = [sum(r) for r in itertools.zip_longest(*(part.rounds for part in parts), fillvalue=0)]
-    return Result(rows[keep], cols[keep], raw[keep], rounds)
 
 
 def _first_depth(
@@ -433,14 +387,14 @@ def _all_pass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.ones(len(a), dtype=bool)
 
 
-def _searchers(built: Model, k: int, use_filters: bool, timer: dict[str, float], floor: float) -> tuple[TopK, TopK]:
+def _searchers(built: Model, k: int, use_filters: bool, stages: Stages, floor: float) -> tuple[TopK, TopK]:
     per_pair = built.compiled.eligible if use_filters else _all_pass
     forward = TopK(
         Direction(eligible=per_pair, col_tie=built.o_rank, col_group=built.o_company),
         len(built.participants),
         k,
         PARTICIPANT_M * k,
-        timer,
+        stages,
         floor=floor,
     )
     backward = TopK(
@@ -448,7 +402,7 @@ def _searchers(built: Model, k: int, use_filters: bool, timer: dict[str, float],
         len(built.opportunities),
         k,
         OPPORTUNITY_M * k,
-        timer,
+        stages,
         floor=floor,
     )
     return forward, backward

@@ -24,8 +24,6 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
-from .workers import run_side_by_side
-
 # Word characters, keeping a trailing + or # so that "C++" and "C#" stay themselves.
 TOKEN_RE = re.compile(r"\w+[+#]*")
 # Every combining-mark block; Vietnamese tone and vowel marks live in U+0300–U+036F.
@@ -79,50 +77,60 @@ class Tokenised:
         return [vocab[i] for i in ids[self.offsets[d] : self.offsets[d + 1]]]
 
 
-def tokenise(texts: Sequence[str], *, side_by_side: bool = False) -> Tokenised:
-    """Every document's tokens, the vocabularies in order of first occurrence; ``side_by_side`` has a
-    forked process tokenise the first half of the documents meanwhile (same result)."""
-    if side_by_side and len(texts) > 1:
-        half = len(texts) // 2
-        second, first = run_side_by_side([lambda: _tokens(texts[half:]), lambda: _tokens(texts[:half])])
-        parts = [first, second]
-    else:
-        parts = [_tokens(texts)]
-    # A token first seen in the second half comes after every token of the first, in the order of its
-    # first occurrence there: the order of the whole corpus.
+@dataclass(frozen=True, slots=True)
+class TokenPart:
+    """The tokens of some consecutive documents: their vocabulary (first occurrence first) and its
+    folded forms, every token as an id into it, and each document's number of tokens."""
+
+    vocab: list[str]
+    folded: list[str]
+    ids: np.ndarray
+    lengths: np.ndarray
+
+
+def tokenise(texts: Sequence[str]) -> Tokenised:
+    """Every document's tokens, the vocabularies in order of first occurrence."""
+    return joined([token_part(texts)])
+
+
+def joined(parts: Sequence[TokenPart]) -> Tokenised:
+    """The parts' documents, in order, as one corpus (the same as tokenising them all at once).
+
+    A token first seen in a later part comes after every token of the earlier ones, in the order of
+    its first occurrence there: the order of the whole corpus."""
     vocab: list[str] = []
     folded: list[str] = []
     index: dict[str, int] = {}
     ids = []
-    for part_vocab, part_folded, part_ids, _ in parts:
-        remap = np.empty(len(part_vocab), dtype=np.int64)
-        for i, (token, token_folded) in enumerate(zip(part_vocab, part_folded, strict=True)):
+    for part in parts:
+        remap = np.empty(len(part.vocab), dtype=np.int64)
+        for i, (token, token_folded) in enumerate(zip(part.vocab, part.folded, strict=True)):
             at = index.get(token)
             if at is None:
                 at = index[token] = len(vocab)
                 vocab.append(token)
                 folded.append(token_folded)
             remap[i] = at
-        ids.append(remap[part_ids])
+        ids.append(remap[part.ids])
     all_ids = np.concatenate(ids)
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(np.concatenate([lengths for *_, lengths in parts]), out=offsets[1:])
+    lengths = np.concatenate([part.lengths for part in parts])
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
     folded_vocab = list(dict.fromkeys(folded))
     folded_index = {t: i for i, t in enumerate(folded_vocab)}
     to_folded = np.array([folded_index[t] for t in folded], dtype=np.int64)
     return Tokenised(all_ids, offsets, vocab, to_folded[all_ids] if len(all_ids) else all_ids, folded_vocab)
 
 
-def _tokens(texts: Sequence[str]) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    """Tokens of these documents: their vocabulary (first occurrence first) and its folded forms, every
-    token as an id into it, and each document's number of tokens."""
+def token_part(texts: Sequence[str]) -> TokenPart:
+    """The tokens of these documents, to be ``joined`` with the parts before and after them."""
     docs = [TOKEN_RE.findall(normalise(t)) for t in texts]
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     flat = [t for d in docs for t in d]
     vocab = list(dict.fromkeys(flat))
     index = {t: i for i, t in enumerate(vocab)}
     ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
-    return vocab, [fold(t) for t in vocab], ids, lengths
+    return TokenPart(vocab, [fold(t) for t in vocab], ids, lengths)
 
 
 def _csr_counts(cols: np.ndarray, indptr: np.ndarray, width: int) -> sparse.csr_matrix:

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .stages import Stages
+
 if TYPE_CHECKING:
     from .kernels import Found
 
@@ -62,7 +64,7 @@ class TopK:
     n_rows: int
     k: int
     m0: int
-    timer: dict[str, float]
+    stages: Stages  # seconds in the filters and the merges
     cap: int = 2
     floor: float = NEG_INF  # candidates below it are never recommended
 
@@ -79,7 +81,7 @@ class TopK:
         self._results: list[list[np.ndarray]] = []
 
     def _tick(self, name: str, since: float) -> None:
-        self.timer[name] = self.timer.get(name, 0.0) + time.perf_counter() - since
+        self.stages.add(name, time.perf_counter() - since)
 
     def _keep(self, rows: np.ndarray, cols: np.ndarray, raw: np.ndarray, ok: np.ndarray | None = None) -> None:
         """Store the candidates that pass ``ok`` (if given) and the per-pair filters."""

@@ -6,7 +6,6 @@ brute-force test scores every pair with them, so both use the same model.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,14 +16,10 @@ from scipy import sparse
 from . import model
 from .filters import Compiled
 from .model import Weights
+from .stages import OFF, Stages
 from .text import Tokenised, hstack_rows, normalise, tfidf_pair, tokenise
 from .topics import Vocabulary, load_vocabulary
 from .types import KINDS, Geography, Opportunity, Participant
-from .workers import run_side_by_side
-
-# Topics of this share of the documents are found in the forked process (``build_model``), which also
-# builds the filter arrays, so that both processes end together (measured on the benchmark world).
-FORKED_TOPICS_SHARE = 0.6
 
 
 def participant_document(p: Participant) -> str:
@@ -213,6 +208,101 @@ class Model:
         return (self.vectors.participants @ self.vectors.opportunities.T).toarray() * contexts
 
 
+@dataclass(frozen=True)
+class Context:
+    """Everything of the model but its vectors: the filter arrays, freshness, companies, tie ranks."""
+
+    compiled: Compiled
+    fresh: np.ndarray
+    o_company: np.ndarray
+    p_rank: np.ndarray
+    o_rank: np.ndarray
+
+
+def documents(participants: Sequence[Participant], opportunities: Sequence[Opportunity]) -> list[str]:
+    """Participants' documents, then opportunities'."""
+    return [participant_document(p) for p in participants] + [opportunity_document(o) for o in opportunities]
+
+
+def listed_topics(participants: Sequence[Participant], opportunities: Sequence[Opportunity]) -> list[tuple[str, ...]]:
+    return [p.topics for p in participants] + [o.topics for o in opportunities]
+
+
+def text_rows(tok: Tokenised, n_p: int, *, folding: bool) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """The TF-IDF rows of the participants' documents (the first ``n_p``) and the opportunities'."""
+    return tfidf_pair(tok, n_p, folding=folding, dtype=np.float64)
+
+
+def document_topics(
+    vocab: Vocabulary,
+    tok: Tokenised,
+    raw: Sequence[str],
+    entries: Sequence[Sequence[str]],
+    start: int,
+    stop: int,
+    *,
+    folding: bool,
+    use_topics: bool,
+) -> list[frozenset[int]]:
+    """The topics of documents [start, stop) (each document's alone: any split gives the same sets)."""
+    if not use_topics:
+        return [frozenset()] * (stop - start)
+    return topic_sets(vocab, tok.part(start, stop), raw[start:stop], entries[start:stop], folding=folding)
+
+
+def context_of(
+    participants: Sequence[Participant], opportunities: Sequence[Opportunity], now: datetime, geography: Geography
+) -> Context:
+    kinds = list(KINDS) + sorted({o.kind for o in opportunities} - set(KINDS))
+    companies = {c: i for i, c in enumerate(sorted({o.company for o in opportunities}))}
+    return Context(
+        compiled=Compiled.build(participants, opportunities, now, geography, kinds),
+        fresh=np.array([model.freshness(o.created_at, now) for o in opportunities]),
+        o_company=np.array([companies[o.company] for o in opportunities], dtype=np.int64),
+        p_rank=id_ranks([p.id for p in participants]),
+        o_rank=id_ranks([o.id for o in opportunities]),
+    )
+
+
+def assemble(
+    participants: Sequence[Participant],
+    opportunities: Sequence[Opportunity],
+    *,
+    weights: Weights,
+    vocab: Vocabulary,
+    tok: Tokenised,
+    text: tuple[sparse.csr_matrix, sparse.csr_matrix],
+    sets: list[frozenset[int]],
+    context: Context,
+) -> Model:
+    """The model from its parts: the topic terms join the TF-IDF rows into the relevance vectors."""
+    n_p = len(participants)
+    text_p, text_o = text
+    topics_all = topic_terms(sets, len(vocab.topics), np.diff(tok.offsets), vocab.group_of)
+    sim_p, norms_p = similarity_vectors(text_p, topics_all[:n_p], weights)
+    sim_o, norms_o = similarity_vectors(text_o, topics_all[n_p:], weights)
+    beta = weights.topic_strength() if weights.text > 0 else 0.0
+    return Model(
+        participants=participants,
+        opportunities=opportunities,
+        weights=weights,
+        compiled=context.compiled,
+        vocab=vocab,
+        sets=sets,
+        text_p=text_p,
+        text_o=text_o,
+        fresh=context.fresh,
+        topic_terms_p=topics_all[:n_p] * beta,
+        topic_terms_o=topics_all[n_p:] * beta,
+        norms_p=norms_p,
+        norms_o=norms_o,
+        vectors=Augmented.build(sim_p, sim_o, context.compiled, context.fresh, weights),
+        p_rank=context.p_rank,
+        o_rank=context.o_rank,
+        o_company=context.o_company,
+    )
+
+
 def build_model(
     participants: Sequence[Participant],
     opportunities: Sequence[Opportunity],
@@ -222,81 +312,30 @@ def build_model(
     weights: Weights,
     folding: bool = True,
     use_topics: bool = True,
-    timer: dict[str, float] | None = None,
-    side_by_side: bool = False,
+    stages: Stages = OFF,
 ) -> Model:
-    """Vectors, topic sets and filter arrays for these inputs (``weights`` already normalised);
-    ``side_by_side`` shares the work with a forked process."""
-    timer = timer if timer is not None else {}
-    start = time.perf_counter()
-    kinds = list(KINDS) + sorted({o.kind for o in opportunities} - set(KINDS))
-    n_p = len(participants)
-    raw = [participant_document(p) for p in participants] + [opportunity_document(o) for o in opportunities]
-    tok = tokenise(raw, side_by_side=side_by_side)
-    timer["tokenise"] = time.perf_counter() - start
-
-    vocab = load_vocabulary()
-    entries = [p.topics for p in participants] + [o.topics for o in opportunities]
-    # The forked process finds the topics of the first documents and builds the filter arrays; this one
-    # builds the TF-IDF vectors and finds the topics of the rest (shares measured to end together).
-    split = int(len(raw) * FORKED_TOPICS_SHARE) if side_by_side else len(raw)
-
-    def topics_of(start: int, stop: int) -> list[frozenset[int]]:
-        if not use_topics:
-            return [frozenset()] * (stop - start)
-        return topic_sets(vocab, tok.part(start, stop), raw[start:stop], entries[start:stop], folding=folding)
-
-    def text_side() -> tuple[sparse.csr_matrix, sparse.csr_matrix, list[frozenset[int]], float, float]:
-        t0 = time.perf_counter()
-        text_p, text_o = tfidf_pair(tok, n_p, folding=folding, dtype=np.float64)
-        t1 = time.perf_counter()
-        return text_p, text_o, topics_of(split, len(raw)), t1 - t0, time.perf_counter() - t1
-
-    def other_side() -> tuple[
-        list[frozenset[int]], float, Compiled, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float
-    ]:
-        t0 = time.perf_counter()
-        sets = topics_of(0, split)
-        t1 = time.perf_counter()
-        compiled = Compiled.build(participants, opportunities, now, geography, kinds)
-        fresh = np.array([model.freshness(o.created_at, now) for o in opportunities])
-        companies = {c: i for i, c in enumerate(sorted({o.company for o in opportunities}))}
-        o_company = np.array([companies[o.company] for o in opportunities], dtype=np.int64)
-        p_rank, o_rank = id_ranks([p.id for p in participants]), id_ranks([o.id for o in opportunities])
-        return sets, t1 - t0, compiled, fresh, o_company, p_rank, o_rank, time.perf_counter() - t1
-
-    if side_by_side:
-        here, there = run_side_by_side([text_side, other_side])
-    else:
-        here, there = text_side(), other_side()
-    text_p, text_o, later_sets, timer["vectorise"], topics_here = here
-    first_sets, topics_there, compiled, fresh, o_company, p_rank, o_rank, timer["compile"] = there
-    sets = first_sets + later_sets
-    timer["topics"] = topics_here + topics_there
-    t0 = time.perf_counter()
-    topics_all = topic_terms(sets, len(vocab.topics), np.diff(tok.offsets), vocab.group_of)
-    sim_p, norms_p = similarity_vectors(text_p, topics_all[:n_p], weights)
-    sim_o, norms_o = similarity_vectors(text_o, topics_all[n_p:], weights)
-    beta = weights.topic_strength() if weights.text > 0 else 0.0
-    built = Model(
-        participants=participants,
-        opportunities=opportunities,
-        weights=weights,
-        compiled=compiled,
-        vocab=vocab,
-        sets=sets,
-        text_p=text_p,
-        text_o=text_o,
-        fresh=fresh,
-        topic_terms_p=topics_all[:n_p] * beta,
-        topic_terms_o=topics_all[n_p:] * beta,
-        norms_p=norms_p,
-        norms_o=norms_o,
-        vectors=Augmented.build(sim_p, sim_o, compiled, fresh, weights),
-        p_rank=p_rank,
-        o_rank=o_rank,
-        o_company=o_company,
-    )
-    timer["vectors"] = time.perf_counter() - t0
-    timer["build"] = time.perf_counter() - start
-    return built
+    """Vectors, topic sets and filter arrays for these inputs (``weights`` already normalised), in this
+    process; ``parallel.build_model`` builds the same model sharing the work with a forked process."""
+    with stages.stage("build"):
+        raw = documents(participants, opportunities)
+        with stages.stage("tokenise"):
+            tok = tokenise(raw)
+        with stages.stage("vectorise"):
+            text = text_rows(tok, len(participants), folding=folding)
+        vocab = load_vocabulary()
+        with stages.stage("topics"):
+            entries = listed_topics(participants, opportunities)
+            sets = document_topics(vocab, tok, raw, entries, 0, len(raw), folding=folding, use_topics=use_topics)
+        with stages.stage("compile"):
+            context = context_of(participants, opportunities, now, geography)
+        with stages.stage("vectors"):
+            return assemble(
+                participants,
+                opportunities,
+                weights=weights,
+                vocab=vocab,
+                tok=tok,
+                text=text,
+                sets=sets,
+                context=context,
+            )

@@ -1,0 +1,74 @@
+"""Does this session fit this participant: the one home of the rule (level, minimum age on the
+session's day, a class's size against the opportunity's group limits, the session not started, and
+the session inside the participant's free time), for both ways a participant gets a seat:
+booking it themselves (``scheduler.services.booking_request``) and a round's proposals
+(``scheduler.rounds``).
+
+The matchmaking engine applies the same rule to millions of pairs at once, vectorised, and so keeps
+a copy of its own (``matchmaking/engine/filters.py``: the engine imports no Django);
+``tests/students/test_fit.py`` checks on many random cases that the two agree.
+
+Seats are counted where a seat is taken, under the session's lock (``scheduler.selectors``), and a
+minor's guardian consent and the participant's other bookings are the scheduler's (they need its
+records); neither is here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from companies.models import Session
+
+from .models import ClassRequest, Student
+
+Interval = tuple[dt.datetime, dt.datetime]
+
+
+def session_misfit(
+    participant: Student | ClassRequest,
+    session: Session,
+    *,
+    now: dt.datetime,
+    availability: Sequence[Interval] | None = None,
+) -> str | None:
+    """Why the session does not fit the participant, in words for them, or None when it fits.
+
+    ``availability``: the participant's free time, checked when given (a round proposes only inside
+    it; a participant booking a seat themselves has chosen the time). Overlapping or touching intervals
+    count as one (free 08:00–10:00 and 10:00–12:00 is free 08:00–12:00), as in the engine.
+    """
+    if session.starts_at <= now:
+        return _("This session has already started.")
+    opportunity = session.opportunity
+    if opportunity.levels and participant.level not in opportunity.levels:
+        return _("This opportunity is not open to your level of study.")
+    if isinstance(participant, Student):
+        if opportunity.min_age and participant.age_on(timezone.localdate(session.starts_at)) < opportunity.min_age:
+            return _("This opportunity is for participants aged %(age)d or more.") % {"age": opportunity.min_age}
+    else:
+        size, low, high = participant.group_size, opportunity.group_min, opportunity.group_max
+        if (low and size < low) or (high and size > high):
+            return _("This opportunity takes groups of %(low)s to %(high)s.") % {
+                "low": opportunity.group_min or 1,
+                "high": opportunity.group_max or "…",
+            }
+    if availability is not None and not _inside(session, availability):
+        return _("This session is outside your free time.")
+    return None
+
+
+def _inside(session: Session, availability: Sequence[Interval]) -> bool:
+    """The session lies wholly inside one stretch of free time (intervals merged where they meet)."""
+    start = end = None
+    for a, b in sorted(i for i in availability if i[0] < i[1]):
+        if end is not None and a <= end:
+            end = max(end, b)
+            continue
+        if start is not None and end is not None and start <= session.starts_at and session.ends_at <= end:
+            return True
+        start, end = a, b
+    return start is not None and end is not None and start <= session.starts_at and session.ends_at <= end
