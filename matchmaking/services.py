@@ -17,10 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -84,8 +85,13 @@ def round_start(*, k: int = 10, shards: int | None = None, now: dt.datetime | No
     except IntegrityError:
         raise RoundRunning(_("A matchmaking round is already running.")) from None
     if not settings.CELERY_BROKER_URL:
-        for shard in range(shards):
-            round_shard_run(round_id=match_round.pk, shard=shard)
+        try:
+            for shard in range(shards):
+                round_shard_run(round_id=match_round.pk, shard=shard)
+        except DATABASE_GONE as error:  # no task to run it again here: the caller sees the failure
+            with suppress(*DATABASE_GONE):
+                round_fail(round_id=match_round.pk, error=repr(error))
+            raise
     return match_round
 
 
@@ -94,15 +100,34 @@ def settings_shards() -> int:
     return 4 if settings.CELERY_BROKER_URL else 1
 
 
+# The database went away (a restart, a failover, a dropped connection): the transaction in flight rolled
+# back with it, so the work may simply run again once the database is back.
+DATABASE_GONE = (OperationalError, InterfaceError)
+
+
 def round_shard_run(*, round_id: int, shard: int) -> None:
+    """Compute and stage one shard; the shard that completes the round publishes it.
+
+    A database that goes away propagates (``DATABASE_GONE``) without failing the round: nothing of the
+    shard was committed, and its task runs it again. Any other error fails the round.
+    """
     match_round = MatchRound.objects.get(pk=round_id)
     if match_round.status != MatchRound.Status.RUNNING:
         return
     try:
         _shard_compute(match_round, shard)
-    except Exception as exc:
-        MatchRound.objects.filter(pk=round_id).update(status=MatchRound.Status.FAILED, error=repr(exc)[:2000])
+    except DATABASE_GONE:
         raise
+    except Exception as exc:
+        round_fail(round_id=round_id, error=repr(exc))
+        raise
+
+
+def round_fail(*, round_id: int, error: str) -> None:
+    """Mark a running round failed, so that it no longer blocks the next one."""
+    MatchRound.objects.filter(pk=round_id, status=MatchRound.Status.RUNNING).update(
+        status=MatchRound.Status.FAILED, error=error[:2000]
+    )
 
 
 def _shard_compute(match_round: MatchRound, shard: int) -> None:
