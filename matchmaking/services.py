@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -29,10 +30,13 @@ from companies.models import Opportunity as OpportunityRow
 from students.models import ClassRequest, Student
 
 from . import inputs
+from .broker import BROKER_ERRORS
 from .engine.model import Weights
 from .engine.recommend import recommend
 from .engine.types import Rec
 from .models import Match, MatchRound, OpportunityMatch, RankerModel, StagedMatch
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_VERSION = "default"
 # A round still running after this long lost its workers; it no longer blocks the next one.
@@ -63,8 +67,6 @@ def current_ranker() -> tuple[Weights | None, str]:
 
 def round_start(*, k: int = 10, shards: int | None = None, now: dt.datetime | None = None) -> MatchRound:
     """Start a round; its shards run on Celery workers when a broker is configured, else right here."""
-    from .tasks import round_shard
-
     if shards is None:
         shards = settings_shards()
     version = current_ranker()[1]
@@ -78,10 +80,7 @@ def round_start(*, k: int = 10, shards: int | None = None, now: dt.datetime | No
                 k=k, shards_total=shards, model_version=version, now=now or timezone.now()
             )
             if settings.CELERY_BROKER_URL:
-                for shard in range(shards):
-                    transaction.on_commit(
-                        lambda shard=shard: round_shard.delay(round_id=match_round.pk, shard=shard)  # type: ignore[misc]
-                    )
+                transaction.on_commit(lambda: _shards_enqueue(round_id=match_round.pk, shards=shards))
     except IntegrityError:
         raise RoundRunning(_("A matchmaking round is already running.")) from None
     if not settings.CELERY_BROKER_URL:
@@ -93,6 +92,20 @@ def round_start(*, k: int = 10, shards: int | None = None, now: dt.datetime | No
                 round_fail(round_id=match_round.pk, error=repr(error))
             raise
     return match_round
+
+
+def _shards_enqueue(*, round_id: int, shards: int) -> None:
+    """After commit: one task per shard. A broker that cannot be reached fails the round at once; left
+    running without its tasks, it would refuse every new round until ROUND_TIMEOUT. (A shard queued
+    before the broker went away finds the round failed and does nothing.)"""
+    from .tasks import round_shard
+
+    try:
+        for shard in range(shards):
+            round_shard.delay(round_id=round_id, shard=shard)
+    except BROKER_ERRORS as error:
+        logger.error("round %s: its shards could not be queued: %r", round_id, error)
+        round_fail(round_id=round_id, error=f"its tasks could not be queued (the broker is unreachable): {error!r}")
 
 
 def settings_shards() -> int:

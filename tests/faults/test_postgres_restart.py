@@ -18,7 +18,9 @@ from tests.matchmaking.test_rounds import NOW, lists, small_world
 
 from .conftest import Stack, wait_for
 
-pytestmark = [pytest.mark.fault, pytest.mark.postgres, pytest.mark.worker]
+# django_db: the suite's test database exists (the private one is copied from it); the test itself runs on
+# the private one (the stack fixture).
+pytestmark = [pytest.mark.fault, pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def _lists_now() -> dict[str, list[tuple[str, int, float]]]:

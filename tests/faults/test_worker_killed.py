@@ -29,7 +29,9 @@ from tests.matchmaking.test_rounds import NOW, lists, small_world
 
 from .conftest import Stack, pool_children, wait_for
 
-pytestmark = [pytest.mark.fault, pytest.mark.postgres, pytest.mark.worker]
+# django_db: the suite's test database exists (the private one is copied from it); the test itself runs on
+# the private one (the stack fixture).
+pytestmark = [pytest.mark.fault, pytest.mark.postgres, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 Status = OutboxMessage.Status
 
 
@@ -39,7 +41,9 @@ def test_a_worker_process_killed_mid_shard_gives_the_shard_back_and_the_round_pu
         matchmake(k=3, shards=1, now=NOW)  # in this process: the lists the round must publish
     reference = lists()
     reference_opportunities = sorted(OpportunityMatch.objects.values_list("opportunity_id", "rank", "student_id"))
-    worker = stack.start_worker(pool="prefork")
+    # Redis's visibility timeout as in production (an hour and more): only the worker giving the message
+    # back (reject on worker lost) can bring the shard back within the test's wait.
+    worker = stack.start_worker(pool="prefork", visibility_timeout=3600)
     wait_for(lambda: len(pool_children(worker)) == 1, "the worker's pool process")
     child = pool_children(worker)[0]
 
@@ -146,7 +150,7 @@ def test_a_worker_killed_mid_digest_batch_queues_and_sends_each_digest_once(stac
     assert queued_before_kill == CHUNK  # the first chunk, committed; the second rolled back with the kill
 
     # The killed worker had taken the message and never acknowledged it: Redis gives it to the next worker
-    # after the visibility timeout (six seconds in the test's worker settings).
+    # after the visibility timeout (four seconds in the test's worker settings).
     stack.start_worker()
     wait_for(
         lambda: OutboxMessage.objects.filter(category="digest", status=Status.SENT).count() == len(ids),
