@@ -290,6 +290,15 @@ def pool_children(worker: subprocess.Popen[bytes]) -> list[int]:
     return [int(pid) for pid in children]
 
 
+def _bind_broker(url: str) -> None:
+    """Send this process's tasks to ``url`` from now on. The project's Celery app keeps the connection
+    and producer pools of the first broker it published to (``app.amqp`` caches its producer pool, and
+    ``app.close()`` does not drop it): both are dropped, so the next task connects anew."""
+    current_app.conf.broker_url = url
+    current_app._pool = None
+    current_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def stack(
     private_postgres: PrivatePostgres,
@@ -313,11 +322,10 @@ def stack(
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": private_redis.url(1)}
     }
+    broker = current_app.conf.broker_url
     # Celery reads the broker from the environment before its configuration (celery.app.utils.Settings).
     monkeypatch.setenv("CELERY_BROKER_URL", private_redis.url())
-    broker = current_app.conf.broker_url
-    current_app.conf.broker_url = private_redis.url()
-    current_app.close()  # drop the producer pool bound to the suite's broker
+    _bind_broker(private_redis.url())
     stack = Stack(private_postgres, private_redis, sendgrid, tmp_path)
     connection = connections["default"]
     saved = dict(connection.settings_dict)
@@ -339,5 +347,4 @@ def stack(
             connection.settings_dict.update(saved)
             sendgrid.stop()
             monkeypatch.undo()
-            current_app.conf.broker_url = broker
-            current_app.close()
+            _bind_broker(broker)
