@@ -31,6 +31,8 @@ from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from api.throttles import FailsClosed
+
 # The largest id the databases store (64-bit): a bigger number in a path or filter is no row, and must
 # not reach the database, where it is an overflow error rather than an empty answer.
 MAX_ID = 2**63 - 1
@@ -100,7 +102,7 @@ class StrictFilterSet(filters.FilterSet):
         return valid
 
 
-class ScopedThrottle(ScopedRateThrottle):
+class ScopedThrottle(FailsClosed, ScopedRateThrottle):
     """Per user (or client address when anonymous) and per ``throttle_scope`` of the view."""
 
     def get_rate(self) -> str | None:
@@ -110,7 +112,7 @@ class ScopedThrottle(ScopedRateThrottle):
         return super().get_rate()
 
 
-class LoginThrottle(SimpleRateThrottle):
+class LoginThrottle(FailsClosed, SimpleRateThrottle):
     """Login attempts per client address and username: guessing one account's password is slowed down,
     and so is trying one password on many accounts from one address."""
 

@@ -2,13 +2,45 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.utils.translation import gettext_lazy as _
+from redis.exceptions import RedisError
+from rest_framework import status
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+logger = logging.getLogger(__name__)
 
-class LoginAddressThrottle(SimpleRateThrottle):
+
+class CountsUnavailable(APIException):
+    """The cache the throttles count in cannot be reached (Redis restarting): 503, try again shortly."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The service is briefly unavailable. Please try again in a minute.")
+    default_code = "unavailable"
+    wait = 30  # seconds, sent as Retry-After (DRF's exception handler reads ``wait``)
+
+
+class FailsClosed:
+    """Mixed into every throttle of the API: when the shared cache cannot be reached, the request is
+    answered 503 (never a 500, and never let through uncounted: an outage of Redis must not switch off
+    the limit on password guessing). Requests that are not throttled do not touch the cache."""
+
+    scope: str | None
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        try:
+            return super().allow_request(request, view)  # type: ignore[misc]
+        except (RedisError, OSError) as error:
+            logger.warning("throttle %s: the cache is unreachable (%s); answering 503", self.scope, error)
+            raise CountsUnavailable() from None
+
+
+class LoginAddressThrottle(FailsClosed, SimpleRateThrottle):
     """Login attempts per client address, whatever the username (scope ``login_address``,
     THROTTLE_LOGIN_ADDRESS). The per-address-and-username throttle slows down guessing one account's
     password; this one slows down trying one password on many accounts from one address. Its rate is

@@ -448,6 +448,9 @@ MAIL_WEEKLY_CAP = env_int("MAIL_WEEKLY_CAP", 2, minimum=1)
 SENDGRID_TIMEOUT = env_int("SENDGRID_TIMEOUT", 20, minimum=1)
 # Seconds after which a row left `sending` by a dead worker is recovered (see outbox_recover).
 OUTBOX_CLAIM_TIMEOUT = env_int("OUTBOX_CLAIM_TIMEOUT", 900, minimum=1)
+# Seconds before the first retry of a message SendGrid answered 5xx (or could not be reached): doubled
+# at each attempt, capped at an hour, with jitter (notifications.services.backoff).
+OUTBOX_RETRY_BASE = env_int("OUTBOX_RETRY_BASE", 30, minimum=1)
 
 # --- Scheduling -----------------------------------------------------------------------------------
 BOOKING_HOLD_HOURS = env_int("BOOKING_HOLD_HOURS", 48, minimum=1)

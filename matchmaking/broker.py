@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from celery import Celery
 from django.conf import settings
 from kombu import Connection
+from kombu.exceptions import KombuError
+
+# What publishing a task raises when the broker cannot be reached (after Celery's own few retries).
+BROKER_ERRORS = (KombuError, OSError)
 
 START_A_WORKER = (
     "start one with `celery -A config worker -Q celery,matchmaking,scheduling,mail` (see docs/operations.md), "

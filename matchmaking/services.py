@@ -15,12 +15,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,10 +30,13 @@ from companies.models import Opportunity as OpportunityRow
 from students.models import ClassRequest, Student
 
 from . import inputs
+from .broker import BROKER_ERRORS
 from .engine.model import Weights
 from .engine.recommend import recommend
 from .engine.types import Rec
 from .models import Match, MatchRound, OpportunityMatch, RankerModel, StagedMatch
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_VERSION = "default"
 # A round still running after this long lost its workers; it no longer blocks the next one.
@@ -62,8 +67,6 @@ def current_ranker() -> tuple[Weights | None, str]:
 
 def round_start(*, k: int = 10, shards: int | None = None, now: dt.datetime | None = None) -> MatchRound:
     """Start a round; its shards run on Celery workers when a broker is configured, else right here."""
-    from .tasks import round_shard
-
     if shards is None:
         shards = settings_shards()
     version = current_ranker()[1]
@@ -77,16 +80,32 @@ def round_start(*, k: int = 10, shards: int | None = None, now: dt.datetime | No
                 k=k, shards_total=shards, model_version=version, now=now or timezone.now()
             )
             if settings.CELERY_BROKER_URL:
-                for shard in range(shards):
-                    transaction.on_commit(
-                        lambda shard=shard: round_shard.delay(round_id=match_round.pk, shard=shard)  # type: ignore[misc]
-                    )
+                transaction.on_commit(lambda: _shards_enqueue(round_id=match_round.pk, shards=shards))
     except IntegrityError:
         raise RoundRunning(_("A matchmaking round is already running.")) from None
     if not settings.CELERY_BROKER_URL:
-        for shard in range(shards):
-            round_shard_run(round_id=match_round.pk, shard=shard)
+        try:
+            for shard in range(shards):
+                round_shard_run(round_id=match_round.pk, shard=shard)
+        except DATABASE_GONE as error:  # no task to run it again here: the caller sees the failure
+            with suppress(*DATABASE_GONE):
+                round_fail(round_id=match_round.pk, error=repr(error))
+            raise
     return match_round
+
+
+def _shards_enqueue(*, round_id: int, shards: int) -> None:
+    """After commit: one task per shard. A broker that cannot be reached fails the round at once; left
+    running without its tasks, it would refuse every new round until ROUND_TIMEOUT. (A shard queued
+    before the broker went away finds the round failed and does nothing.)"""
+    from .tasks import round_shard
+
+    try:
+        for shard in range(shards):
+            round_shard.delay(round_id=round_id, shard=shard)
+    except BROKER_ERRORS as error:
+        logger.error("round %s: its shards could not be queued: %r", round_id, error)
+        round_fail(round_id=round_id, error=f"its tasks could not be queued (the broker is unreachable): {error!r}")
 
 
 def settings_shards() -> int:
@@ -94,15 +113,34 @@ def settings_shards() -> int:
     return 4 if settings.CELERY_BROKER_URL else 1
 
 
+# The database went away (a restart, a failover, a dropped connection): the transaction in flight rolled
+# back with it, so the work may simply run again once the database is back.
+DATABASE_GONE = (OperationalError, InterfaceError)
+
+
 def round_shard_run(*, round_id: int, shard: int) -> None:
+    """Compute and stage one shard; the shard that completes the round publishes it.
+
+    A database that goes away propagates (``DATABASE_GONE``) without failing the round: nothing of the
+    shard was committed, and its task runs it again. Any other error fails the round.
+    """
     match_round = MatchRound.objects.get(pk=round_id)
     if match_round.status != MatchRound.Status.RUNNING:
         return
     try:
         _shard_compute(match_round, shard)
-    except Exception as exc:
-        MatchRound.objects.filter(pk=round_id).update(status=MatchRound.Status.FAILED, error=repr(exc)[:2000])
+    except DATABASE_GONE:
         raise
+    except Exception as exc:
+        round_fail(round_id=round_id, error=repr(exc))
+        raise
+
+
+def round_fail(*, round_id: int, error: str) -> None:
+    """Mark a running round failed, so that it no longer blocks the next one."""
+    MatchRound.objects.filter(pk=round_id, status=MatchRound.Status.RUNNING).update(
+        status=MatchRound.Status.FAILED, error=error[:2000]
+    )
 
 
 def _shard_compute(match_round: MatchRound, shard: int) -> None:

@@ -105,8 +105,10 @@ class RelayReport:
 
 def backoff(attempts: int) -> dt.timedelta:
     """Exponential back-off with jitter: 30 s, 1 min, 2 min, … capped at an hour, each scaled by a random
-    factor in [0.5, 1] so that a crowd of failed rows does not come back in the same second."""
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempts - 1, 0))
+    factor in [0.5, 1] so that a crowd of failed rows does not come back in the same second. The first
+    step is OUTBOX_RETRY_BASE seconds (default 30)."""
+    base = dt.timedelta(seconds=getattr(settings, "OUTBOX_RETRY_BASE", BACKOFF_BASE.seconds))
+    ceiling = min(BACKOFF_CAP, base * 2 ** max(attempts - 1, 0))
     return ceiling * random.uniform(0.5, 1.0)
 
 

@@ -13,12 +13,14 @@ its worker: it is marked failed, so it no longer blocks the next round.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from matchmaking.broker import BROKER_ERRORS
 from matchmaking.models import MatchRound
 from matchmaking.services import RoundRunning
 from matchmaking.services import round_start as match_round_start
@@ -26,6 +28,8 @@ from scheduler.models import AllocationMode
 
 from .models import ACTIVE, RoundJob
 from .tasks import schedule_round
+
+logger = logging.getLogger(__name__)
 
 ROUND_TIMEOUT = dt.timedelta(hours=2)
 
@@ -53,6 +57,21 @@ def jobs_settle(*, now: dt.datetime | None = None) -> int:
     return changed
 
 
+def _schedule_enqueue(*, job_id: int) -> None:
+    """After commit: queue the scheduling job's task. A broker that cannot be reached fails the job at
+    once, with the reason on it; left queued without a task, it would refuse every new scheduling round
+    until ROUND_TIMEOUT."""
+    try:
+        schedule_round.delay(job_id=job_id)
+    except BROKER_ERRORS as error:
+        logger.error("scheduling job %s: its task could not be queued: %r", job_id, error)
+        RoundJob.objects.filter(pk=job_id, status=RoundJob.Status.QUEUED).update(
+            status=RoundJob.Status.FAILED,
+            error=f"its task could not be queued (the broker is unreachable): {error!r}"[:2000],
+            finished_at=timezone.now(),
+        )
+
+
 def round_start(
     *, kind: str, requested_by: User | None, k: int = 10, mode: str = AllocationMode.OPTIMAL
 ) -> RoundJob:
@@ -76,7 +95,7 @@ def round_start(
                 requested_by=requested_by,
             )
             if kind == RoundJob.Kind.SCHEDULING:
-                schedule_round.delay_on_commit(job_id=job.pk)
+                transaction.on_commit(lambda: _schedule_enqueue(job_id=job.pk))
     except IntegrityError:
         busy = _("A %(kind)s round is already queued or running.") % {"kind": RoundJob.Kind(kind).label}
         raise RoundBusy(busy) from None

@@ -2,6 +2,8 @@
 
 - ``postgres``: runs only when the default database is PostgreSQL (the second suite of `make test`).
 - ``worker``: runs only when a broker is configured (tasks go through a real Celery worker).
+- ``fault``: kills workers and restarts a private PostgreSQL and Redis (tests/faults); runs in the
+  PostgreSQL + Redis suite only.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (the second suite of make test)"))
         if "worker" in item.keywords and not with_broker:
             item.add_marker(pytest.mark.skip(reason="needs a broker and a real Celery worker"))
+        # By marker, not keyword: a keyword also matches a directory of the same name (a checkout in …/fault).
+        if item.get_closest_marker("fault") and not (on_postgres and with_broker):
+            item.add_marker(pytest.mark.skip(reason="fault tests run in the PostgreSQL + Redis suite of make test"))
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +41,7 @@ def _tasks_in_process_unless_a_worker_is_asked_for(request: pytest.FixtureReques
     """In the PostgreSQL + Redis suite the broker is configured for the whole run; only the tests
     marked ``worker`` start a real worker. Every other test runs its tasks in process, as the embedded
     default does, instead of queueing them for a worker that is not there."""
-    if "worker" in request.keywords:
+    if "worker" in request.keywords or request.node.get_closest_marker("fault"):
         yield
         return
     from celery import current_app
