@@ -35,7 +35,7 @@ def test_a_restart_of_postgresql_while_a_round_publishes_leaves_no_half_and_the_
     with override_settings(CELERY_BROKER_URL=""):
         matchmake(k=3, shards=1, now=NOW)
         new = lists()  # what the round under test must publish
-        matchmake(k=2, shards=1, now=NOW)
+        matchmake(k=1, shards=1, now=NOW)  # shorter lists: old and new differ
     old = lists()
     assert old != new
     stack.start_worker()
