@@ -245,10 +245,10 @@ class Command(BaseCommand):
         from scheduler.models import Booking
         from scheduler.services import BookingError, booking_company_accept, booking_confirm, booking_decline
 
-        self.step("Answers: participants confirm or decline, companies accept (simulated)")
+        self.step(_("Answers: participants confirm or decline, companies accept (simulated)"))
         answered = (Booking.Status.CONFIRMED, Booking.Status.DECLINED)
         if Booking.objects.filter(status__in=answered).exists():
-            self.stdout.write("  already answered on an earlier run: nothing simulated again")
+            self.stdout.write("  " + _("already answered on an earlier run: nothing simulated again"))
             return
         rng = random.Random(seed)
         counts = {"confirmed": 0, "declined": 0, "refused": 0, "accepted": 0}
@@ -272,9 +272,12 @@ class Command(BaseCommand):
             except BookingError:  # a minor without consent, a clash with a booking confirmed just before
                 counts["refused"] += 1
         self.stdout.write(
-            f"  {counts['confirmed']} confirmed, {counts['declined']} declined (their seats offered to the waitlist), "
-            f"{counts['refused']} could not confirm (no guardian's consent, or a clash); "
-            f"companies accepted {counts['accepted']}"
+            "  "
+            + _(
+                "%(confirmed)d confirmed, %(declined)d declined (their seats offered to the waitlist), "
+                "%(refused)d could not confirm (no guardian's consent, or a clash); companies accepted %(accepted)d"
+            )
+            % counts
         )
 
     def mail(self) -> None:
