@@ -22,7 +22,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from matchmaking.digests import digests_send
 from notifications.services import outbox_relay
@@ -105,20 +104,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, once: bool, interval: int | None, **options: Any) -> None:
         seconds = settings.WORKER_INTERVAL if interval is None else interval
         if seconds < 1:
-            raise CommandError(_("--interval must be at least 1 second"))
+            raise CommandError("--interval must be at least 1 second")
         jobs = jobs_from_settings()
         if once:
             if not self.run_pass(jobs):
-                raise CommandError(_("a job failed (see the log above)"))
+                raise CommandError("a job failed (see the log above)")
             return
         stop = threading.Event()
 
         def _stop(signum: int, frame: FrameType | None) -> None:
-            self.stdout.write(_("worker: signal %(signal)d, stopping after this pass") % {"signal": signum})
+            self.stdout.write(f"worker: signal {signum}, stopping after this pass")
             stop.set()
 
         previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-        self.stdout.write(_("worker: a pass every %(seconds)d s until interrupted") % {"seconds": seconds})
+        self.stdout.write(f"worker: a pass every {seconds} s until interrupted")
         self.stdout.flush()
         try:
             while not stop.is_set():
@@ -130,7 +129,7 @@ class Command(BaseCommand):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        self.stdout.write(_("worker: stopped"))
+        self.stdout.write("worker: stopped")
 
     def run_pass(self, jobs: list[Job]) -> bool:
         """Run every due job once; a failing job is logged and the others still run."""
@@ -149,7 +148,6 @@ class Command(BaseCommand):
                 continue
             job.last = now
             results.append(f"{job.name}={outcome}")
-        when = f"{timezone.localtime():%Y-%m-%d %H:%M:%S}"
-        self.stdout.write(_("worker: pass at %(when)s: %(results)s") % {"when": when, "results": "; ".join(results)})
+        self.stdout.write(f"worker: pass at {timezone.localtime():%Y-%m-%d %H:%M:%S}: " + "; ".join(results))
         self.stdout.flush()
         return ok
