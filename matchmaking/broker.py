@@ -13,16 +13,22 @@ from dataclasses import dataclass
 
 from celery import Celery
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from kombu import Connection
 from kombu.exceptions import KombuError
 
 # What publishing a task raises when the broker cannot be reached (after Celery's own few retries).
 BROKER_ERRORS = (KombuError, OSError)
 
-START_A_WORKER = (
-    "start one with `celery -A config worker -Q celery,matchmaking,scheduling,mail` (see docs/operations.md), "
-    "or unset CELERY_BROKER_URL to run tasks in this process"
-)
+WORKER_COMMAND = "celery -A config worker -Q celery,matchmaking,scheduling,mail"
+
+
+def _start_a_worker() -> str:
+    return _(
+        "start one with `%(command)s` (see docs/operations.md), or unset CELERY_BROKER_URL to run tasks in "
+        "this process"
+    ) % {"command": WORKER_COMMAND}
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,7 @@ def broker_reachable(*, timeout: float = 2.0) -> Reach:
     """Whether the configured broker accepts a connection within ``timeout`` seconds."""
     url = _broker_url()
     if not url:
-        return Reach(ok=True, message="no broker configured: tasks run in this process")
+        return Reach(ok=True, message=_("no broker configured: tasks run in this process"))
     started = time.monotonic()
     try:
         with Connection(url, connect_timeout=timeout, transport_options={"max_retries": 0}) as connection:
@@ -54,11 +60,15 @@ def broker_reachable(*, timeout: float = 2.0) -> Reach:
     except Exception as error:  # any failure to connect is the answer, whatever its kind
         return Reach(
             ok=False,
-            message=f"the broker at {_safe(url)} could not be reached within {timeout:g} s "
-            f"({type(error).__name__}: {error})",
+            message=_("the broker at %(url)s could not be reached within %(timeout)g s (%(error)s)")
+            % {"url": _safe(url), "timeout": timeout, "error": f"{type(error).__name__}: {error}"},
             seconds=time.monotonic() - started,
         )
-    return Reach(ok=True, message=f"the broker at {_safe(url)} is reachable", seconds=time.monotonic() - started)
+    return Reach(
+        ok=True,
+        message=_("the broker at %(url)s is reachable") % {"url": _safe(url)},
+        seconds=time.monotonic() - started,
+    )
 
 
 def workers_reachable(*, timeout: float = 2.0) -> Reach:
@@ -67,11 +77,11 @@ def workers_reachable(*, timeout: float = 2.0) -> Reach:
     when none does."""
     url = _broker_url()
     if not url:
-        return Reach(ok=True, message="no broker configured: tasks run in this process")
+        return Reach(ok=True, message=_("no broker configured: tasks run in this process"))
     started = time.monotonic()
     broker = broker_reachable(timeout=timeout)
     if not broker.ok:
-        return Reach(ok=False, message=f"{broker.message}; {START_A_WORKER}", seconds=broker.seconds)
+        return Reach(ok=False, message=f"{broker.message}; {_start_a_worker()}", seconds=broker.seconds)
     # A Celery app of its own for the ping: the project's app keeps a producer pool bound to the broker it
     # first met, and a ping published through it would go wherever that was.
     probe = Celery("caunoi-ping", broker=url, set_as_current=False)
@@ -81,8 +91,8 @@ def workers_reachable(*, timeout: float = 2.0) -> Reach:
         except Exception as error:  # the broker went away between the two steps
             return Reach(
                 ok=False,
-                message=f"pinging workers on {_safe(url)} failed ({type(error).__name__}: {error}); "
-                f"{START_A_WORKER}",
+                message=_("pinging workers on %(url)s failed (%(error)s); %(advice)s")
+                % {"url": _safe(url), "error": f"{type(error).__name__}: {error}", "advice": _start_a_worker()},
                 seconds=time.monotonic() - started,
             )
     workers = tuple(sorted(name for reply in replies for name in reply))
@@ -90,8 +100,11 @@ def workers_reachable(*, timeout: float = 2.0) -> Reach:
     if not workers:
         return Reach(
             ok=False,
-            message=f"no Celery worker answered within {timeout:g} s on {_safe(url)}: {START_A_WORKER}",
+            message=_("no Celery worker answered within %(timeout)g s on %(url)s: %(advice)s")
+            % {"timeout": timeout, "url": _safe(url), "advice": _start_a_worker()},
             seconds=seconds,
         )
-    return Reach(ok=True, message=f"{len(workers)} worker(s) answered: {', '.join(workers)}", workers=workers,
-                 seconds=seconds)
+    answered = ngettext(
+        "%(count)d worker answered: %(names)s", "%(count)d workers answered: %(names)s", len(workers)
+    ) % {"count": len(workers), "names": ", ".join(workers)}
+    return Reach(ok=True, message=answered, workers=workers, seconds=seconds)

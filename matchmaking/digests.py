@@ -33,6 +33,7 @@ from notifications.services import message_enqueue
 from students.models import ADULT_AGE, Student
 
 from .models import MailedRecommendation, Match
+from .phrasing import reasons_text
 
 CHUNK = 500
 # A short digest is read; a long one is not. These limits also keep a digest under SendGrid's 10,000 bytes
@@ -131,13 +132,15 @@ def _new_matches(student_ids: list[int], *, today: dt.date) -> dict[int, list[Ma
 
 def _context(student: Student, matches: list[Match], period: str) -> dict[str, Any]:
     """What the digest template is told. ``kind`` is the code: the mail names it in the reader's language
-    when it is rendered (``notifications.rendering``); the reasons are already in the student's language."""
+    when it is rendered (``notifications.rendering``). The reasons are phrased here, in the student's
+    language (the mail's): the notifications layer below cannot phrase a matchmaking reason."""
+    language = student.language
     items = [
         {
             "title": m.opportunity.title,
             "company": m.opportunity.company.name,
             "kind": m.opportunity.kind,
-            "reasons": [str(r) for r in (m.reasons or [])][:MAX_REASONS],
+            "reasons": reasons_text(m.reasons, language=language)[:MAX_REASONS],
             "url": opportunity_url(m.opportunity.external_id),
         }
         for m in matches

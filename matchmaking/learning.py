@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import inputs, offline
 from .engine.evaluate import evaluate
@@ -104,12 +105,15 @@ def ranker_train(*, min_rows: int = 50) -> TrainResult:
     train = [e for e in examples if not held_out(e.participant)]
     test = [e for e in examples if held_out(e.participant)]
     if len(train) < min_rows or not test:
-        return TrainResult(False, None, None, None, len(train), len(test),
-                           f"not enough feedback yet ({len(train)} training rows, {len(test)} held out)")  # fmt: skip
+        message = _("not enough feedback yet (%(train)d training rows, %(test)d held out)") % {
+            "train": len(train),
+            "test": len(test),
+        }
+        return TrainResult(False, None, None, None, len(train), len(test), message)
     version = timezone.now().strftime("r%Y%m%d-%H%M%S-%f")
     candidate = fit_weights(train, version=version)
     if candidate is None:
-        return TrainResult(False, None, None, None, len(train), len(test), "the feedback has only one label")
+        return TrainResult(False, None, None, None, len(train), len(test), _("the feedback has only one label"))
     current_row = RankerModel.objects.filter(is_current=True).first()
     current = Weights.from_dict(current_row.weights) if current_row else Weights()
     candidate_ndcg, current_ndcg = ndcg_of(candidate, test), ndcg_of(current, test)
@@ -126,8 +130,11 @@ def ranker_train(*, min_rows: int = 50) -> TrainResult:
             training_rows=len(train),
             is_current=promoted,
         )
-    verdict = "promoted" if promoted else "kept the current model"
-    on_sets = "; ".join(f"{name} {mine:.3f} vs {theirs:.3f}" for name, (mine, theirs) in labelled.items())
+    verdict = _("promoted") if promoted else _("kept the current model")
+    on_sets = "; ".join(
+        _("%(name)s %(mine).3f vs %(theirs).3f") % {"name": name, "mine": mine, "theirs": theirs}
+        for name, (mine, theirs) in labelled.items()
+    )
     weights = ", ".join(f"{k} {v:.2f}" for k, v in candidate.to_dict().items() if k != "version")
     return TrainResult(
         promoted,
@@ -136,8 +143,18 @@ def ranker_train(*, min_rows: int = 50) -> TrainResult:
         current_ndcg,
         len(train),
         len(test),
-        f"model {version} ({weights}): nDCG@10 on held-out feedback {candidate_ndcg:.3f} vs current "
-        f"{current_ndcg:.3f}; nDCG@10 on the labelled sets: {on_sets} → {verdict}",
+        _(
+            "model %(version)s (%(weights)s): nDCG@10 on held-out feedback %(candidate).3f vs current "
+            "%(current).3f; nDCG@10 on the labelled sets: %(on_sets)s → %(verdict)s"
+        )
+        % {
+            "version": version,
+            "weights": weights,
+            "candidate": candidate_ndcg,
+            "current": current_ndcg,
+            "on_sets": on_sets,
+            "verdict": verdict,
+        },
     )
 
 
@@ -153,7 +170,7 @@ def labelled_ndcg(weights: Weights, k: int = 10) -> dict[str, float]:
         truth: dict[str, set[str]] = {}
         with (folder / "truth.csv").open(encoding="utf-8") as handle:
             for line in handle.read().splitlines()[1:]:
-                participant, _, opportunity = line.partition(",")
+                participant, _comma, opportunity = line.partition(",")
                 truth.setdefault(participant.strip(), set()).add(opportunity.strip())
         # The truth names participants by external id; the engine by namespaced id ("student:…").
         relevant = {p.id: truth.get(inputs.split_engine_id(p.id)[1], set()) for p in participants}

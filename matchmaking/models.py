@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from companies.models import Opportunity
+from matchmaking.phrasing import reasons_text
 from students.models import ClassRequest, Student
 
 _ONE_PARTICIPANT = (Q(student__isnull=False) & Q(class_request__isnull=True)) | (
@@ -83,7 +84,11 @@ class StagedMatch(models.Model):
     rank = models.PositiveSmallIntegerField(
         _("rank"), help_text=_("Within the participant's list; within the shard for 'o'.")
     )
-    reasons = models.JSONField(_("reasons"), default=list)
+    reasons = models.JSONField(
+        _("reasons"),
+        default=list,
+        help_text=_("What counted, as data (factor and values); phrased in the reader's language when read."),
+    )
     features = models.JSONField(_("features"), default=dict)
 
     class Meta:
@@ -114,7 +119,11 @@ class Match(models.Model):
     )
     score = models.FloatField(_("score"))
     rank = models.PositiveSmallIntegerField(_("rank"))
-    reasons = models.JSONField(_("reasons"), default=list)
+    reasons = models.JSONField(
+        _("reasons"),
+        default=list,
+        help_text=_("What counted, as data (factor and values); phrased in the reader's language when read."),
+    )
     features = models.JSONField(_("features"), default=dict)
     model_version = models.CharField(_("model version"), max_length=40)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -144,6 +153,11 @@ class Match(models.Model):
         participant = self.student if self.student_id else self.class_request
         return participant.external_id if participant else ""
 
+    @property
+    def reason_texts(self) -> list[str]:
+        """The reasons as sentences for the participant, in the active language."""
+        return reasons_text(self.reasons)
+
 
 class OpportunityMatch(models.Model):
     """The other direction: the participants that fit an opportunity best, for its company."""
@@ -159,7 +173,11 @@ class OpportunityMatch(models.Model):
     )
     score = models.FloatField(_("score"))
     rank = models.PositiveSmallIntegerField(_("rank"))
-    reasons = models.JSONField(_("reasons"), default=list)
+    reasons = models.JSONField(
+        _("reasons"),
+        default=list,
+        help_text=_("What counted, as data (factor and values); phrased in the reader's language when read."),
+    )
     model_version = models.CharField(_("model version"), max_length=40)
 
     class Meta:
@@ -174,11 +192,16 @@ class OpportunityMatch(models.Model):
     def __str__(self) -> str:
         return f"#{self.rank} for {self.opportunity_id}"
 
+    @property
+    def reason_texts(self) -> list[str]:
+        """The reasons as sentences for the company, in the active language."""
+        return reasons_text(self.reasons, for_opportunity=True)
+
 
 class Feedback(models.Model):
     class Kind(models.TextChoices):
         SHOWN = "shown", _("Shown")
-        CLICKED = "clicked", _("Clicked")
+        CLICKED = "clicked", _("Interested")  # the student pressed "Interested"; the code is kept
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
         NOT_INTERESTED = "not_interested", _("Not interested")

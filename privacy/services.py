@@ -23,6 +23,7 @@ from knox.models import AuthToken
 from accounts.models import AuditEntry, User
 from accounts.services import audit_record
 from matchmaking.models import Feedback, MailedRecommendation, Match, OpportunityMatch
+from matchmaking.phrasing import reasons_text
 from notifications.models import OutboxMessage, Suppression
 from notifications.suppressions import address_unsubscribe
 from scheduler.models import Booking
@@ -122,9 +123,12 @@ def student_data(*, student: Student) -> dict[str, Any]:
             "created_at",
             "updated_at",
         ),
-        "recommendations": _rows(
-            Match.objects.filter(student=student), "opportunity__external_id", "rank", "score", "reasons"
-        ),
+        "recommendations": [
+            {**row, "reason_texts": reasons_text(row["reasons"], language=student.language)}
+            for row in _rows(
+                Match.objects.filter(student=student), "opportunity__external_id", "rank", "score", "reasons"
+            )
+        ],
         "feedback": _rows(
             Feedback.objects.filter(student=student), "opportunity__external_id", "kind", "created_at"
         ),

@@ -32,7 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Max, Q, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from companies.models import Opportunity, Session
 from matchmaking.models import Match
@@ -79,17 +81,43 @@ class ScheduleReport:
     without_consent: int = 0
 
     def lines(self) -> list[str]:
+        """The report for a person, in the active language (a command's: ``LANGUAGE_CODE``)."""
+        values = {
+            "mode": AllocationMode(self.mode).label if self.mode in AllocationMode.values else self.mode,
+            "participants": self.participants,
+            "sessions": self.sessions,
+            "edges": self.edges,
+            "proposed": self.proposed,
+            "new": self.new_proposals,
+            "waitlisted": self.waitlisted,
+            "kept": self.kept,
+            "served": self.served,
+            "objective": self.objective,
+            "upper_bound": self.upper_bound,
+            "fill_rate": formats.number_format(100 * self.fill_rate, 1),
+            "share_served": formats.number_format(100 * self.share_served, 1),
+            "spread": formats.number_format(100 * self.school_spread, 1),
+            "no_fit": self.no_fit,
+            "without_consent": self.without_consent,
+        }
         return [
-            f"mode: {self.mode}",
-            f"problem: {self.participants} participants, {self.sessions} sessions, {self.edges} edges",
-            f"proposed: {self.proposed} ({self.new_proposals} new), waitlisted: {self.waitlisted}, "
-            f"kept: {self.kept}",
-            f"served seats: {self.served}, objective: {self.objective:.4f}, "
-            f"upper bound: {self.upper_bound:.4f}",
-            f"fill rate: {self.fill_rate:.1%}, participants served: {self.share_served:.1%}, "
-            f"spread across schools (highest minus lowest share served): {self.school_spread:.1%}",
-            f"no session fits: {self.no_fit} participants ({self.without_consent} of them minors "
-            f"without a guardian's consent on record)",
+            _("mode: %(mode)s") % values,
+            _("problem: %(participants)d participants, %(sessions)d sessions, %(edges)d edges") % values,
+            _("proposed: %(proposed)d (%(new)d new), waitlisted: %(waitlisted)d, kept: %(kept)d") % values,
+            _("served seats: %(served)d, objective: %(objective).4f, upper bound: %(upper_bound).4f") % values,
+            _(
+                "fill rate: %(fill_rate)s%%, participants served: %(share_served)s%%, spread across schools "
+                "(highest minus lowest share served): %(spread)s%%"
+            )
+            % values,
+            ngettext(
+                "no session fits: %(no_fit)d participant (%(without_consent)d of them a minor without a "
+                "guardian's consent on record)",
+                "no session fits: %(no_fit)d participants (%(without_consent)d of them minors without a "
+                "guardian's consent on record)",
+                self.no_fit,
+            )
+            % values,
         ]
 
 
@@ -441,7 +469,7 @@ def _write_waitlists(
     rows = []
     for sid in sorted(per_session):
         first = behind.get(sid, 0) + 1
-        for rank, (_, neg_score, _, key) in enumerate(sorted(per_session[sid]), start=first):
+        for rank, (_tier, neg_score, _engine_id, key) in enumerate(sorted(per_session[sid]), start=first):
             rows.append(
                 Booking(
                     student_id=key[1] if key[0] == "student" else None,

@@ -56,6 +56,17 @@ def _tasks_in_process_unless_a_worker_is_asked_for(request: pytest.FixtureReques
 
 
 @pytest.fixture(autouse=True)
+def _no_language_left_active() -> Any:
+    """A language activated by one test (a request's, a live server's) stays active in the thread:
+    every test starts and ends as a command line does, with only LANGUAGE_CODE to go by."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """Hashing passwords the production way costs seconds per test; tests do not need the strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -44,7 +44,17 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
     participant_type = serializers.ChoiceField(choices=ParticipantType.choices, read_only=True)
     opportunity = OpportunitySummarySerializer(read_only=True)
-    reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        source="reason_texts",
+        read_only=True,
+        help_text="The reasons as sentences, in the response's language.",
+    )
+    reason_factors = serializers.JSONField(
+        source="reasons",
+        read_only=True,
+        help_text="The same reasons as data: a list of {factor, ...values} (see docs/relevance.md).",
+    )
 
     class Meta:
         model = Match
@@ -57,6 +67,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
             "rank",
             "score",
             "reasons",
+            "reason_factors",
             "model_version",
             "created_at",
         ]
@@ -79,7 +90,17 @@ class ProposedParticipantSerializer(serializers.ModelSerializer):
     class_name = serializers.CharField(source="class_request.class_name", read_only=True, allow_null=True)
     group_size = serializers.IntegerField(source="class_request.group_size", read_only=True, allow_null=True)
     contact = serializers.SerializerMethodField()
-    reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        source="reason_texts",
+        read_only=True,
+        help_text="The reasons as sentences for the company, in the response's language.",
+    )
+    reason_factors = serializers.JSONField(
+        source="reasons",
+        read_only=True,
+        help_text="The same reasons as data: a list of {factor, ...values} (see docs/relevance.md).",
+    )
 
     class Meta:
         model = OpportunityMatch
@@ -88,6 +109,7 @@ class ProposedParticipantSerializer(serializers.ModelSerializer):
             "rank",
             "score",
             "reasons",
+            "reason_factors",
             "participant_type",
             "class_request",
             "class_name",

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import StreamingHttpResponse
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -39,6 +40,7 @@ from api.rest import (
 from companies.models import Opportunity
 from matchmaking.learning import feedback_record
 from matchmaking.models import Match, OpportunityMatch
+from matchmaking.phrasing import reasons_text
 from rounds.models import RoundJob
 from rounds.services import RoundBusy, jobs_settle, round_start
 from scheduler.models import Booking
@@ -156,10 +158,12 @@ class RecommendationExportViewSet(p.ScopedViewSet):
     def list(self, request: Request) -> StreamingHttpResponse:
         """The recommendations the actor may see, as JSON Lines in the export contract of docs/architecture.md."""
         rows = p.participant_rows(Match.objects.all(), request.user).order_by("pk")
-        return jsonl_response(_recommendation_records(rows), "recommendations.jsonl")
+        # The rows stream after the view returns: the reasons keep the request's language, taken now.
+        language = translation.get_language() or "vi"
+        return jsonl_response(_recommendation_records(rows, language), "recommendations.jsonl")
 
 
-def _recommendation_records(rows: QuerySet[Match]) -> Iterator[dict[str, Any]]:
+def _recommendation_records(rows: QuerySet[Match], language: str) -> Iterator[dict[str, Any]]:
     fields = (
         "student__external_id",
         "class_request__external_id",
@@ -176,7 +180,7 @@ def _recommendation_records(rows: QuerySet[Match]) -> Iterator[dict[str, Any]]:
             "opportunity": opportunity,
             "rank": rank,
             "score": score,
-            "reasons": reasons,
+            "reasons": reasons_text(reasons, language=language),
         }
 
 

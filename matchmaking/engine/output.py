@@ -1,8 +1,9 @@
 """Search results → lists of ``Rec``: features, fitting sessions and reasons for each accepted pair.
 
 Everything that can be computed on arrays is. A full run returns over a million pairs but only a few
-thousand distinct phrases, reason lists and session lists, so each is built once, as text from a code,
-and the per-pair Python work is building the ``Rec`` and its features dict.
+thousand distinct reasons, reason lists and session lists, so each is built once, from a code, and the
+per-pair Python work is building the ``Rec`` and its features dict. Reasons are data (``reasons.py``);
+the caller phrases them in its reader's language.
 """
 
 from __future__ import annotations
@@ -16,34 +17,23 @@ from scipy import sparse
 
 from . import model
 from .model import FEATURES
-from .reasons import (
-    DISTANCE_KEYS,
-    FRESH_REASON_MIN,
-    LEVEL_NAMES,
-    PHRASES,
-    TEXT_REASON_MIN,
-    Phrases,
-    distinct_rows,
-    kind_name,
-    language,
-    session_phrase,
-    take,
-)
+from .reasons import FRESH_REASON_MIN, REACH, TEXT_REASON_MIN, Reason, ReasonTable, distinct_rows, take
 from .topk import Result, rank_within
 from .types import Rec
 from .vectors import Model, id_ranks
 
-LANGS = tuple(PHRASES)
 # A pair's fitting sessions are keyed by (opportunity, bitmask of its sessions) when they fit in the mask.
 MASK_SESSIONS = 31
 
 
-def _codes_by_key(keys: np.ndarray, phrase_of: Callable[[int], str], phrases: Phrases) -> np.ndarray:
-    """The phrase code of each key, ``phrase_of`` called once per distinct key."""
+def _codes_by_key(keys: np.ndarray, factor: str, reason_of: Callable[[int], Reason], table: ReasonTable) -> np.ndarray:
+    """The reason code of each key, ``reason_of`` called once per distinct key."""
     if not len(keys):
         return np.zeros(0, dtype=np.int64)
     distinct, inverse = np.unique(keys, return_inverse=True)
-    codes = np.array([phrases.code(phrase_of(key)) for key in distinct.tolist()], dtype=np.int64)
+    codes = np.array(
+        [table.code((factor, key), functools.partial(reason_of, key)) for key in distinct.tolist()], dtype=np.int64
+    )
     return codes[inverse.reshape(-1)]
 
 
@@ -51,16 +41,17 @@ class Lists:
     """Builds the Rec lists of one recommend() call."""
 
     def __init__(self, built: Model, lang_default: str, province_names: Mapping[str, str]) -> None:
+        # lang_default is no longer read: reasons are data, phrased by whoever reads them.
         self.built = built
-        self.lang_default = language(lang_default, "vi")
+        self.province_names = province_names
         topics = built.vocab.topics
-        self.phrases = Phrases({"vi": [t.vi for t in topics], "en": [t.en for t in topics]}, province_names)
+        self.topic_ids = [t.id for t in topics]
+        self.reason_table = ReasonTable()
         self.sessions = [s for o in built.opportunities for s in o.sessions]
         self.session_ids = [s.id for s in self.sessions]
         self.session_rank = id_ranks(self.session_ids)
         self.participant_ids = [p.id for p in built.participants]
         self.opportunity_ids = [o.id for o in built.opportunities]
-        self._session_phrases: dict[tuple[int, str, bool], str] = {}
         sets = built.sets
         sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
         indptr = np.concatenate(([0], np.cumsum(sizes)))
@@ -77,14 +68,6 @@ class Lists:
         place = np.empty(len(order), dtype=np.int64)
         place[order] = np.arange(len(order))
         return place
-
-    @functools.cached_property
-    def participant_lang(self) -> np.ndarray:
-        """Index into LANGS of each participant's language for its own list."""
-        where = {lang: i for i, lang in enumerate(LANGS)}
-        return np.array(
-            [where[language(p.language, self.lang_default)] for p in self.built.participants], dtype=np.int64
-        )
 
     def features(
         self, p: np.ndarray, o: np.ndarray, raw: np.ndarray
@@ -114,14 +97,6 @@ class Lists:
         order = np.argsort(pair * len(self.sessions) + self.session_order[sess])
         pair, sess = pair[order], sess[order]
         return sess, np.searchsorted(pair, np.arange(len(p) + 1))
-
-    def _session_phrase(self, session: int, lang: str, for_opportunity: bool) -> str:
-        key = (session, lang, for_opportunity)
-        found = self._session_phrases.get(key)
-        if found is None:
-            s = self.sessions[session]
-            found = self._session_phrases[key] = session_phrase(s.starts_at, s.ends_at, lang, for_opportunity)
-        return found
 
     def _session_tuples(self, o: np.ndarray, sess: np.ndarray, starts: np.ndarray) -> list[tuple[str, ...]]:
         """Each pair's fitting session ids, one tuple per distinct (opportunity, set of sessions)."""
@@ -155,33 +130,33 @@ class Lists:
         *,
         backward: bool,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Phrase codes (-1 none) of each pair: per feature (pairs × FEATURES), head and tail."""
-        b, phrases = self.built, self.phrases
+        """Reason codes (-1 none) of each pair: per feature (pairs × FEATURES), head and tail."""
+        b, table = self.built, self.reason_table
         c = b.compiled
-        prefix = "o_" if backward else ""
         n = len(p)
-        lang = np.full(n, LANGS.index(self.lang_default), dtype=np.int64) if backward else self.participant_lang[p]
-        n_langs = len(LANGS)
         codes = np.full((n, len(FEATURES)), -1, dtype=np.int64)
         n_shared = np.diff(shared.indptr)
         # text: only when no topic is shared (the topics say it better)
-        text_codes = np.array([phrases.code(phrases.phrase(prefix + "text", lg)) for lg in LANGS])
         named = (features[:, 0] >= TEXT_REASON_MIN) & (n_shared == 0)
-        codes[named, 0] = text_codes[lang[named]]
-        # topics: keyed by (language, the shared topic ids), padded with -1
+        codes[named, 0] = table.code(("text",), lambda: {"factor": "text"})
+        # topics: keyed by the shared topic ids, padded with -1
         with_topics = np.flatnonzero(n_shared)
         if len(with_topics):
             width = int(n_shared.max())
-            keys = np.full((len(with_topics), width + 1), -1, dtype=np.int64)
-            keys[:, 0] = lang[with_topics]
+            keys = np.full((len(with_topics), width), -1, dtype=np.int64)
             counts = n_shared[with_topics]
             position = np.arange(shared.nnz) - np.repeat(shared.indptr[:-1], n_shared)
-            keys[np.repeat(np.arange(len(with_topics)), counts), 1 + position] = shared.indices
+            keys[np.repeat(np.arange(len(with_topics)), counts), position] = shared.indices
             first, inverse = distinct_rows(keys)
+            topic_ids = self.topic_ids
+
+            def topics_reason(ids: tuple[int, ...]) -> Reason:
+                return {"factor": "topics", "topics": sorted(topic_ids[t] for t in ids)}
+
             topic_codes = np.array(
                 [
-                    phrases.code(phrases.topics(frozenset(t for t in row[1:] if t >= 0), LANGS[row[0]]))
-                    for row in keys[first].tolist()
+                    table.code(("topics", ids), functools.partial(topics_reason, ids))
+                    for ids in (tuple(sorted(t for t in row if t >= 0)) for row in keys[first].tolist())
                 ],
                 dtype=np.int64,
             )
@@ -189,53 +164,49 @@ class Lists:
         # kind
         kinds = c.kinds
         matched = np.flatnonzero(features[:, 2])
-        key = c.o_kind[o[matched]] * n_langs + lang[matched]
         codes[matched, 2] = _codes_by_key(
-            key,
-            lambda k: phrases.phrase(
-                prefix + "kind", LANGS[k % n_langs], kind_name(kinds[k // n_langs], LANGS[k % n_langs])
-            ),
-            phrases,
+            c.o_kind[o[matched]], "kind", lambda k: {"factor": "kind", "kind": kinds[k]}, table
         )
-        # distance: the opportunity's province (participant lists) or the participant's
-        names, provinces = phrases.province_names, c.provinces
+        # distance: the opportunity's province (participant lists) or the participant's; none when online
+        names, provinces = self.province_names, c.provinces
         province = c.p_province[p] if backward else c.o_province[o]
         reached = np.flatnonzero(klass)
-        key = (klass[reached] * n_langs + lang[reached]) * (len(provinces) + 1) + province[reached] + 1
+        where = np.where(klass[reached] == 3, 0, province[reached] + 1)
+        key = klass[reached] * (len(provinces) + 1) + where
 
-        def distance_phrase(k: int) -> str:
-            rest, where = divmod(k, len(provinces) + 1)
-            kl, lg = divmod(rest, n_langs)
-            code = provinces[where - 1] if where else ""
-            return phrases.phrase(DISTANCE_KEYS[backward][kl - 1], LANGS[lg], names.get(code, code))
+        def place_reason(k: int) -> Reason:
+            kl, at = divmod(k, len(provinces) + 1)
+            code = provinces[at - 1] if at else ""
+            return {"factor": "place", "reach": REACH[kl - 1], "province": code, "province_name": names.get(code, code)}
 
-        codes[reached, 3] = _codes_by_key(key, distance_phrase, phrases)
+        codes[reached, 3] = _codes_by_key(key, "place", place_reason, table)
         if not backward:
-            fresh_codes = np.array([phrases.code(phrases.phrase("fresh", lg)) for lg in LANGS])
             named = features[:, 4] >= FRESH_REASON_MIN
-            codes[named, 4] = fresh_codes[lang[named]]
+            codes[named, 4] = table.code(("fresh",), lambda: {"factor": "fresh"})
         # head: a class request's size and level, on the opportunity's side
         heads = np.full(n, -1, dtype=np.int64)
         if backward:
             classes = np.flatnonzero(c.p_is_class[p])
-            participants, lang_default = b.participants, self.lang_default
+            participants = b.participants
 
-            def class_phrase(i: int) -> str:
+            def class_reason(i: int) -> Reason:
                 q = participants[i]
-                level = LEVEL_NAMES[lang_default].get(q.level, q.level)
-                return phrases.phrase("o_class", lang_default, q.size, level)
+                return {"factor": "class", "size": q.size, "level": q.level}
 
-            heads[classes] = _codes_by_key(p[classes], class_phrase, phrases)
-        # tail: the earliest fitting session, whose phrase depends only on its start and end
+            heads[classes] = _codes_by_key(p[classes], "class", class_reason, table)
+        # tail: the earliest fitting session, whose reason depends only on its start and end
         tails = np.full(n, -1, dtype=np.int64)
         has = np.flatnonzero(starts[1:] > starts[:-1])
         first = sess[starts[has]]
         example = np.zeros(len(c.slot_start), dtype=np.int64)  # a session of each (start, end)
         example[c.s_slot[first]] = first
-        key = c.s_slot[first] * n_langs + lang[has]
-        tails[has] = _codes_by_key(
-            key, lambda k: self._session_phrase(int(example[k // n_langs]), LANGS[k % n_langs], backward), phrases
-        )
+        sessions = self.sessions
+
+        def session_reason(slot: int) -> Reason:
+            s = sessions[int(example[slot])]
+            return {"factor": "session", "starts_at": s.starts_at.isoformat(), "ends_at": s.ends_at.isoformat()}
+
+        tails[has] = _codes_by_key(c.s_slot[first], "session", session_reason, table)
         return codes, heads, tails
 
     def build(self, result: Result, *, backward: bool) -> dict[str, list[Rec]]:
@@ -245,7 +216,7 @@ class Lists:
         contributions = features * b.weights.as_array()
         sess, starts = self.fitting(p, o)
         codes, heads, tails = self._reason_codes(p, o, features, klass, shared, sess, starts, backward=backward)
-        reasons = self.phrases.reasons(
+        reasons = self.reason_table.reasons(
             order=np.argsort(-contributions, axis=1, kind="stable"),
             codes=codes,
             positive=contributions > 0,

@@ -25,8 +25,9 @@ The algorithm, exact (it returns what scoring every pair would, ties broken by i
 5. The diversity rule applies to a participant's list: walking down the ranking, an opportunity is
    skipped when its company already has two entries in the list (so at most 2 per company in the top
    10; with k > 10 the cap still counts the whole list).
-6. Reasons (``reasons.py``) name the top contributing factors in the participant's language (the
-   opportunity side in ``lang_default``), with the earliest fitting session.
+6. Reasons (``reasons.py``) name the top contributing factors and their values, with the earliest
+   fitting session, as data; the caller phrases them in its reader's language (``lang_default`` is
+   no longer read).
 
 On a large run the CPUs share the work as processes; ``parallel.py`` owns all of it (which work is
 forked, how it is shared out, how the parts merge): tokenising and building the model are split

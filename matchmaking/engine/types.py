@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 KINDS = ("internship", "visit", "career_talk", "workshop", "contest")
 LEVELS = ("lower_secondary", "upper_secondary", "vocational", "university")
 PARTICIPANT_TYPES = ("student", "class_request")
+# A reason as data, ``{"factor": "kind", "kind": "workshop"}`` (the factors: ``reasons.py``); the Django
+# side phrases it in the reader's language.
+Reason = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +87,8 @@ class Rec(NamedTuple):
     """One recommended pair. Both ids are set whichever direction the list is for.
 
     ``sessions`` are the ids of the opportunity's sessions that pass every per-session test for this
-    participant (earliest first): the edges the scheduler may use. A NamedTuple rather than a frozen
+    participant (earliest first): the edges the scheduler may use. ``reasons`` are data, shared between
+    Recs with the same reasons (never change one in place). A NamedTuple rather than a frozen
     dataclass because a full run builds 1.2 million of them and this is four times cheaper.
     """
 
@@ -92,7 +96,7 @@ class Rec(NamedTuple):
     opportunity_id: str
     score: float
     rank: int
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
     features: Mapping[str, float]
     sessions: tuple[str, ...] = ()
 

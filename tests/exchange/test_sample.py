@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 import places
 from companies.models import Company, Opportunity, Session
@@ -188,15 +189,14 @@ def test_seeding_twice_via_the_command_creates_nothing_the_second_time() -> None
     counts = [model.objects.count() for model in models]
 
     second = StringIO()
-    call_command("seed_demo", "--students", "60", "--year", str(YEAR), stdout=second)
+    with translation.override("vi"):  # the command line's default; the exchange tests read English
+        call_command("seed_demo", "--students", "60", "--year", str(YEAR), stdout=second)
 
-    assert "students.csv: 60 created, 0 updated, 0 unchanged" in first.getvalue()
+    assert "students.csv: 60 were created, 0 were updated, 0 unchanged" in first.getvalue()
     lines = second.getvalue().splitlines()[1:]
-    assert second.getvalue().startswith(
-        f"Sample world: 60 students, seed 2026, sessions in 1–7 October {YEAR}"
-    )
+    assert second.getvalue().startswith(f"Dữ liệu mẫu: 60 học sinh, seed 2026, các buổi từ ngày 1 đến 7/10/{YEAR}")
     assert len(lines) == len(FILES)
-    assert all(": 0 created, 0 updated, " in line for line in lines), lines
+    assert all(": đã tạo 0, đã cập nhật 0, " in line for line in lines), lines
     assert [model.objects.count() for model in models] == counts
     assert Student.objects.filter(external_id__startswith="DEMO-ST-").count() == 60
 

@@ -12,8 +12,8 @@ from django.utils import translation
 
 from accounts.models import User
 from companies.models import Company, Kind, Level
-from matchmaking.engine.reasons import kind_name
 from matchmaking.models import Feedback, MatchRound, ParticipantType, StagedMatch
+from matchmaking.phrasing import reasons_text
 from notifications.models import OutboxMessage, Suppression
 from rounds.models import RoundJob
 from scheduler.models import AllocationMode, BookingStatus
@@ -141,9 +141,11 @@ def test_every_app_is_named_in_the_readers_language() -> None:
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
-def test_the_engines_reasons_name_each_kind_as_the_catalogue_does(language: str) -> None:
-    """The matchmaking engine imports no Django, so its reasons carry their own words for kinds; they
-    must say what the labels say ("Loại hình bạn thích: hội thảo/workshop")."""
-    assert {kind: kind_name(kind, language) for kind in Kind.values} == {
-        kind: label.lower() for kind, label in labels(Kind, language).items()
+def test_a_reason_names_the_kind_with_the_models_label(language: str) -> None:
+    """The engine's reasons carry the kind's code; the sentence names it as the catalogue does."""
+    with translation.override(language):
+        sentences = {kind: reasons_text([{"factor": "kind", "kind": kind}]) for kind in Kind.values}
+    assert sentences == {
+        kind: [{"vi": "Loại hình bạn thích: %s", "en": "A kind you prefer: %s"}[language] % label]
+        for kind, label in labels(Kind, language).items()
     }

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from companies.models import Kind
 from matchmaking.digests import digests_send
@@ -112,7 +112,11 @@ def booking_mails(student: Student, *, online_only: bool) -> list[OutboxMessage]
 
 def digest_mail(student: Student) -> OutboxMessage:
     company = f.CompanyFactory(name="Công ty Du lịch Biển Xanh")
-    reasons = {"vi": ["Cùng chủ đề: du lịch"], "en": ["Shared topics: tourism"]}[student.language]
+    # Stored as data, as the engine writes them: the digest phrases them in the student's language.
+    reasons = [
+        {"factor": "topics", "topics": ["tourism"]},
+        {"factor": "session", "starts_at": "2030-10-05T01:00:00+00:00", "ends_at": "2030-10-05T04:00:00+00:00"},
+    ]
     for rank, kind in enumerate(Kind.values, start=1):
         opportunity = f.OpportunityFactory(company=company, kind=kind, title=f"Cơ hội {rank}")
         Match.objects.create(
@@ -210,3 +214,21 @@ def test_weekdays_are_written_out_in_vietnamese_and_abbreviated_in_english() -> 
     assert [datetime_display(day, "en")[:3] for day in week] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     assert datetime_display(week[1], "en") == "Tue 01 Oct 2030, 08:00"
     assert datetime_display(week[1], "vi") == "08:00 Thứ Ba, 01/10/2030"
+
+
+@pytest.mark.parametrize(
+    ("language", "reasons", "other"),
+    [
+        ("vi", ["Cùng chủ đề: du lịch", "Phù hợp buổi sáng Thứ Bảy bạn rảnh (5/10, 08:00–11:00)"], "Shared topic"),
+        ("en", ["Shared topic: tourism", "Fits your free Saturday morning (5 Oct, 08:00–11:00)"], "Cùng chủ đề"),
+    ],
+)
+def test_the_digest_gives_the_reasons_in_the_students_language(language: str, reasons: list[str], other: str) -> None:
+    with translation.override({"vi": "en", "en": "vi"}[language]):  # whatever language sends the digests
+        message = digest_mail(student_speaking(language))
+    envelope = envelope_render(message)
+
+    assert message.context["items"][0]["reasons"] == reasons
+    for reason in reasons:
+        assert reason in envelope.text and reason in envelope.html
+    assert other not in envelope.text + envelope.html

@@ -210,7 +210,7 @@ def test_a_model_better_on_feedback_but_worse_on_a_labelled_set_is_not_promoted(
     result = ranker_train(min_rows=20)
 
     assert result.candidate_ndcg >= result.current_ndcg
-    assert not result.promoted and "labelled sets" in result.message
+    assert not result.promoted and "các bộ dữ liệu có nhãn" in result.message  # "the labelled sets"
     assert not RankerModel.objects.filter(is_current=True).exists()
 
 

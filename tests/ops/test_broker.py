@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.utils import translation
 
 from matchmaking.broker import broker_reachable, workers_reachable
 
@@ -78,17 +79,22 @@ def test_without_a_broker_tasks_run_here_and_nothing_needs_asking(settings: Any)
 def test_an_unreachable_broker_is_reported_at_once_without_its_password(settings: Any) -> None:
     settings.CELERY_BROKER_URL = "redis://:hunter2@127.0.0.1:1/12"  # nothing listens on port 1
     started = time.monotonic()
-    reach = workers_reachable(timeout=1)
+    with translation.override("en"):
+        reach = workers_reachable(timeout=1)
     assert time.monotonic() - started < 5
     assert not reach.ok
     assert "could not be reached" in reach.message and "celery -A config worker" in reach.message
     assert "hunter2" not in reach.message
+    with translation.override("vi"):
+        reach = workers_reachable(timeout=1)
+    assert "không kết nối được" in reach.message and "celery -A config worker" in reach.message
 
 
 @needs_redis
 def test_a_broker_with_no_worker_is_reported_within_the_timeout(broker: str) -> None:
     started = time.monotonic()
-    reach = workers_reachable(timeout=1)
+    with translation.override("en"):
+        reach = workers_reachable(timeout=1)
     elapsed = time.monotonic() - started
     assert not reach.ok and reach.workers == ()
     assert "no Celery worker answered within 1 s" in reach.message

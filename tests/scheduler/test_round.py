@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from matchmaking.models import Match
 from notifications.models import OutboxMessage
@@ -157,7 +158,8 @@ def test_a_minor_without_guardian_consent_is_not_proposed(world):
 
     assert not Booking.objects.filter(student=minor).exists()
     assert (report.no_fit, report.without_consent) == (1, 1)
-    assert "no session fits: 1 participants (1 of them minors" in "\n".join(report.lines())
+    with translation.override("en"):
+        assert "no session fits: 1 participant (1 of them a minor without" in "\n".join(report.lines())
 
 
 def test_rerunning_keeps_confirmed_bookings_and_replaces_only_proposals_and_waitlists(world):
@@ -325,7 +327,10 @@ def test_the_report_gives_fill_rate_share_served_and_school_spread(world):
     assert report.fill_rate == pytest.approx(0.5)
     assert report.share_served == pytest.approx(1.0)
     assert report.school_spread == pytest.approx(0.0)
-    assert any("fill rate: 50.0%" in line for line in report.lines())
+    with translation.override("en"):
+        assert any("fill rate: 50.0%" in line for line in report.lines())
+    with translation.override("vi"):
+        assert any("tỷ lệ lấp đầy: 50,0%" in line for line in report.lines())
 
 
 def test_it_refuses_an_unknown_mode_and_a_seat_cap_in_stable_mode(db):

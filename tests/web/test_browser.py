@@ -106,7 +106,7 @@ def test_anyone_filters_the_public_catalogue(journey: Journey, site: Site) -> No
     expect(page.get_by_text("Thực tập AI")).to_be_visible()
 
     page.get_by_text("Tìm kiếm và bộ lọc").click()
-    page.get_by_label("Loại hoạt động").select_option("visit")
+    page.get_by_label("Loại hình", exact=True).select_option("visit")
     page.get_by_role("button", name="Xem kết quả").click()
     journey.check("catalogue-visits")
 

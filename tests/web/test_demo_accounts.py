@@ -28,7 +28,7 @@ def demo_output(db: None, settings: object, tmp_path: object) -> str:
 
 
 def test_the_demo_prints_the_sites_address_and_every_account(demo_output: str) -> None:
-    tail = demo_output[demo_output.index("Open the site") :]
+    tail = demo_output[demo_output.index("Mở trang:") :]  # Vietnamese, the default
 
     assert "http://127.0.0.1:8000/accounts/login/" in tail and DEMO_PASSWORD in tail
     for username in HOMES:

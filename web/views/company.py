@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from companies.models import Company, Opportunity, Session
 from matchmaking.models import OpportunityMatch
+from matchmaking.phrasing import reasons_text
 from scheduler import selectors
 from scheduler import services as booking_services
 from scheduler.models import Booking
@@ -72,9 +73,10 @@ def _reasons(bookings: list[Booking]) -> None:
     rows = OpportunityMatch.objects.filter(opportunity_id__in=opportunity_ids).values_list(
         "opportunity_id", "student_id", "class_request_id", "reasons"
     )
-    reasons: dict[tuple[int, int | None, int | None], list[str]] = {(o, s, c): r for o, s, c, r in rows}
+    reasons: dict[tuple[int, int | None, int | None], list[Any]] = {(o, s, c): r for o, s, c, r in rows}
     for b in bookings:
-        b.reasons = reasons.get((b.session.opportunity_id, b.student_id, b.class_request_id), [])  # type: ignore[attr-defined]
+        found = reasons.get((b.session.opportunity_id, b.student_id, b.class_request_id), [])
+        b.reasons = reasons_text(found, for_opportunity=True)  # type: ignore[attr-defined]
         b.identified = selectors.company_sees_student(b)  # type: ignore[attr-defined]
 
 

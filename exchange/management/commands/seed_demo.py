@@ -5,6 +5,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from exchange.loader import data_import
 from exchange.sample import default_year, write_world
@@ -30,12 +32,18 @@ class Command(BaseCommand):
         self, *args: Any, students: int, csv_dir: Path | None, seed: int, year: int | None, **options: Any
     ) -> None:
         if students < 0:
-            raise CommandError("--students must be at least 0")
+            raise CommandError(_("--students must be at least 0"))
         year = default_year() if year is None else year
-        self.stdout.write(f"Sample world: {students} students, seed {seed}, sessions in 1–7 October {year}")
+        self.stdout.write(
+            _("Sample world: %(students)d students, seed %(seed)d, sessions in 1–7 October %(year)d")
+            % {"students": students, "seed": seed, "year": year}
+        )
         if csv_dir is not None:
             for name, rows in write_world(csv_dir, students=students, seed=seed, year=year).items():
-                self.stdout.write(f"{csv_dir / name}: {rows} rows")
+                self.stdout.write(
+                    ngettext("%(path)s: %(rows)d row", "%(path)s: %(rows)d rows", rows)
+                    % {"path": csv_dir / name, "rows": rows}
+                )
             return
         with tempfile.TemporaryDirectory(prefix="caunoi-seed-") as tmp:
             write_world(Path(tmp), students=students, seed=seed, year=year)
@@ -43,8 +51,16 @@ class Command(BaseCommand):
         if not report.ok:
             for problem in report.problems:
                 self.stderr.write(str(problem))
-            raise CommandError(f"the sample world has {len(report.problems)} problem(s); nothing was written")
+            raise CommandError(
+                ngettext(
+                    "the sample world has %(count)d problem; nothing was written",
+                    "the sample world has %(count)d problems; nothing was written",
+                    len(report.problems),
+                )
+                % {"count": len(report.problems)}
+            )
         for name, counts in report.counts.items():
             self.stdout.write(
-                f"{name}: {counts.created} created, {counts.updated} updated, {counts.unchanged} unchanged"
+                _("%(name)s: %(created)d were created, %(updated)d were updated, %(unchanged)d unchanged")
+                % {"name": name, "created": counts.created, "updated": counts.updated, "unchanged": counts.unchanged}
             )

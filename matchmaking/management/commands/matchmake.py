@@ -4,6 +4,7 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from matchmaking.broker import workers_reachable
 from matchmaking.services import matchmake
@@ -22,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, k: int, shards: int | None, **options: Any) -> None:
         if k < 1:
-            self.stderr.write("--k must be at least 1")
+            self.stderr.write(_("--k must be at least 1"))
             sys.exit(1)
         # With a broker the shards wait for a worker: say so within seconds rather than wait an hour.
         reach = workers_reachable(timeout=3)
@@ -33,9 +34,18 @@ class Command(BaseCommand):
         if bar:
             bar.close()
         self.stdout.write(
-            f"round {summary.round_id}: {summary.matches} recommendations for {summary.with_recommendations} of "
-            f"{summary.participants} participants; {summary.opportunity_matches} participant suggestions "
-            f"({summary.seconds:.1f} s)"
+            _(
+                "round %(round)d: %(matches)d recommendations for %(with_recommendations)d of %(participants)d "
+                "participants; %(opportunity_matches)d participant suggestions (%(seconds).1f s)"
+            )
+            % {
+                "round": summary.round_id,
+                "matches": summary.matches,
+                "with_recommendations": summary.with_recommendations,
+                "participants": summary.participants,
+                "opportunity_matches": summary.opportunity_matches,
+                "seconds": summary.seconds,
+            }
         )
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from exchange.jsonl import write_jsonl
 from matchmaking.inputs import split_engine_id
 from matchmaking.offline import load_world, parse_now, run_engine
+from matchmaking.phrasing import reasons_text
 
 
 class Command(BaseCommand):
@@ -39,9 +40,9 @@ class Command(BaseCommand):
                 "opportunity": r.opportunity_id,
                 "rank": r.rank,
                 "score": round(r.score, 6),
-                "reasons": list(r.reasons),
+                "reasons": reasons_text(r.reasons, language=lang),  # as the participant reads them
             }
-            for p_id, kind in ((p.id, p.type) for p in participants)
+            for p_id, kind, lang in ((p.id, p.type, p.language) for p in participants)
             for r in recs.for_participants.get(p_id, [])
         )
         count = write_jsonl(out, records)

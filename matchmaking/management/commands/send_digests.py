@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from matchmaking.digests import digests_send
 from notifications.services import outbox_relay
@@ -22,17 +23,29 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         report = digests_send()
         self.stdout.write(
-            f"digests {report.period}: {report.enqueued} queued "
-            f"with {report.recommendations} recommendations; "
-            f"{report.already_sent} already had this week's, {report.capped} at the weekly cap, "
-            f"{report.nothing_new} with nothing new"
+            _(
+                "digests %(period)s: %(enqueued)d queued with %(recommendations)d recommendations; "
+                "%(already_sent)d already had this week's, %(capped)d at the weekly cap, %(nothing_new)d with "
+                "nothing new"
+            )
+            % {
+                "period": report.period,
+                "enqueued": report.enqueued,
+                "recommendations": report.recommendations,
+                "already_sent": report.already_sent,
+                "capped": report.capped,
+                "nothing_new": report.nothing_new,
+            }
         )
         if options["no_send"] or not report.enqueued:
             return
         if settings.CELERY_BROKER_URL:
             outbox_relay_task.delay()
-            self.stdout.write("the relay task was queued for a worker")
+            self.stdout.write(_("the relay task was queued for a worker"))
         else:
             # No broker: send here, in this process (a command, not an eager task, may use the network).
             relay = outbox_relay()
-            self.stdout.write(f"{relay.transport}: {relay.sent} sent, {relay.suppressed} suppressed")
+            self.stdout.write(
+                _("%(transport)s: %(sent)d sent, %(suppressed)d suppressed")
+                % {"transport": relay.transport, "sent": relay.sent, "suppressed": relay.suppressed}
+            )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from notifications.services import outbox_relay
 
@@ -15,9 +16,19 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = outbox_relay(limit=options["limit"])
-        self.stdout.write(
-            f"{report.transport}: {report.sent} sent, {report.suppressed} suppressed, "
-            f"{report.failed} failed, {report.retrying} to retry, {report.unknown} unknown, "
-            f"{report.recovered} recovered; "
-            f"{report.requests} requests" + (f"; stopped early: {report.halted}" if report.halted else "")
-        )
+        line = _(
+            "%(transport)s: %(sent)d sent, %(suppressed)d suppressed, %(failed)d failed, %(retrying)d to retry, "
+            "%(unknown)d unknown, %(recovered)d recovered; %(requests)d requests"
+        ) % {
+            "transport": report.transport,
+            "sent": report.sent,
+            "suppressed": report.suppressed,
+            "failed": report.failed,
+            "retrying": report.retrying,
+            "unknown": report.unknown,
+            "recovered": report.recovered,
+            "requests": report.requests,
+        }
+        if report.halted:
+            line += _("; stopped early: %(why)s") % {"why": report.halted}
+        self.stdout.write(line)

@@ -14,10 +14,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from accounts.models import User
-from companies.models import Company, Opportunity, Session
+from companies.models import Company, Kind, Opportunity, Session
 from companies.services import company_approve
 from matchmaking.broker import workers_reachable
 from students.models import ClassRequest, School, Student
@@ -38,9 +40,12 @@ class Command(BaseCommand):
         reach = workers_reachable(timeout=3)
         if not reach.ok:
             raise CommandError(reach.message)
-        self.step("Creating the schema")
+        self.step(_("Creating the schema"))
         call_command("migrate", verbosity=0, interactive=False)
-        self.step(f"Loading the sample world ({students} students) through import_data's validation")
+        self.step(
+            _("Loading the sample world (%(students)d students) through import_data's validation")
+            % {"students": students}
+        )
         call_command("seed_demo", students=students, seed=seed, verbosity=0, stdout=_Null())
         accounts = self.demo_accounts()
         self.approvals()
@@ -50,15 +55,20 @@ class Command(BaseCommand):
         self.scheduling()
         self.answers(seed=seed)
         self.mail()
-        self.step("Done")
+        self.step(_("Done"))
+        site = settings.SITE_URL
         self.stdout.write(
-            f"\nOpen the site:  {_python()} manage.py runserver   then  {settings.SITE_URL}/\n"
-            f"Sign in at {settings.SITE_URL}/accounts/login/ (password {DEMO_PASSWORD!r}); each account lands on "
-            "its own home page:\n"
+            "\n"
+            + _("Open the site:  %(command)s   then  %(url)s")
+            % {"command": f"{_python()} manage.py runserver", "url": f"{site}/"}
+            + "\n"
+            + _("Sign in at %(url)s (password %(password)s); each account lands on its own home page:")
+            % {"url": f"{site}/accounts/login/", "password": repr(DEMO_PASSWORD)}
+            + "\n"
             + "".join(f"  {line}\n" for line in accounts)
-            + f"The admin: {settings.SITE_URL}/admin/ "
-            "(organiser)\n"
-            f"Finished in {time.perf_counter() - self.started:.1f} s."
+            + _("The admin: %(url)s (organiser)") % {"url": f"{site}/admin/"}
+            + "\n"
+            + _("Finished in %(seconds).1f s.") % {"seconds": time.perf_counter() - self.started}
         )
 
     # --- steps ---------------------------------------------------------------------------------------
@@ -92,39 +102,53 @@ class Command(BaseCommand):
         """The organiser has approved every company but the last two, which wait on the organiser's page:
         an unapproved company's opportunities reach no one."""
         companies = list(Company.objects.order_by("external_id").values_list("pk", "approved_at"))
-        waiting = {pk for pk, _ in companies[-2:]} if len(companies) > 2 else set()
+        waiting = {pk for pk, _approved in companies[-2:]} if len(companies) > 2 else set()
         for pk, approved_at in companies:
             if approved_at is None and pk not in waiting:
                 company_approve(company_id=pk)
         self.stdout.write(
-            f"  {Company.objects.approved().count()} companies approved, "
-            f"{Company.objects.filter(approved_at__isnull=True).count()} waiting for the organiser"
+            "  "
+            + _("%(approved)d companies approved, %(waiting)d waiting for the organiser")
+            % {
+                "approved": Company.objects.approved().count(),
+                "waiting": Company.objects.filter(approved_at__isnull=True).count(),
+            }
         )
 
     def counts(self) -> None:
         rows = [
-            ("schools", School.objects.count()),
-            ("students", Student.objects.count()),
-            ("class requests", ClassRequest.objects.count()),
-            ("companies, experts, artisans", Company.objects.count()),
-            ("opportunities", Opportunity.objects.count()),
-            ("sessions", Session.objects.count()),
+            (pgettext("demo count", "schools"), School.objects.count()),
+            (pgettext("demo count", "students"), Student.objects.count()),
+            (pgettext("demo count", "class requests"), ClassRequest.objects.count()),
+            (pgettext("demo count", "companies, experts, artisans"), Company.objects.count()),
+            (pgettext("demo count", "opportunities"), Opportunity.objects.count()),
+            (pgettext("demo count", "sessions"), Session.objects.count()),
         ]
         for label, n in rows:
             self.stdout.write(f"  {n:6d}  {label}")
         kinds = Opportunity.objects.values("kind").annotate(n=Count("pk")).order_by("kind")
-        self.stdout.write("  by kind: " + ", ".join(f"{k['kind']} {k['n']}" for k in kinds))
+        by_kind = ", ".join(f"{Kind(k['kind']).label} {k['n']}" for k in kinds)
+        self.stdout.write("  " + _("by kind: %(kinds)s") % {"kinds": by_kind})
 
     def matchmaking(self) -> None:
         from matchmaking.models import Match, OpportunityMatch
         from matchmaking.services import matchmake
 
-        self.step("Matchmaking: every student and class request, both ways")
+        self.step(_("Matchmaking: every student and class request, both ways"))
         summary = matchmake(k=10)
         self.stdout.write(
-            f"  {summary.matches} recommendations for {summary.with_recommendations} of {summary.participants} "
-            f"participants, {summary.opportunity_matches} participant suggestions for companies "
-            f"({summary.seconds:.1f} s)"
+            "  "
+            + _(
+                "%(matches)d recommendations for %(with_recommendations)d of %(participants)d participants, "
+                "%(opportunity_matches)d participant suggestions for companies (%(seconds).1f s)"
+            )
+            % {
+                "matches": summary.matches,
+                "with_recommendations": summary.with_recommendations,
+                "participants": summary.participants,
+                "opportunity_matches": summary.opportunity_matches,
+                "seconds": summary.seconds,
+            }
         )
         for language in ("vi", "en"):
             match = (
@@ -137,31 +161,41 @@ class Command(BaseCommand):
                 self.stdout.write(f"\n  {match.student.full_name} ({language}) — “{match.student.interests[:70]}”")
                 for m in Match.objects.filter(student=match.student).select_related("opportunity")[:3]:
                     self.stdout.write(f"    #{m.rank} {m.score:.2f}  {m.opportunity.title}")
-                    for reason in m.reasons[:3]:
+                    for reason in m.reason_texts[:3]:  # in the command's language, as any reader's
                         self.stdout.write(f"          · {reason}")
         top = OpportunityMatch.objects.filter(rank=1).select_related("opportunity", "student", "class_request").first()
         if top:
             who = top.student.full_name if top.student else str(top.class_request)
-            self.stdout.write(f"\n  For “{top.opportunity.title}” the best fit is {who} ({top.score:.2f})")
+            self.stdout.write(
+                "\n  "
+                + _("For “%(title)s” the best fit is %(who)s (%(score).2f)")
+                % {"title": top.opportunity.title, "who": who, "score": top.score}
+            )
 
     def learning(self) -> None:
         from matchmaking.learning import feedback_simulate, ranker_train
 
-        self.step("Learning from feedback (a simulated round of accept/decline)")
+        self.step(_("Learning from feedback (a simulated round of accept/decline)"))
         from matchmaking.services import matchmake
 
         created = feedback_simulate(seed=7)
         result = ranker_train()
-        self.stdout.write(f"  {created} new feedback rows; {result.message}")
+        self.stdout.write(
+            "  " + _("%(created)d new feedback rows; %(message)s") % {"created": created, "message": result.message}
+        )
         if result.promoted:
             summary = matchmake(k=10)
-            self.stdout.write(f"  matchmaking again with model {result.version}: {summary.matches} recommendations")
+            self.stdout.write(
+                "  "
+                + _("matchmaking again with model %(version)s: %(matches)d recommendations")
+                % {"version": result.version, "matches": summary.matches}
+            )
 
     def scheduling(self) -> None:
         from scheduler.models import Booking
         from scheduler.services import round_schedule
 
-        self.step("Scheduling: proposed bookings and waitlists (optimal mode)")
+        self.step(_("Scheduling: proposed bookings and waitlists (optimal mode)"))
         report = round_schedule(mode="optimal")
         for line in report.lines():
             self.stdout.write(f"  {line}")
@@ -174,16 +208,29 @@ class Command(BaseCommand):
             waitlist = Booking.objects.filter(session=booking.session, status=Booking.Status.WAITLISTED)
             if not waitlist.exists() and shown >= 2:
                 continue
-            who = booking.student.full_name if booking.student else f"class {booking.class_request}"
-            start = timezone.localtime(booking.session.starts_at)
+            if booking.student:
+                who = booking.student.full_name
+            else:
+                who = _("class %(name)s") % {"name": booking.class_request}
+            when = pgettext("demo datetime", "D d/m H:i")
             self.stdout.write(
-                f"\n  {who} → {booking.session.opportunity.title}, {start:%a %d/%m %H:%M} "
-                f"({booking.seats} seat{'s' if booking.seats > 1 else ''}, hold until "
-                f"{timezone.localtime(booking.hold_until):%d/%m %H:%M})"
+                f"\n  {who} → {booking.session.opportunity.title}, "
+                + ngettext(
+                    "%(start)s (%(seats)d seat, held until %(hold)s)",
+                    "%(start)s (%(seats)d seats, held until %(hold)s)",
+                    booking.seats,
+                )
+                % {
+                    "start": formats.date_format(timezone.localtime(booking.session.starts_at), when),
+                    "seats": booking.seats,
+                    "hold": formats.date_format(timezone.localtime(booking.hold_until), "d/m H:i"),
+                }
             )
             for w in waitlist.select_related("student", "class_request").order_by("waitlist_rank")[:3]:
                 name = w.student.full_name if w.student else str(w.class_request)
-                self.stdout.write(f"      waitlist #{w.waitlist_rank}: {name}")
+                self.stdout.write(
+                    "      " + _("waitlist #%(rank)d: %(name)s") % {"rank": w.waitlist_rank, "name": name}
+                )
             shown += 1
             if shown >= 4:
                 break
@@ -198,10 +245,10 @@ class Command(BaseCommand):
         from scheduler.models import Booking
         from scheduler.services import BookingError, booking_company_accept, booking_confirm, booking_decline
 
-        self.step("Answers: participants confirm or decline, companies accept (simulated)")
+        self.step(_("Answers: participants confirm or decline, companies accept (simulated)"))
         answered = (Booking.Status.CONFIRMED, Booking.Status.DECLINED)
         if Booking.objects.filter(status__in=answered).exists():
-            self.stdout.write("  already answered on an earlier run: nothing simulated again")
+            self.stdout.write("  " + _("already answered on an earlier run: nothing simulated again"))
             return
         rng = random.Random(seed)
         counts = {"confirmed": 0, "declined": 0, "refused": 0, "accepted": 0}
@@ -225,9 +272,12 @@ class Command(BaseCommand):
             except BookingError:  # a minor without consent, a clash with a booking confirmed just before
                 counts["refused"] += 1
         self.stdout.write(
-            f"  {counts['confirmed']} confirmed, {counts['declined']} declined (their seats offered to the waitlist), "
-            f"{counts['refused']} could not confirm (no guardian's consent, or a clash); "
-            f"companies accepted {counts['accepted']}"
+            "  "
+            + _(
+                "%(confirmed)d confirmed, %(declined)d declined (their seats offered to the waitlist), "
+                "%(refused)d could not confirm (no guardian's consent, or a clash); companies accepted %(accepted)d"
+            )
+            % counts
         )
 
     def mail(self) -> None:
@@ -235,17 +285,26 @@ class Command(BaseCommand):
         from notifications.models import OutboxMessage
         from notifications.services import outbox_relay
 
-        self.step("Email: weekly digests and booking mail, through the outbox")
+        self.step(_("Email: weekly digests and booking mail, through the outbox"))
         digests = digests_send()
         relay = outbox_relay()
         by_status = dict(OutboxMessage.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
         self.stdout.write(
-            f"  digests queued this run: {digests.enqueued} (already sent this week: {digests.already_sent}, "
-            f"nothing new: {digests.nothing_new})"
+            "  "
+            + _(
+                "digests queued this run: %(enqueued)d (already sent this week: %(already_sent)d, nothing new: "
+                "%(nothing_new)d)"
+            )
+            % {"enqueued": digests.enqueued, "already_sent": digests.already_sent, "nothing_new": digests.nothing_new}
         )
-        self.stdout.write(f"  relay ({relay.transport}): sent {relay.sent}, suppressed {relay.suppressed}")
-        self.stdout.write("  outbox: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())))
-        self.stdout.write(f"  mail written to {settings.MAIL_DIR}/")
+        self.stdout.write(
+            "  "
+            + _("relay (%(transport)s): sent %(sent)d, suppressed %(suppressed)d")
+            % {"transport": relay.transport, "sent": relay.sent, "suppressed": relay.suppressed}
+        )
+        statuses = ", ".join(f"{OutboxMessage.Status(k).label} {v}" for k, v in sorted(by_status.items()))
+        self.stdout.write("  " + _("outbox: %(statuses)s") % {"statuses": statuses})
+        self.stdout.write("  " + _("mail written to %(folder)s/") % {"folder": settings.MAIL_DIR})
 
 
 class _Null:

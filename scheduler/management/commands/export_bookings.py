@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import ngettext
 
 from exchange.jsonl import write_jsonl
 from scheduler.models import Booking
@@ -27,10 +28,15 @@ class Command(BaseCommand):
             for record in booking_records():
                 sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1
-            self.stderr.write(f"{count} bookings written")
+            self.stderr.write(
+                ngettext("%(count)d booking written", "%(count)d bookings written", count) % {"count": count}
+            )
             return
         count = write_jsonl(Path(file), booking_records())  # renamed into place: never half a file
-        self.stdout.write(f"{count} bookings written to {file}")
+        self.stdout.write(
+            ngettext("%(count)d booking written to %(file)s", "%(count)d bookings written to %(file)s", count)
+            % {"count": count, "file": file}
+        )
 
 
 def booking_records() -> Iterator[dict[str, Any]]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from scheduler.models import AllocationMode
 from scheduler.services import round_schedule
@@ -29,7 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, mode: str, seat_cap_per_school: int | None, **options: Any) -> None:
         if seat_cap_per_school is not None and seat_cap_per_school < 1:
-            raise CommandError("--seat-cap-per-school must be at least 1")
+            raise CommandError(_("--seat-cap-per-school must be at least 1"))
         report = round_schedule(mode=mode, seat_cap_per_school=seat_cap_per_school)
         for line in report.lines():
             self.stdout.write(line)

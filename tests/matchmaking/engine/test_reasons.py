@@ -1,64 +1,91 @@
-"""Reasons in the participant's language (the opportunity side in lang_default), times in Hà Nội time."""
+"""Reasons as data: which factors counted, with their values, the fitting session last; no words.
+
+The engine phrases nothing (it imports no Django); ``tests/matchmaking/test_phrasing.py`` reads these
+same reasons as sentences in both languages.
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from tiny import GEOGRAPHY, NOW, SATURDAY, at, class_request, opportunity, session, student
 
-from matchmaking.engine.reasons import session_phrase
 from matchmaking.engine.recommend import recommend
+from matchmaking.engine.types import Reason
 
 NAMES = {"ha-noi": "Hà Nội", "bac-ninh": "Bắc Ninh"}
+SATURDAY_MORNING = {
+    "factor": "session",
+    "starts_at": "2026-10-03T08:00:00+07:00",
+    "ends_at": "2026-10-03T11:00:00+07:00",
+}
 
 
-def reasons_for(participant, opp, **options) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def reasons_for(participant, opp, **options) -> tuple[tuple[Reason, ...], tuple[Reason, ...]]:
     recs = recommend([participant], [opp], now=NOW, geography=GEOGRAPHY, province_names=NAMES, **options)
     return recs.for_participants[participant.id][0].reasons, recs.for_opportunities[opp.id][0].reasons
 
 
-def test_a_vietnamese_student_reads_vietnamese_reasons_with_the_fitting_session_last() -> None:
+def test_a_students_reasons_name_the_shared_topic_kind_place_freshness_and_the_session_last() -> None:
     mine, theirs = reasons_for(
         student(text="Em thích lập trình game", preferred_kinds=("internship",)),
         opportunity(kind="internship", title="Game development internship", created_at=NOW),
     )
+    here = {"factor": "place", "reach": "same", "province": "ha-noi", "province_name": "Hà Nội"}
     assert mine == (
-        "Cùng chủ đề: lập trình game",
-        "Loại hình bạn thích: thực tập",
-        "Cùng tỉnh/thành (Hà Nội)",
-        "Mới đăng",
-        "Phù hợp buổi sáng thứ Bảy bạn rảnh (3/10, 08:00–11:00)",
+        {"factor": "topics", "topics": ["game-dev"]},
+        {"factor": "kind", "kind": "internship"},
+        here,
+        {"factor": "fresh"},
+        SATURDAY_MORNING,
     )
-    assert theirs[0] == "Cùng chủ đề: lập trình game"
-    assert theirs[-1] == "Rảnh cho buổi thứ Bảy 3/10, 08:00–11:00"
+    # The company's side: the same facts without "newly posted" (the company knows when it posted).
+    assert theirs == (mine[0], mine[1], here, SATURDAY_MORNING)
 
 
-def test_an_english_student_reads_english_reasons() -> None:
-    mine, _ = reasons_for(
-        student(text="I love AI and game design", language="en"),
-        opportunity(title="Lập trình game và trí tuệ nhân tạo", online=True),
-    )
-    assert mine[0] == "Shared topics: AI, game development"
-    assert "Online — join from anywhere" in mine
-    assert mine[-1] == "Fits your free Saturday morning (3 Oct, 08:00–11:00)"
+def test_reasons_are_the_same_data_whatever_the_participants_language() -> None:
+    online = opportunity(title="Lập trình game và trí tuệ nhân tạo", online=True)
+    vi, _ = reasons_for(student(text="I love AI and game design", language="vi"), online)
+    en, _ = reasons_for(student(text="I love AI and game design", language="en"), online)
+    assert vi == en
+    assert vi[0] == {"factor": "topics", "topics": ["ai", "game-dev"]}  # two topic ids, sorted
+    assert {"factor": "place", "reach": "online", "province": "", "province_name": ""} in vi
 
 
-def test_the_opportunity_side_speaks_the_callers_language_and_names_a_class() -> None:
-    _, theirs = reasons_for(
+def test_the_opportunity_side_starts_with_the_class_and_names_the_classs_province() -> None:
+    mine, theirs = reasons_for(
         class_request(text="Lớp quan tâm du lịch", province="bac-ninh"),
         opportunity(kind="visit", title="Tham quan công ty du lịch", sessions=(session(capacity=40),)),
-        lang_default="en",
     )
-    assert theirs[0] == "A class of 35 (upper secondary)"
-    assert "Shared topics: tourism" in theirs
-    assert "From a neighbouring province (Bắc Ninh)" in theirs
+    assert theirs[0] == {"factor": "class", "size": 35, "level": "upper_secondary"}
+    assert {"factor": "topics", "topics": ["tourism"]} in theirs
+    # the class reads where the opportunity is; the company reads where the class is
+    assert {"factor": "place", "reach": "near", "province": "bac-ninh", "province_name": "Bắc Ninh"} in theirs
+    assert {"factor": "place", "reach": "near", "province": "ha-noi", "province_name": "Hà Nội"} in mine
+    assert not any(r["factor"] == "class" for r in mine)
 
 
-def test_session_times_are_shown_in_vietnam_whatever_zone_they_come_in() -> None:
-    start = datetime(2026, 10, 2, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội, a Friday
-    end = datetime(2026, 10, 2, 4, 0, tzinfo=UTC)
-    assert session_phrase(start, end, "en", False) == "Fits your free Friday morning (2 Oct, 08:00–11:00)"
-    assert session_phrase(start, end, "vi", False) == "Phù hợp buổi sáng thứ Sáu bạn rảnh (2/10, 08:00–11:00)"
+def test_a_session_keeps_its_instant_whatever_zone_it_comes_in() -> None:
+    start = datetime(2026, 10, 3, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội
+    opp = opportunity(sessions=(session(),))
+    opp = opp.__class__(**{**{f: getattr(opp, f) for f in opp.__slots__}, "sessions": (
+        type(opp.sessions[0])("x1", start, start + timedelta(hours=3), 30),
+    )})  # fmt: skip
+    mine, _ = reasons_for(student(text="workshop"), opp)
+    last = mine[-1]
+    assert last["factor"] == "session"
+    assert datetime.fromisoformat(last["starts_at"]) == start
+    assert datetime.fromisoformat(last["ends_at"]) == start + timedelta(hours=3)
+
+
+def test_weak_text_alone_is_no_reason_and_close_text_without_a_topic_is_one() -> None:
+    # Knitting is in no topic: only the text is close.
+    mine, _ = reasons_for(student(text="đan len"), opportunity(title="Lớp đan len thủ công"))
+    assert mine[0] == {"factor": "text"}
+    assert all(r["factor"] != "topics" for r in mine)
+    far, _ = reasons_for(student(text="đan len"), opportunity(title="Lớp học nấu ăn"), floor=0.0)
+    assert all(r["factor"] != "text" for r in far)
 
 
 def test_factors_are_ordered_by_their_contribution() -> None:
@@ -68,11 +95,20 @@ def test_factors_are_ordered_by_their_contribution() -> None:
         weights=None,
     )
     # topic 0.25 × 1 > kind 0.10 > neighbouring province 0.10 × 0.5
-    assert [r.split(":")[0].split(" (")[0] for r in mine[:3]] == [
-        "Cùng chủ đề",
-        "Loại hình bạn thích",
-        "Ở tỉnh/thành lân cận",
-    ]
+    assert [r["factor"] for r in mine[:3]] == ["topics", "kind", "place"]
+
+
+def test_pairs_with_the_same_reasons_share_them_and_every_reason_is_plain_json() -> None:
+    recs = recommend(
+        [student("s1", "nấu ăn"), student("s2", "nấu ăn")],
+        [opportunity(title="Học nấu ăn")],
+        now=NOW,
+        geography=GEOGRAPHY,
+        province_names=NAMES,
+    )
+    a, b = recs.for_participants["s1"][0].reasons, recs.for_participants["s2"][0].reasons
+    assert a == b and all(x is y for x, y in zip(a, b, strict=True))
+    assert json.loads(json.dumps(a)) == list(a)
 
 
 def test_every_fitting_session_is_listed_earliest_first_however_many_there_are() -> None:
