@@ -444,6 +444,9 @@ def pipeline(run: Run, data: Path, *, distributed: bool) -> float:
     run.manage("migrate", "migrate", "--noinput", timed=False)
     started = time.perf_counter()
     run.manage("import", "import_data", str(data), clock=run.import_clock)
+    # The files cannot approve their own companies (companies.selectors: only an approved company's
+    # opportunities are published); the organiser does, here in one command, as `approve_companies` says.
+    run.manage("approval", "approve_companies", "--all", clock=run.import_clock)
     shards = ["--shards", str(run.shards)]
     # The single-process run takes the distributed round's `now`: its matchmake never sleeps (no broker:
     # the round is done when round_start returns), so its clock can be frozen there.
@@ -641,6 +644,12 @@ def report_stages(runs: list[Run]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # The world generator reads the contract, whose messages are translatable: settings must be there
+    # (only for gettext; this process opens no database, the commands below do).
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
     signal.signal(signal.SIGTERM, _interrupted)
     print(
         "load average at the start: {:.1f} {:.1f} {:.1f} (of the machine, shared)".format(*os.getloadavg()), flush=True
