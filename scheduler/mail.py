@@ -8,6 +8,7 @@ that expires with the hold is the proof, as with any emailed confirmation link.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.utils import timezone, translation
 
 import places
 from notifications.models import OutboxMessage
-from notifications.services import message_enqueue
+from notifications.services import Mail, message_enqueue, messages_enqueue
 
 from .calendar import booking_ics
 from .models import Booking
@@ -98,11 +99,9 @@ def context(booking: Booking) -> dict[str, Any]:
     return data
 
 
-def booking_mail_enqueue(booking: Booking, category: str, *, key: str | None = None, **extra: Any) -> bool:
-    """Queue the mail for the booking's current state; False when its dedupe key was queued before.
-
-    The default key names the booking and its sequence, so each state change mails once.
-    """
+def booking_mail(booking: Booking, category: str, *, key: str | None = None, **extra: Any) -> Mail:
+    """The mail for the booking's current state. The default key names the booking and its sequence, so
+    each state change mails once."""
     to, language = recipient(booking)
     attachments: tuple[dict[str, str], ...] = ()
     if category in (Category.BOOKING_CONFIRMED, Category.BOOKING_CANCELLED, Category.BOOKING_MOVED):
@@ -112,7 +111,7 @@ def booking_mail_enqueue(booking: Booking, category: str, *, key: str | None = N
         with translation.override(language):
             ics = booking_ics(booking).decode("utf-8")
         attachments = ({"filename": f"booking-{booking.pk}.ics", "content": ics, "mimetype": "text/calendar"},)
-    message = message_enqueue(
+    return Mail(
         key=key or f"{category.replace('_', '-')}:{booking.pk}:{booking.sequence}",
         category=category,
         to=to,
@@ -121,4 +120,23 @@ def booking_mail_enqueue(booking: Booking, category: str, *, key: str | None = N
         student_id=booking.student_id,
         attachments=attachments,
     )
+
+
+def booking_mail_enqueue(booking: Booking, category: str, *, key: str | None = None, **extra: Any) -> bool:
+    """Queue the mail for the booking's current state; False when its dedupe key was queued before."""
+    mail = booking_mail(booking, category, key=key, **extra)
+    message = message_enqueue(
+        key=mail.key,
+        category=mail.category,
+        to=mail.to,
+        language=mail.language,
+        context=mail.context,
+        student_id=mail.student_id,
+        attachments=mail.attachments,
+    )
     return message is not None
+
+
+def booking_mails_enqueue(bookings: Iterable[Booking], category: str, **extra: Any) -> int:
+    """``booking_mail_enqueue`` for many bookings (a round's proposals), in batches; how many were queued."""
+    return messages_enqueue(booking_mail(booking, category, **extra) for booking in bookings)
