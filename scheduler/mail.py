@@ -8,14 +8,17 @@ that expires with the hold is the proof, as with any emailed confirmation link.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
+from django.utils.http import RFC3986_SUBDELIMS
 
 import places
 from notifications.models import OutboxMessage
@@ -54,6 +57,22 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+_PLACEHOLDER = "987654321"  # an int and a str: every converter of the two patterns takes it
+
+
+@functools.lru_cache(maxsize=16)
+def _path_template(name: str, script_prefix: str) -> str:
+    return reverse(name, args=[_PLACEHOLDER])
+
+
+def booking_path(name: str, arg: int | str) -> str:
+    """``reverse(name, args=[arg])`` for the booking links (one argument each), the pattern resolved once
+    per process: a round mails a province's proposals, and resolving it per mail took a fifth of the
+    round. The argument is quoted as ``reverse`` quotes it."""
+    template = _path_template(name, get_script_prefix())
+    return template.replace(_PLACEHOLDER, quote(str(arg), safe=RFC3986_SUBDELIMS + "/~:@"))
+
+
 def location(booking: Booking) -> str:
     """The province's name, or "" for an opportunity held only online (the mail says "online" in the
     reader's language, from the ``online`` flag)."""
@@ -85,16 +104,16 @@ def context(booking: Booking) -> dict[str, Any]:
         "location": location(booking),
         "online": booking.session.opportunity.online,
         "hold_until": timezone.localtime(booking.hold_until).isoformat() if booking.hold_until else "",
-        "ics_url": absolute_url(reverse("scheduler:booking-ics", args=[booking.pk])),
+        "ics_url": absolute_url(booking_path("scheduler:booking-ics", booking.pk)),
         "confirm_url": "",
         "decline_url": "",
     }
     if booking.status == Booking.Status.PROPOSED:
         data["confirm_url"] = absolute_url(
-            reverse("scheduler:respond", args=[response_token(booking, "confirm")])
+            booking_path("scheduler:respond", response_token(booking, "confirm"))
         )
         data["decline_url"] = absolute_url(
-            reverse("scheduler:respond", args=[response_token(booking, "decline")])
+            booking_path("scheduler:respond", response_token(booking, "decline"))
         )
     return data
 
