@@ -12,8 +12,8 @@ PostgreSQL with W Celery worker processes on Redis, then the same world in a sin
 2. The distributed run, on ``--database-url`` (created if missing, refused if any table holds a row):
    ``migrate``; one ``celery worker --concurrency W -Q celery,matchmaking,scheduling,mail`` (W pool
    processes); then the public commands, each its own process: ``import_data DIR``, ``approve_companies
-   --all``, ``matchmake --shards S`` (S = 1 by default: one shard per machine, whose search forks over its
-   cores; docs/scaling.md), ``schedule``, ``send_digests`` (it queues
+   --all``, ``matchmake --shards S`` (S = 1 by default: on one machine one shard, whose search forks over
+   the cores, is fastest; docs/scaling.md), ``schedule``, ``send_digests`` (it queues
    the relay for a worker; W-1 more relay tasks are queued beside it, as Celery beat would) and a wait
    until the outbox holds nothing pending or sending: every message went to the local fake SendGrid
    (``tests/fakes/sendgrid_server.py``, a process of its own, SENDGRID_API_KEY and SENDGRID_API_HOST
@@ -605,7 +605,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--shards",
         type=int,
         default=1,
-        help="matchmaking shards (default 1: one per machine; a shard's search forks over the machine's cores)",
+        help="matchmaking shards (default 1: on one machine one shard, whose search forks over the cores, is fastest)",
     )
     parser.add_argument("--opportunities", type=int, default=None, help="default: twice the sample's")
     parser.add_argument("--seed", type=int, default=2026)
