@@ -11,8 +11,9 @@ PostgreSQL with W Celery worker processes on Redis, then the same world in a sin
    organisations and about 20,000 sessions (``--opportunities`` sets another count).
 2. The distributed run, on ``--database-url`` (created if missing, refused if any table holds a row):
    ``migrate``; one ``celery worker --concurrency W -Q celery,matchmaking,scheduling,mail`` (W pool
-   processes); then the public commands, each its own process: ``import_data DIR``, ``matchmake --shards
-   S`` (S = W by default: one shard task per worker process), ``schedule``, ``send_digests`` (it queues
+   processes); then the public commands, each its own process: ``import_data DIR``, ``approve_companies
+   --all``, ``matchmake --shards S`` (S = 1 by default: on one machine one shard, whose search forks over
+   the cores, is fastest; docs/scaling.md), ``schedule``, ``send_digests`` (it queues
    the relay for a worker; W-1 more relay tasks are queued beside it, as Celery beat would) and a wait
    until the outbox holds nothing pending or sending: every message went to the local fake SendGrid
    (``tests/fakes/sendgrid_server.py``, a process of its own, SENDGRID_API_KEY and SENDGRID_API_HOST
@@ -444,6 +445,9 @@ def pipeline(run: Run, data: Path, *, distributed: bool) -> float:
     run.manage("migrate", "migrate", "--noinput", timed=False)
     started = time.perf_counter()
     run.manage("import", "import_data", str(data), clock=run.import_clock)
+    # The files cannot approve their own companies (companies.selectors: only an approved company's
+    # opportunities are published); the organiser does, here in one command, as `approve_companies` says.
+    run.manage("approval", "approve_companies", "--all", clock=run.import_clock)
     shards = ["--shards", str(run.shards)]
     # The single-process run takes the distributed round's `now`: its matchmake never sleeps (no broker:
     # the round is done when round_start returns), so its clock can be frozen there.
@@ -597,7 +601,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, required=True)
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes (default 2)")
-    parser.add_argument("--shards", type=int, default=None, help="matchmaking shards (default: one per worker)")
+    parser.add_argument(
+        "--shards",
+        type=int,
+        default=1,
+        help="matchmaking shards (default 1: on one machine one shard, whose search forks over the cores, is fastest)",
+    )
     parser.add_argument("--opportunities", type=int, default=None, help="default: twice the sample's")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_round_a")
@@ -612,7 +621,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-single", action="store_true", help="skip the single-process run and the comparison")
     parser.add_argument("--keep", action="store_true", help="keep the databases and the work folder")
     args = parser.parse_args(argv)
-    if args.students < 1 or args.workers < 1 or (args.shards is not None and args.shards < 1):
+    if args.students < 1 or args.workers < 1 or args.shards < 1:
         parser.error("--students, --workers and --shards must be at least 1")
     if not args.database_url.startswith("postgres") or not args.single_database_url.startswith("postgres"):
         parser.error("the round runs on PostgreSQL: give postgres:// URLs")
@@ -641,6 +650,12 @@ def report_stages(runs: list[Run]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # The world generator reads the contract, whose messages are translatable: settings must be there
+    # (only for gettext; this process opens no database, the commands below do).
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
     signal.signal(signal.SIGTERM, _interrupted)
     print(
         "load average at the start: {:.1f} {:.1f} {:.1f} (of the machine, shared)".format(*os.getloadavg()), flush=True
@@ -663,7 +678,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"generated in {time.perf_counter() - started:.1f} s); work folder {work}",
                 flush=True,
             )
-            shards = args.shards or args.workers
+            shards = args.shards
             distributed = Run(
                 "distributed",
                 args.pooler_url or args.database_url,

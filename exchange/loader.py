@@ -339,12 +339,18 @@ class _Loader:
         if not stale:
             return
         AvailabilityInterval.objects.filter(**{f"{owner}__in": stale}).delete()
-        # Several intervals per participant: a plain executemany, without a model instance per row, is
-        # what keeps 100,000 students' availability from dominating the import.
-        adapt = connection.ops.adapt_datetimefield_value
-        values = [(pk, adapt(start), adapt(end)) for pk in stale for start, end in wanted[pk]]
+        # Several intervals per participant (1.3 million at 100,000 students): COPY on PostgreSQL, else a
+        # plain executemany; never a model instance per row.
         table = AvailabilityInterval._meta.db_table
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} ({owner}, starts_at, ends_at) FROM STDIN") as copy:
+                    for pk in stale:
+                        for start, end in wanted[pk]:
+                            copy.write_row((pk, start, end))
+                return
+            adapt = connection.ops.adapt_datetimefield_value
+            values = [(pk, adapt(start), adapt(end)) for pk in stale for start, end in wanted[pk]]
             cursor.executemany(f"INSERT INTO {table} ({owner}, starts_at, ends_at) VALUES (%s, %s, %s)", values)
 
     def _sync_consent(self, batch: list[Row], pks: dict[str, int]) -> None:

@@ -107,6 +107,7 @@ def _new_matches(student_ids: list[int], *, today: dt.date) -> dict[int, list[Ma
         Match.objects.filter(student_id__in=student_ids, opportunity__in=Opportunity.objects.published())
         .filter(Q(opportunity__apply_by__isnull=True) | Q(opportunity__apply_by__gte=today))
         .select_related("opportunity__company")
+        .defer("features")  # the ranker's features: not mailed, and most of a row's bytes
         .order_by("student_id", "rank")
     )
     mailed = list(

@@ -15,11 +15,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
@@ -164,38 +166,61 @@ def _shard_compute(match_round: MatchRound, shard: int) -> None:
     classes = dict(ClassRequest.objects.values_list("external_id", "pk"))
     opportunity_pks = dict(OpportunityRow.objects.values_list("external_id", "pk"))
 
-    def staged(direction: str, rec: Rec) -> StagedMatch:
+    def staged(direction: str, rec: Rec) -> tuple[Any, ...]:
         participant_type, participant_external_id = inputs.split_engine_id(rec.participant_id)
         is_student = participant_type == "student"
-        return StagedMatch(
-            round_id=match_round.pk,
-            shard=shard,
-            direction=direction,
-            participant_key=rec.participant_id,
-            student_id=students[participant_external_id] if is_student else None,
-            class_request_id=None if is_student else classes[participant_external_id],
-            opportunity_id=opportunity_pks[rec.opportunity_id],
-            score=rec.score,
-            rank=rec.rank,
-            reasons=list(rec.reasons),
-            features=dict(rec.features),
+        return (
+            match_round.pk,
+            shard,
+            direction,
+            rec.participant_id,
+            students[participant_external_id] if is_student else None,
+            None if is_student else classes[participant_external_id],
+            opportunity_pks[rec.opportunity_id],
+            rec.score,
+            rec.rank,
+            list(rec.reasons),
+            dict(rec.features),
         )
 
     rows = [staged("p", r) for recs_ in recs.for_participants.values() for r in recs_]
     rows += [staged("o", r) for recs_ in recs.for_opportunities.values() for r in recs_]
+    del recs
     with transaction.atomic():
         # The round row is the lock that serialises shards finishing; it is taken before any write.
         locked = MatchRound.objects.select_for_update().get(pk=match_round.pk)
         if locked.status != MatchRound.Status.RUNNING:
             return
         StagedMatch.objects.filter(round=locked, shard=shard).delete()
-        StagedMatch.objects.bulk_create(rows, batch_size=2000)
+        _stage(rows)
         done = set(locked.stats.get("done_shards", [])) | {shard}
         locked.stats = {**locked.stats, "done_shards": sorted(done)}
         locked.shards_done = len(done)
         locked.save(update_fields=["stats", "shards_done"])
         if locked.shards_done == locked.shards_total:
             round_publish(match_round=locked)
+
+
+_STAGED_COLUMNS = (
+    "round_id", "shard", "direction", "participant_key", "student_id", "class_request_id", "opportunity_id",
+    "score", "rank", "reasons", "features",
+)  # fmt: skip
+
+
+def _stage(rows: list[tuple[Any, ...]]) -> None:
+    """Write a shard's rows (in ``_STAGED_COLUMNS`` order). On PostgreSQL through COPY: a province's shard
+    stages about a million rows, which INSERTs of model instances took minutes to write."""
+    if connection.vendor != "postgresql":
+        StagedMatch.objects.bulk_create(
+            [StagedMatch(**dict(zip(_STAGED_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
+        )
+        return
+    table = StagedMatch._meta.db_table
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(_STAGED_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                # JSON as Django's JSONField writes it (json.dumps, no encoder): the column reads the text.
+                copy.write_row((*row[:9], json.dumps(row[9]), json.dumps(row[10])))
 
 
 def round_publish(*, match_round: MatchRound) -> None:

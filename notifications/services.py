@@ -87,6 +87,61 @@ def message_enqueue(
         raise
 
 
+@dataclass(frozen=True, slots=True)
+class Mail:
+    """One message for ``messages_enqueue``: ``message_enqueue``'s arguments."""
+
+    key: str
+    category: str
+    to: str
+    language: str
+    context: Mapping[str, Any]
+    student_id: int | None = None
+    attachments: Sequence[Mapping[str, str]] = ()
+
+
+ENQUEUE_BATCH = 1000
+
+
+def messages_enqueue(mails: Iterable[Mail]) -> int:
+    """``message_enqueue`` for many messages: a key queued before (or twice in ``mails``) is skipped, the
+    rest are inserted in batches. Returns how many were queued. Must run inside the caller's transaction.
+
+    A key another transaction queues between the check and the insert is skipped by the database (ON
+    CONFLICT DO NOTHING), so a key is still never queued twice; it is then missing from the count."""
+    queued = 0
+    batch: dict[str, Mail] = {}
+
+    def flush() -> int:
+        known = set(OutboxMessage.objects.filter(dedupe_key__in=list(batch)).values_list("dedupe_key", flat=True))
+        rows = [
+            OutboxMessage(
+                dedupe_key=m.key,
+                category=m.category,
+                to_email=m.to,
+                language=m.language if m.language in ("vi", "en") else "vi",
+                context=dict(m.context),
+                student_id=m.student_id,
+                attachments=[dict(a) for a in m.attachments],
+            )
+            for key, m in batch.items()
+            if key not in known
+        ]
+        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        batch.clear()
+        return len(rows)
+
+    for mail in mails:
+        if mail.category not in OutboxMessage.Category.values:
+            raise ValueError(f"unknown mail category {mail.category!r}")
+        batch.setdefault(mail.key, mail)
+        if len(batch) >= ENQUEUE_BATCH:
+            queued += flush()
+    if batch:
+        queued += flush()
+    return queued
+
+
 @dataclass
 class RelayReport:
     transport: str

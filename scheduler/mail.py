@@ -8,17 +8,21 @@ that expires with the hold is the proof, as with any emailed confirmation link.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
+from django.utils.http import RFC3986_SUBDELIMS
 
 import places
 from notifications.models import OutboxMessage
-from notifications.services import message_enqueue
+from notifications.services import Mail, message_enqueue, messages_enqueue
 
 from .calendar import booking_ics
 from .models import Booking
@@ -53,6 +57,22 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+_PLACEHOLDER = "987654321"  # an int and a str: every converter of the two patterns takes it
+
+
+@functools.lru_cache(maxsize=16)
+def _path_template(name: str, script_prefix: str) -> str:
+    return reverse(name, args=[_PLACEHOLDER])
+
+
+def booking_path(name: str, arg: int | str) -> str:
+    """``reverse(name, args=[arg])`` for the booking links (one argument each), the pattern resolved once
+    per process: a round mails a province's proposals, and resolving it per mail took a fifth of the
+    round. The argument is quoted as ``reverse`` quotes it."""
+    template = _path_template(name, get_script_prefix())
+    return template.replace(_PLACEHOLDER, quote(str(arg), safe=RFC3986_SUBDELIMS + "/~:@"))
+
+
 def location(booking: Booking) -> str:
     """The province's name, or "" for an opportunity held only online (the mail says "online" in the
     reader's language, from the ``online`` flag)."""
@@ -84,25 +104,23 @@ def context(booking: Booking) -> dict[str, Any]:
         "location": location(booking),
         "online": booking.session.opportunity.online,
         "hold_until": timezone.localtime(booking.hold_until).isoformat() if booking.hold_until else "",
-        "ics_url": absolute_url(reverse("scheduler:booking-ics", args=[booking.pk])),
+        "ics_url": absolute_url(booking_path("scheduler:booking-ics", booking.pk)),
         "confirm_url": "",
         "decline_url": "",
     }
     if booking.status == Booking.Status.PROPOSED:
         data["confirm_url"] = absolute_url(
-            reverse("scheduler:respond", args=[response_token(booking, "confirm")])
+            booking_path("scheduler:respond", response_token(booking, "confirm"))
         )
         data["decline_url"] = absolute_url(
-            reverse("scheduler:respond", args=[response_token(booking, "decline")])
+            booking_path("scheduler:respond", response_token(booking, "decline"))
         )
     return data
 
 
-def booking_mail_enqueue(booking: Booking, category: str, *, key: str | None = None, **extra: Any) -> bool:
-    """Queue the mail for the booking's current state; False when its dedupe key was queued before.
-
-    The default key names the booking and its sequence, so each state change mails once.
-    """
+def booking_mail(booking: Booking, category: str, *, key: str | None = None, **extra: Any) -> Mail:
+    """The mail for the booking's current state. The default key names the booking and its sequence, so
+    each state change mails once."""
     to, language = recipient(booking)
     attachments: tuple[dict[str, str], ...] = ()
     if category in (Category.BOOKING_CONFIRMED, Category.BOOKING_CANCELLED, Category.BOOKING_MOVED):
@@ -112,7 +130,7 @@ def booking_mail_enqueue(booking: Booking, category: str, *, key: str | None = N
         with translation.override(language):
             ics = booking_ics(booking).decode("utf-8")
         attachments = ({"filename": f"booking-{booking.pk}.ics", "content": ics, "mimetype": "text/calendar"},)
-    message = message_enqueue(
+    return Mail(
         key=key or f"{category.replace('_', '-')}:{booking.pk}:{booking.sequence}",
         category=category,
         to=to,
@@ -121,4 +139,23 @@ def booking_mail_enqueue(booking: Booking, category: str, *, key: str | None = N
         student_id=booking.student_id,
         attachments=attachments,
     )
+
+
+def booking_mail_enqueue(booking: Booking, category: str, *, key: str | None = None, **extra: Any) -> bool:
+    """Queue the mail for the booking's current state; False when its dedupe key was queued before."""
+    mail = booking_mail(booking, category, key=key, **extra)
+    message = message_enqueue(
+        key=mail.key,
+        category=mail.category,
+        to=mail.to,
+        language=mail.language,
+        context=mail.context,
+        student_id=mail.student_id,
+        attachments=mail.attachments,
+    )
     return message is not None
+
+
+def booking_mails_enqueue(bookings: Iterable[Booking], category: str, **extra: Any) -> int:
+    """``booking_mail_enqueue`` for many bookings (a round's proposals), in batches; how many were queued."""
+    return messages_enqueue(booking_mail(booking, category, **extra) for booking in bookings)

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -40,9 +40,9 @@ from companies.models import Opportunity, Session
 from matchmaking.models import Match
 from notifications.models import OutboxMessage
 from students.fit import session_misfit
-from students.models import AvailabilityInterval, ClassRequest, GuardianConsent, Student
+from students.models import ADULT_AGE, AvailabilityInterval, ClassRequest, GuardianConsent, Student, age_on
 
-from .mail import booking_mail_enqueue
+from .mail import booking_mails_enqueue
 from .models import AllocationMode, Booking
 from .selectors import KEPT, LET_GO
 
@@ -128,13 +128,24 @@ class _Participant:
     size: int
     budget: int
     school: str
-    student: Student | None = None  # for the minor check
-    class_request: ClassRequest | None = None
+    birth_date: dt.date | None = None  # a student's, for the minor check; None for a class
+    # An unsaved stand-in holding what the fit rule reads (level; birth date or group size): the round
+    # never loads the participants' model rows, a province's worth of which took gigabytes.
+    person: Student | ClassRequest | None = None
     consented: bool = False  # an active guardian consent is on record
     availability: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
     held: list[Booking] = field(default_factory=list)  # active bookings the round does not replace
     opportunities: set[int] = field(default_factory=set)  # of kept or held bookings
     let_go: set[int] = field(default_factory=set)  # sessions declined, cancelled or expired
+
+    def is_minor(self, day: dt.date) -> bool:
+        return self.birth_date is not None and age_on(self.birth_date, day) < ADULT_AGE
+
+
+# (participant, opportunity pk, score) of one stored match: plain tuples, not Match instances, so that a
+# round over a province's million matches holds a few hundred bytes per match, not a model with its
+# student and school objects (which took 9.8 GB at 100,000 students).
+_Match = tuple[Key, int, float]
 
 
 def round_run(*, mode: str, now: dt.datetime, seat_cap_per_school: int | None = None) -> ScheduleReport:
@@ -152,12 +163,9 @@ def round_run(*, mode: str, now: dt.datetime, seat_cap_per_school: int | None = 
     scope = Q(student__isnull=False) if mode == "stable" else Q()
     with transaction.atomic():
         # Only published opportunities get proposals; a withdrawn company's standing ones are replaced.
-        matches = list(
-            Match.objects.filter(scope, opportunity__in=Opportunity.objects.published())
-            .select_related("student__school", "class_request__school")
-            .order_by("pk")
-        )
-        opportunity_ids = {m.opportunity_id for m in matches}
+        matched = Match.objects.filter(scope, opportunity__in=Opportunity.objects.published())
+        matches = _matches(matched)
+        opportunity_ids = {opportunity_id for _, opportunity_id, _ in matches}
         sessions = {
             s.pk: s
             for s in Session.objects.select_for_update(of=("self",))
@@ -169,7 +177,7 @@ def round_run(*, mode: str, now: dt.datetime, seat_cap_per_school: int | None = 
             )
             .order_by("pk")
         }
-        participants = _participants(matches)
+        participants = _participants(matches, matched)
         _load_history(participants, sessions, now)
         edges = _edges(matches, participants, sessions, now)
         participants = {k: p for k, p in participants.items() if p.budget > 0}
@@ -215,30 +223,60 @@ def _key(booking: Booking | Match | AvailabilityInterval) -> Key:
     return ("class_request", booking.class_request_id)
 
 
-def _participants(matches: list[Match]) -> dict[Key, _Participant]:
+def _row_key(student_id: int | None, class_request_id: int | None) -> Key:
+    return ("student", student_id) if student_id is not None else ("class_request", class_request_id)  # type: ignore[return-value]
+
+
+def _matches(matched: QuerySet[Match]) -> list[_Match]:
+    """The stored matches in primary-key order (the order the engine's input follows), as plain tuples.
+    One Key object per participant, shared by all its matches."""
+    keys: dict[Key, Key] = {}
+    out: list[_Match] = []
+    rows = matched.order_by("pk").values_list("student_id", "class_request_id", "opportunity_id", "score")
+    for student_id, class_request_id, opportunity_id, score in rows.iterator(chunk_size=20_000):
+        key = _row_key(student_id, class_request_id)
+        out.append((keys.setdefault(key, key), opportunity_id, score))
+    return out
+
+
+def _participants(matches: list[_Match], matched: QuerySet[Match]) -> dict[Key, _Participant]:
+    """Each matched participant once, in the order of its first match."""
+    students = {
+        pk: (external_id, school, birth_date, level)
+        for pk, external_id, school, birth_date, level in Student.objects.filter(
+            pk__in=matched.filter(student__isnull=False).values("student_id")
+        ).values_list("pk", "external_id", "school__external_id", "birth_date", "level")
+    }
+    classes = {
+        pk: (external_id, school, size, budget, level)
+        for pk, external_id, school, size, budget, level in ClassRequest.objects.filter(
+            pk__in=matched.filter(class_request__isnull=False).values("class_request_id")
+        ).values_list("pk", "external_id", "school__external_id", "group_size", "max_bookings", "level")
+    }
     participants: dict[Key, _Participant] = {}
-    for m in matches:
-        key = _key(m)
+    for key, _opportunity, _score in matches:
         if key in participants:
             continue
-        if m.student is not None:
+        if key[0] == "student":
+            external_id, school, birth_date, level = students[key[1]]
             participants[key] = _Participant(
                 key=key,
-                engine_id=f"student:{m.student.external_id}",
+                engine_id=f"student:{external_id}",
                 size=1,
                 budget=STUDENT_MAX_BOOKINGS,
-                school=m.student.school.external_id,
-                student=m.student,
+                school=school,
+                birth_date=birth_date,
+                person=Student(pk=key[1], birth_date=birth_date, level=level),
             )
         else:
-            assert m.class_request is not None
+            external_id, school, size, budget, level = classes[key[1]]
             participants[key] = _Participant(
                 key=key,
-                engine_id=f"class_request:{m.class_request.external_id}",
-                size=m.class_request.group_size,
-                budget=m.class_request.max_bookings,
-                school=m.class_request.school.external_id,
-                class_request=m.class_request,
+                engine_id=f"class_request:{external_id}",
+                size=size,
+                budget=budget,
+                school=school,
+                person=ClassRequest(pk=key[1], group_size=size, level=level),
             )
     return participants
 
@@ -246,15 +284,22 @@ def _participants(matches: list[Match]) -> dict[Key, _Participant]:
 def _load_history(
     participants: dict[Key, _Participant], sessions: Mapping[int, Session], now: dt.datetime
 ) -> None:
-    """Availability, and what each participant keeps, holds and let go from earlier rounds."""
-    student_ids = [k[1] for k in participants if k[0] == "student"]
-    class_ids = [k[1] for k in participants if k[0] == "class_request"]
-    mine = Q(student_id__in=student_ids) | Q(class_request_id__in=class_ids)
-    for interval in AvailabilityInterval.objects.filter(mine).order_by("starts_at"):
-        participants[_key(interval)].availability.append((interval.starts_at, interval.ends_at))
-    history = Booking.objects.filter(mine).exclude(status=Status.WAITLISTED).select_related("session")
-    for booking in history:
-        p = participants[_key(booking)]
+    """Availability, and what each participant keeps, holds and let go from earlier rounds.
+
+    Read whole and filtered here: a province's round matches most of its participants, and a filter
+    naming a hundred thousand ids costs the database more than the rows of the others cost us."""
+    intervals = AvailabilityInterval.objects.order_by("starts_at").values_list(
+        "student_id", "class_request_id", "starts_at", "ends_at"
+    )
+    for student_id, class_request_id, starts_at, ends_at in intervals.iterator(chunk_size=20_000):
+        p = participants.get(_row_key(student_id, class_request_id))
+        if p is not None:
+            p.availability.append((starts_at, ends_at))
+    history = Booking.objects.exclude(status=Status.WAITLISTED).select_related("session").order_by("pk")
+    for booking in history.iterator(chunk_size=5_000):
+        p = participants.get(_key(booking))
+        if p is None:
+            continue
         if booking.status in LET_GO:
             p.let_go.add(booking.session_id)
             continue
@@ -268,51 +313,50 @@ def _load_history(
             if booking.ends_at > now:
                 p.budget -= 1
     consented = set(
-        GuardianConsent.objects.filter(student_id__in=student_ids, withdrawn_at__isnull=True).values_list(
+        GuardianConsent.objects.filter(withdrawn_at__isnull=True, student__isnull=False).values_list(
             "student_id", flat=True
         )
     )
     for p in participants.values():
-        p.consented = p.student is not None and p.student.pk in consented
+        p.consented = p.birth_date is not None and p.key[1] in consented
 
 
 def _edges(
-    matches: list[Match],
+    matches: list[_Match],
     participants: Mapping[Key, _Participant],
     sessions: Mapping[int, Session],
     now: dt.datetime,
 ) -> dict[tuple[Key, int], float]:
     """(participant, session) → match score, for every session the participant could be given."""
-    by_opportunity: dict[int, list[Session]] = defaultdict(list)
+    by_opportunity: dict[int, list[tuple[Session, dt.date]]] = defaultdict(list)
     for s in sessions.values():
-        by_opportunity[s.opportunity_id].append(s)
+        by_opportunity[s.opportunity_id].append((s, timezone.localdate(s.starts_at)))
     edges: dict[tuple[Key, int], float] = {}
-    for m in matches:
-        p = participants[_key(m)]
-        if p.budget <= 0 or m.opportunity_id in p.opportunities:
+    for key, opportunity_id, score in matches:
+        p = participants[key]
+        if p.budget <= 0 or opportunity_id in p.opportunities:
             continue
-        for s in by_opportunity.get(m.opportunity_id, []):
-            if s.pk in p.let_go or not _fits(p, s, now):
+        for s, day in by_opportunity.get(opportunity_id, []):
+            if s.pk in p.let_go or not _fits(p, s, day, now):
                 continue
-            edges[(p.key, s.pk)] = m.score
+            edges[(p.key, s.pk)] = score
     return edges
 
 
-def _fits(p: _Participant, s: Session, now: dt.datetime) -> bool:
-    participant = p.student or p.class_request
-    assert participant is not None
-    if session_misfit(participant, s, now=now, availability=p.availability):
+def _fits(p: _Participant, s: Session, day: dt.date, now: dt.datetime) -> bool:
+    """``day``: the session's local date (its start), the day a minor's consent is asked for."""
+    assert p.person is not None
+    if session_misfit(p.person, s, now=now, availability=p.availability):
         return False
     if any(b.starts_at < s.ends_at and s.starts_at < b.ends_at for b in p.held):
         return False
-    student = p.student
-    if student is not None and student.is_minor(timezone.localdate(s.starts_at)):
+    if p.is_minor(day):
         return p.consented
     return True
 
 
 def _minor_without_consent(p: _Participant, now: dt.datetime) -> bool:
-    return p.student is not None and not p.consented and p.student.is_minor(timezone.localdate(now))
+    return not p.consented and p.is_minor(timezone.localdate(now))
 
 
 def _seats_taken(sessions: Mapping[int, Session], *, students_only: bool) -> dict[int, int]:
@@ -381,16 +425,22 @@ def _write_proposals(
 ) -> tuple[int, int]:
     """Replace the previous proposals by the assignment; (proposals standing, new ones). Mail the new."""
     previous = Booking.objects.filter(scope, session__in=list(sessions), status__in=REPLACED)
-    repeated = {b.pk for b in previous.filter(status=Status.PROPOSED) if (_key(b), b.session_id) in assigned}
+    proposals = previous.filter(status=Status.PROPOSED).values_list(
+        "pk", "student_id", "class_request_id", "session_id"
+    )
+    standing = {
+        pk: (_row_key(student_id, class_request_id), session_id)
+        for pk, student_id, class_request_id, session_id in proposals.iterator(chunk_size=20_000)
+    }
+    repeated = {pk for pk, pair in standing.items() if pair in assigned}
     # A proposal (or a waitlist offer) this round does not repeat is withdrawn: never silently, since its
     # emailed links stop working. Waitlist places are rebuilt below and need no mail.
-    withdrawn = previous.filter(status=Status.PROPOSED).exclude(pk__in=repeated).with_details().order_by("pk")
-    for booking in withdrawn:
-        booking.sequence += 1
-        booking_mail_enqueue(booking, Category.BOOKING_CANCELLED, reason="replaced")
+    booking_mails_enqueue(
+        _bumped(_with_details(sorted(set(standing) - repeated))), Category.BOOKING_CANCELLED, reason="replaced"
+    )
     # Deleted before the inserts, so a new proposal never meets an old one in the constraints.
     previous.exclude(pk__in=repeated).delete()
-    standing = {(_key(b), b.session_id) for b in Booking.objects.filter(pk__in=repeated)}
+    kept_pairs = {standing[pk] for pk in repeated}
     rows = [
         Booking(
             student_id=key[1] if key[0] == "student" else None,
@@ -403,12 +453,25 @@ def _write_proposals(
             starts_at=sessions[sid].starts_at,
             ends_at=sessions[sid].ends_at,
         )
-        for key, sid in sorted(assigned - standing)
+        for key, sid in sorted(assigned - kept_pairs)
     ]
     created = Booking.objects.bulk_create(rows, batch_size=1000)
-    for booking in Booking.objects.with_details().filter(pk__in=[b.pk for b in created]).order_by("pk"):
-        booking_mail_enqueue(booking, Category.BOOKING_PROPOSED)
+    booking_mails_enqueue(_with_details(sorted(b.pk for b in created)), Category.BOOKING_PROPOSED)
     return len(repeated) + len(created), len(created)
+
+
+def _with_details(pks: list[int], batch: int = 2000) -> Iterator[Booking]:
+    """The bookings with what their mail names (participant, school, session, opportunity, company), in
+    the order given, read a batch at a time."""
+    for start in range(0, len(pks), batch):
+        yield from Booking.objects.with_details().filter(pk__in=pks[start : start + batch]).order_by("pk")
+
+
+def _bumped(bookings: Iterable[Booking]) -> Iterator[Booking]:
+    """Each withdrawn proposal's next sequence: the mail's key and calendar file name the change."""
+    for booking in bookings:
+        booking.sequence += 1
+        yield booking
 
 
 def _waitlist_entries(

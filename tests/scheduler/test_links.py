@@ -130,3 +130,16 @@ def test_a_minor_without_consent_cannot_confirm_through_the_link(world):
 
     assert page.status_code == 409
     assert "guardian" in page.content.decode()
+
+
+def test_the_mailed_paths_are_what_reverse_gives(world):
+    from django.urls import reverse
+
+    from scheduler.mail import booking_path
+
+    booking = make_booking(world.adult, world.session)
+    token = response_token(booking, "confirm")
+    assert booking_path("scheduler:respond", token) == reverse("scheduler:respond", args=[token])
+    assert booking_path("scheduler:booking-ics", booking.pk) == reverse("scheduler:booking-ics", args=[booking.pk])
+    odd = "a b?c#d%e:f@g~;h"  # characters reverse quotes and characters it keeps
+    assert booking_path("scheduler:respond", odd) == reverse("scheduler:respond", args=[odd])
