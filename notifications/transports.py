@@ -22,6 +22,7 @@ from typing import Literal, Protocol
 
 import sendgrid
 from django.conf import settings
+from django.utils.translation import gettext as _
 from python_http_client import exceptions as http_errors
 from sendgrid.helpers.mail import (
     Attachment,
@@ -109,7 +110,7 @@ class SendGridTransport:
         self.timeout = timeout
 
     def describe(self) -> str:
-        return f"SendGrid at {self.host}"
+        return _("SendGrid at %(host)s") % {"host": self.host}
 
     def plan(self, envelopes: Sequence[Envelope]) -> list[list[Envelope]]:
         """Requests to make: mail without attachments batched by category, up to 1,000 a request; mail
@@ -221,7 +222,7 @@ class FileTransport:
         self.from_email = from_email
 
     def describe(self) -> str:
-        return f"files in {self.directory}"
+        return _("files in %(directory)s") % {"directory": self.directory}
 
     def plan(self, envelopes: Sequence[Envelope]) -> list[list[Envelope]]:
         return [[envelope] for envelope in envelopes]

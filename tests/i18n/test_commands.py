@@ -62,11 +62,13 @@ def test_the_operators_commands_speak_the_sites_language(
 
     said = [run("approve_companies", "--all"), run("matchmake", "--k", "2"), run("schedule")]
     said.append(run("export_recommendations", str(tmp_path / "recs.jsonl")))
+    said.append(run("send_outbox"))  # names its transport ("files in …") in the same language
 
     assert said[0].strip() == approved
     assert matched in said[1]
     assert scheduled in said[2]
     assert exported in said[3]
+    assert any(words in said[4] for words in ("files in ", "SendGrid at ")) == (language == "en"), said[4]
     text = "".join(said)
     if language == "en":
         assert not VIETNAMESE_LETTERS.search(text.replace(str(tmp_path), "")), text
