@@ -468,3 +468,29 @@ def test_the_student_list_costs_the_same_queries_for_5_or_40_students(
     f.StudentFactory.create_batch(35, school=school.site.world.school)
     with django_assert_max_num_queries(len(few.captured_queries)):
         coordinator.get(url)
+
+
+def test_the_class_page_lists_when_the_class_is_free(coordinator: Client, school: School) -> None:
+    # Saved "1–7 Oct, mornings": the coordinator must be able to see what was saved, not only a warning when
+    # nothing was.
+    form = _class_form(**{"free-date_from": "2030-10-07", "free-date_to": "2030-10-08", "free-parts": ["morning"]})
+    coordinator.post(reverse("web:school-class-new"), form)
+    row = ClassRequest.objects.get(class_name="12A2")
+    page = coordinator.get(reverse("web:school-class", args=[row.pk])).content.decode()
+    free = page[page.index('id="free-times"') :]
+    assert "07/10/2030 07:30–11:30" in free and "08/10/2030 07:30–11:30" in free
+
+
+@pytest.mark.parametrize(("level", "grade"), [("lower_secondary", "11"), ("upper_secondary", "8")])
+def test_a_grade_outside_the_school_level_is_refused_next_to_the_grade(
+    coordinator: Client, school: School, level: str, grade: str
+) -> None:
+    page = coordinator.post(reverse("web:school-class-new"), _class_form(level=level, grade=grade)).content.decode()
+    assert 'id="id_grade_error"' in page
+    assert not ClassRequest.objects.filter(class_name="12A2").exists()
+    # Every level takes a grade it teaches, and vocational schools or universities take any grade.
+    ok = {"lower_secondary": "8", "upper_secondary": "11"}[level]
+    assert coordinator.post(reverse("web:school-class-new"), _class_form(level=level, grade=ok)).status_code == 302
+    assert coordinator.post(
+        reverse("web:school-class-new"), _class_form(class_name="CĐ1", level="vocational", grade="13")
+    ).status_code == 302
