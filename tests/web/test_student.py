@@ -112,6 +112,23 @@ def test_a_refused_booking_shows_its_reason_next_to_the_button(mai: Client, site
     assert not Booking.objects.filter(student=site.world.student).exists()
 
 
+def test_booking_one_session_takes_the_book_button_off_the_opportunitys_other_sessions(mai: Client, site: Site) -> None:
+    # The scheduler allows one session per opportunity: the other rows must not offer a button it refuses.
+    other = f.SessionFactory(opportunity=site.session.opportunity, starts_at=site.session.starts_at + dt.timedelta(days=1))
+
+    answer = mai.post(f"/student/sessions/{site.session.pk}/book/", **HTMX).content.decode()
+
+    # The htmx answer swaps the other row too (out of band), without its button.
+    row = answer[answer.index(f'id="session-{other.pk}"') :]
+    assert 'hx-swap-oob="true"' in row and f"/student/sessions/{other.pk}/book/" not in answer
+    assert "Bạn đã đặt một buổi khác của chương trình này." in row
+    # And so does every page listing it.
+    for url in ("/student/", f"/opportunities/{other.opportunity.external_id}/"):
+        page = mai.get(url).content.decode()
+        assert f"/student/sessions/{other.pk}/book/" not in page, url
+        assert "Bạn đã đặt một buổi khác của chương trình này." in page, url
+
+
 def test_a_booking_without_htmx_redirects_with_a_message(mai: Client, site: Site) -> None:
     response = mai.post(f"/student/sessions/{site.session.pk}/book/", {"next": "/"}, follow=True)
 

@@ -32,7 +32,7 @@ from students.models import Student
 from students.services import availability_replace
 
 from ..forms import AvailabilityForm, EraseForm, MailForm, ProfileForm
-from .public import booked_session_ids, upcoming_sessions
+from .public import booked_for, upcoming_sessions
 from .roles import role_required
 
 student_only = role_required(User.Role.STUDENT)
@@ -75,7 +75,7 @@ def recommendations(request: HttpRequest) -> HttpResponse:
     feedback = _last_feedback(student)
     for match in matches:
         match.feedback = feedback.get(match.opportunity_id, "")  # type: ignore[attr-defined]
-    context = {"matches": matches, "booked": booked_session_ids(request.user), "student": student}
+    context = {"matches": matches, **booked_for(request.user), "student": student}
     return render(request, "web/student/recommendations.html", context)
 
 
@@ -96,7 +96,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:student-home")
     match.feedback = kind  # type: ignore[attr-defined]
-    context = {"match": match, "booked": booked_session_ids(request.user)}
+    context = {"match": match, **booked_for(request.user)}
     return render(request, "web/student/_recommendation.html", context)
 
 
@@ -113,8 +113,16 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
         error = str(exc)
     if request.htmx:  # type: ignore[attr-defined]
         fresh = upcoming_sessions().filter(pk=session.pk).first()
-        context = {"session": fresh or session, "booked": booked_session_ids(request.user), "error": error}
-        return render(request, "web/partials/_session.html", context)
+        # Booked: the opportunity's other rows on the page (every page lists at least its first three
+        # upcoming sessions) lose their Book button too, swapped out of band.
+        others = [] if error else list(upcoming_sessions().filter(opportunity_id=session.opportunity_id)[:3])
+        context = {
+            "session": fresh or session,
+            **booked_for(request.user),
+            "error": error,
+            "siblings": [other for other in others if other.pk != session.pk],
+        }
+        return render(request, "web/partials/_session_booked.html", context)
     if error:
         messages.error(request, error)
     else:
