@@ -251,6 +251,26 @@ def test_old_uploads_are_swept(coordinator: Client, school: School) -> None:
 
 
 @pytest.mark.parametrize("name", ["students", "class_requests"])
+def test_a_template_carries_the_coordinators_school_code_so_its_rows_import(
+    coordinator: Client, school: School, name: str
+) -> None:
+    # The example row said school 'TR-001', a school that does not exist: a coordinator who replaced the
+    # rest of the row and kept that column got 'không có trường mã TR-001' on every row.
+    code = school.site.world.school.external_id
+    assert f"<strong>{code}</strong>" in coordinator.get(reverse("web:school-upload")).content.decode()
+    text = coordinator.get(reverse("web:school-template", args=[name, "csv"])).content.decode("utf-8-sig")
+    header, row = (line.split(",") for line in text.splitlines()[:2])
+    assert row[header.index("school")] == code
+    xlsx = coordinator.get(reverse("web:school-template", args=[name, "xlsx"])).content
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
+    assert sheet is not None and sheet.cell(2, header.index("school") + 1).value == code
+    # The template as downloaded previews without a problem about the school.
+    upload = SimpleUploadedFile(f"{name}.csv", text.encode(), content_type="text/csv")
+    page = coordinator.post(reverse("web:school-upload"), {name: upload}).content.decode()
+    assert "TR-001" not in page and f"{name}.csv:2: school:" not in page
+
+
+@pytest.mark.parametrize("name", ["students", "class_requests"])
 def test_templates_download_as_csv_with_a_bom_and_as_xlsx(coordinator: Client, school: School, name: str) -> None:
     response = coordinator.get(reverse("web:school-template", args=[name, "csv"]))
     assert response.content.startswith("\ufeffexternal_id,school,".encode())
