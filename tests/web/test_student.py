@@ -189,6 +189,21 @@ def test_a_student_answers_a_proposal_or_cancels(mai: Client, site: Site, status
     assert booking.status == after
 
 
+def test_cancelling_asks_first_and_then_says_what_was_cancelled(mai: Client, site: Site) -> None:
+    booking = book(site.world.student, site.session)
+
+    page = mai.get("/student/bookings/").content.decode()
+
+    # One tap opens the question; only its button posts (a stray tap on a phone gave the seat away).
+    question = page[page.index('<details class="confirm-cancel">') : page.index("</details>")]
+    assert "Hủy đặt chỗ" in question and "Người khác có thể lấy chỗ này ngay." in question
+    assert f"/student/bookings/{booking.pk}/cancel/" in question
+    assert page.count(f"/student/bookings/{booking.pk}/cancel/") == 1
+    assert "Thêm vào lịch" in page and "Tệp lịch" not in page
+    answer = mai.post(f"/student/bookings/{booking.pk}/cancel/", follow=True).content.decode()
+    assert "Đã hủy: Thực tập AI." in answer
+
+
 def test_a_refused_action_is_a_message_not_an_error(mai: Client, site: Site) -> None:
     booking = book(site.world.student, site.session, Booking.Status.PROPOSED)
 

@@ -31,7 +31,7 @@ def booked_for(user: object) -> dict[str, set[int]]:
     of offering a Book button the scheduler would refuse (one session per opportunity)."""
     if not isinstance(user, User) or user.student_id is None:
         return {"booked": set(), "booked_opportunities": set()}
-    active = Booking.objects.filter(student_id=user.student_id, status__in=Booking.ACTIVE, session__isnull=False)
+    active = Booking.objects.filter(student_id=user.student_id, status__in=Booking.ACTIVE)
     pairs = list(active.values_list("session_id", "session__opportunity_id"))
     return {"booked": {s for s, _ in pairs}, "booked_opportunities": {o for _, o in pairs}}
 

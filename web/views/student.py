@@ -152,7 +152,9 @@ def bookings(request: HttpRequest) -> HttpResponse:
 def booking_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Confirm or decline a proposal, cancel a confirmed booking."""
     act = BOOKING_ACTIONS.get(action)
-    booking = get_object_or_404(Booking.objects.filter(student=_student(request)), pk=pk)
+    booking = get_object_or_404(
+        Booking.objects.filter(student=_student(request)).select_related("session__opportunity"), pk=pk
+    )
     if act is None:
         return HttpResponseBadRequest(_("Unknown action."))
     try:
@@ -160,8 +162,13 @@ def booking_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except booking_services.BookingError as exc:
         messages.error(request, str(exc))
     else:
-        done = {"confirm": _("Confirmed."), "decline": _("Declined."), "cancel": _("Cancelled.")}
-        messages.success(request, done[action])
+        title = booking.session.opportunity.title
+        done = {
+            "confirm": _("Confirmed: %(title)s."),
+            "decline": _("Declined: %(title)s."),
+            "cancel": _("Cancelled: %(title)s. Your seat is free for someone else."),
+        }
+        messages.success(request, done[action] % {"title": title})
     return redirect("web:student-bookings")
 
 
