@@ -103,9 +103,10 @@ class ClassRequestForm(ChoicesMixin, forms.Form):
         return split_topics(self.cleaned_data.get("topics") or "")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        level, grade = data.get("level"), data.get("grade")
-        grades = GRADES_OF_LEVEL.get(level or "")
+        data = super().clean() or {}
+        level: str = data.get("level") or ""
+        grade = data.get("grade")
+        grades = GRADES_OF_LEVEL.get(level)
         if grades and grade is not None and grade not in grades:
             # A class "11A" left on the default lower-secondary level would be matched to the wrong sessions.
             self.add_error(

@@ -114,7 +114,8 @@ def test_a_refused_booking_shows_its_reason_next_to_the_button(mai: Client, site
 
 def test_booking_one_session_takes_the_book_button_off_the_opportunitys_other_sessions(mai: Client, site: Site) -> None:
     # The scheduler allows one session per opportunity: the other rows must not offer a button it refuses.
-    other = f.SessionFactory(opportunity=site.session.opportunity, starts_at=site.session.starts_at + dt.timedelta(days=1))
+    later = site.session.starts_at + dt.timedelta(days=1)
+    other = f.SessionFactory(opportunity=site.session.opportunity, starts_at=later)
 
     answer = mai.post(f"/student/sessions/{site.session.pk}/book/", **HTMX).content.decode()
 

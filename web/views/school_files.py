@@ -88,7 +88,8 @@ def _run(request: HttpRequest, folder: Path, *, dry_run: bool) -> ImportReport:
 
 
 def _page(request: HttpRequest, form: UploadForm, **extra: Any) -> HttpResponse:
-    return render(request, "web/school/upload.html", {"form": form, "templates": TEMPLATES, "school_code": school_of(request).external_id, **extra})
+    context = {"form": form, "templates": TEMPLATES, "school_code": school_of(request).external_id, **extra}
+    return render(request, "web/school/upload.html", context)
 
 
 @coordinator_only
