@@ -273,10 +273,27 @@ def test_free_times_without_weekends_skip_saturday_and_sunday(mai: Client, site:
 
 
 def test_adding_free_times_keeps_the_ones_already_there(mai: Client, site: Site) -> None:
-    f.AvailabilityFactory(student=site.world.student)
-    mai.post("/student/availability/", {"date_from": "2030-10-01", "date_to": "2030-10-01", "parts": ["morning"]})
+    f.AvailabilityFactory(student=site.world.student)  # 1–8 October
+    mai.post("/student/availability/", {"date_from": "2030-10-10", "date_to": "2030-10-10", "parts": ["morning"]})
 
     assert AvailabilityInterval.objects.filter(student=site.world.student).count() == 2
+
+
+def test_times_inside_a_free_time_already_there_are_not_added_again(mai: Client, site: Site) -> None:
+    # A whole free week, then "mornings of 1–3 October": the list used to show each morning again beside it.
+    week = f.AvailabilityFactory(student=site.world.student)
+    data = {"date_from": "2030-10-01", "date_to": "2030-10-03", "parts": ["morning"], "weekends": "on"}
+
+    page = mai.post("/student/availability/", data, follow=True).content.decode()
+
+    assert list(AvailabilityInterval.objects.filter(student=site.world.student)) == [week]
+    assert "Những giờ này đã có trong giờ rảnh của bạn" in page
+    # The mornings reaching past it are still added (the week ends at 08:00 on 8 October): 8 and 9 October.
+    mai.post("/student/availability/", {**data, "date_to": "2030-10-09"})
+    rows = AvailabilityInterval.objects.filter(student=site.world.student).order_by("starts_at")
+    got = [(i.starts_at.astimezone(TZ), i.ends_at.astimezone(TZ)) for i in rows]
+    assert got[0] == (week.starts_at, week.ends_at)
+    assert [(s.day, s.hour, s.minute, e.hour, e.minute) for s, e in got[1:]] == [(8, 7, 30, 11, 30), (9, 7, 30, 11, 30)]
 
 
 @pytest.mark.parametrize(

@@ -194,7 +194,12 @@ def availability(request: HttpRequest) -> HttpResponse:
         new = form.intervals(timezone.get_current_timezone())
         if form.is_valid():  # intervals() may add an error (a weekend-only range without weekends)
             kept = {(i.starts_at, i.ends_at) for i in current}
-            added = [pair for pair in new if pair not in kept]
+            # A morning inside a free time already there (a whole day, say) would only be a second,
+            # overlapping row on the list.
+            added = [(s, e) for s, e in new if not any(ks <= s and e <= ke for ks, ke in kept)]
+            if not added:
+                messages.info(request, _("Those times are already in your free times: nothing to add."))
+                return redirect("web:student-availability")
             merged = sorted(kept | set(added))
             availability_replace(owner=student, intervals=[{"starts_at": s, "ends_at": e} for s, e in merged])
             messages.success(request, _("Added %(count)s free times.") % {"count": len(added)})
