@@ -118,10 +118,17 @@ def _table(name: str, today: dt.date) -> tuple[list[str], list[Any]]:
     return header, [example[column] for column in header]
 
 
-def template_bytes(name: str, *, format: Format = "csv", today: dt.date | None = None) -> bytes:
-    """The template of one contract file (``students.csv`` or ``students``) as the bytes of a download."""
+def template_bytes(
+    name: str, *, format: Format = "csv", today: dt.date | None = None, school: str | None = None
+) -> bytes:
+    """The template of one contract file (``students.csv`` or ``students``) as the bytes of a download.
+
+    ``school``, a school's external id, fills the example row's ``school`` column: a coordinator who keeps
+    that column while replacing the rest gets rows of their own school, not of the example's 'TR-001'."""
     name = name if name.endswith(".csv") else f"{name}.csv"
     header, row = _table(name, today or dt.datetime.now(tz=LOCAL_TZ).date())
+    if school is not None and "school" in header:
+        row[header.index("school")] = school
     if format == "xlsx":
         binary = io.BytesIO()
         write_xlsx(binary, header, [row], title=name.removesuffix(".csv"))

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from .forms import AvailabilityForm, ChoicesMixin, kind_choices, level_choices
 
 UPLOAD_SUFFIXES = (".csv", ".xlsx")
+# The grades each school level teaches in Việt Nam (THCS 6–9, THPT 10–12); other levels take any grade.
+GRADES_OF_LEVEL = {"lower_secondary": range(6, 10), "upper_secondary": range(10, 13)}
 
 
 class UploadForm(forms.Form):
@@ -99,6 +101,20 @@ class ClassRequestForm(ChoicesMixin, forms.Form):
 
     def clean_topics(self) -> list[str]:
         return split_topics(self.cleaned_data.get("topics") or "")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        level: str = data.get("level") or ""
+        grade = data.get("grade")
+        grades = GRADES_OF_LEVEL.get(level)
+        if grades and grade is not None and grade not in grades:
+            # A class "11A" left on the default lower-secondary level would be matched to the wrong sessions.
+            self.add_error(
+                "grade",
+                _("Grade %(grade)s is not in %(level)s (grades %(first)s–%(last)s): check the grade or the level.")
+                % {"grade": grade, "level": dict(level_choices())[level], "first": grades[0], "last": grades[-1]},
+            )
+        return data
 
     def values(self) -> dict[str, Any]:
         return dict(self.cleaned_data)

@@ -76,6 +76,20 @@ class Journey:
         width = self.page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         if width[0] > width[1]:
             self.problems.append(f"{name} scrolls sideways: {width[0]} px of content in {width[1]} px")
+        # The page's title must look like its title: on a phone a section's <h2> (or a card's) once came out
+        # bigger than the <h1> above it, so the page read as starting half-way down.
+        louder: list[str] = self.page.evaluate(
+            """() => {
+                const h1 = document.querySelector('main h1');
+                if (!h1) return [];
+                const size = parseFloat(getComputedStyle(h1).fontSize);
+                return [...document.querySelectorAll('main :is(h2, h3, h4, h5, h6)')]
+                    .filter(h => h.offsetParent !== null && parseFloat(getComputedStyle(h).fontSize) > size + 0.5)
+                    .map(h => `${h.tagName} "${h.textContent.trim().slice(0, 40)}"`);
+            }"""
+        )
+        for heading in louder:
+            self.problems.append(f"{name}: {heading} is bigger than the page's <h1>")
         assert result["passes"], f"axe-core checked nothing on {name}"
         serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
         for v in serious:

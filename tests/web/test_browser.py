@@ -83,14 +83,16 @@ def test_a_student_signs_in_gets_recommendations_books_downloads_the_calendar_an
     journey.check("bookings")
     ics_url = journey.url(f"/bookings/{booking.pk}.ics")
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Tệp lịch").click()
+        page.get_by_role("button", name="Thêm vào lịch").click()
     body = Path(download_info.value.path()).read_text()
     assert "SUMMARY:" in body and "Thực tập AI" in body.replace("\r\n ", "")
     answer = page.request.get(ics_url)
     assert answer.headers["content-type"].startswith("text/calendar")
 
-    # Cancel it.
+    # Cancel it: two taps, the second after being told the seat goes to someone else.
     page.get_by_role("button", name="Hủy đặt chỗ").click()
+    expect(page.locator(".confirm-cancel")).to_contain_text("Người khác")
+    page.get_by_role("button", name="Đồng ý hủy đặt chỗ").click()
     expect(page.locator(".message.success")).to_contain_text("Đã hủy")
     journey.check("cancelled")
     booking.refresh_from_db()

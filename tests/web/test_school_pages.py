@@ -251,6 +251,26 @@ def test_old_uploads_are_swept(coordinator: Client, school: School) -> None:
 
 
 @pytest.mark.parametrize("name", ["students", "class_requests"])
+def test_a_template_carries_the_coordinators_school_code_so_its_rows_import(
+    coordinator: Client, school: School, name: str
+) -> None:
+    # The example row said school 'TR-001', a school that does not exist: a coordinator who replaced the
+    # rest of the row and kept that column got 'không có trường mã TR-001' on every row.
+    code = school.site.world.school.external_id
+    assert f"<strong>{code}</strong>" in coordinator.get(reverse("web:school-upload")).content.decode()
+    text = coordinator.get(reverse("web:school-template", args=[name, "csv"])).content.decode("utf-8-sig")
+    header, row = (line.split(",") for line in text.splitlines()[:2])
+    assert row[header.index("school")] == code
+    xlsx = coordinator.get(reverse("web:school-template", args=[name, "xlsx"])).content
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
+    assert sheet is not None and sheet.cell(2, header.index("school") + 1).value == code
+    # The template as downloaded previews without a problem about the school.
+    upload = SimpleUploadedFile(f"{name}.csv", text.encode(), content_type="text/csv")
+    page = coordinator.post(reverse("web:school-upload"), {name: upload}).content.decode()
+    assert "TR-001" not in page and f"{name}.csv:2: school:" not in page
+
+
+@pytest.mark.parametrize("name", ["students", "class_requests"])
 def test_templates_download_as_csv_with_a_bom_and_as_xlsx(coordinator: Client, school: School, name: str) -> None:
     response = coordinator.get(reverse("web:school-template", args=[name, "csv"]))
     assert response.content.startswith("\ufeffexternal_id,school,".encode())
@@ -468,3 +488,29 @@ def test_the_student_list_costs_the_same_queries_for_5_or_40_students(
     f.StudentFactory.create_batch(35, school=school.site.world.school)
     with django_assert_max_num_queries(len(few.captured_queries)):
         coordinator.get(url)
+
+
+def test_the_class_page_lists_when_the_class_is_free(coordinator: Client, school: School) -> None:
+    # Saved "1–7 Oct, mornings": the coordinator must be able to see what was saved, not only a warning when
+    # nothing was.
+    form = _class_form(**{"free-date_from": "2030-10-07", "free-date_to": "2030-10-08", "free-parts": ["morning"]})
+    coordinator.post(reverse("web:school-class-new"), form)
+    row = ClassRequest.objects.get(class_name="12A2")
+    page = coordinator.get(reverse("web:school-class", args=[row.pk])).content.decode()
+    free = page[page.index('id="free-times"') :]
+    assert "07/10/2030 07:30–11:30" in free and "08/10/2030 07:30–11:30" in free
+
+
+@pytest.mark.parametrize(("level", "grade"), [("lower_secondary", "11"), ("upper_secondary", "8")])
+def test_a_grade_outside_the_school_level_is_refused_next_to_the_grade(
+    coordinator: Client, school: School, level: str, grade: str
+) -> None:
+    page = coordinator.post(reverse("web:school-class-new"), _class_form(level=level, grade=grade)).content.decode()
+    assert 'id="id_grade_error"' in page
+    assert not ClassRequest.objects.filter(class_name="12A2").exists()
+    # Every level takes a grade it teaches, and vocational schools or universities take any grade.
+    ok = {"lower_secondary": "8", "upper_secondary": "11"}[level]
+    assert coordinator.post(reverse("web:school-class-new"), _class_form(level=level, grade=ok)).status_code == 302
+    assert coordinator.post(
+        reverse("web:school-class-new"), _class_form(class_name="CĐ1", level="vocational", grade="13")
+    ).status_code == 302

@@ -112,6 +112,24 @@ def test_a_refused_booking_shows_its_reason_next_to_the_button(mai: Client, site
     assert not Booking.objects.filter(student=site.world.student).exists()
 
 
+def test_booking_one_session_takes_the_book_button_off_the_opportunitys_other_sessions(mai: Client, site: Site) -> None:
+    # The scheduler allows one session per opportunity: the other rows must not offer a button it refuses.
+    later = site.session.starts_at + dt.timedelta(days=1)
+    other = f.SessionFactory(opportunity=site.session.opportunity, starts_at=later)
+
+    answer = mai.post(f"/student/sessions/{site.session.pk}/book/", **HTMX).content.decode()
+
+    # The htmx answer swaps the other row too (out of band), without its button.
+    row = answer[answer.index(f'id="session-{other.pk}"') :]
+    assert 'hx-swap-oob="true"' in row and f"/student/sessions/{other.pk}/book/" not in answer
+    assert "Bạn đã đặt một buổi khác của chương trình này." in row
+    # And so does every page listing it.
+    for url in ("/student/", f"/opportunities/{other.opportunity.external_id}/"):
+        page = mai.get(url).content.decode()
+        assert f"/student/sessions/{other.pk}/book/" not in page, url
+        assert "Bạn đã đặt một buổi khác của chương trình này." in page, url
+
+
 def test_a_booking_without_htmx_redirects_with_a_message(mai: Client, site: Site) -> None:
     response = mai.post(f"/student/sessions/{site.session.pk}/book/", {"next": "/"}, follow=True)
 
@@ -170,6 +188,21 @@ def test_a_student_answers_a_proposal_or_cancels(mai: Client, site: Site, status
     assert response.status_code == 200
     booking.refresh_from_db()
     assert booking.status == after
+
+
+def test_cancelling_asks_first_and_then_says_what_was_cancelled(mai: Client, site: Site) -> None:
+    booking = book(site.world.student, site.session)
+
+    page = mai.get("/student/bookings/").content.decode()
+
+    # One tap opens the question; only its button posts (a stray tap on a phone gave the seat away).
+    question = page[page.index('<details class="confirm-cancel">') : page.index("</details>")]
+    assert "Hủy đặt chỗ" in question and "Người khác có thể lấy chỗ này ngay." in question
+    assert f"/student/bookings/{booking.pk}/cancel/" in question
+    assert page.count(f"/student/bookings/{booking.pk}/cancel/") == 1
+    assert "Thêm vào lịch" in page and "Tệp lịch" not in page
+    answer = mai.post(f"/student/bookings/{booking.pk}/cancel/", follow=True).content.decode()
+    assert "Đã hủy: Thực tập AI." in answer
 
 
 def test_a_refused_action_is_a_message_not_an_error(mai: Client, site: Site) -> None:
@@ -240,10 +273,27 @@ def test_free_times_without_weekends_skip_saturday_and_sunday(mai: Client, site:
 
 
 def test_adding_free_times_keeps_the_ones_already_there(mai: Client, site: Site) -> None:
-    f.AvailabilityFactory(student=site.world.student)
-    mai.post("/student/availability/", {"date_from": "2030-10-01", "date_to": "2030-10-01", "parts": ["morning"]})
+    f.AvailabilityFactory(student=site.world.student)  # 1–8 October
+    mai.post("/student/availability/", {"date_from": "2030-10-10", "date_to": "2030-10-10", "parts": ["morning"]})
 
     assert AvailabilityInterval.objects.filter(student=site.world.student).count() == 2
+
+
+def test_times_inside_a_free_time_already_there_are_not_added_again(mai: Client, site: Site) -> None:
+    # A whole free week, then "mornings of 1–3 October": the list used to show each morning again beside it.
+    week = f.AvailabilityFactory(student=site.world.student)
+    data = {"date_from": "2030-10-01", "date_to": "2030-10-03", "parts": ["morning"], "weekends": "on"}
+
+    page = mai.post("/student/availability/", data, follow=True).content.decode()
+
+    assert list(AvailabilityInterval.objects.filter(student=site.world.student)) == [week]
+    assert "Những giờ này đã có trong giờ rảnh của bạn" in page
+    # The mornings reaching past it are still added (the week ends at 08:00 on 8 October): 8 and 9 October.
+    mai.post("/student/availability/", {**data, "date_to": "2030-10-09"})
+    rows = AvailabilityInterval.objects.filter(student=site.world.student).order_by("starts_at")
+    got = [(i.starts_at.astimezone(TZ), i.ends_at.astimezone(TZ)) for i in rows]
+    assert got[0] == (week.starts_at, week.ends_at)
+    assert [(s.day, s.hour, s.minute, e.hour, e.minute) for s, e in got[1:]] == [(8, 7, 30, 11, 30), (9, 7, 30, 11, 30)]
 
 
 @pytest.mark.parametrize(

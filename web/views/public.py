@@ -25,12 +25,15 @@ def upcoming_sessions() -> QuerySet[Session]:
     return qs.annotate(seats_left=F("capacity") - F("seats_taken")).order_by("starts_at", "pk")
 
 
-def booked_session_ids(user: object) -> set[int]:
-    """Sessions the signed-in student holds a seat in (or is waiting for): their rows say so."""
+def booked_for(user: object) -> dict[str, set[int]]:
+    """The template context of the session rows: ``booked``, the sessions the signed-in student holds a seat
+    in (or is waiting for), and ``booked_opportunities``, theirs: the other sessions of those say so instead
+    of offering a Book button the scheduler would refuse (one session per opportunity)."""
     if not isinstance(user, User) or user.student_id is None:
-        return set()
+        return {"booked": set(), "booked_opportunities": set()}
     active = Booking.objects.filter(student_id=user.student_id, status__in=Booking.ACTIVE)
-    return set(active.values_list("session_id", flat=True))
+    pairs = list(active.values_list("session_id", "session__opportunity_id"))
+    return {"booked": {s for s, _ in pairs}, "booked_opportunities": {o for _, o in pairs}}
 
 
 def with_upcoming_sessions(qs: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
@@ -48,7 +51,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     qs = qs.order_by(F("next_start").asc(nulls_last=True), "title", "pk")
     page = Paginator(with_upcoming_sessions(qs), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "web/public/catalogue.html", {"form": form, "page": page, "booked": booked_session_ids(request.user)}
+        request, "web/public/catalogue.html", {"form": form, "page": page, **booked_for(request.user)}
     )
 
 
@@ -56,5 +59,5 @@ def opportunity(request: HttpRequest, external_id: str) -> HttpResponse:
     """The page a digest links to; an opportunity of an unapproved company is a 404."""
     found = get_object_or_404(with_upcoming_sessions(opportunities_published()), external_id=external_id)
     return render(
-        request, "web/public/opportunity.html", {"opportunity": found, "booked": booked_session_ids(request.user)}
+        request, "web/public/opportunity.html", {"opportunity": found, **booked_for(request.user)}
     )

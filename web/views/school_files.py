@@ -88,7 +88,8 @@ def _run(request: HttpRequest, folder: Path, *, dry_run: bool) -> ImportReport:
 
 
 def _page(request: HttpRequest, form: UploadForm, **extra: Any) -> HttpResponse:
-    return render(request, "web/school/upload.html", {"form": form, "templates": TEMPLATES, **extra})
+    context = {"form": form, "templates": TEMPLATES, "school_code": school_of(request).external_id, **extra}
+    return render(request, "web/school/upload.html", context)
 
 
 @coordinator_only
@@ -132,7 +133,7 @@ def template_download(request: HttpRequest, name: str, format: str) -> HttpRespo
     """The header and one example row of ``students`` or ``class_requests``, as CSV (with a BOM) or XLSX."""
     if name not in TEMPLATES or format not in CONTENT_TYPES:
         raise Http404
-    body = template_bytes(name, format="xlsx" if format == "xlsx" else "csv")
+    body = template_bytes(name, format="xlsx" if format == "xlsx" else "csv", school=school_of(request).external_id)
     return HttpResponse(
         body,
         content_type=CONTENT_TYPES[format],

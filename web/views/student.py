@@ -32,7 +32,7 @@ from students.models import Student
 from students.services import availability_replace
 
 from ..forms import AvailabilityForm, EraseForm, MailForm, ProfileForm
-from .public import booked_session_ids, upcoming_sessions
+from .public import booked_for, upcoming_sessions
 from .roles import role_required
 
 student_only = role_required(User.Role.STUDENT)
@@ -75,7 +75,7 @@ def recommendations(request: HttpRequest) -> HttpResponse:
     feedback = _last_feedback(student)
     for match in matches:
         match.feedback = feedback.get(match.opportunity_id, "")  # type: ignore[attr-defined]
-    context = {"matches": matches, "booked": booked_session_ids(request.user), "student": student}
+    context = {"matches": matches, **booked_for(request.user), "student": student}
     return render(request, "web/student/recommendations.html", context)
 
 
@@ -96,7 +96,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:student-home")
     match.feedback = kind  # type: ignore[attr-defined]
-    context = {"match": match, "booked": booked_session_ids(request.user)}
+    context = {"match": match, **booked_for(request.user)}
     return render(request, "web/student/_recommendation.html", context)
 
 
@@ -113,8 +113,16 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
         error = str(exc)
     if request.htmx:  # type: ignore[attr-defined]
         fresh = upcoming_sessions().filter(pk=session.pk).first()
-        context = {"session": fresh or session, "booked": booked_session_ids(request.user), "error": error}
-        return render(request, "web/partials/_session.html", context)
+        # Booked: the opportunity's other rows on the page (every page lists at least its first three
+        # upcoming sessions) lose their Book button too, swapped out of band.
+        others = [] if error else list(upcoming_sessions().filter(opportunity_id=session.opportunity_id)[:3])
+        context = {
+            "session": fresh or session,
+            **booked_for(request.user),
+            "error": error,
+            "siblings": [other for other in others if other.pk != session.pk],
+        }
+        return render(request, "web/partials/_session_booked.html", context)
     if error:
         messages.error(request, error)
     else:
@@ -144,7 +152,9 @@ def bookings(request: HttpRequest) -> HttpResponse:
 def booking_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Confirm or decline a proposal, cancel a confirmed booking."""
     act = BOOKING_ACTIONS.get(action)
-    booking = get_object_or_404(Booking.objects.filter(student=_student(request)), pk=pk)
+    booking = get_object_or_404(
+        Booking.objects.filter(student=_student(request)).select_related("session__opportunity"), pk=pk
+    )
     if act is None:
         return HttpResponseBadRequest(_("Unknown action."))
     try:
@@ -152,8 +162,13 @@ def booking_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except booking_services.BookingError as exc:
         messages.error(request, str(exc))
     else:
-        done = {"confirm": _("Confirmed."), "decline": _("Declined."), "cancel": _("Cancelled.")}
-        messages.success(request, done[action])
+        title = booking.session.opportunity.title
+        done = {
+            "confirm": _("Confirmed: %(title)s."),
+            "decline": _("Declined: %(title)s."),
+            "cancel": _("Cancelled: %(title)s. Your seat is free for someone else."),
+        }
+        messages.success(request, done[action] % {"title": title})
     return redirect("web:student-bookings")
 
 
@@ -179,7 +194,12 @@ def availability(request: HttpRequest) -> HttpResponse:
         new = form.intervals(timezone.get_current_timezone())
         if form.is_valid():  # intervals() may add an error (a weekend-only range without weekends)
             kept = {(i.starts_at, i.ends_at) for i in current}
-            added = [pair for pair in new if pair not in kept]
+            # A morning inside a free time already there (a whole day, say) would only be a second,
+            # overlapping row on the list.
+            added = [(s, e) for s, e in new if not any(ks <= s and e <= ke for ks, ke in kept)]
+            if not added:
+                messages.info(request, _("Those times are already in your free times: nothing to add."))
+                return redirect("web:student-availability")
             merged = sorted(kept | set(added))
             availability_replace(owner=student, intervals=[{"starts_at": s, "ends_at": e} for s, e in merged])
             messages.success(request, _("Added %(count)s free times.") % {"count": len(added)})
