@@ -39,7 +39,17 @@ class OpportunitySummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RecommendationSerializer(serializers.ModelSerializer):
+class _ReasonFactors(serializers.Serializer):
+    """The stored reasons as data, beside the ``reasons`` sentences each serializer words for its reader."""
+
+    reason_factors = serializers.JSONField(
+        source="reasons",
+        read_only=True,
+        help_text="The same reasons as data: a list of {factor, ...values} (see docs/relevance.md).",
+    )
+
+
+class RecommendationSerializer(_ReasonFactors, serializers.ModelSerializer):
     """One opportunity recommended to a participant (a student, or a class), with its reasons."""
 
     participant_type = serializers.ChoiceField(choices=ParticipantType.choices, read_only=True)
@@ -49,11 +59,6 @@ class RecommendationSerializer(serializers.ModelSerializer):
         source="reason_texts",
         read_only=True,
         help_text="The reasons as sentences, in the response's language.",
-    )
-    reason_factors = serializers.JSONField(
-        source="reasons",
-        read_only=True,
-        help_text="The same reasons as data: a list of {factor, ...values} (see docs/relevance.md).",
     )
 
     class Meta:
@@ -79,7 +84,7 @@ class ContactSerializer(serializers.Serializer):
     email = serializers.EmailField()
 
 
-class ProposedParticipantSerializer(serializers.ModelSerializer):
+class ProposedParticipantSerializer(_ReasonFactors, serializers.ModelSerializer):
     """A participant proposed for a company's opportunity."""
 
     participant_type = serializers.SerializerMethodField()
@@ -95,11 +100,6 @@ class ProposedParticipantSerializer(serializers.ModelSerializer):
         source="reason_texts",
         read_only=True,
         help_text="The reasons as sentences for the company, in the response's language.",
-    )
-    reason_factors = serializers.JSONField(
-        source="reasons",
-        read_only=True,
-        help_text="The same reasons as data: a list of {factor, ...values} (see docs/relevance.md).",
     )
 
     class Meta:
