@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import AuditEntry, User
+from exchange import pending
+from exchange.models import PendingUpload
 from matchmaking.models import Match
 from notifications.models import OutboxMessage
 from scheduler.models import Booking
@@ -188,21 +190,21 @@ def test_a_file_with_a_bad_row_is_reported_by_row_and_nothing_is_written(coordin
     assert "students.csv:3: email:" in page
     assert "Import these rows" not in page and "Nhập các dòng này" not in page
     assert not Student.objects.filter(external_id__startswith="ST-NEW").exists()
-    assert not any((school_files.upload_root()).iterdir())  # nothing kept for an import that cannot happen
+    assert not PendingUpload.objects.exists()  # nothing kept for an import that cannot happen
 
 
-def test_a_good_file_is_previewed_then_imported_and_its_folder_removed(coordinator: Client, school: School) -> None:
+def test_a_good_file_is_previewed_then_imported_and_its_upload_removed(coordinator: Client, school: School) -> None:
     body = "ST-NEW1,SCH-HN,Ngô Bảo Châu,chau@example.vn,2010-03-04,upper_secondary\n"
     response = coordinator.post(reverse("web:school-upload"), {"students": _students_file(body)})
     assert response.status_code == 200
     assert not Student.objects.filter(external_id="ST-NEW1").exists()  # a preview writes nothing
     token = coordinator.session[school_files.SESSION_KEY]["token"]
-    assert (school_files.upload_root() / token / "students.csv").is_file()
+    assert PendingUpload.objects.get(token=token).files.get().name == "students.csv"
     assert f'value="{token}"' in response.content.decode()
     response = coordinator.post(reverse("web:school-import"), {"token": token})
     assert response.status_code == 200
     assert Student.objects.get(external_id="ST-NEW1").school == school.site.world.school
-    assert not (school_files.upload_root() / token).exists()
+    assert not PendingUpload.objects.filter(token=token).exists()
     assert school_files.SESSION_KEY not in coordinator.session
     # The same import cannot be replayed.
     response = coordinator.post(reverse("web:school-import"), {"token": token})
@@ -221,7 +223,7 @@ def test_an_xlsx_file_is_read_as_a_spreadsheet(coordinator: Client, school: Scho
     response = coordinator.post(reverse("web:school-upload"), {"students": upload})
     assert response.status_code == 200 and "students.csv" in response.content.decode()
     token = coordinator.session[school_files.SESSION_KEY]["token"]
-    assert (school_files.upload_root() / token / "students.xlsx").is_file()
+    assert PendingUpload.objects.get(token=token).files.get().name == "students.xlsx"
 
 
 def test_another_schools_rows_are_problems(coordinator: Client, school: School) -> None:
@@ -243,11 +245,44 @@ def test_an_import_needs_the_token_of_the_preview_in_the_session(coordinator: Cl
     assert response.status_code == 302
 
 
-def test_old_uploads_are_swept(coordinator: Client, school: School) -> None:
-    old = school_files.upload_root() / ("x" * 32)
-    old.mkdir(parents=True)
-    school_files._sweep(old.stat().st_mtime + school_files.KEEP_HOURS * 3600 + 1)
-    assert not old.exists()
+def test_old_uploads_are_swept_and_cannot_be_imported(coordinator: Client, school: School) -> None:
+    body = "ST-OLD1,SCH-HN,Ngô Bảo Châu,chau@example.vn,2010-03-04,upper_secondary\n"
+    coordinator.post(reverse("web:school-upload"), {"students": _students_file(body)})
+    token = coordinator.session[school_files.SESSION_KEY]["token"]
+    PendingUpload.objects.filter(token=token).update(created_at=timezone.now() - pending.KEEP - dt.timedelta(minutes=1))
+    response = coordinator.post(reverse("web:school-import"), {"token": token})
+    assert response.status_code == 302 and response["Location"] == reverse("web:school-upload")
+    assert not Student.objects.filter(external_id="ST-OLD1").exists()
+    assert not PendingUpload.objects.exists()  # forgotten with the session's token
+    # Previews never imported are swept; a recent one stays.
+    old = pending.pending_store(school_id=school.site.world.school.pk, files=[("students.csv", [b"a"])], names=[])
+    new = pending.pending_store(school_id=school.site.world.school.pk, files=[("students.csv", [b"b"])], names=[])
+    PendingUpload.objects.filter(token=old).update(created_at=timezone.now() - pending.KEEP - dt.timedelta(minutes=1))
+    assert pending.pending_sweep() == 1
+    assert list(PendingUpload.objects.values_list("token", flat=True)) == [new]
+
+
+def test_the_import_finds_the_files_wherever_the_preview_ran(
+    coordinator: Client, school: School, tmp_path: Path, settings: Any
+) -> None:
+    # Two web machines share the database, not a disk: the preview's files must not live in VAR_DIR.
+    body = "ST-TWO1,SCH-HN,Ngô Bảo Châu,chau@example.vn,2010-03-04,upper_secondary\n"
+    settings.VAR_DIR = tmp_path / "machine-a"
+    coordinator.post(reverse("web:school-upload"), {"students": _students_file(body)})
+    token = coordinator.session[school_files.SESSION_KEY]["token"]
+    settings.VAR_DIR = tmp_path / "machine-b"
+    response = coordinator.post(reverse("web:school-import"), {"token": token})
+    assert response.status_code == 200
+    assert Student.objects.filter(external_id="ST-TWO1").exists()
+    assert not (tmp_path / "machine-a").exists()
+
+
+def test_another_schools_coordinator_cannot_import_an_upload_by_its_token(school: School) -> None:
+    other = f.SchoolFactory()
+    token = pending.pending_store(school_id=other.pk, files=[("students.csv", [b"x"])], names=["a.csv"])
+    assert pending.pending_find(token, school_id=school.site.world.school.pk) is None
+    assert pending.pending_find(token, school_id=other.pk) is not None
+    assert pending.pending_find("../../etc/passwd", school_id=other.pk) is None
 
 
 @pytest.mark.parametrize("name", ["students", "class_requests"])
@@ -475,7 +510,7 @@ def test_a_too_big_file_is_refused_next_to_its_field(coordinator: Client, school
     upload = _students_file("x" * 2000)
     page = coordinator.post(reverse("web:school-upload"), {"students": upload}).content.decode()
     assert 'id="id_students_error"' in page
-    assert not any(school_files.upload_root().glob("*"))
+    assert not PendingUpload.objects.exists()
 
 
 def test_the_student_list_costs_the_same_queries_for_5_or_40_students(

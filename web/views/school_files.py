@@ -1,21 +1,15 @@
 """The coordinator's files: upload students and class requests, read the row report (a dry run), import.
 
-Between the preview and the import the uploaded files wait in a folder of their own under
-``VAR_DIR/uploads/school/``, named by a random token kept in the coordinator's session (never a path from
-the form). The folder is deleted after the import, when the preview finds problems, when a new file is
-uploaded, and — for previews never imported — by the sweep of every upload older than ``KEEP_HOURS``.
+Between the preview and the import the uploaded files wait in the database (``exchange.pending``), named by
+a random token kept in the coordinator's session (never a path from the form): the import may reach another
+web machine than the preview did. They are deleted after the import, when the preview finds problems, when
+a new file is uploaded, and — for previews never imported — after ``exchange.pending.KEEP``.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
-import shutil
-import time
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from exchange.loader import ImportReport
+from exchange.pending import pending_files, pending_find, pending_forget, pending_store
 from exchange.scope import scoped_import
 from exchange.template_files import CONTENT_TYPES, template_bytes
 from scheduler.services import sessions_import_guard
@@ -31,60 +26,38 @@ from ..forms_school import UploadForm
 from .school import coordinator_only, school_of
 
 SESSION_KEY = "school_upload"
-KEEP_HOURS = 3
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 TEMPLATES = ("students", "class_requests")
-
-
-def upload_root() -> Path:
-    return Path(settings.VAR_DIR) / "uploads" / "school"
-
-
-def _folder(token: str) -> Path | None:
-    """The folder of a token from the session, or None (a token that is not ours never names a path)."""
-    if not TOKEN.match(token):
-        return None
-    folder = upload_root() / token
-    return folder if folder.is_dir() else None
-
-
-def _sweep(now: float) -> None:
-    root = upload_root()
-    if not root.is_dir():
-        return
-    for folder in root.iterdir():
-        if folder.is_dir() and now - folder.stat().st_mtime > KEEP_HOURS * 3600:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _forget(request: HttpRequest) -> None:
     kept = request.session.pop(SESSION_KEY, None) or {}
-    if folder := _folder(str(kept.get("token", ""))):
-        shutil.rmtree(folder, ignore_errors=True)
+    pending_forget(str(kept.get("token", "")))
 
 
-def _store(request: HttpRequest, form: UploadForm) -> Path:
+def _store(request: HttpRequest, form: UploadForm) -> str:
     _forget(request)  # a new upload replaces the one waiting
-    _sweep(time.time())
-    token = secrets.token_urlsafe(24)
-    folder = upload_root() / token
-    folder.mkdir(parents=True)
-    names = []
+    files, names = [], []
     for field in ("students", "class_requests"):
         upload = form.cleaned_data.get(field)
         if upload is None:
             continue
         suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
-        with (folder / f"{field}{suffix}").open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+        files.append((f"{field}{suffix}", upload.chunks()))
         names.append(upload.name)
-    request.session[SESSION_KEY] = {"token": token, "school": school_of(request).pk, "names": names}
-    return folder
+    school = school_of(request)
+    token = pending_store(school_id=school.pk, files=files, names=names)
+    request.session[SESSION_KEY] = {"token": token, "school": school.pk, "names": names}
+    return token
 
 
-def _run(request: HttpRequest, folder: Path, *, dry_run: bool) -> ImportReport:
-    return scoped_import(directory=folder, school=school_of(request), dry_run=dry_run, guard=sessions_import_guard)
+def _run(request: HttpRequest, token: str, *, dry_run: bool) -> ImportReport | None:
+    """The import (or its dry run) of the waiting upload ``token``; None if it is no longer waiting."""
+    school = school_of(request)
+    upload = pending_find(token, school_id=school.pk)
+    if upload is None:
+        return None
+    with pending_files(upload) as folder:
+        return scoped_import(directory=folder, school=school, dry_run=dry_run, guard=sessions_import_guard)
 
 
 def _page(request: HttpRequest, form: UploadForm, **extra: Any) -> HttpResponse:
@@ -101,8 +74,11 @@ def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, form)
-    folder = _store(request, form)
-    report = _run(request, folder, dry_run=True)
+    token = _store(request, form)
+    report = _run(request, token, dry_run=True)
+    if report is None:  # swept between the two statements: only if the clock jumped by hours
+        messages.error(request, _("Those files are no longer waiting: upload them again."))
+        return redirect("web:school-upload")
     names = request.session[SESSION_KEY]["names"]
     if not report.ok:
         _forget(request)  # nothing to import: the corrected files come as a new upload
@@ -114,14 +90,16 @@ def upload(request: HttpRequest) -> HttpResponse:
 def upload_import(request: HttpRequest) -> HttpResponse:
     """Import the files of the preview waiting in the session (all or nothing)."""
     kept = request.session.get(SESSION_KEY) or {}
-    folder = _folder(str(kept.get("token", "")))
-    if folder is None or kept.get("school") != school_of(request).pk or request.POST.get("token") != kept["token"]:
+    token = str(kept.get("token", ""))
+    report = None
+    if token and kept.get("school") == school_of(request).pk and request.POST.get("token") == token:
+        try:
+            report = _run(request, token, dry_run=False)
+        finally:
+            _forget(request)
+    if report is None:
         messages.error(request, _("Those files are no longer waiting: upload them again."))
         return redirect("web:school-upload")
-    try:
-        report = _run(request, folder, dry_run=False)
-    finally:
-        _forget(request)
     if not report.ok:  # the data changed since the preview: say what is wrong now
         return _page(request, UploadForm(), report=report, names=kept.get("names", []))
     return _page(request, UploadForm(), report=report, names=kept.get("names", []), imported=True)
