@@ -34,3 +34,12 @@ def test_a_bad_value_refuses_to_start() -> None:
         result = manage("check", env=clean_env(**{name: value}))
         assert result.returncode != 0, name
         assert message in result.stderr, (name, result.stderr[-500:])
+
+
+def test_a_shared_database_with_a_cache_on_one_machine_is_a_deployment_warning() -> None:
+    # PostgreSQL means several machines may serve; the embedded file cache would throttle per machine.
+    shared = {**PRODUCTION, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/caunoi_check"}
+    result = manage(*CHECK, env=clean_env(**shared))
+    assert result.returncode != 0 and "web.W001" in result.stderr and "CACHE_URL" in result.stderr
+    result = manage(*CHECK, env=clean_env(**shared, CACHE_URL="redis://127.0.0.1:6379/1"))
+    assert result.returncode == 0, result.stderr
