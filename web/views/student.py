@@ -127,8 +127,9 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error)
     else:
         messages.success(request, _("Booked. It is in your bookings."))
+    # Back to the page the button was on: a path of this site only (redirect() would read "-1" as a view name).
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = ""
     return redirect(target or "web:student-bookings")
 
