@@ -22,7 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from scheduler.models import Booking, BookingStatus as Status
+from scheduler.models import Booking
+from scheduler.models import BookingStatus as Status
 
 from ..conftest import World
 from .test_school_pages import School, school  # noqa: F401  (the school's classes, proposals, students)
@@ -123,7 +124,7 @@ def _role_users(world: World) -> dict[str, User]:
 
 
 @pytest.mark.parametrize("role", ["student", "coordinator", "company", "organiser"])
-def test_every_reachable_form_refuses_hostile_values_without_a_server_error(school: School, role: str) -> None:
+def test_every_reachable_form_refuses_hostile_values_without_a_server_error(school: School, role: str) -> None:  # noqa: F811
     # The school's world (a class with a proposal on the company's session, a student without consent)
     # and a proposal of the student's own, so that every role's pages show their answer forms.
     session = school.site.later
@@ -156,7 +157,7 @@ def test_every_reachable_form_refuses_hostile_values_without_a_server_error(scho
     ("next_value", "lands_on"),
     [("-1", "web:student-bookings"), ("//evil.example/", "web:student-bookings"), ("/", "/")],
 )
-def test_booking_goes_back_only_to_a_path_of_this_site(school: School, next_value: str, lands_on: str) -> None:
+def test_booking_goes_back_only_to_a_path_of_this_site(school: School, next_value: str, lands_on: str) -> None:  # noqa: F811
     # "-1" once crashed the page: redirect() read it as the name of a view.
     client = Client()
     client.force_login(school.site.world.student_user)
