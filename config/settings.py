@@ -14,7 +14,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -451,6 +452,20 @@ OUTBOX_CLAIM_TIMEOUT = env_int("OUTBOX_CLAIM_TIMEOUT", 900, minimum=1)
 # Seconds before the first retry of a message SendGrid answered 5xx (or could not be reached): doubled
 # at each attempt, capped at an hour, with jitter (notifications.services.backoff).
 OUTBOX_RETRY_BASE = env_int("OUTBOX_RETRY_BASE", 30, minimum=1)
+
+# Who gets the week's report when an organiser sends it (the province's contact at the ministry, say):
+# comma-separated addresses, offered on the report page, where the organiser may change them.
+def env_emails(name: str) -> list[str]:
+    found = [item.strip() for item in env.list(name, default=[]) if item.strip()]
+    for item in found:
+        try:
+            validate_email(item)
+        except ValidationError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an email address") from None
+    return found
+
+
+REPORT_RECIPIENTS = env_emails("REPORT_RECIPIENTS")
 
 # --- Scheduling -----------------------------------------------------------------------------------
 BOOKING_HOLD_HOURS = env_int("BOOKING_HOLD_HOURS", 48, minimum=1)

@@ -30,6 +30,7 @@ class OutboxMessage(models.Model):
         BOOKING_MOVED = "booking_moved", _("Session moved")
         WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
         CONSENT_REQUEST = "consent_request", _("Guardian consent request")
+        WEEK_REPORT = "week_report", _("Week's report")
 
     dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
     category = models.CharField(_("category"), max_length=24, choices=Category.choices)

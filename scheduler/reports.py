@@ -254,6 +254,14 @@ WEEK_REPORT_HEADER = (
 )
 
 
+def window_of(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """From the start of ``first`` to the end of ``last``, local time, as aware datetimes."""
+    tz = timezone.get_default_timezone()
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start, end
+
+
 def week_report(*, starts_after: dt.datetime, starts_before: dt.datetime) -> list[dict[str, Any]]:
     """The figures a province reports to the ministry for a week: one row per province, school and kind.
 

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rounds.models import RoundJob
@@ -44,14 +43,6 @@ class RoundForm(forms.Form):
 
 def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
-
-
-def window_of(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """From the start of ``first`` to the end of ``last``, local time, as aware datetimes."""
-    tz = timezone.get_default_timezone()
-    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return start, end
 
 
 class WeekForm(forms.Form):
@@ -104,3 +95,39 @@ class WeekForm(forms.Form):
             return self.cleaned_data["first"], self.cleaned_data["last"]
         monday = week_start(self.default)
         return monday, monday + dt.timedelta(days=6)
+
+
+class ReportSendForm(forms.Form):
+    """Send the report on screen: its days (hidden, from the page) and the addresses to send it to."""
+
+    first = forms.DateField(widget=forms.HiddenInput)
+    last = forms.DateField(widget=forms.HiddenInput)
+    recipients = forms.CharField(
+        label=_("Send to"),
+        max_length=2000,
+        help_text=_("One or more email addresses, separated by commas."),
+        widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "email"}),
+    )
+
+    def clean_recipients(self) -> list[str]:
+        found = [item.strip() for item in self.cleaned_data["recipients"].replace(";", ",").split(",") if item.strip()]
+        if not found:
+            raise forms.ValidationError(_("Give at least one email address."))
+        if len(found) > 20:
+            raise forms.ValidationError(_("At most 20 addresses at a time."))
+        field = forms.EmailField()
+        for item in found:
+            try:
+                field.clean(item)
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    _("%(value)s is not an email address."), params={"value": item}
+                ) from None
+        return found
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("first"), data.get("last")
+        if first and last and not (0 <= (last - first).days < MAX_REPORT_DAYS):
+            raise forms.ValidationError(_("Choose the report's days again."))
+        return data

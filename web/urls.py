@@ -73,6 +73,7 @@ urlpatterns: list[URLPattern] = [
     path("organiser/rounds/", organiser.rounds, name="organiser-rounds"),
     path("organiser/rounds/<int:pk>/", organiser.round_job, name="organiser-round-job"),
     path("organiser/report/", organiser.week_report, name="organiser-report"),
+    path("organiser/report/send/", organiser.week_report_mail, name="organiser-report-send"),
     path("organiser/report.csv", organiser.week_report_csv, name="organiser-report-csv"),
     path("organiser/report.xlsx", organiser.week_report_xlsx, name="organiser-report-xlsx"),
 ]

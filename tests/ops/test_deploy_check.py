@@ -30,6 +30,7 @@ def test_a_bad_value_refuses_to_start() -> None:
         ("SECURE_HSTS_SECONDS", "a year", "SECURE_HSTS_SECONDS='a year' is not an integer"),
         ("CACHE_URL", "nosuch://x", "nosuch"),
         ("THROTTLE_LOGIN_ADDRESS", "lots", "THROTTLE_LOGIN_ADDRESS='lots' is not a rate"),
+        ("REPORT_RECIPIENTS", "vu@moet.gov.vn,nope", "REPORT_RECIPIENTS: 'nope' is not an email address"),
     ]:
         result = manage("check", env=clean_env(**{name: value}))
         assert result.returncode != 0, name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,12 +18,15 @@ from openpyxl import load_workbook
 from accounts.models import User
 from companies.models import Company
 from matchmaking.models import Match
+from notifications.models import OutboxMessage
+from notifications.services import outbox_relay
 from rounds.models import RoundJob
 from scheduler.models import Booking
 from scheduler.reports import WEEK_REPORT_HEADER
 
 from .. import factories as f
 from ..conftest import World
+from ..fakes.sendgrid_server import FakeSendGrid
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -357,3 +361,84 @@ def test_a_page_costs_the_same_queries_for_few_or_many_rows(
         grow()
     with django_assert_num_queries(len(few.captured_queries)):
         office.get(url)
+
+
+# --- sending the report -------------------------------------------------------------------------------
+
+SEND = {"first": "2030-09-30", "last": "2030-10-06"}
+
+
+def test_the_report_is_sent_by_mail_once_per_address_and_again_when_its_figures_change(
+    office: Client, world: World, settings: Any
+) -> None:
+    confirm(world, world.adult)
+    page = office.get(f"/organiser/report/?week={WEEK}").content.decode()
+    assert 'action="/organiser/report/send/"' in page and 'value="2030-09-30"' in page
+
+    response = office.post(
+        "/organiser/report/send/", {**SEND, "recipients": "vu.gdtx@moet.gov.vn; So.GD@hanoi.edu.vn"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/organiser/report/?start=2030-09-30&end=2030-10-06"
+    assert "vu.gdtx@moet.gov.vn, so.gd@hanoi.edu.vn" in response.content.decode()
+    mails = list(OutboxMessage.objects.filter(category="week_report").order_by("to_email"))
+    assert [m.to_email for m in mails] == ["so.gd@hanoi.edu.vn", "vu.gdtx@moet.gov.vn"]
+    download = b"".join(office.get(f"/organiser/report.csv?week={WEEK}").streaming_content).decode()  # type: ignore[attr-defined]
+    attachment = mails[0].attachments[0]
+    assert attachment["filename"] == "caunoi-report-2030-09-30-2030-10-06.csv"
+    assert attachment["content"] == download  # the very file the page downloads
+
+    # The same figures again: nothing new for either address, and the organiser is told so.
+    page = office.post("/organiser/report/send/", {**SEND, "recipients": "vu.gdtx@moet.gov.vn"}, follow=True)
+    assert OutboxMessage.objects.filter(category="week_report").count() == 2
+    assert "vu.gdtx@moet.gov.vn" in page.content.decode()
+    # A late confirmation changes the figures: that is a new report.
+    confirm(world, world.student)
+    office.post("/organiser/report/send/", {**SEND, "recipients": "vu.gdtx@moet.gov.vn"})
+    assert OutboxMessage.objects.filter(category="week_report").count() == 3
+
+    # The relay sends them through SendGrid's API, the CSV attached, in the site's language.
+    fake = FakeSendGrid().start()
+    try:
+        settings.SENDGRID_API_KEY, settings.SENDGRID_API_HOST = "SG.fake-key-for-tests", fake.url
+        report = outbox_relay()
+    finally:
+        fake.stop()
+    assert report.sent == 3 and sorted(fake.delivered().values()) == [1, 1, 1]
+    body = next(r.body for r in fake.requests if r.status == 202)
+    assert "Báo cáo Cầu Nối từ 30/09/2030 đến 06/10/2030" in json.dumps(body, ensure_ascii=False)
+    assert body["attachments"][0]["filename"] == "caunoi-report-2030-09-30-2030-10-06.csv"
+
+
+@pytest.mark.parametrize(
+    ("recipients", "named"),
+    [("vu.gdtx@moet.gov.vn, not-an-address", "not-an-address"), ("", ""), (" , ", "")],
+)
+def test_a_bad_address_is_named_and_nothing_is_sent(office: Client, world: World, recipients: str, named: str) -> None:
+    response = office.post("/organiser/report/send/", {**SEND, "recipients": recipients})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="id_recipients_error"' in page and named in page
+    assert not OutboxMessage.objects.filter(category="week_report").exists()
+
+
+def test_days_that_are_not_a_report_are_refused(office: Client, world: World) -> None:
+    for days in ({"first": "2030-10-06", "last": "2030-09-30"}, {"first": "x", "last": "2030-09-30"}, {}):
+        response = office.post("/organiser/report/send/", {**days, "recipients": "a@moet.gov.vn"})
+        assert response.status_code == 302 and response["Location"] == "/organiser/report/"
+    assert not OutboxMessage.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["coordinator", "staff", "student_user"])
+def test_only_the_organiser_sends_the_report(client: Client, world: World, who: str) -> None:
+    client.force_login(getattr(world, who))
+
+    assert client.post("/organiser/report/send/", {**SEND, "recipients": "a@moet.gov.vn"}).status_code == 404
+
+
+def test_the_report_page_offers_the_configured_recipients(office: Client, world: World, settings: Any) -> None:
+    settings.REPORT_RECIPIENTS = ["vu.gdtx@moet.gov.vn", "so.gd@hanoi.edu.vn"]
+
+    page = office.get(f"/organiser/report/?week={WEEK}").content.decode()
+
+    assert 'value="vu.gdtx@moet.gov.vn, so.gd@hanoi.edu.vn"' in page

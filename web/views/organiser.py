@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,10 +29,11 @@ from exchange.spreadsheet import csv_chunks, write_xlsx
 from rounds.models import RoundJob
 from rounds.services import RoundBusy, jobs_settle, round_start
 from scheduler import reports
+from scheduler.report_mail import report_filename, week_report_send
 from scheduler.services import company_approval_withdraw
 
 from ..forms import kind_choices, province_name
-from ..forms_organiser import RejectForm, RoundForm, WeekForm, window_of
+from ..forms_organiser import RejectForm, ReportSendForm, RoundForm, WeekForm
 from .roles import role_required
 
 organiser_only = role_required(User.Role.ORGANISER)
@@ -77,7 +81,7 @@ def _week(request: HttpRequest, default: dt.date) -> tuple[WeekForm, dt.date, dt
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form, first, last = _week(request, reports.next_session_day() or today)
-    after, before = window_of(first, last)
+    after, before = reports.window_of(first, last)
     report = reports.participation_report(starts_after=after, starts_before=before)
     kinds, provinces = dict(kind_choices()), reports.fill_by_province(starts_after=after, starts_before=before)
     fill_kind = [{**r, "label": kinds.get(r["kind"], r["kind"])} for r in report["fill_by_kind"]]
@@ -235,7 +239,7 @@ def round_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _week_rows(request: HttpRequest) -> tuple[WeekForm, dt.date, dt.date, list[dict[str, Any]]]:
     form, first, last = _week(request, timezone.localdate())
-    after, before = window_of(first, last)
+    after, before = reports.window_of(first, last)
     return form, first, last, reports.week_report(starts_after=after, starts_before=before)
 
 
@@ -243,6 +247,18 @@ def _week_rows(request: HttpRequest) -> tuple[WeekForm, dt.date, dt.date, list[d
 @require_GET
 def week_report(request: HttpRequest) -> HttpResponse:
     form, first, last, rows = _week_rows(request)
+    initial = {"first": first, "last": last, "recipients": ", ".join(settings.REPORT_RECIPIENTS)}
+    return _report_page(request, form, first, last, rows, ReportSendForm(initial=initial))
+
+
+def _report_page(
+    request: HttpRequest,
+    form: WeekForm,
+    first: dt.date,
+    last: dt.date,
+    rows: list[dict[str, Any]],
+    send_form: ReportSendForm,
+) -> HttpResponse:
     context = {
         "form": form,
         "first": first,
@@ -251,8 +267,46 @@ def week_report(request: HttpRequest) -> HttpResponse:
         "totals": reports.week_report_totals(rows),
         "query": request.GET.urlencode(),
         "next_week": _iso_week(reports.next_session_day()),
+        "send_form": send_form,
     }
     return render(request, "web/organiser/report.html", context)
+
+
+@organiser_only
+@require_POST
+def week_report_mail(request: HttpRequest) -> HttpResponse:
+    """Queue the report of the days on screen for the addresses given (the relay sends it)."""
+    send_form = ReportSendForm(request.POST)
+    if not send_form.is_valid():
+        if send_form.has_error("first") or send_form.has_error("last") or send_form.non_field_errors():
+            messages.error(request, _("Choose the report's days again."))
+            return redirect("web:organiser-report")
+        first, last = send_form.cleaned_data["first"], send_form.cleaned_data["last"]
+        form = WeekForm({"start": first, "end": last}, default=first)
+        after, before = reports.window_of(first, last)
+        rows = reports.week_report(starts_after=after, starts_before=before)
+        return _report_page(request, form, first, last, rows, send_form)
+    data = send_form.cleaned_data
+    assert isinstance(request.user, User)  # organiser_only
+    sent = week_report_send(
+        first=data["first"],
+        last=data["last"],
+        recipients=data["recipients"],
+        language=settings.LANGUAGE_CODE,
+        sent_by=request.user.get_full_name() or request.user.get_username(),
+    )
+    if sent.queued:
+        messages.success(
+            request, _("The report is on its way to %(addresses)s.") % {"addresses": ", ".join(sent.queued)}
+        )
+    if sent.already:
+        messages.info(
+            request,
+            _("%(addresses)s already had these very figures: not sent again.")
+            % {"addresses": ", ".join(sent.already)},
+        )
+    query = urlencode({"start": data["first"].isoformat(), "end": data["last"].isoformat()})
+    return redirect(f"{reverse('web:organiser-report')}?{query}")
 
 
 def _iso_week(day: dt.date | None) -> str:
@@ -260,10 +314,6 @@ def _iso_week(day: dt.date | None) -> str:
         return ""
     year, week, _weekday = day.isocalendar()
     return f"{year}-W{week:02d}"
-
-
-def _filename(first: dt.date, last: dt.date, ext: str) -> str:
-    return f"caunoi-report-{first.isoformat()}-{last.isoformat()}.{ext}"
 
 
 @organiser_only
@@ -274,7 +324,7 @@ def week_report_csv(request: HttpRequest) -> HttpResponse:
     chunks = (c.encode() for c in csv_chunks(header, ([r[h] for h in header] for r in rows)))
     # A week's rows are few, but the writer streams anyway: the same shape as the other exports.
     response: Any = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(first, last, "csv")}"'
+    response["Content-Disposition"] = f'attachment; filename="{report_filename(first, last, "csv")}"'
     return response
 
 
@@ -288,5 +338,5 @@ def week_report_xlsx(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(first, last, "xlsx")}"'
+    response["Content-Disposition"] = f'attachment; filename="{report_filename(first, last, "xlsx")}"'
     return response
