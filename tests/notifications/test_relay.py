@@ -422,7 +422,10 @@ def test_enqueueing_the_same_key_twice_queues_one_message(world: Any) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_relays_at_once_send_every_message_exactly_once(fake_sendgrid: FakeSendGrid) -> None:
+def test_two_relays_at_once_send_every_message_exactly_once(fake_sendgrid: FakeSendGrid, settings: Any) -> None:
+    # Requests of 1,000 personalizations: the fixture's 0.5 s timeout (for the tests of a hung SendGrid)
+    # was met on a loaded machine, leaving rows `unknown` and the test failing; no timeout is tested here.
+    settings.SENDGRID_TIMEOUT = 10
     OutboxMessage.objects.bulk_create(
         OutboxMessage(
             dedupe_key=f"booking-reminder:{i}",
