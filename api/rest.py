@@ -27,11 +27,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
-from rest_framework.views import APIView
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from api.throttles import FailsClosed
+from accounts.throttles import FailsClosed, LoginThrottle  # noqa: F401  (LoginThrottle: api.rest's name kept)
 
 # The largest id the databases store (64-bit): a bigger number in a path or filter is no row, and must
 # not reach the database, where it is an overflow error rather than an empty answer.
@@ -110,25 +109,6 @@ class ScopedThrottle(FailsClosed, ScopedRateThrottle):
         # override in a test, a reloaded configuration) takes effect.
         self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
         return super().get_rate()
-
-
-class LoginThrottle(FailsClosed, SimpleRateThrottle):
-    """Login attempts per client address and username: guessing one account's password is slowed down,
-    and so is trying one password on many accounts from one address."""
-
-    scope = "login"
-
-    def get_rate(self) -> str | None:
-        self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
-        return super().get_rate()
-
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        try:
-            data = request.data
-        except Exception:  # an unparseable body: DRF answers 400 for it after the throttle
-            data = {}
-        username = str(data.get("username", ""))[:150].strip().lower() if isinstance(data, Mapping) else ""
-        return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{username}"}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

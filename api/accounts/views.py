@@ -20,6 +20,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from accounts.models import AuditEntry
 from accounts.services import api_token_issue, api_token_revoke, audit_record
+from accounts.throttles import LoginAddressThrottle
 from api import permissions as p
 from api.accounts.serializers import (
     AuditEntrySerializer,
@@ -38,7 +39,6 @@ from api.rest import (
     StrictFilterSet,
 )
 from api.students.serializers import AvailabilitySerializer, ConsentSerializer, MeSerializer
-from api.throttles import LoginAddressThrottle
 from privacy.services import PrivacyLinkError, privacy_link_student, student_data, student_erase
 from students.models import GuardianConsent, Student
 from students.services import availability_replace

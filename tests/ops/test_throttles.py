@@ -1,4 +1,4 @@
-"""api.throttles.LoginAddressThrottle on its own: one address trying many usernames is slowed down, and
+"""accounts.throttles.LoginAddressThrottle on its own: one address trying many usernames is slowed down, and
 another address is not. (Wired into the token view, it is tested through gunicorn in test_serving.)"""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
-from api.throttles import LoginAddressThrottle
+from accounts.throttles import LoginAddressThrottle
 
 
 class Login(APIView):

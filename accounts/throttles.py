@@ -1,8 +1,16 @@
-"""Throttles of the API that are more than a scope and a rate."""
+"""The sign-in throttles, shared by both faces: the API's token login and the site's sign-in form count
+the same attempts under the same cache keys, so an address slowed down on one is slowed down on the other.
+
+They are DRF throttles (the API uses them as ``throttle_classes``); the site's views hand them a DRF
+``Request`` around their own (``web.views.accounts``). Rates: ``THROTTLE_LOGIN`` (per client address and
+username) and ``THROTTLE_LOGIN_ADDRESS`` (per client address), both in ``REST_FRAMEWORK``'s rates.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from redis.exceptions import RedisError
@@ -11,7 +19,6 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
-from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +39,7 @@ class FailsClosed:
 
     scope: str | None
 
-    def allow_request(self, request: Request, view: APIView) -> bool:
+    def allow_request(self, request: Request, view: Any) -> bool:
         try:
             return super().allow_request(request, view)  # type: ignore[misc]
         except (RedisError, OSError) as error:
@@ -53,5 +60,24 @@ class LoginAddressThrottle(FailsClosed, SimpleRateThrottle):
         self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
         return super().get_rate()
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class LoginThrottle(FailsClosed, SimpleRateThrottle):
+    """Login attempts per client address and username: guessing one account's password is slowed down,
+    and so is trying one password on many accounts from one address."""
+
+    scope = "login"
+
+    def get_rate(self) -> str | None:
+        self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
+        return super().get_rate()
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        try:
+            data = request.data
+        except Exception:  # an unparseable body: DRF answers 400 for it after the throttle
+            data = {}
+        username = str(data.get("username", ""))[:150].strip().lower() if isinstance(data, Mapping) else ""
+        return self.cache_format % {"scope": self.scope, "ident": f"{self.get_ident(request)}:{username}"}
