@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import User
@@ -34,6 +36,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _no_sign_in_attempts_spent() -> Iterator[None]:
+    """Sign-in attempts are counted in the cache (accounts.throttles): each test starts with none spent,
+    whatever the tests before it (or a run a minute ago) signed in."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @dataclass
