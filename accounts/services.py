@@ -1,17 +1,20 @@
-"""API tokens, and the audit trail: who opened a minor's record, and other privacy-relevant acts."""
+"""API tokens; the audit trail (who opened a minor's record, and other privacy-relevant acts); new accounts:
+a company's own registration, and accounts created for an invitation (``privacy.invitations`` mails it)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
 from accounts.models import AuditEntry, User
+from companies.models import Company
 from students.models import Student
 
 
@@ -49,3 +52,115 @@ def api_token_issue(*, user: User) -> tuple[str, dt.datetime | None]:
 def api_token_revoke(*, token: AuthToken) -> None:
     """Sign out of the API: this token stops working at once."""
     AuthToken.objects.filter(pk=token.pk).delete()
+
+
+# --- new accounts -----------------------------------------------------------------------------------
+
+
+class AccountError(Exception):
+    """An account cannot be created as asked; the message names the field, for the person to read."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def account_exists(email: str) -> bool:
+    """Someone already signs in with this address (as username or as the account's email)."""
+    email = email.strip().lower()
+    return User.objects.filter(models.Q(username__iexact=email) | models.Q(email__iexact=email)).exists()
+
+
+def username_for(email: str, *, fallback: str) -> str:
+    """The address itself when no account uses it as a username, else ``fallback`` made unique."""
+    email = email.strip().lower()
+    if email and not User.objects.filter(username__iexact=email).exists():
+        return email
+    base = (fallback or "user").lower()[:140]
+    candidate, n = base, 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def company_signup(
+    *,
+    name: str,
+    profile: str,
+    province: str,
+    contact_email: str,
+    person_name: str,
+    email: str,
+    password: str,
+    sector: str = "",
+    website: str = "",
+    tax_code: str = "",
+) -> User:
+    """A company (expert, entrepreneur, artisan) registers itself with its first staff account.
+
+    The company waits for an organiser's approval (``companies.selectors``: nothing of it is published
+    before); its staff may prepare opportunities meanwhile. Its external id is ``WEB-`` and ten random
+    hex digits, apart from the ids the province's files use. All or nothing.
+    """
+    email = email.strip().lower()
+    if account_exists(email):
+        raise AccountError("email", "an account with this email address already exists")
+    with transaction.atomic():
+        external_id = f"WEB-{secrets.token_hex(5).upper()}"
+        while Company.objects.filter(external_id=external_id).exists():
+            external_id = f"WEB-{secrets.token_hex(5).upper()}"
+        company = Company(
+            external_id=external_id,
+            name=name.strip(),
+            profile=profile,
+            province=province,
+            contact_email=contact_email.strip(),
+            sector=sector.strip(),
+            website=website.strip(),
+            tax_code=tax_code.strip(),
+        )
+        company.full_clean()
+        company.save()
+        first, _space, last = person_name.strip().rpartition(" ")
+        user = User(
+            username=email,
+            email=email,
+            first_name=first[:150],
+            last_name=last[:150],
+            role=User.Role.COMPANY_STAFF,
+            company=company,
+        )
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save()
+    return user
+
+
+def account_invited_create(
+    *,
+    role: str,
+    email: str,
+    full_name: str = "",
+    username_fallback: str = "",
+    school_id: int | None = None,
+    company_id: int | None = None,
+    student_id: int | None = None,
+) -> User:
+    """An account whose person will choose a password from an invitation (it has none until then)."""
+    email = email.strip().lower()
+    first, _space, last = full_name.strip().rpartition(" ")
+    user = User(
+        username=username_for(email, fallback=username_fallback or email.partition("@")[0]),
+        email=email,
+        first_name=first[:150],
+        last_name=last[:150],
+        role=role,
+        school_id=school_id,
+        company_id=company_id,
+        student_id=student_id,
+    )
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user

@@ -31,6 +31,7 @@ class OutboxMessage(models.Model):
         WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
         CONSENT_REQUEST = "consent_request", _("Guardian consent request")
         WEEK_REPORT = "week_report", _("Week's report")
+        ACCOUNT_INVITE = "account_invite", _("Account invitation")
 
     dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
     category = models.CharField(_("category"), max_length=24, choices=Category.choices)

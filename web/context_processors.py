@@ -37,12 +37,14 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("web:school-bookings", _("Bookings")),
         NavItem("web:school-upload", _("Files")),
         NavItem("web:school-report", _("Report")),
+        NavItem("web:school-colleagues", _("Colleagues")),
     ),
     Role.COMPANY_STAFF: (
         NavItem("web:company-home", _("My company")),
         NavItem("web:company-opportunities", _("Opportunities")),
         NavItem("web:company-contacts", _("Contacts")),
         NavItem("web:company-profile", _("Company profile")),
+        NavItem("web:company-colleagues", _("Colleagues")),
     ),
     Role.ORGANISER: (
         NavItem("web:organiser-home", _("Figures")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from .views import accounts, company, organiser, public, school, school_files, school_reports, student
+from .views import accounts, company, invitations, organiser, public, school, school_files, school_reports, student
 
 app_name = "web"
 urlpatterns: list[URLPattern] = [
@@ -42,6 +42,9 @@ urlpatterns: list[URLPattern] = [
     path("school/files/<str:name>.<str:format>", school_files.template_download, name="school-template"),
     path("school/students/", school.students, name="school-students"),
     path("school/students/<int:pk>/", school.student, name="school-student"),
+    path("school/students/invite/", invitations.students_invite, name="school-students-invite"),
+    path("school/students/<int:pk>/invite/", invitations.student_invite, name="school-student-invite"),
+    path("school/colleagues/", invitations.school_colleagues, name="school-colleagues"),
     path("school/students/<int:pk>/consent-request/", school.consent_request, name="school-consent-request"),
     path("school/students/<int:pk>/guardian-link/", school.guardian_link, name="school-guardian-link"),
     path("school/classes/", school.classes, name="school-classes"),
@@ -55,6 +58,8 @@ urlpatterns: list[URLPattern] = [
     path("school/report.<str:format>", school_reports.report_download, name="school-report-download"),
     # Company staff (also experts, entrepreneurs, artisans)
     path("company/", company.home, name="company-home"),
+    path("company/signup/", invitations.company_signup_page, name="company-signup"),
+    path("company/colleagues/", invitations.company_colleagues, name="company-colleagues"),
     path("company/profile/", company.profile, name="company-profile"),
     path("company/opportunities/", company.opportunities, name="company-opportunities"),
     path("company/opportunities/new/", company.opportunity_new, name="company-opportunity-new"),

@@ -1,0 +1,159 @@
+"""New accounts from the pages: a company registers itself; a school invites its students and colleague
+coordinators; a company invites its colleagues. The rules live in ``accounts.services`` and
+``privacy.invitations``; these views show their outcome in the user's words."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import User
+from accounts.services import AccountError, company_signup
+from accounts.throttles import LoginAddressThrottle
+from privacy import invitations
+
+from ..forms_accounts import ACCOUNT_EXISTS, ColleagueForm, CompanySignupForm
+from .accounts import HOMES, throttled
+from .company import staff_only
+from .school import _student, coordinator_only, school_of
+
+
+def _name(user: object) -> str:
+    assert isinstance(user, User)
+    return user.get_full_name() or user.get_username()
+
+
+@require_http_methods(["GET", "POST"])
+def company_signup_page(request: HttpRequest) -> HttpResponse:
+    """A company, expert, entrepreneur or artisan opens an account; the organiser approves it later."""
+    if isinstance(request.user, User):
+        return redirect(HOMES.get(request.user.role, "web:home"))
+    form = CompanySignupForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        refused = throttled(request, [LoginAddressThrottle()])  # one address cannot make accounts in bulk
+        if refused:
+            status = refused[0]
+            form.add_error(None, _("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": refused[1]})
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = company_signup(
+                    name=data["name"],
+                    profile=data["profile"],
+                    province=data["province"],
+                    contact_email=data["contact_email"],
+                    person_name=data["person_name"],
+                    email=data["email"],
+                    password=data["password1"],
+                    sector=data["sector"],
+                    website=data["website"],
+                )
+            except AccountError:
+                form.add_error("email", ACCOUNT_EXISTS)  # taken between the form's check and the insert
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request,
+                    _(
+                        "Welcome. The province's organiser will check %(name)s; "
+                        "meanwhile you can prepare your opportunities."
+                    )
+                    % {"name": data["name"]},
+                )
+                return redirect("web:company-home")
+    return render(request, "web/accounts/company_signup.html", {"form": form}, status=status)
+
+
+# --- the school -----------------------------------------------------------------------------------------
+
+STUDENT_OUTCOMES = {
+    invitations.INVITED: _("The invitation is on its way to %(email)s."),
+    invitations.ALREADY_TODAY: _("Already invited today: the student can use the link of that mail."),
+    invitations.HAS_ACCOUNT: _("%(name)s already has an account."),
+    invitations.NO_EMAIL: _("No email on record for %(name)s: add it in the students file first."),
+    invitations.NEEDS_CONSENT: _("%(name)s is under 18: the guardian's consent is needed before any mail."),
+}
+
+
+@coordinator_only
+@require_POST
+def student_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    student = _student(request, pk)
+    outcome = invitations.student_invite(student=student, invited_by=_name(request.user))
+    text = str(STUDENT_OUTCOMES[outcome.status]) % {"email": student.email, "name": student.full_name}
+    (messages.success if outcome.status == invitations.INVITED else messages.info)(request, text)
+    return redirect("web:school-student", pk=student.pk)
+
+
+@coordinator_only
+@require_POST
+def students_invite(request: HttpRequest) -> HttpResponse:
+    counts = invitations.students_invite(school_id=school_of(request).pk, invited_by=_name(request.user))
+    messages.success(
+        request,
+        _(
+            "Invitations sent: %(invited)d. Not sent: %(consent)d under 18 without the guardian's consent, "
+            "%(email)d without an email, %(today)d already invited today."
+        )
+        % {
+            "invited": counts[invitations.INVITED],
+            "consent": counts[invitations.NEEDS_CONSENT],
+            "email": counts[invitations.NO_EMAIL],
+            "today": counts[invitations.ALREADY_TODAY],
+        },
+    )
+    return redirect("web:school-students")
+
+
+def _colleagues_page(request: HttpRequest, *, school_id: int | None, company_id: int | None, organisation: str,
+                     template: str) -> HttpResponse:
+    form = ColleagueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitations.colleague_invite(
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                invited_by=_name(request.user),
+                organisation=organisation,
+                school_id=school_id,
+                company_id=company_id,
+            )
+        except AccountError:
+            form.add_error("email", ACCOUNT_EXISTS)
+        else:
+            messages.success(
+                request, _("The invitation is on its way to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
+            return redirect(request.path)
+    people = User.objects.filter(school_id=school_id) if school_id is not None else User.objects.filter(
+        company_id=company_id or 0
+    )
+    return render(request, template, {"form": form, "people": people.order_by("first_name", "username")})
+
+
+@coordinator_only
+@require_http_methods(["GET", "POST"])
+def school_colleagues(request: HttpRequest) -> HttpResponse:
+    school = school_of(request)
+    return _colleagues_page(
+        request, school_id=school.pk, company_id=None, organisation=school.name, template="web/school/colleagues.html"
+    )
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def company_colleagues(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User) and request.user.company is not None
+    company = request.user.company
+    return _colleagues_page(
+        request,
+        school_id=None,
+        company_id=company.pk,
+        organisation=company.name,
+        template="web/company/colleagues.html",
+    )
