@@ -250,6 +250,22 @@ def test_old_uploads_are_swept(coordinator: Client, school: School) -> None:
     assert not old.exists()
 
 
+def test_a_file_as_the_schools_software_exports_it_previews_and_the_page_says_which_forms_it_takes(
+    coordinator: Client, school: School
+) -> None:
+    code = school.site.world.school.external_id
+    text = "STT;Mã học sinh;Họ và tên;Ngày sinh;Cấp học;Mã trường;Email\n"
+    text += f"1;ST-NEW1;Ngô Bảo Châu;05/09/2010;THCS;{code};chau@example.vn\n"
+    text += f"2;ST-NEW2;Lý Thu Hà;09/25/2010;THPT;{code};ha@example.vn\n"
+    upload = SimpleUploadedFile("danh-sach.csv", text.encode("utf-8-sig"), content_type="text/csv")
+    page = coordinator.post(reverse("web:school-upload"), {"students": upload}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    # Row 2 is good; row 3 says, in Vietnamese, which row, column and value, and never reads it as 25 September.
+    assert "students.csv:3: birth_date: &#x27;09/25/2010&#x27; không phải là ngày: không có tháng 25" in page
+    assert "students.csv:2:" not in page
+    assert "<code>05/09/2010</code>" in page and "Ngày tháng năm sinh" in page  # the help, with the headers
+
+
 @pytest.mark.parametrize("name", ["students", "class_requests"])
 def test_a_template_carries_the_coordinators_school_code_so_its_rows_import(
     coordinator: Client, school: School, name: str

@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from exchange.contract import SPEC_BY_STEM
 from exchange.loader import ImportReport
 from exchange.scope import scoped_import
 from exchange.template_files import CONTENT_TYPES, template_bytes
@@ -88,7 +89,14 @@ def _run(request: HttpRequest, folder: Path, *, dry_run: bool) -> ImportReport:
 
 
 def _page(request: HttpRequest, form: UploadForm, **extra: Any) -> HttpResponse:
-    context = {"form": form, "templates": TEMPLATES, "school_code": school_of(request).external_id, **extra}
+    columns = [(_("Students"), SPEC_BY_STEM["students"]), (_("Class requests"), SPEC_BY_STEM["class_requests"])]
+    context = {
+        "form": form,
+        "templates": TEMPLATES,
+        "school_code": school_of(request).external_id,
+        "columns": columns,
+        **extra,
+    }
     return render(request, "web/school/upload.html", context)
 
 
