@@ -19,10 +19,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from exchange.contract import SPEC_BY_STEM
+from exchange.contract import SPEC_BY_STEM, FileSpec, spec_for_file
 from exchange.loader import ImportReport
 from exchange.scope import scoped_import
 from exchange.template_files import CONTENT_TYPES, template_bytes
@@ -70,7 +71,7 @@ def _store(request: HttpRequest, form: UploadForm) -> Path:
     token = secrets.token_urlsafe(24)
     folder = upload_root() / token
     folder.mkdir(parents=True)
-    names = []
+    names, files = [], {}
     for field in ("students", "class_requests"):
         upload = form.cleaned_data.get(field)
         if upload is None:
@@ -80,15 +81,52 @@ def _store(request: HttpRequest, form: UploadForm) -> Path:
             for chunk in upload.chunks():
                 out.write(chunk)
         names.append(upload.name)
-    request.session[SESSION_KEY] = {"token": token, "school": school_of(request).pk, "names": names}
+        files[field] = upload.name
+    request.session[SESSION_KEY] = {"token": token, "school": school_of(request).pk, "names": names, "files": files}
     return folder
+
+
+def _column_label(spec: FileSpec | None, column: str) -> str:
+    """The column as the coordinator knows it: in Vietnamese its usual header (the first alias, e.g.
+    'Ngày sinh (birth_date)'), else the contract's name."""
+    found = next((c for c in spec.columns if c.name == column), None) if spec else None
+    if found is None or not found.aliases or not (translation.get_language() or "").startswith("vi"):
+        return column
+    return f"{found.aliases[0]} ({column})"
+
+
+def _problem_rows(report: ImportReport, files: dict[str, str]) -> list[dict[str, Any]]:
+    """Each problem as the coordinator reads it: their own file's name, the row, the column's name."""
+    rows = []
+    for problem in report.problems:
+        spec = spec_for_file(problem.file)
+        rows.append(
+            {
+                "file": files.get(spec.stem, problem.file) if spec else "",
+                "line": problem.line,
+                "column": _column_label(spec, problem.column) if problem.column != "-" else "",
+                "reason": problem.reason,
+            }
+        )
+    return rows
 
 
 def _run(request: HttpRequest, folder: Path, *, dry_run: bool) -> ImportReport:
     return scoped_import(directory=folder, school=school_of(request), dry_run=dry_run, guard=sessions_import_guard)
 
 
-def _page(request: HttpRequest, form: UploadForm, **extra: Any) -> HttpResponse:
+def _page(
+    request: HttpRequest, form: UploadForm, report: ImportReport | None = None, files: dict[str, str] | None = None,
+    **extra: Any,
+) -> HttpResponse:
+    if report is not None:
+        labels = {"students.csv": _("Students"), "class_requests.csv": _("Class requests")}
+        extra["report"] = report
+        extra["problems"] = _problem_rows(report, files or {})
+        extra["count_rows"] = [
+            (labels.get(name, name), (files or {}).get(name.removesuffix(".csv"), ""), counts)
+            for name, counts in report.counts.items()
+        ]
     columns = [(_("Students"), SPEC_BY_STEM["students"]), (_("Class requests"), SPEC_BY_STEM["class_requests"])]
     context = {
         "form": form,
@@ -111,10 +149,12 @@ def upload(request: HttpRequest) -> HttpResponse:
         return _page(request, form)
     folder = _store(request, form)
     report = _run(request, folder, dry_run=True)
-    names = request.session[SESSION_KEY]["names"]
+    kept = request.session[SESSION_KEY]
+    names, files = kept["names"], kept["files"]
     if not report.ok:
         _forget(request)  # nothing to import: the corrected files come as a new upload
-    return _page(request, UploadForm(), report=report, names=names, token=request.session.get(SESSION_KEY))
+    token = request.session.get(SESSION_KEY)
+    return _page(request, UploadForm(), report=report, files=files, names=names, token=token)
 
 
 @coordinator_only
@@ -130,9 +170,10 @@ def upload_import(request: HttpRequest) -> HttpResponse:
         report = _run(request, folder, dry_run=False)
     finally:
         _forget(request)
+    names, files = kept.get("names", []), kept.get("files", {})
     if not report.ok:  # the data changed since the preview: say what is wrong now
-        return _page(request, UploadForm(), report=report, names=kept.get("names", []))
-    return _page(request, UploadForm(), report=report, names=kept.get("names", []), imported=True)
+        return _page(request, UploadForm(), report=report, files=files, names=names)
+    return _page(request, UploadForm(), report=report, files=files, names=names, imported=True)
 
 
 @coordinator_only
