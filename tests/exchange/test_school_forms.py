@@ -132,7 +132,7 @@ def test_a_workbook_with_vietnamese_headers_and_real_date_cells_imports(tmp_path
         only_parents(tmp_path) / "students.xlsx",
         [
             ["Mã HS", "Họ tên", "ngay sinh", "Cấp", "Mã trường", "E-mail"],
-            ["HS001", "Phạm Thu Hà", dt.datetime(2010, 9, 5), "THCS", "S1", "ha@mail.example.vn"],
+            ["HS001", "Phạm Thu Hà", dt.datetime(2010, 9, 5), "THCS", "S1", "ha@mail.example.vn"],  # noqa: DTZ001
             ["HS002", "Đỗ Minh Quân", "14/03/2008", "thpt", "S1", "quan@mail.example.vn"],
         ],
     )

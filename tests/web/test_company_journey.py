@@ -263,12 +263,12 @@ def test_the_hr_officer_on_a_phone_posts_sees_who_fits_and_why_answers_and_sees_
     accept.click()
     expect(row.locator("form[action$='/accept/']")).to_have_count(0)
     # Swapped in place, the answered row still says which session it is about.
-    expect(row.locator("a[href='/company/sessions/%d/']" % session.pk)).to_be_visible()
+    expect(row.locator(f"a[href='/company/sessions/{session.pk}/']")).to_be_visible()
     journey.check("hr-accepted")
     declined_row = page.locator(f"#booking-{to_decline.pk}")
     declined_row.locator("form[action$='/decline/'] button").click()
     expect(declined_row.locator("form[action$='/decline/']")).to_have_count(0)
-    expect(declined_row.locator("a[href='/company/sessions/%d/']" % session.pk)).to_be_visible()
+    expect(declined_row.locator(f"a[href='/company/sessions/{session.pk}/']")).to_be_visible()
     expect(declined_row.locator("h3")).to_have_text("Một học sinh")  # the details go under the heading
     expect(declined_row.locator(".status")).to_have_text("Bạn đã từ chối")  # not "Đã từ chối · Bạn đã từ chối"
     journey.check("hr-declined")

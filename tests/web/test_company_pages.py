@@ -455,9 +455,8 @@ def test_each_proposed_participant_says_where_their_seat_is_and_the_fit_as_a_sha
 def test_an_answer_from_the_home_page_keeps_the_rows_session_and_a_decline_is_said_once(
     world: World, hr: Client
 ) -> None:
-    first, second = book(adult(world, "Bùi Thanh Tâm"), world.session, Status.PROPOSED), book(
-        adult(world, "Hoàng Yến"), world.session, Status.PROPOSED
-    )
+    first = book(adult(world, "Bùi Thanh Tâm"), world.session, Status.PROPOSED)
+    second = book(adult(world, "Hoàng Yến"), world.session, Status.PROPOSED)
     session_link = f'href="/company/sessions/{world.session.pk}/"'
     assert 'name="show_session" value="1"' in hr.get("/company/").content.decode()
 

@@ -258,10 +258,12 @@ def test_a_file_as_the_schools_software_exports_it_previews_and_the_page_says_wh
     text += f"1;ST-NEW1;Ngô Bảo Châu;05/09/2010;THCS;{code};chau@example.vn\n"
     text += f"2;ST-NEW2;Lý Thu Hà;09/25/2010;THPT;{code};ha@example.vn\n"
     upload = SimpleUploadedFile("danh-sach.csv", text.encode("utf-8-sig"), content_type="text/csv")
-    page = coordinator.post(reverse("web:school-upload"), {"students": upload}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    answer = coordinator.post(reverse("web:school-upload"), {"students": upload}, HTTP_ACCEPT_LANGUAGE="vi")
+    page = answer.content.decode()
 
     # Row 2 is good; row 3 says, in Vietnamese, which row, column and value, and never reads it as 25 September.
-    assert "<strong>danh-sach.csv, dòng 3, cột Ngày sinh (birth_date)</strong>: &#x27;09/25/2010&#x27; không phải là ngày: không có tháng 25" in page
+    where = "<strong>danh-sach.csv, dòng 3, cột Ngày sinh (birth_date)</strong>: "
+    assert where + "&#x27;09/25/2010&#x27; không phải là ngày: không có tháng 25" in page
     assert "danh-sach.csv, dòng 2," not in page and "students.csv, dòng" not in page  # their own file name
     assert "<code>05/09/2010</code>" in page and "Ngày tháng năm sinh" in page  # the help, with the headers
 

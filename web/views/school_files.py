@@ -116,7 +116,10 @@ def _run(request: HttpRequest, folder: Path, *, dry_run: bool) -> ImportReport:
 
 
 def _page(
-    request: HttpRequest, form: UploadForm, report: ImportReport | None = None, files: dict[str, str] | None = None,
+    request: HttpRequest,
+    form: UploadForm,
+    report: ImportReport | None = None,
+    files: dict[str, str] | None = None,
     **extra: Any,
 ) -> HttpResponse:
     if report is not None:
