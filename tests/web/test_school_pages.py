@@ -266,6 +266,7 @@ def test_a_file_as_the_schools_software_exports_it_previews_and_the_page_says_wh
     assert where + "&#x27;09/25/2010&#x27; không phải là ngày: không có tháng 25" in page
     assert "danh-sach.csv, dòng 2," not in page and "students.csv, dòng" not in page  # their own file name
     assert "<code>05/09/2010</code>" in page and "Ngày tháng năm sinh" in page  # the help, with the headers
+    assert "Tệp học sinh (CSV hoặc Excel .xlsx, đặt tên gì cũng được)" in page  # not "students.csv"
 
 
 @pytest.mark.parametrize("name", ["students", "class_requests"])
