@@ -437,6 +437,12 @@ def test_proposed_participants_show_reasons_and_a_name_only_once_confirmed(world
     assert body.index("Lý do 1") < body.index("Lý do 2")
 
 
+def test_the_companys_menu_tells_its_own_opportunities_from_all_and_names_whose_contacts(hr: Client) -> None:
+    page = hr.get("/company/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert ">Tất cả cơ hội</a>" in page and ">Cơ hội của chúng tôi</a>" in page and ">Cơ hội</a>" not in page
+    assert ">Liên hệ học sinh</a>" in page and ">Liên hệ</a>" not in page
+
+
 def test_each_proposed_participant_says_where_their_seat_is_and_the_fit_as_a_share(world: World, hr: Client) -> None:
     seated, waiting = adult(world, "Bùi Thanh Tâm"), adult(world, "Hoàng Yến")
     for rank, student in enumerate([seated, waiting], 1):
