@@ -20,7 +20,9 @@ class UploadForm(forms.Form):
     """The school's two files; either may be left out, but not both."""
 
     students = forms.FileField(label=_("Students file (CSV or Excel .xlsx, under any name)"), required=False)
-    class_requests = forms.FileField(label=_("Class requests file (CSV or Excel .xlsx, under any name)"), required=False)
+    class_requests = forms.FileField(
+        label=_("Class requests file (CSV or Excel .xlsx, under any name)"), required=False
+    )
 
     def _file(self, name: str) -> Any:
         upload = self.cleaned_data.get(name)
