@@ -177,8 +177,21 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Language and time ----------------------------------------------------------------------------
-LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+
+
+def env_language(name: str, default: str) -> str:
+    """One of ``LANGUAGES``' codes; anything else stops the start (Django would quietly fall back)."""
+    value = env.str(name, default=default).strip().lower()
+    known = [code for code, _label in LANGUAGES]
+    if value not in known:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a language of the site (use {' or '.join(known)})")
+    return value
+
+
+# The language of a page when neither the visitor nor their account chose one, and of the management
+# commands' output (import_data's problems, the demo's summary). Vietnamese unless set.
+LANGUAGE_CODE = env_language("LANGUAGE_CODE", "vi")
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 # Catalogues: each app keeps its own (<app>/locale/); strings of code without one (config, exchange, web,

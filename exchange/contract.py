@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from . import fields as f
-from .sources import SourceError, Table
+from .sources import SourceError, Table, header_key
 
 ParentLookup = Callable[[str, set[str]], Mapping[str, Mapping[str, Any]]]
 """(parent file name, ids) -> {id: attributes} for the ids already stored; the Django side supplies it."""
@@ -44,6 +44,9 @@ class Column:
     parse: f.Parser
     required: bool = False
     multiline: bool = False  # free text that may span lines: keeps tab and line feed
+    # Other headers for this column, as schools' management software exports them (``Ngày sinh``);
+    # matched like the name, by ``header_key`` (case and diacritics do not matter).
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,40 @@ class FileSpec:
 
     @property
     def date_columns(self) -> frozenset[str]:
-        return frozenset(c.name for c in self.columns if c.parse is f.date)
+        """The headers (names and aliases) of the date columns, for reading Excel date cells."""
+        return frozenset(name for c in self.columns if c.parse is f.date for name in (c.name, *c.aliases))
+
+    def header_columns(self, header: list[str]) -> tuple[list[tuple[int, Column]], list[tuple[int, str]]]:
+        """The columns a header holds, as ``(position, column)``, and the headers that clash.
+
+        A contract name wins over an alias (a file that has both keeps its old meaning: the alias
+        column is ignored, as any unknown column). Two headers that are aliases of one column, with
+        no contract name, are a clash: ``(position, reason)``, never a guess which one is meant.
+        """
+        by_key = {header_key(c.name): c for c in self.columns}
+        by_alias = {header_key(a): c for c in self.columns for a in c.aliases}
+        keys = [header_key(h) for h in header]
+        named = {by_key[k].name for k in keys if k in by_key}
+        positions: list[tuple[int, Column]] = []
+        clashes: list[tuple[int, str]] = []
+        first_alias: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            column = by_key.get(key)
+            if column is None and key in by_alias and by_alias[key].name not in named:
+                column = by_alias[key]
+                if column.name in first_alias:
+                    other = header[first_alias[column.name]].strip()
+                    reason = _("%(header)s and %(other)s both name the column %(column)s: keep one") % {
+                        "header": repr(header[i].strip()),
+                        "other": repr(other),
+                        "column": column.name,
+                    }
+                    clashes.append((i, reason))
+                    continue
+                first_alias[column.name] = i
+            if column is not None:
+                positions.append((i, column))
+        return positions, clashes
 
 
 @dataclass(frozen=True)
@@ -116,7 +152,6 @@ class ProblemList:
 
 
 _ID = Column("external_id", f.text(64), required=True)
-_LEVEL = f.choice(f.LEVELS, gettext_lazy("level"))
 _KIND = f.choice(f.KINDS, gettext_lazy("kind"))
 
 SPECS: tuple[FileSpec, ...] = (
@@ -146,7 +181,7 @@ SPECS: tuple[FileSpec, ...] = (
             Column("language", f.language),
             Column("province", f.province),
             Column("online", f.boolean),
-            Column("levels", f.items(_LEVEL)),
+            Column("levels", f.items(f.level)),
             Column("min_age", f.integer(0, 100)),
             Column("capacity", f.integer(1)),
             Column("group_min", f.integer(1)),
@@ -171,7 +206,7 @@ SPECS: tuple[FileSpec, ...] = (
         (
             _ID,
             Column("name", f.text(200), required=True),
-            Column("level", _LEVEL, required=True),
+            Column("level", f.level, required=True),
             Column("province", f.province, required=True),
             Column("contact_email", f.email, required=True),
             Column("address", f.text(300)),
@@ -180,39 +215,39 @@ SPECS: tuple[FileSpec, ...] = (
     FileSpec(
         "students.csv",
         (
-            _ID,
-            Column("school", f.text(64), required=True),
-            Column("full_name", f.text(200), required=True),
-            Column("email", f.email, required=True),
-            Column("birth_date", f.date, required=True),
-            Column("level", _LEVEL, required=True),
-            Column("grade", f.integer(1, 20)),
-            Column("interests", f.text(5_000), multiline=True),
-            Column("skills", f.text(2_000), multiline=True),
-            Column("preferred_kinds", f.items(_KIND)),
-            Column("province", f.province),
-            Column("languages", f.items(f.language)),
-            Column("available", f.availability),
-            Column("guardian_email", f.email),
-            Column("guardian_consent", f.boolean),
-            Column("email_opt_in", f.boolean),
+            Column("external_id", f.text(64), required=True, aliases=("Mã học sinh", "Mã HS")),
+            Column("school", f.text(64), required=True, aliases=("Mã trường",)),
+            Column("full_name", f.text(200), required=True, aliases=("Họ và tên", "Họ tên", "Họ và tên học sinh")),
+            Column("email", f.email, required=True, aliases=("E-mail", "Thư điện tử")),
+            Column("birth_date", f.date, required=True, aliases=("Ngày sinh", "Ngày tháng năm sinh")),
+            Column("level", f.level, required=True, aliases=("Cấp học", "Cấp")),
+            Column("grade", f.integer(1, 20), aliases=("Khối", "Khối lớp")),
+            Column("interests", f.text(5_000), multiline=True, aliases=("Sở thích",)),
+            Column("skills", f.text(2_000), multiline=True, aliases=("Kỹ năng", "Kĩ năng")),
+            Column("preferred_kinds", f.items(_KIND), aliases=("Loại hình",)),
+            Column("province", f.province, aliases=("Tỉnh/Thành phố", "Tỉnh/TP", "Tỉnh")),
+            Column("languages", f.items(f.language), aliases=("Ngôn ngữ",)),
+            Column("available", f.availability, aliases=("Thời gian rảnh",)),
+            Column("guardian_email", f.email, aliases=("Email phụ huynh",)),
+            Column("guardian_consent", f.boolean, aliases=("Phụ huynh đồng ý",)),
+            Column("email_opt_in", f.boolean, aliases=("Nhận email",)),
         ),
         parent=("school", "schools.csv"),
     ),
     FileSpec(
         "class_requests.csv",
         (
-            _ID,
-            Column("school", f.text(64), required=True),
-            Column("class_name", f.text(50), required=True),
-            Column("level", _LEVEL, required=True),
-            Column("group_size", f.integer(1, 1000), required=True),
-            Column("grade", f.integer(1, 20)),
-            Column("interests", f.text(5_000), multiline=True),
-            Column("topics", f.items(f.text(100))),
-            Column("kinds", f.items(_KIND)),
-            Column("available", f.availability),
-            Column("max_bookings", f.integer(1, 50)),
+            Column("external_id", f.text(64), required=True, aliases=("Mã yêu cầu",)),
+            Column("school", f.text(64), required=True, aliases=("Mã trường",)),
+            Column("class_name", f.text(50), required=True, aliases=("Lớp", "Tên lớp")),
+            Column("level", f.level, required=True, aliases=("Cấp học", "Cấp")),
+            Column("group_size", f.integer(1, 1000), required=True, aliases=("Sĩ số", "Số học sinh")),
+            Column("grade", f.integer(1, 20), aliases=("Khối", "Khối lớp")),
+            Column("interests", f.text(5_000), multiline=True, aliases=("Sở thích",)),
+            Column("topics", f.items(f.text(100)), aliases=("Chủ đề",)),
+            Column("kinds", f.items(_KIND), aliases=("Loại hình",)),
+            Column("available", f.availability, aliases=("Thời gian rảnh",)),
+            Column("max_bookings", f.integer(1, 50), aliases=("Số buổi tối đa",)),
         ),
         parent=("school", "schools.csv"),
     ),
@@ -283,15 +318,19 @@ class _Reader:
             first = next(lines, None)
             if first is None:
                 return  # an empty file is an empty table
-            _line, header = first
-            header = [unicodedata.normalize("NFC", h).strip().lower() for h in header]
-            missing = [c.name for c in self.spec.columns if c.required and c.name not in header]
+            header_line, header = first
+            positions, clashes = self.spec.header_columns(header)
+            for _position, reason in clashes:
+                problems.append(Problem(name, header_line, "-", reason))
+            present = {column.name for _i, column in positions}
+            missing = [c for c in self.spec.columns if c.required and c.name not in present]
             for column in missing:
-                problems.append(Problem(name, 1, column, _("required column is missing")))
-            if missing:
+                reason = _("required column is missing")
+                if column.aliases:
+                    reason += _(" (its header may also be: %(aliases)s)") % {"aliases": ", ".join(column.aliases)}
+                problems.append(Problem(name, header_line, column.name, reason))
+            if missing or clashes:
                 return
-            known = {c.name: c for c in self.spec.columns}
-            positions = [(i, known[h]) for i, h in enumerate(header) if h in known]
             for line, cells in lines:
                 if not any(cell.strip() for cell in cells):
                     continue

@@ -135,32 +135,78 @@ def integer(minimum: int, maximum: int | None = None) -> Parser:
     return parse
 
 
+# A date as schools write it: day first, then month, then a four-digit year (05/09/2010, 5/9/2010,
+# 05-09-2010, 05.09.2010). Never month first: 09/25/2010 is refused, not read as 25 September.
+_DAY_FIRST = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2,4})")
+_DATE_TEXT = r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4})"
+
+
 def date(value: str) -> dt.date:
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise FieldError(_("%(value)s is not a date (YYYY-MM-DD)") % {"value": repr(value)}) from None
+    """``YYYY-MM-DD`` (ISO), or ``DD/MM/YYYY`` day first (``/``, ``-`` or ``.`` between, the same twice).
+
+    A date never depends on a guess: a four-digit year first is ISO, last is day-month-year; a month
+    above 12 or a two-digit year is refused with the reason, never swapped or completed.
+    """
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    elif found := _DAY_FIRST.fullmatch(value):
+        day, month, year = int(found[1]), int(found[3]), found[4]
+        if len(year) != 4:
+            raise FieldError(
+                _("%(value)s has a two-digit year: write all four digits (DD/MM/YYYY)") % {"value": repr(value)}
+            )
+        if month > 12:
+            raise FieldError(
+                _("%(value)s is not a date: there is no month %(month)d (write the day first, DD/MM/YYYY)")
+                % {"value": repr(value), "month": month}
+            )
+        try:
+            return dt.date(int(year), month, day)
+        except ValueError:
+            pass
+    raise FieldError(_("%(value)s is not a date (write DD/MM/YYYY, day first, or YYYY-MM-DD)") % {"value": repr(value)})
+
+
+_DAY_FIRST_DATETIME = re.compile(r"(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?:[T ]|\s+)(\d{1,2}:\d{2}.*)")
 
 
 def datetime(value: str) -> dt.datetime:
-    """ISO 8601; a datetime without an offset is in Asia/Ho_Chi_Minh."""
+    """ISO 8601, or a day-first date and a time (``01/10/2030 08:00``); without an offset the time is
+    in Asia/Ho_Chi_Minh."""
+    if found := _DAY_FIRST_DATETIME.fullmatch(value):
+        day = date(found[1])
+        clock = found[2] if found[2][1] != ":" else f"0{found[2]}"  # 8:00 -> 08:00
+        value_iso = f"{day.isoformat()}T{clock}"
+    else:
+        value_iso = value
     try:
-        if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", value):
+        if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", value_iso):
             raise ValueError
-        parsed = dt.datetime.fromisoformat(value)
+        parsed = dt.datetime.fromisoformat(value_iso)
     except ValueError:
         raise FieldError(
-            _("%(value)s is not a datetime (ISO 8601, e.g. 2026-10-01T08:00+07:00)") % {"value": repr(value)}
+            _("%(value)s is not a datetime (ISO 8601, e.g. 2026-10-01T08:00+07:00, or 01/10/2026 08:00)")
+            % {"value": repr(value)}
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=LOCAL_TZ)
     return parsed
 
 
+_TIME_TEXT = r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?"
+_STAMP = rf"{_DATE_TEXT}[T ]\s*{_TIME_TEXT}"
+_INTERVAL = re.compile(rf"\s*(?P<start>{_STAMP})\s*/\s*(?P<end>{_STAMP})\s*")
+
+
 def interval(value: str) -> tuple[dt.datetime, dt.datetime]:
-    start_text, sep, end_text = value.partition("/")
+    """``START/END``; either side may be ISO or day first (``01/10/2030 08:00/01/10/2030 11:00``)."""
+    if found := _INTERVAL.fullmatch(value):
+        start_text, sep, end_text = found["start"], "/", found["end"]
+    else:
+        start_text, sep, end_text = value.partition("/")
     if not sep:
         raise FieldError(_("%(value)s is not an interval START/END") % {"value": repr(value)})
     start, end = datetime(start_text.strip()), datetime(end_text.strip())
@@ -172,7 +218,7 @@ def interval(value: str) -> tuple[dt.datetime, dt.datetime]:
 # --- free times: START/END intervals and daily patterns -------------------------------------------------
 
 _PATTERN = re.compile(
-    r"(?P<first>\d{4}-\d{2}-\d{2})(?:\s*\.\.\s*(?P<last>\d{4}-\d{2}-\d{2}))?"
+    rf"(?P<first>{_DATE_TEXT})(?:\s*\.\.\s*(?P<last>{_DATE_TEXT}))?"
     r"(?:\s+(?P<days>[a-z0-9]+(?:\s*[-,]\s*[a-z0-9]+)*))?"
     r"\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})"
 )
@@ -259,7 +305,9 @@ def pattern(value: str) -> list[tuple[dt.datetime, dt.datetime]]:
 
 def free_time(value: str) -> list[tuple[dt.datetime, dt.datetime]]:
     """One item of ``available``: an interval ``START/END`` or a ``pattern``, as a list of intervals."""
-    if "/" in value:
+    # A pattern's dates may be day first (01/10/2030..07/10/2030 07:30-11:30): a slash alone does not
+    # make an interval.
+    if "/" in value and _PATTERN.fullmatch(value.strip().lower()) is None:
         return [interval(value)]
     return pattern(value)
 
@@ -335,3 +383,36 @@ def items(parse_item: Parser) -> Parser:
 
 def language(value: str) -> str:
     return choice(LANGUAGES, _("language"))(value.lower())
+
+
+# The names a school's own files use for a level (accent-folded, see ``places.fold``): the school types
+# of the Vietnamese system and their abbreviations. Primary school is not served: a clear refusal.
+_LEVEL_NAMES = {
+    **dict.fromkeys(("thcs", "trung hoc co so", "cap 2", "cap ii"), "lower_secondary"),
+    **dict.fromkeys(("thpt", "trung hoc pho thong", "cap 3", "cap iii"), "upper_secondary"),
+    **dict.fromkeys(("trung cap", "cao dang", "gdnn", "giao duc nghe nghiep"), "vocational"),
+    **dict.fromkeys(("dai hoc", "dh"), "university"),
+}
+_PRIMARY = frozenset(("tieu hoc", "cap 1", "cap i"))
+
+
+def level(value: str) -> str:
+    """A level code (``lower_secondary`` …) or the Vietnamese name of the school type: ``THCS``,
+    ``THPT``, ``Trung học cơ sở``, ``cấp 3``, ``trung cấp``, ``đại học`` (any case, with or without
+    diacritics)."""
+    key = " ".join(places.fold(value).replace(".", " ").split())
+    code = key if key in LEVELS else _LEVEL_NAMES.get(key)
+    if code is not None:
+        return code
+    if key in _PRIMARY:
+        raise FieldError(
+            _("%(value)s: primary school is not served (levels start at THCS, lower secondary)")
+            % {"value": repr(value)}
+        )
+    raise FieldError(
+        _(
+            "unknown level %(value)s (one of: THCS or lower_secondary, THPT or upper_secondary, "
+            "trung cấp or vocational, đại học or university)"
+        )
+        % {"value": repr(value)}
+    )

@@ -21,11 +21,14 @@ import csv
 import datetime as dt
 import itertools
 import re
+import unicodedata
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
+
+import places
 
 SAMPLE = 64 * 1024
 DELIMITERS = (",", ";", "\t")
@@ -35,6 +38,12 @@ _ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "
 
 _ESCAPED = re.compile("[\udc80-\udcff]")
 _NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
+def header_key(name: str) -> str:
+    """A header cell as it is matched: NFC, accent-folded, case-folded, spaces collapsed
+    (``Ngày  sinh`` and ``ngay sinh`` are one key; ``birth_date`` stays ``birth_date``)."""
+    return " ".join(places.fold(unicodedata.normalize("NFC", name)).split())
 
 
 class SourceError(Exception):
@@ -92,7 +101,7 @@ class Table:
 
     def __init__(self, path: Path, *, date_columns: Collection[str] = ()) -> None:
         self.path = path
-        self.date_columns = frozenset(date_columns)
+        self.date_columns = frozenset(header_key(name) for name in date_columns)
         self.delimiter: str | None = None
         self.encoding = "UTF-8"  # the name a person knows, for reasons
         self.is_xlsx = path.suffix.lower() == ".xlsx"
@@ -154,7 +163,7 @@ class Table:
                     if not cells:
                         continue  # empty rows above the header
                     header_seen = True
-                    dates = frozenset(i for i, name in enumerate(cells) if name.strip().lower() in self.date_columns)
+                    dates = frozenset(i for i, name in enumerate(cells) if header_key(name) in self.date_columns)
                 else:
                     cells = _trimmed([cell_text(v, date_only=i in dates) for i, v in enumerate(values)])
                 yield line, cells

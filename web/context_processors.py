@@ -41,8 +41,8 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     ),
     Role.COMPANY_STAFF: (
         NavItem("web:company-home", _("My company")),
-        NavItem("web:company-opportunities", _("Opportunities")),
-        NavItem("web:company-contacts", _("Contacts")),
+        NavItem("web:company-opportunities", _("Our opportunities")),  # beside "All opportunities"
+        NavItem("web:company-contacts", _("Students' contacts")),  # not "contact us"
         NavItem("web:company-profile", _("Company profile")),
         NavItem("web:company-colleagues", _("Colleagues")),
     ),

@@ -19,8 +19,10 @@ GRADES_OF_LEVEL = {"lower_secondary": range(6, 10), "upper_secondary": range(10,
 class UploadForm(forms.Form):
     """The school's two files; either may be left out, but not both."""
 
-    students = forms.FileField(label=_("Students file (students.csv or .xlsx)"), required=False)
-    class_requests = forms.FileField(label=_("Class requests file (class_requests.csv or .xlsx)"), required=False)
+    students = forms.FileField(label=_("Students file (CSV or Excel .xlsx, under any name)"), required=False)
+    class_requests = forms.FileField(
+        label=_("Class requests file (CSV or Excel .xlsx, under any name)"), required=False
+    )
 
     def _file(self, name: str) -> Any:
         upload = self.cleaned_data.get(name)

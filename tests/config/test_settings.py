@@ -69,3 +69,30 @@ def test_the_embedded_database_runs_in_wal_mode_with_immediate_transactions() ->
     result = load_settings(_CODE=code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["wal", "20000", "IMMEDIATE"]
+
+
+def test_an_unknown_language_is_an_error_at_start_up() -> None:
+    result = load_settings(LANGUAGE_CODE="fr")
+    assert result.returncode != 0
+    assert "LANGUAGE_CODE='fr' is not a language of the site (use vi or en)" in result.stderr
+
+
+def test_the_commands_speak_the_language_of_the_environment(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nowhere")
+    database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+
+    def problems(**env: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", "import_data", missing, "--dry-run"],
+            cwd=ROOT,
+            env={**{k: v for k, v in os.environ.items() if k != "LANGUAGE_CODE"}, "DATABASE_URL": database, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 1, result.stderr
+        return result.stdout + result.stderr
+
+    assert f"{missing}:0: -: not a folder" in problems(LANGUAGE_CODE="en")
+    assert f"{missing}:0: -: không phải là thư mục" in problems(LANGUAGE_CODE=" VI ")
+    assert "không phải là thư mục" in problems()  # Vietnamese by default

@@ -154,7 +154,7 @@ def test_decomposed_text_with_a_bom_is_stored_composed(tmp_path: Path) -> None:
 BAD_CASES = [
     ("companies.csv", "C9,Công ty X,Atlantis,x@x.example.vn", "companies.csv:4: province: unknown province 'Atlantis'"),
     ("companies.csv", "C9,Công ty X,Hà Nội,not-an-email", "companies.csv:4: contact_email: 'not-an-email' is not a valid email address"),
-    ("students.csv", "ST9,S1,A,a@a.example.vn,2010-13-01,upper_secondary", "students.csv:4: birth_date: '2010-13-01' is not a date (YYYY-MM-DD)"),
+    ("students.csv", "ST9,S1,A,a@a.example.vn,2010-13-01,upper_secondary", "students.csv:4: birth_date: '2010-13-01' is not a date (write DD/MM/YYYY, day first, or YYYY-MM-DD)"),
     ("sessions.csv", "X9,O1,tomorrow,2030-10-01T11:00,", "sessions.csv:5: starts_at: 'tomorrow' is not a datetime"),
     ("sessions.csv", "X9,O1,2030-10-01T11:00,2030-10-01T08:00,", "sessions.csv:5: ends_at: 2030-10-01T08:00:00+07:00 is not after starts_at"),
     ("sessions.csv", "X9,O404,2030-10-01T08:00,2030-10-01T11:00,3", "sessions.csv:5: opportunity: unknown opportunity id 'O404'"),

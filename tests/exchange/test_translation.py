@@ -30,8 +30,8 @@ def test_a_vietnamese_reader_gets_the_reasons_in_vietnamese(tmp_path: Path) -> N
 
     assert problems == [
         "students.csv:4: email: 'not-an-email' không phải là địa chỉ email hợp lệ",
-        "students.csv:4: level: cấp học 'college' không hợp lệ (chọn một trong: lower_secondary, upper_secondary, "
-        "vocational, university)",
+        "students.csv:4: level: cấp học 'college' không hợp lệ (chọn một trong: THCS hoặc lower_secondary, THPT "
+        "hoặc upper_secondary, trung cấp hoặc vocational, đại học hoặc university)",
         "students.csv:5: available: '2030-10-01..2031-12-01 07:00-09:00' kéo dài 427 ngày, tối đa 366",
     ]
 

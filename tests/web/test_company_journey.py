@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from companies.models import Opportunity, Session
+from matchmaking.models import OpportunityMatch
 from notifications.models import OutboxMessage
 from scheduler.models import Booking
 
@@ -165,3 +166,120 @@ def test_an_unapproved_company_sees_why_on_its_home(journey: Journey, world: Wor
     expect(journey.page).to_have_url(journey.url("/company/"))
     expect(journey.page.locator("#approval")).to_be_visible()
     journey.check("unapproved-home")
+
+
+HR_PHONE = {"width": 390, "height": 844}
+
+
+def screen(journey: Journey, name: str, element: Locator) -> None:
+    """What the phone's screen shows with ``element`` scrolled into view (the journey's shots are whole
+    pages, which a long page shrinks past reading)."""
+    element.scroll_into_view_if_needed()
+    journey.page.screenshot(path=str(journey.folder / f"{journey.step:02d}-{name}-screen.png"))
+
+
+def test_the_hr_officer_on_a_phone_posts_sees_who_fits_and_why_answers_and_sees_who_is_booked(
+    journey: Journey, world: World
+) -> None:
+    """The whole company journey on a 390 × 844 phone in Vietnamese, from signing in: post an opportunity
+    with a session, read the proposed participants and their reasons, accept one, decline another, and
+    see who is booked."""
+    page = journey.page
+    page.set_viewport_size(HR_PHONE)
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    sign_in(journey, "staff")
+    expect(page).to_have_url(journey.url("/company/"))
+    journey.check("hr-home")
+
+    page.locator("a[href='/company/opportunities/new/']").first.click()
+    page.locator("#id_kind").select_option("visit")
+    page.locator("#id_title").fill("Tham quan xưởng phần mềm")
+    page.locator("#id_description").fill("Lớp học sinh tham quan văn phòng và gặp các lập trình viên.")
+    page.locator("input[name=levels][value=upper_secondary]").check()
+    page.locator("#id_capacity").fill("40")
+    journey.check("hr-new-opportunity")
+    page.locator("form[method=post] button[type=submit]").last.click()
+    expect(page.locator("#session-form")).to_be_visible()
+    opportunity = Opportunity.objects.get(title="Tham quan xưởng phần mềm")
+    form = page.locator("#session-form")
+    form.locator("#id_starts_at").fill("2030-11-05T08:00")
+    form.locator("#id_ends_at").fill("2030-11-05T11:00")
+    # However the phone writes the date in the field (11/05/2030 on a phone set to English), the day is
+    # spelled out under it in the page's language: 5 November, never 11 May.
+    expect(form.locator("#id_starts_at + .date-echo")).to_contain_text("5 tháng 11")
+    expect(form.locator("#id_ends_at + .date-echo")).to_contain_text("11:00")
+    screen(journey, "hr-session-form", form)
+    form.locator("#id_capacity").fill("40")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".message.success")).to_be_visible()
+    session = opportunity.sessions.get()
+    journey.check("hr-opportunity-with-session")
+
+    # A matchmaking round found a class and two students; a scheduling round proposed them seats.
+    klass = f.ClassRequestFactory(school=world.school, class_name="11A2", group_size=32, level="upper_secondary")
+    students = [
+        f.StudentFactory(school=world.school, full_name=name, birth_date=dt.date(2000, 1, 1), grade=12)
+        for name in ("Đỗ Thu Hà", "Vũ Quốc Bảo")
+    ]
+    reasons = [
+        {"factor": "text"},
+        {"factor": "place", "reach": "same", "province_name": "Hà Nội"},
+        {"factor": "kind", "kind": "visit"},
+    ]
+    for rank, who in enumerate([{"class_request": klass}, {"student": students[0]}, {"student": students[1]}], 1):
+        OpportunityMatch.objects.create(
+            **who, opportunity=opportunity, score=0.9 / rank, rank=rank, reasons=reasons, model_version="v"
+        )
+    for_class = Booking.objects.create(
+        class_request=klass, session=session, status=Status.PROPOSED, seats=32,
+        starts_at=session.starts_at, ends_at=session.ends_at, hold_until=session.starts_at,
+    )  # fmt: skip
+    to_decline = place(students[0], session, Status.PROPOSED)
+    place(students[1], session, Status.CONFIRMED)
+
+    page.reload()
+    page.locator(f"a[href='/company/opportunities/{opportunity.pk}/participants/']").click()
+    participants = page.locator("ol.participants > li")
+    expect(participants).to_have_count(3)
+    expect(participants.first).to_contain_text("11A2")
+    expect(participants.first.locator(".reasons li")).to_have_count(3)
+    expect(participants.first).to_contain_text("90\u00a0%")  # a share, not a bare 0,90
+    # Where each has a seat, one tap from the answer.
+    seat = participants.first.locator(".seat a")
+    expect(seat).to_have_attribute("href", f"/company/sessions/{session.pk}/#booking-{for_class.pk}")
+    expect(participants.nth(2).locator(".seat")).to_contain_text("đã xác nhận")
+    journey.check("hr-participants")
+
+    # Answer from the home page: the proposals wait there, with the session and the reasons.
+    page.locator("nav a[href='/company/']").first.click()
+    row = page.locator(f"#booking-{for_class.pk}")
+    expect(row.locator(".reasons li")).to_have_count(3)
+    journey.check("hr-home-due")
+    accept = row.locator("form[action$='/accept/'] button")
+    box = accept.bounding_box()
+    assert box is not None and box["height"] >= 44, box  # a thumb's target
+    screen(journey, "hr-home-due", row)
+    accept.click()
+    expect(row.locator("form[action$='/accept/']")).to_have_count(0)
+    # Swapped in place, the answered row still says which session it is about.
+    expect(row.locator(f"a[href='/company/sessions/{session.pk}/']")).to_be_visible()
+    journey.check("hr-accepted")
+    declined_row = page.locator(f"#booking-{to_decline.pk}")
+    declined_row.locator("form[action$='/decline/'] button").click()
+    expect(declined_row.locator("form[action$='/decline/']")).to_have_count(0)
+    expect(declined_row.locator(f"a[href='/company/sessions/{session.pk}/']")).to_be_visible()
+    expect(declined_row.locator("h3")).to_have_text("Một học sinh")  # the details go under the heading
+    expect(declined_row.locator(".status")).to_have_text("Bạn đã từ chối")  # not "Đã từ chối · Bạn đã từ chối"
+    journey.check("hr-declined")
+    screen(journey, "hr-declined", declined_row)
+    for_class.refresh_from_db()
+    to_decline.refresh_from_db()
+    assert (for_class.company_answer, to_decline.status) == ("accepted", Status.DECLINED)
+
+    # Who is booked: the session's page names the class and the confirmed student.
+    page.locator(f"a[href='/company/sessions/{session.pk}/']").first.click()
+    main = page.locator("main")
+    expect(main).to_contain_text("11A2")
+    expect(main).to_contain_text("Vũ Quốc Bảo")
+    journey.check("hr-session-booked")

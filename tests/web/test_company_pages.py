@@ -437,6 +437,43 @@ def test_proposed_participants_show_reasons_and_a_name_only_once_confirmed(world
     assert body.index("Lý do 1") < body.index("Lý do 2")
 
 
+def test_the_companys_menu_tells_its_own_opportunities_from_all_and_names_whose_contacts(hr: Client) -> None:
+    page = hr.get("/company/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert ">Tất cả cơ hội</a>" in page and ">Cơ hội của chúng tôi</a>" in page and ">Cơ hội</a>" not in page
+    assert ">Liên hệ học sinh</a>" in page and ">Liên hệ</a>" not in page
+
+
+def test_each_proposed_participant_says_where_their_seat_is_and_the_fit_as_a_share(world: World, hr: Client) -> None:
+    seated, waiting = adult(world, "Bùi Thanh Tâm"), adult(world, "Hoàng Yến")
+    for rank, student in enumerate([seated, waiting], 1):
+        OpportunityMatch.objects.create(
+            student=student, opportunity=world.opportunity, score=0.9 / rank, rank=rank, model_version="v"
+        )
+    booking = book(seated, world.session, Status.PROPOSED)
+
+    body = hr.get(f"/company/opportunities/{world.opportunity.pk}/participants/").content.decode()
+
+    assert f'href="/company/sessions/{world.session.pk}/#booking-{booking.pk}"' in body
+    assert "proposed, not yet confirmed" in body and "No seat yet" in body
+    assert "fit 90&nbsp;%" in body and "fit 45&nbsp;%" in body and "0.90" not in body
+
+
+def test_an_answer_from_the_home_page_keeps_the_rows_session_and_a_decline_is_said_once(
+    world: World, hr: Client
+) -> None:
+    first = book(adult(world, "Bùi Thanh Tâm"), world.session, Status.PROPOSED)
+    second = book(adult(world, "Hoàng Yến"), world.session, Status.PROPOSED)
+    session_link = f'href="/company/sessions/{world.session.pk}/"'
+    assert 'name="show_session" value="1"' in hr.get("/company/").content.decode()
+
+    accepted = hr.post(f"/company/bookings/{first.pk}/accept/", {"show_session": "1"}, **HTMX).content.decode()
+    on_session_page = hr.post(f"/company/bookings/{second.pk}/decline/", **HTMX).content.decode()
+
+    assert session_link in accepted and "You accepted" in accepted
+    assert session_link not in on_session_page  # the session's own page does not repeat it
+    assert '<p class="status">You declined</p>' in on_session_page
+
+
 # --- attendance and contacts ---------------------------------------------------------------------------------
 
 

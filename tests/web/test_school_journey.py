@@ -97,7 +97,7 @@ def test_a_coordinator_fixes_a_bad_row_imports_and_confirms_a_class_proposal(
     page.locator("nav a[href='/school/files/']").click()
     journey.check("files")
     _upload(page, GOOD + BAD)
-    expect(page.locator(".problems")).to_contain_text("students.csv:3: email:")
+    expect(page.locator(".problems")).to_contain_text("students.csv, dòng 3, cột E-mail (email):")
     expect(page.locator("#import-form")).to_have_count(0)
     journey.check("row-report")
     assert not Student.objects.filter(external_id__in=["ST-N1", "ST-N2"]).exists()

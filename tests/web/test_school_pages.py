@@ -187,7 +187,7 @@ def test_a_file_with_a_bad_row_is_reported_by_row_and_nothing_is_written(coordin
     response = coordinator.post(reverse("web:school-upload"), {"students": _students_file(body)})
     page = response.content.decode()
     assert response.status_code == 200
-    assert "students.csv:3: email:" in page
+    assert "<strong>students.csv, dòng 3, cột E-mail (email)</strong>: &#x27;not-an-address&#x27;" in page
     assert "Import these rows" not in page and "Nhập các dòng này" not in page
     assert not Student.objects.filter(external_id__startswith="ST-NEW").exists()
     assert not PendingUpload.objects.exists()  # nothing kept for an import that cannot happen
@@ -229,7 +229,7 @@ def test_an_xlsx_file_is_read_as_a_spreadsheet(coordinator: Client, school: Scho
 def test_another_schools_rows_are_problems(coordinator: Client, school: School) -> None:
     body = "ST-NEW1,SCH-DN,Ngô Bảo Châu,chau@example.vn,2010-03-04,upper_secondary\n"
     page = coordinator.post(reverse("web:school-upload"), {"students": _students_file(body)}).content.decode()
-    assert "students.csv:2: school:" in page
+    assert "<strong>students.csv, dòng 2, cột Mã trường (school)</strong>" in page
 
 
 def test_the_upload_form_refuses_no_file_and_a_wrong_kind_of_file(coordinator: Client, school: School) -> None:
@@ -285,6 +285,25 @@ def test_another_schools_coordinator_cannot_import_an_upload_by_its_token(school
     assert pending.pending_find("../../etc/passwd", school_id=other.pk) is None
 
 
+def test_a_file_as_the_schools_software_exports_it_previews_and_the_page_says_which_forms_it_takes(
+    coordinator: Client, school: School
+) -> None:
+    code = school.site.world.school.external_id
+    text = "STT;Mã học sinh;Họ và tên;Ngày sinh;Cấp học;Mã trường;Email\n"
+    text += f"1;ST-NEW1;Ngô Bảo Châu;05/09/2010;THCS;{code};chau@example.vn\n"
+    text += f"2;ST-NEW2;Lý Thu Hà;09/25/2010;THPT;{code};ha@example.vn\n"
+    upload = SimpleUploadedFile("danh-sach.csv", text.encode("utf-8-sig"), content_type="text/csv")
+    answer = coordinator.post(reverse("web:school-upload"), {"students": upload}, HTTP_ACCEPT_LANGUAGE="vi")
+    page = answer.content.decode()
+
+    # Row 2 is good; row 3 says, in Vietnamese, which row, column and value, and never reads it as 25 September.
+    where = "<strong>danh-sach.csv, dòng 3, cột Ngày sinh (birth_date)</strong>: "
+    assert where + "&#x27;09/25/2010&#x27; không phải là ngày: không có tháng 25" in page
+    assert "danh-sach.csv, dòng 2," not in page and "students.csv, dòng" not in page  # their own file name
+    assert "<code>05/09/2010</code>" in page and "Ngày tháng năm sinh" in page  # the help, with the headers
+    assert "Tệp học sinh (CSV hoặc Excel .xlsx, đặt tên gì cũng được)" in page  # not "students.csv"
+
+
 @pytest.mark.parametrize("name", ["students", "class_requests"])
 def test_a_template_carries_the_coordinators_school_code_so_its_rows_import(
     coordinator: Client, school: School, name: str
@@ -302,7 +321,7 @@ def test_a_template_carries_the_coordinators_school_code_so_its_rows_import(
     # The template as downloaded previews without a problem about the school.
     upload = SimpleUploadedFile(f"{name}.csv", text.encode(), content_type="text/csv")
     page = coordinator.post(reverse("web:school-upload"), {name: upload}).content.decode()
-    assert "TR-001" not in page and f"{name}.csv:2: school:" not in page
+    assert "TR-001" not in page and "cột Mã trường (school)" not in page and 'class="problems"' not in page
 
 
 @pytest.mark.parametrize("name", ["students", "class_requests"])
@@ -345,7 +364,9 @@ def test_a_consent_request_without_a_guardian_address_is_refused_next_to_the_but
     school.no_consent.save(update_fields=["guardian_email"])
     response = coordinator.post(reverse("web:school-consent-request", args=[school.no_consent.pk]))
     assert response.status_code == 200
-    assert 'id="consent-error"' in response.content.decode() and "ST-NOCONSENT" in response.content.decode()
+    page = response.content.decode()
+    error = f"{school.no_consent.full_name} chưa có email của phụ huynh: hãy thêm vào tệp học sinh (mã ST-NOCONSENT)."
+    assert 'id="consent-error"' in page and error in page
     assert not OutboxMessage.objects.exists()
 
 
@@ -425,6 +446,23 @@ def test_the_class_page_shows_recommendations_with_reasons_and_the_proposal(
     page = coordinator.get(reverse("web:school-class", args=[school.cls.pk])).content.decode()
     assert "Lớp thích trí tuệ nhân tạo" in page
     assert reverse("web:school-proposal-act", args=[school.proposal.pk, "confirm"]) in page
+
+
+def test_a_rows_code_comes_after_its_name_small_and_labelled(coordinator: Client, school: School) -> None:
+    """A coordinator looks for '11A1' or 'Phạm Minh Khoa'; 'CR-11A1' is only for finding the row in a file."""
+    code = '<small class="code">mã {}</small>'
+    pages = {
+        "class": coordinator.get(reverse("web:school-class", args=[school.cls.pk])).content.decode(),
+        "classes": coordinator.get(reverse("web:school-classes")).content.decode(),
+        "students": coordinator.get(reverse("web:school-students")).content.decode(),
+        "home": coordinator.get(reverse("web:coordinator-home")).content.decode(),
+    }
+    assert code.format("CR-11A1") in pages["class"] and code.format("CR-11A1") in pages["classes"]
+    assert '<p class="meta">CR-11A1' not in pages["class"]
+    assert code.format("ST-NOCONSENT") in pages["students"] and code.format("ST-NOCONSENT") in pages["home"]
+    assert code.format("CR-10B") in pages["home"]
+    for name, page in pages.items():
+        assert ">CR-11A1 ·" not in page and ">ST-NOCONSENT" not in page, name
 
 
 def test_the_coordinator_confirms_and_declines_proposals(coordinator: Client, school: School) -> None:

@@ -273,7 +273,10 @@ def booking_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         fresh = _bookings(company).get(pk=booking.pk)
         _reasons([fresh])
         template = "web/company/_attendance_row.html" if action in ATTENDANCE else "web/company/_booking_row.html"
-        return render(request, template, {"booking": fresh, "error": error, "Status": Status})
+        # A row of the home page names its session; swapped in after an answer it still must.
+        show_session = request.POST.get("show_session") == "1"
+        context = {"booking": fresh, "error": error, "Status": Status, "show_session": show_session}
+        return render(request, template, context)
     if error:
         messages.error(request, error)
     else:
@@ -293,7 +296,14 @@ def participants(request: HttpRequest, pk: int) -> HttpResponse:
     """The participants that fit an opportunity best, with the reasons; names once confirmed."""
     company = _company(request)
     opp = get_object_or_404(_opportunities(company), pk=pk)
-    rows = selectors.proposed_participants(opp)[:100]
+    rows = list(selectors.proposed_participants(opp)[:100])
+    # Where each participant has a seat, so that the answer is one tap away (the session's page).
+    seats = {
+        (b.student_id, b.class_request_id): b
+        for b in Booking.objects.filter(session__opportunity=opp).active().order_by("starts_at", "pk")
+    }
+    for row in rows:
+        row.booking = seats.get((row.student_id, row.class_request_id))  # type: ignore[attr-defined]
     return render(request, "web/company/participants.html", {"opportunity": opp, "rows": rows})
 
 

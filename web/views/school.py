@@ -146,7 +146,8 @@ def consent_request(request: HttpRequest, pk: int) -> HttpResponse:
         sent = consent_request_send(student_id=found.pk)
     except ConsentError as exc:
         error = (
-            _("%(student)s: no guardian email on record; add it in the students file.") % {"student": found.external_id}
+            _("%(student)s has no guardian email on record: add it in the students file (code %(code)s).")
+            % {"student": found.full_name, "code": found.external_id}
             if not found.guardian_email
             else str(exc)
         )

@@ -13,9 +13,11 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from exchange.contract import SPEC_BY_STEM, FileSpec, spec_for_file
 from exchange.loader import ImportReport
 from exchange.pending import pending_files, pending_find, pending_forget, pending_store
 from exchange.scope import scoped_import
@@ -36,18 +38,44 @@ def _forget(request: HttpRequest) -> None:
 
 def _store(request: HttpRequest, form: UploadForm) -> str:
     _forget(request)  # a new upload replaces the one waiting
-    files, names = [], []
+    uploads, names, files = [], [], {}
     for field in ("students", "class_requests"):
         upload = form.cleaned_data.get(field)
         if upload is None:
             continue
         suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
-        files.append((f"{field}{suffix}", upload.chunks()))
+        uploads.append((f"{field}{suffix}", upload.chunks()))
         names.append(upload.name)
+        files[field] = upload.name
     school = school_of(request)
-    token = pending_store(school_id=school.pk, files=files, names=names)
-    request.session[SESSION_KEY] = {"token": token, "school": school.pk, "names": names}
+    token = pending_store(school_id=school.pk, files=uploads, names=names)
+    request.session[SESSION_KEY] = {"token": token, "school": school.pk, "names": names, "files": files}
     return token
+
+
+def _column_label(spec: FileSpec | None, column: str) -> str:
+    """The column as the coordinator knows it: in Vietnamese its usual header (the first alias, e.g.
+    'Ngày sinh (birth_date)'), else the contract's name."""
+    found = next((c for c in spec.columns if c.name == column), None) if spec else None
+    if found is None or not found.aliases or not (translation.get_language() or "").startswith("vi"):
+        return column
+    return f"{found.aliases[0]} ({column})"
+
+
+def _problem_rows(report: ImportReport, files: dict[str, str]) -> list[dict[str, Any]]:
+    """Each problem as the coordinator reads it: their own file's name, the row, the column's name."""
+    rows = []
+    for problem in report.problems:
+        spec = spec_for_file(problem.file)
+        rows.append(
+            {
+                "file": files.get(spec.stem, problem.file) if spec else "",
+                "line": problem.line,
+                "column": _column_label(spec, problem.column) if problem.column != "-" else "",
+                "reason": problem.reason,
+            }
+        )
+    return rows
 
 
 def _run(request: HttpRequest, token: str, *, dry_run: bool) -> ImportReport | None:
@@ -60,8 +88,29 @@ def _run(request: HttpRequest, token: str, *, dry_run: bool) -> ImportReport | N
         return scoped_import(directory=folder, school=school, dry_run=dry_run, guard=sessions_import_guard)
 
 
-def _page(request: HttpRequest, form: UploadForm, **extra: Any) -> HttpResponse:
-    context = {"form": form, "templates": TEMPLATES, "school_code": school_of(request).external_id, **extra}
+def _page(
+    request: HttpRequest,
+    form: UploadForm,
+    report: ImportReport | None = None,
+    files: dict[str, str] | None = None,
+    **extra: Any,
+) -> HttpResponse:
+    if report is not None:
+        labels = {"students.csv": _("Students"), "class_requests.csv": _("Class requests")}
+        extra["report"] = report
+        extra["problems"] = _problem_rows(report, files or {})
+        extra["count_rows"] = [
+            (labels.get(name, name), (files or {}).get(name.removesuffix(".csv"), ""), counts)
+            for name, counts in report.counts.items()
+        ]
+    columns = [(_("Students"), SPEC_BY_STEM["students"]), (_("Class requests"), SPEC_BY_STEM["class_requests"])]
+    context = {
+        "form": form,
+        "templates": TEMPLATES,
+        "school_code": school_of(request).external_id,
+        "columns": columns,
+        **extra,
+    }
     return render(request, "web/school/upload.html", context)
 
 
@@ -79,10 +128,12 @@ def upload(request: HttpRequest) -> HttpResponse:
     if report is None:  # swept between the two statements: only if the clock jumped by hours
         messages.error(request, _("Those files are no longer waiting: upload them again."))
         return redirect("web:school-upload")
-    names = request.session[SESSION_KEY]["names"]
+    kept = request.session[SESSION_KEY]
+    names, files = kept["names"], kept["files"]
     if not report.ok:
         _forget(request)  # nothing to import: the corrected files come as a new upload
-    return _page(request, UploadForm(), report=report, names=names, token=request.session.get(SESSION_KEY))
+    waiting = request.session.get(SESSION_KEY)  # gone when there is nothing to import
+    return _page(request, UploadForm(), report=report, files=files, names=names, token=waiting)
 
 
 @coordinator_only
@@ -100,9 +151,10 @@ def upload_import(request: HttpRequest) -> HttpResponse:
     if report is None:
         messages.error(request, _("Those files are no longer waiting: upload them again."))
         return redirect("web:school-upload")
+    names, files = kept.get("names", []), kept.get("files", {})
     if not report.ok:  # the data changed since the preview: say what is wrong now
-        return _page(request, UploadForm(), report=report, names=kept.get("names", []))
-    return _page(request, UploadForm(), report=report, names=kept.get("names", []), imported=True)
+        return _page(request, UploadForm(), report=report, files=files, names=names)
+    return _page(request, UploadForm(), report=report, files=files, names=names, imported=True)
 
 
 @coordinator_only
