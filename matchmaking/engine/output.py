@@ -17,12 +17,12 @@ from scipy import sparse
 
 from . import model
 from .model import FEATURES
-
-RELEVANCE = np.array([f in ("text", "topic") for f in FEATURES])
 from .reasons import FRESH_REASON_MIN, REACH, TEXT_REASON_MIN, Reason, ReasonTable, distinct_rows, take
 from .topk import Result, rank_within
 from .types import Rec
 from .vectors import Model, id_ranks
+
+RELEVANCE = np.array([f in ("text", "topic") for f in FEATURES])  # the rest is context
 
 # A pair's fitting sessions are keyed by (opportunity, bitmask of its sessions) when they fit in the mask.
 MASK_SESSIONS = 31
