@@ -2,14 +2,20 @@
 fields glossed into shared concepts, so that "machine learning" and "học máy", "tai chinh" and
 "finance" have a term in common.
 
-Each concept is a column of one more block of the text vectors (``text.tfidf_pair``), TF-IDF weighted
-like the words. Phrases are matched as ``topics.Vocabulary`` matches topic names, greedy longest-first
-at word boundaries, in two passes whose concepts are united:
+Each concept a document names is a term beside its words (``text.gloss_terms``, weighted like a topic
+term) that meets only the same concept named in the *other* language on the other side (``counts``):
+the lexicon bridges languages and leaves a text in one language as it was. Phrases are matched as
+``topics.Vocabulary`` matches topic names, greedy longest-first at word boundaries, in two passes
+whose concepts are united:
 
-- on the normalised tokens as written, every phrase (English ones also with a plural last word);
-- on the accent-folded tokens, only phrases of two or more syllables: "tai chinh" is "tài chính",
-  but a lone folded syllable is ambiguous ("gom" is gốm, pottery, or gồm, to include; "nhan" is nhân,
-  nhãn, nhắn…), so it bridges nothing.
+- on the normalised tokens as written, every phrase (English ones also with a regular plural);
+- on the words typed without diacritics, folded, only Vietnamese phrases of two or more syllables:
+  "tai chinh" is "tài chính", but a lone bare syllable is ambiguous ("gom" is gốm, pottery, or gồm,
+  to include), and so is a folded phrase of two concepts ("khoa hoc": khoa học, science, or khóa
+  học, course): they gloss nothing.
+
+The file is data written by the team (its header says how); ``parse`` refuses a phrase that would
+gloss two concepts, naming the line.
 """
 
 from __future__ import annotations
@@ -134,6 +140,8 @@ def parse(text: str, source: str = "lexicon") -> Lexicon:
         written.setdefault(key, code)
     for key in ambiguous:  # still matched, so that its words are taken, but glossed as nothing
         folded[key] = 3 * len(concepts)
+    # The phrase tables are used through topic matching, whose "topics" here are codes (3 × concept +
+    # language, and one more for the ambiguous folded phrases): the Topic rows only name them.
     dummy = tuple(Topic(id=f"{c}/{lang}", vi=c, en=c, group="") for c in [*concepts, ""] for lang in range(3))
     version = hashlib.sha256(text.encode()).hexdigest()[:12]
     return Lexicon(
@@ -146,7 +154,8 @@ def parse(text: str, source: str = "lexicon") -> Lexicon:
 
 def _claim(table: dict[tuple[str, ...], int], key: tuple[str, ...], concept: int, language: int, label: str,
            where: dict[int, int], number: int, source: str) -> int:  # fmt: skip
-    """Enter the phrase; the same words in both languages of one concept ("game") are in both."""
+    """Enter the phrase; the same words in both languages of one concept ("game") are coded BOTH
+    (``counts`` treats them as English)."""
     code = table.setdefault(key, 3 * concept + language)
     if code // 3 != concept:
         raise ValueError(

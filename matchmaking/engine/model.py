@@ -1,6 +1,6 @@
 """The scoring model: relevance from the texts, then kind, distance and freshness as a multiplier.
 
-    relevance = cosine of [text TF-IDF | topic terms]        (both sides' vectors L2-normalised)
+    relevance = cosine of [text TF-IDF | lexicon concepts | topic terms]   (vectors L2-normalised)
     context   = (1 + κ·kind + δ·distance + φ·freshness) / (1 + κ + δ + φ)      in (0, 1]
     raw       = relevance × context,     score = FLOOR + (1 - FLOOR) × raw
 

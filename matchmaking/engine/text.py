@@ -10,7 +10,11 @@ Python loops of scikit-learn's analysers dominate everything else:
 2. a char_wb n-gram never crosses a word boundary, so a document's char n-gram counts are its
    document×token counts times a token×n-gram matrix built once over the distinct tokens;
 3. four blocks (words and chars, NFC and folded), each TF-IDF weighted and L2-normalised, are stacked
-   with equal weight and the rows renormalised, so a dot product of two rows is their cosine.
+   with equal weight and the rows renormalised, so a dot product of two rows is their cosine; the
+   bilingual lexicon's concepts (``lexicon.py``) may be put beside them (``tfidf_pair``).
+
+In the folded blocks, a word typed without accents that is also the folding of an accented word of
+the corpus counts only within its bigrams (``_forms``).
 """
 
 from __future__ import annotations
