@@ -1,6 +1,6 @@
 """The scoring model: relevance from the texts, then kind, distance and freshness as a multiplier.
 
-    relevance = cosine of [text TF-IDF | topic terms]        (both sides' vectors L2-normalised)
+    relevance = cosine of [text TF-IDF | lexicon concepts | topic terms]   (vectors L2-normalised)
     context   = (1 + κ·kind + δ·distance + φ·freshness) / (1 + κ + δ + φ)      in (0, 1]
     raw       = relevance × context,     score = FLOOR + (1 - FLOOR) × raw
 
@@ -42,6 +42,9 @@ TOPIC_SCALE = 2.0
 # The weight of a field term (the vocabulary's group of a topic: "ai_data", "crafts") against a topic
 # term's: neighbouring topics of one field share a little relevance (measured: docs/relevance.md).
 GROUP_SCALE = 0.5
+# The weight of a concept of the bilingual lexicon (``lexicon.py``) beside the words, in the units of a
+# topic term's TOPIC_SCALE (measured: docs/relevance.md).
+GLOSS_WEIGHT = 1.5
 # Below this raw (relevance × context) a pair is never recommended (calibrated: docs/relevance.md).
 RELEVANCE_FLOOR = 0.05
 FRESHNESS_HALF_LIFE_DAYS = 30.0

@@ -22,6 +22,8 @@ from .topk import Result, rank_within
 from .types import Rec
 from .vectors import Model, id_ranks
 
+RELEVANCE = np.array([f in ("text", "topic") for f in FEATURES])  # the rest is context
+
 # A pair's fitting sessions are keyed by (opportunity, bitmask of its sessions) when they fit in the mask.
 MASK_SESSIONS = 31
 
@@ -216,8 +218,11 @@ class Lists:
         contributions = features * b.weights.as_array()
         sess, starts = self.fitting(p, o)
         codes, heads, tails = self._reason_codes(p, o, features, klass, shared, sess, starts, backward=backward)
+        # Relevance (text, topics) first, then the context (kind, place, freshness), each by contribution:
+        # the context only multiplies the relevance, so it is never why a pair is listed.
+        context = np.broadcast_to(~RELEVANCE, contributions.shape)
         reasons = self.reason_table.reasons(
-            order=np.argsort(-contributions, axis=1, kind="stable"),
+            order=np.lexsort((-contributions, context), axis=-1),
             codes=codes,
             positive=contributions > 0,
             heads=heads,

@@ -6,7 +6,8 @@ earliest fitting session), and the Django side (``matchmaking.phrasing``) turns 
 through the catalogues, in the reader's language, when the reason is read. The same stored list is a
 Vietnamese sentence for a Vietnamese reader and an English one for an English reader.
 
-Factors are listed by their contribution (weight × feature value), largest first, at most four, after
+Factors are listed relevance first (shared topics, close texts), then the context (kind, place,
+freshness), each group by contribution (weight × feature value), largest first, at most four, after
 a class's size on the opportunity's side, and a fitting session is always added last when there is one,
 because it is the most concrete fact. A reason is a JSON-ready dict, ``{"factor": CODE, **values}``:
 

@@ -10,7 +10,11 @@ Python loops of scikit-learn's analysers dominate everything else:
 2. a char_wb n-gram never crosses a word boundary, so a document's char n-gram counts are its
    document×token counts times a token×n-gram matrix built once over the distinct tokens;
 3. four blocks (words and chars, NFC and folded), each TF-IDF weighted and L2-normalised, are stacked
-   with equal weight and the rows renormalised, so a dot product of two rows is their cosine.
+   with equal weight and the rows renormalised, so a dot product of two rows is their cosine; the
+   bilingual lexicon's concepts (``lexicon.py``) may be put beside them (``tfidf_pair``).
+
+In the folded blocks, a word typed without accents that is also the folding of an accented word of
+the corpus counts only within its bigrams (``_forms``).
 """
 
 from __future__ import annotations
@@ -140,9 +144,9 @@ def _csr_counts(cols: np.ndarray, indptr: np.ndarray, width: int) -> sparse.csr_
     return counts
 
 
-def _word_counts(unigrams: sparse.csr_matrix, ids: np.ndarray, offsets: np.ndarray) -> sparse.csr_matrix:
-    """Unigram and bigram counts; a bigram never crosses a document boundary."""
-    lengths, n_vocab = np.diff(offsets), unigrams.shape[1]
+def _bigram_counts(ids: np.ndarray, offsets: np.ndarray, n_vocab: int) -> sparse.csr_matrix:
+    """Bigram counts; a bigram never crosses a document boundary."""
+    lengths = np.diff(offsets)
     rows = np.repeat(np.arange(len(lengths)), lengths)
     same_doc = rows[:-1] == rows[1:]
     keys = ids[:-1][same_doc] * n_vocab + ids[1:][same_doc]
@@ -150,8 +154,7 @@ def _word_counts(unigrams: sparse.csr_matrix, ids: np.ndarray, offsets: np.ndarr
     distinct = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(keys) else keys
     bigram_ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(np.maximum(lengths - 1, 0), out=bigram_ptr[1:])
-    bigrams = _csr_counts(np.searchsorted(distinct, keys), bigram_ptr, len(distinct))
-    return hstack_rows([unigrams, bigrams])
+    return _csr_counts(np.searchsorted(distinct, keys), bigram_ptr, len(distinct))
 
 
 def _char_counts(unigrams: sparse.csr_matrix, vocab: list[str]) -> sparse.csr_matrix:
@@ -180,13 +183,39 @@ def tfidf_weight(counts: sparse.csr_matrix) -> sparse.csr_matrix:
 
 
 def _blocks(tok: Tokenised, *, folding: bool) -> list[sparse.csr_matrix]:
-    forms = [(tok.ids, tok.vocab)] + ([(tok.folded_ids, tok.folded_vocab)] if folding else [])
     blocks = []
-    for ids, vocab in forms:
+    for ids, vocab, alone in _forms(tok, folding=folding):
         unigrams = _csr_counts(ids, tok.offsets, len(vocab))
-        blocks.append(_word_counts(unigrams, ids, tok.offsets))
+        bigrams = _bigram_counts(ids, tok.offsets, len(vocab))
+        if alone is not None:  # the folded form: some occurrences count only within their bigrams
+            lengths = np.diff(tok.offsets)
+            kept = np.zeros(len(tok.offsets), dtype=np.int64)
+            np.cumsum(np.bincount(np.repeat(np.arange(len(lengths)), lengths)[alone], minlength=len(lengths)),
+                      out=kept[1:])  # fmt: skip
+            unigrams = _csr_counts(ids[alone], kept, len(vocab))
+        blocks.append(hstack_rows([unigrams, bigrams]))
         blocks.append(_char_counts(unigrams, vocab))
     return blocks
+
+
+def _forms(tok: Tokenised, *, folding: bool) -> list[tuple[np.ndarray, list[str], np.ndarray | None]]:
+    """(token ids, vocabulary, which occurrences count alone) of the text as written and, with folding,
+    of its folded form. A word typed without accents whose letters are also the folding of an accented
+    word of the corpus ("nhan": nhân, nhãn, nhắn…) is ambiguous: it meets the accented words alone only
+    where written alike (in the blocks as written), and in the folded form only within a bigram ("nhan
+    tao" is nhân tạo). Accented words count alone in both forms, so two accented texts, or two English
+    ones, are compared as before."""
+    forms: list[tuple[np.ndarray, list[str], np.ndarray | None]] = [(tok.ids, tok.vocab, None)]
+    if folding:
+        accented = np.fromiter((t != fold(t) for t in tok.vocab), dtype=bool, count=len(tok.vocab))
+        first_folded = np.zeros(len(tok.vocab), dtype=np.int64)
+        if len(tok.ids):
+            first_folded[tok.ids] = tok.folded_ids
+        ambiguous = np.zeros(len(tok.folded_vocab), dtype=bool)
+        ambiguous[first_folded[accented]] = True
+        alone_token = accented | ~ambiguous[first_folded]
+        forms.append((tok.folded_ids, tok.folded_vocab, alone_token[tok.ids]))
+    return forms
 
 
 def _frequent_dropped(counts: sparse.csr_matrix, max_df: float, min_df_cap: int) -> sparse.csr_matrix:
@@ -219,12 +248,17 @@ def tfidf_pair(
     max_df: float = MAX_DF,
     min_df_cap: int = MAX_DF_FLOOR,
     dtype: type = np.float32,
+    glosses: sparse.csr_matrix | None = None,
+    gloss_weight: float = 1.0,
 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     """L2-normalised TF-IDF rows for two corpora fitted on their union, so ``a @ b.T`` is their cosine.
 
     Either ``tfidf_pair(left_texts, right=right_texts)`` or ``tfidf_pair(tokenised, n_left)`` where the
     first ``n_left`` documents of ``tokenised`` are the left corpus. Columns present on only one side
     are dropped at the end: they count in each row's norm but cannot change any cross product.
+
+    ``glosses`` (documents × concepts, ``lexicon.Lexicon.counts``) become terms beside the words,
+    weighted by ``gloss_terms`` with ``gloss_weight``.
     """
     if isinstance(left, Tokenised):
         tok, split = left, int(n_left or 0)
@@ -233,11 +267,40 @@ def tfidf_pair(
     blocks = [tfidf_weight(_frequent_dropped(b, max_df, min_df_cap)) for b in _blocks(tok, folding=folding)]
     # Each non-empty block is a unit vector; the stacked row's norm is sqrt(number of non-empty blocks).
     non_empty = sum((np.diff(b.indptr) > 0).astype(np.int64) for b in blocks)
-    scale = (1.0 / np.sqrt(np.maximum(non_empty, 1))).astype(dtype)
+    scale = 1.0 / np.sqrt(np.maximum(non_empty, 1))
+    if glosses is None or gloss_weight <= 0:
+        pruned = [_keep_columns(b, _shared_columns(b, split)) for b in blocks]
+        stacked = hstack_rows(pruned, dtype)
+        stacked.data *= np.repeat(scale.astype(dtype), np.diff(stacked.indptr))
+        return split_rows(stacked, split)
+    # The words' part has norm 1 (before the columns of one side are dropped, as above), the concepts
+    # beside it those that can meet the other side's (named in English here and in Vietnamese there,
+    # ``lexicon.Lexicon.counts``), so that texts in one language alone are compared as without them.
+    blocks.append(gloss_terms(glosses, np.diff(tok.offsets), gloss_weight))
     pruned = [_keep_columns(b, _shared_columns(b, split)) for b in blocks]
-    stacked = hstack_rows(pruned, dtype)
-    stacked.data *= np.repeat(scale, np.diff(stacked.indptr))
-    return split_rows(stacked, split)
+    outside = np.sqrt(1.0 + np.asarray(pruned[-1].multiply(pruned[-1]).sum(axis=1)).ravel())
+    scaled = [_rows_scaled(b, scale / outside) for b in pruned[:-1]] + [_rows_scaled(pruned[-1], 1.0 / outside)]
+    return split_rows(hstack_rows(scaled, dtype), split)
+
+
+def _rows_scaled(block: sparse.csr_matrix, factors: np.ndarray) -> sparse.csr_matrix:
+    return sparse.csr_matrix((block.data * np.repeat(factors, np.diff(block.indptr)), block.indices, block.indptr),
+                             shape=block.shape)  # fmt: skip
+
+
+def gloss_terms(glosses: sparse.csr_matrix, lengths: np.ndarray, weight: float) -> sparse.csr_matrix:
+    """The lexicon's concepts of each document as terms beside its words (whose row has norm 1): the
+    concept's IDF relative to the rarest concept's × ``weight`` / √(the document's tokens + 1), the
+    weighting of topic terms (``vectors.topic_terms``). In a short text a concept is a large share of
+    the row; in a long description it weighs like one of its words."""
+    glosses = glosses.tocsr()
+    n_docs = glosses.shape[0]
+    df = np.bincount(glosses.indices, minlength=glosses.shape[1])
+    idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+    idf /= max(float(idf.max(initial=1.0)), 1e-12)
+    per_doc = weight / np.sqrt(np.asarray(lengths, dtype=np.float64) + 1.0)
+    data = idf[glosses.indices] * np.repeat(per_doc, np.diff(glosses.indptr))
+    return sparse.csr_matrix((data, glosses.indices, glosses.indptr), shape=glosses.shape)
 
 
 def _keep_columns(block: sparse.csr_matrix, remap: np.ndarray) -> sparse.csr_matrix:

@@ -15,6 +15,7 @@ from scipy import sparse
 
 from . import model
 from .filters import Compiled
+from .lexicon import load_lexicon
 from .model import Weights
 from .stages import OFF, Stages
 from .text import Tokenised, hstack_rows, normalise, tfidf_pair, tokenise
@@ -229,8 +230,10 @@ def listed_topics(participants: Sequence[Participant], opportunities: Sequence[O
 
 
 def text_rows(tok: Tokenised, n_p: int, *, folding: bool) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-    """The TF-IDF rows of the participants' documents (the first ``n_p``) and the opportunities'."""
-    return tfidf_pair(tok, n_p, folding=folding, dtype=np.float64)
+    """The TF-IDF rows of the participants' documents (the first ``n_p``) and the opportunities',
+    the bilingual lexicon's concepts a block of their own (``lexicon.py``)."""
+    glosses = load_lexicon().counts(tok, n_p, folding=folding) if model.GLOSS_WEIGHT > 0 else None
+    return tfidf_pair(tok, n_p, folding=folding, dtype=np.float64, glosses=glosses, gloss_weight=model.GLOSS_WEIGHT)
 
 
 def document_topics(

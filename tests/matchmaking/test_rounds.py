@@ -68,6 +68,8 @@ def test_a_round_stores_every_participants_list_with_reasons() -> None:
     assert found["ST0"][0][0] == "O-GAME"  # Vietnamese interest, English posting
     assert found["ST1"][0][0] == "O-AI"  # English interest, Vietnamese posting
     assert found["ST3"][0][0] == "O-AI"  # without diacritics
+    # ... and its bare "nhan" (of nhân tạo, artificial) does not meet the nghệ nhân (artisan) of the pottery talk
+    assert "O-TALK" not in [o for o, _, _ in found["ST3"]]
     assert found["ST5"][0][0] in {"O-POT", "O-TALK"}
     top = Match.objects.get(student__external_id="ST0", rank=1)
     assert top.reasons and top.model_version == "default"

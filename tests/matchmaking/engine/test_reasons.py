@@ -128,3 +128,20 @@ def test_every_fitting_session_is_listed_earliest_first_however_many_there_are()
         assert recs.for_participants["s1"][0].sessions == everything
         assert recs.for_participants["s2"][0].sessions == some
         assert {r.sessions for r in recs.for_opportunities["o1"]} == {everything, some}
+
+
+def test_relevance_reasons_come_before_the_context_however_small_their_contribution() -> None:
+    # Six interests and a posting of five topics share one: the topic feature is 1/√30 ≈ 0.18, so its
+    # contribution (× 0.5) is below being online or new (1 × 0.1 each). It is why the pair is listed
+    # at all (no relevance, no listing), so it comes first, the context after.
+    mine, _ = reasons_for(
+        student(text="lập trình, bóng đá, nấu ăn, du lịch, âm nhạc, nhiếp ảnh"),
+        opportunity(
+            title="Trại hè trực tuyến",
+            description="Học lập trình cùng robot, điện tử, vẽ tranh và thiết kế đồ họa.",
+            online=True,
+            created_at=NOW,
+        ),
+        weights=None,
+    )
+    assert [r["factor"] for r in mine] == ["topics", "place", "fresh", "session"]

@@ -1,0 +1,85 @@
+"""The bilingual lexicon: English and Vietnamese words of work and study glossed into shared concepts,
+which bridge the two languages and nothing else."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tiny import GEOGRAPHY, NOW, opportunity, student
+
+from matchmaking.engine import model, text
+from matchmaking.engine.lexicon import load_lexicon, parse
+from matchmaking.engine.recommend import recommend
+
+
+def concepts(*docs: str) -> list[set[str]]:
+    lexicon = load_lexicon()
+    counts = lexicon.counts(text.tokenise(docs), len(docs))  # all on the left: English c, Vietnamese n + c
+    n = len(lexicon.concepts)
+    return [{f"{lexicon.concepts[c % n]}/{'vi' if c >= n else 'en'}" for c in row.indices} for row in counts]
+
+
+def test_english_and_vietnamese_phrases_gloss_into_the_same_concepts() -> None:
+    en, vi, bare = concepts("machine learning and sensors", "học máy và cảm biến", "hoc may va cam bien")
+    assert en == {"machine learning/en", "sensor/en"}  # "sensors": a plural matches its singular
+    assert vi == bare == {"machine learning/vi", "sensor/vi"}
+
+
+def test_a_lone_syllable_typed_without_accents_glosses_nothing() -> None:
+    # "gom" is gốm (pottery) or gồm (to include); "gốm" as written is pottery.
+    assert concepts("gom", "gốm") == [set(), {"pottery/vi"}]
+
+
+def test_an_ambiguous_folded_phrase_glosses_nothing_and_is_not_misread() -> None:
+    # "khoa hoc" is khoa học (science) or khóa học (course): neither; and its "hoc" is not taken
+    # for the "học máy" (machine learning) of "hoc may tinh".
+    assert concepts("khoa hoc may tinh") == [{"computer/vi"}]
+    assert concepts("khoa học máy tính", "khóa học máy tính") == [
+        {"science/vi", "computer/vi"},
+        {"training/vi", "computer/vi"},
+    ]
+
+
+def test_a_text_in_one_language_alone_is_compared_as_without_the_lexicon() -> None:
+    left = ["machine learning engineer", "data analysis with Python"]
+    right = ["Machine learning internship for engineers", "Data analysis and statistics", "Pottery workshop"]
+    tok = text.tokenise([*left, *right])
+    glosses = load_lexicon().counts(tok, len(left))
+    assert glosses.nnz  # the concepts are there, on both sides, in English on both
+    plain = text.tfidf_pair(tok, len(left), dtype=np.float64)
+    glossed = text.tfidf_pair(tok, len(left), dtype=np.float64, glosses=glosses, gloss_weight=1.5)
+    for a, b in zip(plain, glossed, strict=True):
+        assert abs(a @ plain[1].T - b @ glossed[1].T).max() < 1e-12
+
+
+def test_a_short_english_interest_finds_the_vietnamese_posting_on_its_subject(monkeypatch) -> None:
+    me = student(text="warehouse work, customers", language="en")
+    catalogue = [
+        opportunity("warehouse", company="a", title="Tham quan kho hàng và chăm sóc khách hàng", language="vi"),
+        opportunity("bakery", company="b", title="A bakery's story: bread for every customer", language="en"),
+        opportunity("food", company="c", title="Công nghiệp chế biến thực phẩm", language="vi"),
+    ]
+
+    def first() -> str:
+        return recommend([me], catalogue, now=NOW, geography=GEOGRAPHY).for_participants["s1"][0].opportunity_id
+
+    assert first() == "warehouse"  # kho hàng = warehouse, khách hàng = customers
+    monkeypatch.setattr(model, "GLOSS_WEIGHT", 0.0)  # without the lexicon, the English "customer" wins
+    assert first() == "bakery"
+
+
+@pytest.mark.parametrize(
+    ("tsv", "error"),
+    [
+        ("finance tài chính\n", "lexicon:1: expected English and Vietnamese phrases separated by one tab"),
+        ("finance\t ; \n", "lexicon:1: a concept needs at least one English and one Vietnamese phrase"),
+        (
+            "# c\nbank\tngân hàng\nriver bank\tbờ sông ; ngân hàng\n",
+            "lexicon:3: 'ngân hàng' (ngân hàng) also glosses the concept of line 2",
+        ),
+    ],
+)  # fmt: skip
+def test_a_malformed_lexicon_is_refused_naming_the_line(tsv: str, error: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        parse(tsv)
+    assert str(raised.value) == error
