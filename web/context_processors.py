@@ -49,6 +49,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     Role.ORGANISER: (
         NavItem("web:organiser-home", _("Figures")),
         NavItem("web:organiser-companies", _("Companies")),
+        NavItem("web:organiser-schools", _("Schools")),
         NavItem("web:organiser-rounds", _("Rounds")),
         NavItem("web:organiser-report", _("Week's report")),
     ),

@@ -80,3 +80,17 @@ class ColleagueForm(forms.Form):
         if account_exists(email):
             raise forms.ValidationError(ACCOUNT_EXISTS)
         return email
+
+
+class CoordinatorForm(ColleagueForm):
+    """The organiser invites a school's coordinator (the first one, typically): the school and the person."""
+
+    school = forms.TypedChoiceField(label=_("School"), coerce=int)
+
+    field_order = ["school", "full_name", "email"]
+
+    def __init__(self, *args: Any, schools: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["school"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("Choose…")), *schools]

@@ -74,6 +74,7 @@ urlpatterns: list[URLPattern] = [
     # Organiser (the province's education office)
     path("organiser/", organiser.dashboard, name="organiser-home"),
     path("organiser/companies/", organiser.companies, name="organiser-companies"),
+    path("organiser/schools/", invitations.organiser_schools, name="organiser-schools"),
     path("organiser/companies/<int:pk>/<str:action>/", organiser.company_act, name="organiser-company-act"),
     path("organiser/rounds/", organiser.rounds, name="organiser-rounds"),
     path("organiser/rounds/<int:pk>/", organiser.round_job, name="organiser-round-job"),

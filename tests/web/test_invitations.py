@@ -243,3 +243,39 @@ def test_other_roles_cannot_invite_colleagues(world: World, url: str, who: str) 
     client = _as(getattr(world, who))
     assert client.post(reverse(url), {"full_name": "X", "email": "x@example.vn"}).status_code == 404
     assert not OutboxMessage.objects.exists()
+
+
+def test_the_organiser_invites_a_schools_first_coordinator(world: World) -> None:
+    school = f.SchoolFactory(name="THCS Nguyễn Du")
+    office = _as(world.organiser)
+    page = office.get(reverse("web:organiser-schools")).content.decode()
+    assert "THCS Nguyễn Du" in page and "THPT Chu Văn An" in page
+
+    response = office.post(
+        reverse("web:organiser-schools"),
+        {"school": school.pk, "full_name": "Lê Thị Hoa", "email": "hoa@nguyendu.edu.vn"},
+        follow=True,
+    )
+
+    assert "hoa@nguyendu.edu.vn" in response.content.decode()
+    coordinator = User.objects.get(email="hoa@nguyendu.edu.vn")
+    assert (coordinator.role, coordinator.school_id) == ("school_coordinator", school.pk)
+    message = OutboxMessage.objects.get(category="account_invite")
+    assert message.context["organisation"] == "THCS Nguyễn Du"
+    browser = _choose_password(_invite_url(message))
+    assert browser.login(username=coordinator.username, password=PASSWORD)
+    assert browser.get(reverse("web:role-home"))["Location"] == reverse("web:coordinator-home")
+
+
+@pytest.mark.parametrize("data", [{"school": "", "full_name": "X", "email": "x@example.vn"},
+                                  {"school": "999999", "full_name": "X", "email": "x@example.vn"},
+                                  {"school": "abc", "full_name": "X", "email": "x@example.vn"}])
+def test_an_organisers_invitation_names_a_missing_or_unknown_school(world: World, data: dict[str, str]) -> None:
+    response = _as(world.organiser).post(reverse("web:organiser-schools"), data)
+    assert response.status_code == 200 and 'id="id_school_error"' in response.content.decode()
+    assert not User.objects.filter(email="x@example.vn").exists()
+
+
+@pytest.mark.parametrize("who", ["coordinator", "staff", "student_user"])
+def test_only_the_organiser_sees_the_schools(world: World, who: str) -> None:
+    assert _as(getattr(world, who)).get(reverse("web:organiser-schools")).status_code == 404

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,10 +16,12 @@ from accounts.models import User
 from accounts.services import AccountError, company_signup
 from accounts.throttles import LoginAddressThrottle
 from privacy import invitations
+from students.models import School
 
-from ..forms_accounts import ACCOUNT_EXISTS, ColleagueForm, CompanySignupForm
+from ..forms_accounts import ACCOUNT_EXISTS, ColleagueForm, CompanySignupForm, CoordinatorForm
 from .accounts import HOMES, throttled
 from .company import staff_only
+from .organiser import organiser_only
 from .school import _student, coordinator_only, school_of
 
 
@@ -157,3 +160,39 @@ def company_colleagues(request: HttpRequest) -> HttpResponse:
         organisation=company.name,
         template="web/company/colleagues.html",
     )
+
+
+# --- the organiser ----------------------------------------------------------------------------------------
+
+
+@organiser_only
+@require_http_methods(["GET", "POST"])
+def organiser_schools(request: HttpRequest) -> HttpResponse:
+    """The province's schools with their coordinators; invite a school's coordinator."""
+    schools = list(
+        School.objects.annotate(students_count=Count("students", distinct=True)).order_by("province", "name")
+    )
+    form = CoordinatorForm(request.POST or None, schools=[(s.pk, s.name) for s in schools])
+    if request.method == "POST" and form.is_valid():
+        school = next(s for s in schools if s.pk == form.cleaned_data["school"])
+        try:
+            invitations.colleague_invite(
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                invited_by=_name(request.user),
+                organisation=school.name,
+                school_id=school.pk,
+            )
+        except AccountError:
+            form.add_error("email", ACCOUNT_EXISTS)
+        else:
+            messages.success(
+                request,
+                _("The invitation is on its way to %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("web:organiser-schools")
+    people: dict[int, list[User]] = {}
+    for user in User.objects.filter(role=User.Role.SCHOOL_COORDINATOR).order_by("first_name", "username"):
+        people.setdefault(user.school_id or 0, []).append(user)
+    rows = [(school, people.get(school.pk, [])) for school in schools]
+    return render(request, "web/organiser/schools.html", {"form": form, "rows": rows})
