@@ -283,3 +283,28 @@ def test_the_hr_officer_on_a_phone_posts_sees_who_fits_and_why_answers_and_sees_
     expect(main).to_contain_text("11A2")
     expect(main).to_contain_text("Vũ Quốc Bảo")
     journey.check("hr-session-booked")
+
+
+def test_an_artisan_registers_on_a_phone_and_lands_waiting_for_approval(journey: Journey, world: World) -> None:
+    page = journey.page
+    journey.go("/accounts/login/", "login")
+    page.locator("a[href='/company/signup/']").click()
+    journey.check("signup")
+    page.locator("#id_name").fill("Xưởng gốm Minh Long")
+    page.locator("#id_profile_3").check()  # artisan, the fourth choice
+    page.locator("#id_province").select_option("ha-noi")
+    page.locator("#id_contact_email").fill("xuong@gom.example.vn")
+    page.locator("#id_person_name").fill("Nguyễn Văn Minh")
+    page.locator("#id_email").fill("minh@gom.example.vn")
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill("not the same one")
+    page.locator("main button[type=submit]").click()
+    journey.check("signup-mismatch")
+    expect(page.locator("#id_password2_error")).to_be_visible()
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    page.locator("main button[type=submit]").click()
+
+    expect(page).to_have_url(journey.url("/company/"))
+    journey.check("home-waiting")
+    expect(page.locator("#approval")).to_be_visible()
