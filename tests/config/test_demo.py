@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 
 from companies.models import Opportunity, Session
 from matchmaking.models import Feedback, Match, RankerModel
@@ -29,6 +30,10 @@ def counts() -> dict[str, int]:
     }
 
 
+def mail_by_category() -> dict[str, int]:
+    return dict(OutboxMessage.objects.values("category").annotate(n=Count("id")).values_list("category", "n"))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_runs_the_pipeline_and_a_second_run_duplicates_nothing(tmp_path: Path, settings) -> None:
     settings.MAIL_DIR = tmp_path / "mail"
@@ -44,14 +49,27 @@ def test_the_demo_runs_the_pipeline_and_a_second_run_duplicates_nothing(tmp_path
     assert "runserver" in text
     assert any((tmp_path / "mail").iterdir())  # the mail of the sample world, on disk
 
+    bookings_before = dict(Booking.objects.values_list("pk", "status"))
+    mail_before = mail_by_category()
+
     call_command("demo", students=80, stdout=StringIO())
 
     second = counts()
     grown = {key for key in first if second[key] != first[key]}
-    # A second scheduling round offers the seats declined in the first run's answers: new proposals,
-    # each mailed once; nothing else is created again, and no participant is booked twice on a session.
+    # A second scheduling round offers the seats declined in the first run's answers: new proposals, each
+    # mailed once. A proposal still unanswered may move to a seat freed meanwhile: the old one is withdrawn
+    # with one cancellation mail. Nothing else is created or mailed again (no digest twice in a week), and
+    # no participant is booked twice on a session.
     assert grown <= {"bookings", "outbox"}
-    assert second["outbox"] - first["outbox"] == second["bookings"] - first["bookings"]
+    bookings_after = dict(Booking.objects.values_list("pk", "status"))
+    new = [pk for pk in bookings_after if pk not in bookings_before]
+    withdrawn = [pk for pk, status in bookings_before.items() if pk not in bookings_after]
+    assert all(bookings_before[pk] == Booking.Status.PROPOSED for pk in withdrawn)
+    mail_after = mail_by_category()
+    more = {category: mail_after.get(category, 0) - mail_before.get(category, 0) for category in mail_after}
+    assert more.get("booking_proposed", 0) == sum(bookings_after[pk] == Booking.Status.PROPOSED for pk in new)
+    assert more.get("booking_cancelled", 0) == len(withdrawn)
+    assert {c: n for c, n in more.items() if n and c not in ("booking_proposed", "booking_cancelled")} == {}
     for participant in ("student", "class_request"):
         pairs = Booking.objects.exclude(**{participant: None}).values(participant, "session")
         assert pairs.count() == pairs.distinct().count()
