@@ -10,7 +10,7 @@ PostgreSQL with W Celery worker processes on Redis, then the same world in a sin
    files of the contract, with twice its opportunities by default, so that 100,000 students meet 2,000
    organisations and about 20,000 sessions (``--opportunities`` sets another count).
 2. The distributed run, on ``--database-url`` (created if missing, refused if any table holds a row):
-   ``migrate``; one ``celery worker --concurrency W -Q celery,matchmaking,scheduling,mail`` (W pool
+   ``migrate``; one ``celery worker --concurrency W -Q celery,matchmaking,scheduling,mail,digests`` (W pool
    processes); then the public commands, each its own process: ``import_data DIR``, ``approve_companies
    --all``, ``matchmake --shards S`` (S = 1 by default: on one machine one shard, whose search forks over
    the cores, is fastest; docs/scaling.md), ``schedule``, ``send_digests`` (it queues
@@ -72,7 +72,7 @@ from urllib.parse import urlsplit, urlunsplit  # noqa: E402
 
 import psutil  # noqa: E402
 
-QUEUES = "celery,matchmaking,scheduling,mail"
+QUEUES = "celery,matchmaking,scheduling,mail,digests"
 LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"  # Debian's package `faketime`
 SCORE_TOLERANCE = 1e-5
 MB = 1024 * 1024
@@ -429,15 +429,35 @@ def relay_queue(broker_url: str, count: int) -> None:
     app.close()
 
 
-def outbox_wait(run: Run, timeout: float) -> dict[str, int]:
+def broker_busy(broker_url: str) -> int:
+    """Messages still on the mail and digests queues, or taken by a worker and not yet acknowledged (tasks
+    are acknowledged late: a running task's message stays in kombu's ``unacked`` hash until it ends)."""
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    try:
+        keys = [k for queue in ("mail", "digests") for k in client.scan_iter(match=f"{queue}*")]
+        waiting = sum(int(client.llen(k)) for k in keys if client.type(k) == b"list")
+        return waiting + int(client.hlen("unacked"))
+    finally:
+        client.close()
+
+
+def mail_wait(run: Run, timeout: float) -> dict[str, int]:
+    """Until the workers have built every digest and relayed every message: the broker holds no mail or
+    digest task (queued or running) and the outbox nothing pending or sending. Rows left pending for a
+    later attempt get another relay run, as Celery beat would give them every minute."""
     deadline = time.monotonic() + timeout
     while True:
-        counts: dict[str, int] = json.loads(run.probe("outbox"))
-        if not counts.get("pending") and not counts.get("sending"):
-            return counts
+        if not broker_busy(run.broker_url):
+            counts: dict[str, int] = json.loads(run.probe("outbox"))
+            if not counts.get("pending") and not counts.get("sending"):
+                return counts
+            if not broker_busy(run.broker_url):
+                relay_queue(run.broker_url, 1)
         if time.monotonic() > deadline:
-            raise RuntimeError(f"{run.label}: the outbox still holds {counts} after {timeout:.0f} s")
-        time.sleep(1.0)
+            raise RuntimeError(f"{run.label}: mail still pending after {timeout:.0f} s")
+        time.sleep(0.5)
 
 
 def pipeline(run: Run, data: Path, *, distributed: bool) -> float:
@@ -454,11 +474,12 @@ def pipeline(run: Run, data: Path, *, distributed: bool) -> float:
     run.manage("matchmaking", "matchmake", *shards, clock=run.matchmake_clock)
     run.manage("scheduling", "schedule")
     if distributed:
-        out = run.manage("digests", "send_digests")
-        stage = Stage(run.label, "relay", note=f"{run.workers} relay tasks on the mail queue")
+        # As deployed: the command cuts the week into tasks on the digests queue; each worker builds its
+        # share and queues the relay after each task, so the relay sends while later tasks still build.
+        run.manage("digests queued", "send_digests")
+        stage = Stage(run.label, "digests + relay", note=f"{run.workers} worker processes building and relaying")
         with run.memory.stage(stage):
-            relay_queue(run.broker_url, run.workers - 1 if "relay task was queued" in out else run.workers)
-            counts = outbox_wait(run, timeout=3600)
+            counts = mail_wait(run, timeout=3600)
         run.stages.append(stage)
     else:
         out = run.manage("digests", "send_digests", "--no-send")
