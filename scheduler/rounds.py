@@ -170,7 +170,7 @@ def round_run(*, mode: str, now: dt.datetime, seat_cap_per_school: int | None = 
         sessions = {
             s.pk: s
             for s in Session.objects.select_for_update(of=("self",))
-            .select_related("opportunity")
+            .select_related("opportunity__company")
             .filter(starts_at__gt=now)
             .filter(
                 Q(opportunity_id__in=opportunity_ids)
@@ -437,7 +437,9 @@ def _write_proposals(
     # A proposal (or a waitlist offer) this round does not repeat is withdrawn: never silently, since its
     # emailed links stop working. Waitlist places are rebuilt below and need no mail.
     booking_mails_enqueue(
-        _bumped(_with_details(sorted(set(standing) - repeated))), Category.BOOKING_CANCELLED, reason="replaced"
+        _bumped(_with_details(sorted(set(standing) - repeated), sessions)),
+        Category.BOOKING_CANCELLED,
+        reason="replaced",
     )
     # Deleted before the inserts, so a new proposal never meets an old one in the constraints.
     previous.exclude(pk__in=repeated).delete()
@@ -457,7 +459,7 @@ def _write_proposals(
         for key, sid in sorted(assigned - kept_pairs)
     ]
     created = _bookings_insert(rows)
-    booking_mails_enqueue(_with_details(sorted(created)), Category.BOOKING_PROPOSED)
+    booking_mails_enqueue(_with_details(sorted(created), sessions), Category.BOOKING_PROPOSED)
     return len(repeated) + len(created), len(created)
 
 
@@ -481,11 +483,18 @@ def _bookings_insert(rows: list[Booking]) -> list[int]:
     return [pk for (pk,) in copy_insert(Booking, _BOOKING_COLUMNS, values, returning=["id"])]
 
 
-def _with_details(pks: list[int], batch: int = 2000) -> Iterator[Booking]:
-    """The bookings with what their mail names (participant, school, session, opportunity, company), in
-    the order given, read a batch at a time."""
+def _with_details(pks: list[int], sessions: Mapping[int, Session], batch: int = 2000) -> Iterator[Booking]:
+    """The bookings with what their mail names (participant and a class's school; the session, its
+    opportunity and company from ``sessions``, shared by every booking of a session rather than read and
+    built again for each: a province's round mails some 90,000 proposals on 20,000 sessions), in the
+    order given, read a batch at a time."""
     for start in range(0, len(pks), batch):
-        yield from Booking.objects.with_details().filter(pk__in=pks[start : start + batch]).order_by("pk")
+        rows = Booking.objects.select_related("student", "class_request__school").filter(
+            pk__in=pks[start : start + batch]
+        )
+        for booking in rows.order_by("pk"):
+            booking.session = sessions[booking.session_id]
+            yield booking
 
 
 def _bumped(bookings: Iterable[Booking]) -> Iterator[Booking]:
