@@ -88,6 +88,12 @@ def _datetime_display(value: Any, language: str, zone: str) -> str:
 
 def kind_display(value: str) -> str:
     """An opportunity kind in the active language; a label stored by an older release stays as it is."""
+    return _kind_display(value, translation.get_language())
+
+
+@functools.lru_cache(maxsize=256)
+def _kind_display(value: str, language: str | None) -> str:
+    # Once per kind and language a process: a digest names six kinds, a week's digests hundreds of thousands.
     return str(Kind(value).label) if value in Kind.values else value
 
 
