@@ -401,6 +401,7 @@ def workers_start(run: Run) -> subprocess.Popen[bytes]:
 
 def broker_purge(broker_url: str) -> None:
     """Drop messages a killed earlier run may have left on this broker's queues (ours alone: db 13)."""
+    import redis
     from kombu import Connection
 
     with Connection(broker_url) as conn:
@@ -408,6 +409,13 @@ def broker_purge(broker_url: str) -> None:
         for queue in QUEUES.split(","):
             with contextlib.suppress(Exception):
                 channel.queue_purge(queue)
+    # And the messages a killed worker had taken and never acknowledged (kombu keeps them in a hash until
+    # the visibility timeout): the wait for the mail (``broker_busy``) counts them.
+    client = redis.Redis.from_url(broker_url)
+    try:
+        client.delete("unacked", "unacked_index", "unacked_mutex")
+    finally:
+        client.close()
 
 
 def relay_queue(broker_url: str, count: int) -> None:
