@@ -10,27 +10,30 @@ PostgreSQL with W Celery worker processes on Redis, then the same world in a sin
    files of the contract, with twice its opportunities by default, so that 100,000 students meet 2,000
    organisations and about 20,000 sessions (``--opportunities`` sets another count).
 2. The distributed run, on ``--database-url`` (created if missing, refused if any table holds a row):
-   ``migrate``; one ``celery worker --concurrency W -Q celery,matchmaking,scheduling,mail`` (W pool
+   ``migrate``; one ``celery worker --concurrency W -Q celery,matchmaking,scheduling,mail,digests`` (W pool
    processes); then the public commands, each its own process: ``import_data DIR``, ``approve_companies
    --all``, ``matchmake --shards S`` (S = 1 by default: on one machine one shard, whose search forks over
-   the cores, is fastest; docs/scaling.md), ``schedule``, ``send_digests`` (it queues
-   the relay for a worker; W-1 more relay tasks are queued beside it, as Celery beat would) and a wait
-   until the outbox holds nothing pending or sending: every message went to the local fake SendGrid
-   (``tests/fakes/sendgrid_server.py``, a process of its own, SENDGRID_API_KEY and SENDGRID_API_HOST
-   pointing at it). ``schedule`` runs in its command's process: the command has no worker mode.
+   the cores, is fastest; docs/scaling.md), ``schedule``, ``send_digests`` (with a broker it queues one
+   digest task per range of 2,000 students on the digests queue; the workers build them, each task then
+   queues a relay run) and a wait until the broker holds no mail or digest task and the outbox nothing
+   pending or sending: every message went to the local fake SendGrid (``tests/fakes/sendgrid_server.py``,
+   a process of its own, SENDGRID_API_KEY and SENDGRID_API_HOST pointing at it). Throughout, a relay run
+   is queued every ``--relay-every`` seconds (60, as Celery beat's send-outbox), so the scheduling round's
+   mail goes out while the digests are built. ``schedule`` runs in its command's process: the command has
+   no worker mode.
 3. The single-process run on ``--single-database-url``: no broker (tasks eager), ``matchmake`` in one
    shard, ``send_digests --no-send`` then ``send_outbox`` (the relay in that process), to a fresh fake.
 4. Both are compared, by external ids: the recommendations both ways (``export_recommendations``, and
    each opportunity's top k read from its table), the bookings (``export_bookings``), the waitlists,
    the outbox's dedupe keys with their category and status, and no seat above capacity.
 
-The clock: the commands take no ``now``; each run reads the wall clock. What depends on it: the
-freshness term of the score (an opportunity's age since it was imported, halving every 30 days) moves
-every score of a run by the same tiny amount, under 1e-6 for runs minutes apart, and keeps the order
-(opportunities are created in the same order in both runs); the digest period (the ISO week) and the
-holds' deadlines (not exported). So the comparison asks for identical lists, ranks, reasons, bookings,
-waitlists and dedupe keys, and scores equal within ``SCORE_TOLERANCE``; both runs must fall in one ISO
-week (the script checks).
+The clock: the commands take no ``now``; each run reads the wall clock, nothing is frozen. What depends
+on it: the freshness term of the score counts an opportunity's age in whole days (``engine.model.
+freshness``), so rows imported minutes apart in the two runs are equally fresh and the scores are the
+same; the digest period (the ISO week: both runs must fall in one, the script checks) and the holds'
+deadlines (not exported). So the comparison asks for identical lists, ranks, reasons, bookings,
+waitlists and dedupe keys, and scores equal within ``SCORE_TOLERANCE`` (the largest difference is
+printed: 0 when the runs agree bit for bit).
 
 Figures: each stage's wall time and the peak memory over every process this script started (the
 sum of their resident sets, sampled every 100 ms with psutil; forked children share pages, so the sum
@@ -72,8 +75,7 @@ from urllib.parse import urlsplit, urlunsplit  # noqa: E402
 
 import psutil  # noqa: E402
 
-QUEUES = "celery,matchmaking,scheduling,mail"
-LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"  # Debian's package `faketime`
+QUEUES = "celery,matchmaking,scheduling,mail,digests"
 SCORE_TOLERANCE = 1e-5
 MB = 1024 * 1024
 
@@ -305,10 +307,8 @@ class Run:
     stages: list[Stage] = field(default_factory=list)
     fake_stats: dict[str, Any] = field(default_factory=dict)
     week: str = ""
-    import_clock: str = ""  # frozen clocks (libfaketime), "" for the real one
-    matchmake_clock: str = ""
-    matchmake_now: str = ""  # the round's `now`, as the round row has it
     pooler: bool = False  # database_url goes through PgBouncer in transaction mode
+    relay_every: float = 60.0  # seconds between two relay runs queued, as Celery beat's send-outbox
 
     def log(self, name: str) -> Path:
         return self.work / f"{self.label}-{name}.log"
@@ -330,20 +330,11 @@ class Run:
             raise RuntimeError(f"{self.label}: {stage_name} exited {code}\n{text[-1000:]}\n{tail}")
         return text
 
-    def manage(self, stage_name: str, *args: str, timed: bool = True, clock: str = "") -> str:
-        """``clock``: run the command with the wall clock frozen at this UTC instant (libfaketime)."""
-        env = {**self.env, **frozen_clock(clock)} if clock else None
-        return self.command(stage_name, sys.executable, "manage.py", *args, timed=timed, env=env)
+    def manage(self, stage_name: str, *args: str, timed: bool = True) -> str:
+        return self.command(stage_name, sys.executable, "manage.py", *args, timed=timed)
 
     def probe(self, *args: str) -> str:
         return self.command("probe", sys.executable, "bench/round_probe.py", *args, timed=False)
-
-
-def frozen_clock(instant: str) -> dict[str, str]:
-    """The environment that freezes a process's wall clock at ``instant`` (``YYYY-MM-DD hh:mm:ss.ffffff``,
-    UTC). NO_FAKE_STAT leaves file times alone (numba's cache compares them). Only for commands that never
-    sleep: under a frozen clock ``time.sleep`` returns at once."""
-    return {"LD_PRELOAD": LIBFAKETIME, "FAKETIME": instant, "TZ": "UTC", "NO_FAKE_STAT": "1"}
 
 
 def run_env(database_url: str, broker_url: str, fake_url: str, work: Path) -> dict[str, str]:
@@ -410,6 +401,7 @@ def workers_start(run: Run) -> subprocess.Popen[bytes]:
 
 def broker_purge(broker_url: str) -> None:
     """Drop messages a killed earlier run may have left on this broker's queues (ours alone: db 13)."""
+    import redis
     from kombu import Connection
 
     with Connection(broker_url) as conn:
@@ -417,6 +409,13 @@ def broker_purge(broker_url: str) -> None:
         for queue in QUEUES.split(","):
             with contextlib.suppress(Exception):
                 channel.queue_purge(queue)
+    # And the messages a killed worker had taken and never acknowledged (kombu keeps them in a hash until
+    # the visibility timeout): the wait for the mail (``broker_busy``) counts them.
+    client = redis.Redis.from_url(broker_url)
+    try:
+        client.delete("unacked", "unacked_index", "unacked_mutex")
+    finally:
+        client.close()
 
 
 def relay_queue(broker_url: str, count: int) -> None:
@@ -429,39 +428,76 @@ def relay_queue(broker_url: str, count: int) -> None:
     app.close()
 
 
-def outbox_wait(run: Run, timeout: float) -> dict[str, int]:
+def broker_busy(broker_url: str) -> int:
+    """Messages still on the mail and digests queues, or taken by a worker and not yet acknowledged (tasks
+    are acknowledged late: a running task's message stays in kombu's ``unacked`` hash until it ends)."""
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    try:
+        keys = [k for queue in ("mail", "digests") for k in client.scan_iter(match=f"{queue}*")]
+        waiting = sum(int(client.llen(k)) for k in keys if client.type(k) == b"list")
+        return waiting + int(client.hlen("unacked"))
+    finally:
+        client.close()
+
+
+def mail_wait(run: Run, timeout: float) -> dict[str, int]:
+    """Until the workers have built every digest and relayed every message: the broker holds no mail or
+    digest task (queued or running) and the outbox nothing pending or sending."""
     deadline = time.monotonic() + timeout
     while True:
-        counts: dict[str, int] = json.loads(run.probe("outbox"))
-        if not counts.get("pending") and not counts.get("sending"):
-            return counts
+        if not broker_busy(run.broker_url):
+            counts: dict[str, int] = json.loads(run.probe("outbox"))
+            if not counts.get("pending") and not counts.get("sending"):
+                return counts
         if time.monotonic() > deadline:
-            raise RuntimeError(f"{run.label}: the outbox still holds {counts} after {timeout:.0f} s")
-        time.sleep(1.0)
+            raise RuntimeError(f"{run.label}: mail still pending after {timeout:.0f} s")
+        time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def relay_beat(broker_url: str, every: float) -> Iterator[None]:
+    """Celery beat's ``send-outbox`` entry (config/settings.py: a relay run every 60 s) for the length of
+    the distributed run: one relay task on the mail queue now and every ``every`` seconds."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while True:
+            relay_queue(broker_url, 1)
+            if stop.wait(every):
+                return
+
+    thread = threading.Thread(target=beat, daemon=True, name="relay-beat")
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def pipeline(run: Run, data: Path, *, distributed: bool) -> float:
     """The week's jobs through the public commands; the seconds from import to the last message sent."""
     run.manage("migrate", "migrate", "--noinput", timed=False)
     started = time.perf_counter()
-    run.manage("import", "import_data", str(data), clock=run.import_clock)
+    run.manage("import", "import_data", str(data))
     # The files cannot approve their own companies (companies.selectors: only an approved company's
     # opportunities are published); the organiser does, here in one command, as `approve_companies` says.
-    run.manage("approval", "approve_companies", "--all", clock=run.import_clock)
+    run.manage("approval", "approve_companies", "--all")
     shards = ["--shards", str(run.shards)]
-    # The single-process run takes the distributed round's `now`: its matchmake never sleeps (no broker:
-    # the round is done when round_start returns), so its clock can be frozen there.
-    run.manage("matchmaking", "matchmake", *shards, clock=run.matchmake_clock)
+    run.manage("matchmaking", "matchmake", *shards)
     run.manage("scheduling", "schedule")
     if distributed:
-        out = run.manage("digests", "send_digests")
-        stage = Stage(run.label, "relay", note=f"{run.workers} relay tasks on the mail queue")
+        # As deployed: the command cuts the week into tasks on the digests queue; each worker builds its
+        # share and queues the relay after each task, so the relay sends while later tasks still build.
+        run.manage("digests queued", "send_digests")
+        stage = Stage(run.label, "digests + relay", note=f"{run.workers} worker processes building and relaying")
         with run.memory.stage(stage):
-            relay_queue(run.broker_url, run.workers - 1 if "relay task was queued" in out else run.workers)
-            counts = outbox_wait(run, timeout=3600)
+            counts = mail_wait(run, timeout=3600)
         run.stages.append(stage)
     else:
-        out = run.manage("digests", "send_digests", "--no-send")
+        run.manage("digests", "send_digests", "--no-send")
         run.manage("relay", "send_outbox")
         counts = json.loads(run.probe("outbox"))
     run.stages[-1].note = (run.stages[-1].note + "; " if run.stages[-1].note else "") + f"outbox {counts}"
@@ -499,14 +535,14 @@ def one_run(run: Run, data: Path, *, distributed: bool) -> float:
             run.stages.append(stage)
         run.week = iso_week()
         try:
-            seconds = pipeline(run, data, distributed=distributed)
+            with relay_beat(run.broker_url, run.relay_every) if distributed else contextlib.nullcontext():
+                seconds = pipeline(run, data, distributed=distributed)
         finally:
             if worker is not None:
                 run.processes.stop(worker, grace=30)
         if iso_week() != run.week:
             run.week += " (the run crossed into another ISO week)"
         run.fake_stats = fake_stats(fake_url)
-    run.matchmake_now = json.loads(run.probe("round"))["now"]
     run.manage(
         "export recommendations", "export_recommendations", str(run.work / f"{run.label}-recs.jsonl"), timed=False
     )
@@ -619,10 +655,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "(transaction mode; DATABASE_POOLER=pgbouncer); --database-url is still the one checked",
     )
     parser.add_argument("--no-single", action="store_true", help="skip the single-process run and the comparison")
+    parser.add_argument(
+        "--relay-every",
+        type=float,
+        default=60.0,
+        help="seconds between relay runs queued during the distributed run (default 60: Celery beat's send-outbox)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the databases and the work folder")
     args = parser.parse_args(argv)
     if args.students < 1 or args.workers < 1 or args.shards < 1:
         parser.error("--students, --workers and --shards must be at least 1")
+    if args.relay_every <= 0:
+        parser.error("--relay-every must be a positive number of seconds")
     if not args.database_url.startswith("postgres") or not args.single_database_url.startswith("postgres"):
         parser.error("the round runs on PostgreSQL: give postgres:// URLs")
     if urlsplit(args.database_url).path == urlsplit(args.single_database_url).path:
@@ -689,17 +733,8 @@ def main(argv: list[str] | None = None) -> int:
                 processes,
                 memory,
             )
-            if Path(LIBFAKETIME).exists():
-                # Both imports at one frozen instant: every row's created_at (an opportunity's freshness
-                # counts from it) is the same in both databases, a minute before the bench started.
-                start = dt.datetime.now(tz=dt.UTC) - dt.timedelta(minutes=1)
-                distributed.import_clock = start.strftime("%Y-%m-%d %H:%M:%S.000000")
-            else:
-                print(
-                    f"{LIBFAKETIME} missing (apt-get install faketime): the runs' clocks differ; scores may "
-                    "differ by the freshness term and ties may swap"
-                )
             distributed.pooler = bool(args.pooler_url)
+            distributed.relay_every = args.relay_every
             seconds = one_run(distributed, work / "csv", distributed=True)
             runs = [distributed]
             print(
@@ -712,9 +747,6 @@ def main(argv: list[str] | None = None) -> int:
             same: bool | None = None
             if not args.no_single:
                 single = Run("single", args.single_database_url, "", 1, 1, work, processes, memory)
-                if distributed.import_clock:
-                    single.import_clock = distributed.import_clock
-                    single.matchmake_clock = distributed.matchmake_now
                 single_seconds = one_run(single, work / "csv", distributed=False)
                 runs.append(single)
                 print(f"single-process run (the baseline): {single_seconds:.1f} s end to end", flush=True)

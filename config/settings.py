@@ -371,16 +371,17 @@ DIGEST_DAY_OF_WEEK = env.str("DIGEST_DAY_OF_WEEK", default="mon")
 REMINDER_HOUR = env_int("REMINDER_HOUR", 9)
 if DIGEST_HOUR > 23 or REMINDER_HOUR > 23:
     raise ImproperlyConfigured("DIGEST_HOUR and REMINDER_HOUR are hours of the day, 0 to 23")
-# One queue per kind of work, so that mail never waits behind a matchmaking round (docs/scaling.md). A
-# worker started without -Q consumes only "celery": start them with -Q celery,matchmaking,scheduling,mail
-# (one worker for all), or give each queue workers of its own.
+# One queue per kind of work, so that mail never waits behind a matchmaking round or the week's digests
+# being built (docs/scaling.md). A worker started without -Q consumes only "celery": start them with
+# -Q celery,matchmaking,scheduling,mail,digests (one worker for all), or give each queue workers of its own.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "matchmaking.tasks.round_shard": {"queue": "matchmaking"},
     "rounds.tasks.schedule_round": {"queue": "scheduling"},
     "scheduler.tasks.*": {"queue": "scheduling"},
     "notifications.tasks.outbox_relay": {"queue": "mail"},
-    "matchmaking.tasks.digests_send": {"queue": "mail"},
+    "matchmaking.tasks.digests_send": {"queue": "digests"},
+    "matchmaking.tasks.digests_chunk": {"queue": "digests"},
 }
 
 
@@ -406,11 +407,13 @@ CELERY_QUEUE_TIME_LIMITS = {
     "matchmaking": env_limits("CELERY_LIMITS_MATCHMAKING", (3300, 3600)),
     "scheduling": env_limits("CELERY_LIMITS_SCHEDULING", (3300, 3600)),
     "mail": env_limits("CELERY_LIMITS_MAIL", (1500, 1800)),
+    "digests": env_limits("CELERY_LIMITS_DIGESTS", (1500, 1800)),
 }
 _TASKS_BY_QUEUE = {
     "matchmaking": ["matchmaking.tasks.round_shard"],
     "scheduling": ["rounds.tasks.schedule_round", "scheduler.tasks.reminders_send", "scheduler.tasks.holds_expire"],
-    "mail": ["notifications.tasks.outbox_relay", "matchmaking.tasks.digests_send"],
+    "mail": ["notifications.tasks.outbox_relay"],
+    "digests": ["matchmaking.tasks.digests_send", "matchmaking.tasks.digests_chunk"],
 }
 CELERY_TASK_ANNOTATIONS = {
     task: {"soft_time_limit": soft, "time_limit": hard}

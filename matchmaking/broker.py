@@ -21,7 +21,7 @@ from kombu.exceptions import KombuError
 # What publishing a task raises when the broker cannot be reached (after Celery's own few retries).
 BROKER_ERRORS = (KombuError, OSError)
 
-WORKER_COMMAND = "celery -A config worker -Q celery,matchmaking,scheduling,mail"
+WORKER_COMMAND = "celery -A config worker -Q celery,matchmaking,scheduling,mail,digests"
 
 
 def _start_a_worker() -> str:

@@ -12,6 +12,11 @@ mailed to them, with the reasons, in their language.
 
 Students go in chunks, one transaction per chunk: the digests and their ``MailedRecommendation`` rows are
 written together, so a crash leaves no recommendation marked mailed without its digest.
+
+With a broker the week's students are cut into ranges of ids (``digest_ranges``), one Celery task each on
+the ``digests`` queue (``matchmaking.tasks``), so that every worker builds a share; each range is the same
+``digests_send`` restricted to it. Together the ranges cover every id, so no student falls between two,
+and a range that runs twice (a retry, a redelivered task) queues nothing again: rule 2.
 """
 
 from __future__ import annotations
@@ -19,23 +24,26 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from companies.models import Opportunity
 from notifications.models import NON_ESSENTIAL_CATEGORIES, OutboxMessage, Suppression
-from notifications.services import message_enqueue
+from notifications.services import Mail, copy_insert, messages_insert
 from students.models import ADULT_AGE, Student
 
 from .models import MailedRecommendation, Match
 from .phrasing import reasons_text
 
 CHUNK = 500
+# Students per digest task: a few chunks each, small enough that the relay (queued after each task) starts
+# sending while the other tasks are still building, and that W workers share the week evenly.
+TASK_STUDENTS = 2000
 # A short digest is read; a long one is not. These limits also keep a digest under SendGrid's 10,000 bytes
 # of substitutions, so digests can go 1,000 to a request (tests/notifications/test_templates.py checks).
 MAX_ITEMS = 6
@@ -96,19 +104,39 @@ def mailable_students(*, today: dt.date) -> Any:
     )
 
 
-def _new_matches(student_ids: list[int], *, today: dt.date) -> dict[int, list[Match]]:
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """What a digest says of one recommendation: plain values, not a Match with its opportunity and company
+    (a province's week reads a million matches; model instances were half the cost of the digests)."""
+
+    opportunity_id: int
+    title: str
+    company: str
+    kind: str
+    external_id: str
+    reasons: Any
+
+
+def _new_matches(student_ids: list[int], *, today: dt.date) -> dict[int, list[_Item]]:
     """The chunk's recommendations not yet mailed, best first, at most MAX_ITEMS each.
 
     Three indexed queries restricted to the chunk's students, joined here, rather than one query with
     correlated anti-joins: PostgreSQL plans those as hash joins over every digest ever sent, which made
     each chunk cost as much as the whole table.
     """
-    matches = list(
+    matches = (
         Match.objects.filter(student_id__in=student_ids, opportunity__in=Opportunity.objects.published())
         .filter(Q(opportunity__apply_by__isnull=True) | Q(opportunity__apply_by__gte=today))
-        .select_related("opportunity__company")
-        .defer("features")  # the ranker's features: not mailed, and most of a row's bytes
         .order_by("student_id", "rank")
+        .values_list(
+            "student_id",
+            "opportunity_id",
+            "opportunity__title",
+            "opportunity__company__name",
+            "opportunity__kind",
+            "opportunity__external_id",
+            "reasons",
+        )
     )
     mailed = list(
         MailedRecommendation.objects.filter(student_id__in=student_ids).values_list(
@@ -121,28 +149,27 @@ def _new_matches(student_ids: list[int], *, today: dt.date) -> dict[int, list[Ma
         ).values_list("dedupe_key", flat=True)
     )
     gone_out = {(student, opportunity) for student, opportunity, key in mailed if key in live_keys}
-    by_student: dict[int, list[Match]] = defaultdict(list)
-    for match in matches:
-        student_id = cast(int, match.student_id)  # never NULL: filtered on student_id above
-        if (student_id, match.opportunity_id) in gone_out:
+    by_student: dict[int, list[_Item]] = defaultdict(list)
+    for student_id, opportunity_id, title, company, kind, external_id, reasons in matches:
+        if (student_id, opportunity_id) in gone_out:
             continue
         if len(by_student[student_id]) < MAX_ITEMS:
-            by_student[student_id].append(match)
+            by_student[student_id].append(_Item(opportunity_id, title, company, kind, external_id, reasons))
     return by_student
 
 
-def _context(student: Student, matches: list[Match], period: str) -> dict[str, Any]:
+def _context(student: Student, matches: list[_Item], period: str) -> dict[str, Any]:
     """What the digest template is told. ``kind`` is the code: the mail names it in the reader's language
     when it is rendered (``notifications.rendering``). The reasons are phrased here, in the student's
     language (the mail's): the notifications layer below cannot phrase a matchmaking reason."""
     language = student.language
     items = [
         {
-            "title": m.opportunity.title,
-            "company": m.opportunity.company.name,
-            "kind": m.opportunity.kind,
+            "title": m.title,
+            "company": m.company,
+            "kind": m.kind,
             "reasons": reasons_text(m.reasons, language=language)[:MAX_REASONS],
-            "url": opportunity_url(m.opportunity.external_id),
+            "url": opportunity_url(m.external_id),
         }
         for m in matches
     ]
@@ -163,9 +190,23 @@ def _recent_counts(student_ids: list[int], *, now: dt.datetime) -> dict[int, int
     return {row["student_id"]: row["n"] for row in rows}
 
 
-def _mark_mailed(mailed: list[tuple[Student, list[Match]]], period: str) -> None:
+def _mark_mailed(mailed: list[tuple[Student, list[_Item]]], period: str) -> None:
     """Record what the digests carry. A recommendation mailed before in a digest that never went out
     (suppressed, failed) already has a row: it now points at this digest."""
+    if connection.vendor == "postgresql":
+        stamp = timezone.now()
+        copy_insert(
+            MailedRecommendation,
+            ("student_id", "opportunity_id", "outbox_key", "mailed_at"),
+            (
+                (student.pk, m.opportunity_id, digest_key(student.pk, period), stamp)
+                for student, matches in mailed
+                for m in matches
+            ),
+            conflict="ON CONFLICT (student_id, opportunity_id) DO UPDATE "
+            "SET outbox_key = EXCLUDED.outbox_key, mailed_at = EXCLUDED.mailed_at",
+        )
+        return
     MailedRecommendation.objects.bulk_create(
         [
             MailedRecommendation(
@@ -181,58 +222,60 @@ def _mark_mailed(mailed: list[tuple[Student, list[Match]]], period: str) -> None
     )
 
 
-def _write_chunk(planned: list[tuple[Student, list[Match], dict[str, Any]]], period: str) -> tuple[int, int]:
+def _write_chunk(planned: list[tuple[Student, list[_Item], dict[str, Any]]], period: str) -> tuple[int, int]:
     """Queue the chunk's digests; returns how many digests and recommendations this run queued (a
-    concurrent run may have won some)."""
+    concurrent run may have won some: their recommendations are marked by that run, not this one)."""
     with transaction.atomic():
-        try:
-            # Fast path: the whole chunk in a few statements. A key another run queued meanwhile makes it
-            # fail, and the savepoint lets the slow path below take over.
-            with transaction.atomic():
-                OutboxMessage.objects.bulk_create(
-                    [
-                        OutboxMessage(
-                            dedupe_key=digest_key(student.pk, period),
-                            category=OutboxMessage.Category.DIGEST,
-                            to_email=student.email,
-                            language=student.language,
-                            context=context,
-                            student_id=student.pk,
-                        )
-                        for student, _, context in planned
-                    ]
+        queued = messages_insert(
+            [
+                Mail(
+                    key=digest_key(student.pk, period),
+                    category=OutboxMessage.Category.DIGEST,
+                    to=student.email,
+                    language=student.language,
+                    context=context,
+                    student_id=student.pk,
                 )
-                _mark_mailed([(student, matches) for student, matches, _ in planned], period)
-            return len(planned), sum(len(matches) for _, matches, _ in planned)
-        except IntegrityError:
-            pass
-        queued = recommendations = 0
-        for student, matches, context in planned:
-            message = message_enqueue(
-                key=digest_key(student.pk, period),
-                category=OutboxMessage.Category.DIGEST,
-                to=student.email,
-                language=student.language,
-                context=context,
-                student_id=student.pk,
-            )
-            if message is not None:
-                _mark_mailed([(student, matches)], period)
-                queued += 1
-                recommendations += len(matches)
-        return queued, recommendations
+                for student, _, context in planned
+            ]
+        )
+        won = [(student, matches) for student, matches, _ in planned if digest_key(student.pk, period) in queued]
+        _mark_mailed(won, period)
+    return len(won), sum(len(matches) for _, matches in won)
 
 
-def digests_send(*, now: dt.datetime | None = None) -> DigestReport:
-    """Queue this week's digests in the outbox (the relay sends them). Safe to run twice, or in two
-    workers at once."""
+def digest_ranges(*, now: dt.datetime, size: int | None = None) -> list[tuple[int, int | None]]:
+    """The mailable students cut into ranges of ids ``(after, upto)``: ``after < id <= upto``, the last
+    range open above (``upto`` None). At most ``size`` (default TASK_STUDENTS) mailable students per range
+    as of now; together the ranges cover every id, so a student who becomes mailable meanwhile still falls
+    in one."""
+    size = TASK_STUDENTS if size is None else size
+    if size < 1:
+        raise ValueError(f"size must be at least 1, not {size}")
+    ids = mailable_students(today=timezone.localdate(now)).order_by("pk").values_list("pk", flat=True)
+    ranges: list[tuple[int, int | None]] = []
+    after, count, last = 0, 0, 0
+    for pk in ids.iterator(chunk_size=10_000):
+        count, last = count + 1, pk
+        if count == size:
+            ranges.append((after, last))
+            after, count = last, 0
+    ranges.append((after, None))  # the rest, and whoever comes after the last id seen
+    return ranges
+
+
+def digests_send(*, now: dt.datetime | None = None, after: int = 0, upto: int | None = None) -> DigestReport:
+    """Queue this week's digests in the outbox (the relay sends them), for the students whose id is above
+    ``after`` and at most ``upto`` (every student by default). Safe to run twice, or in two workers at once."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     period = digest_period(now)
     report = DigestReport(period=period)
     cap = settings.MAIL_WEEKLY_CAP
     students = mailable_students(today=today).only("id", "full_name", "email", "languages").order_by("pk")
-    last_id = 0
+    if upto is not None:
+        students = students.filter(pk__lte=upto)
+    last_id = after
     while True:
         chunk = list(students.filter(pk__gt=last_id)[:CHUNK])
         if not chunk:

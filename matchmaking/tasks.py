@@ -1,11 +1,14 @@
 """Background work of matchmaking: shard tasks for `matchmake` and the weekly digest job."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from contextlib import suppress
 
 from celery import Task, shared_task
+from django.utils import timezone
 
+from matchmaking.digests import digest_ranges
 from matchmaking.digests import digests_send as _digests_send
 from notifications.tasks import outbox_relay
 
@@ -44,10 +47,34 @@ def round_shard(self: Task, *, round_id: int, shard: int) -> None:
 # --- The weekly digest ----------------------------------------------------------------------------
 
 
+def digests_queue(*, now: dt.datetime | None = None, relay: bool = True, size: int | None = None) -> int:
+    """Cut this week's digests into ranges of students, one ``digests_chunk`` task each, and queue them
+    for the workers (run in this process when Celery is eager). Returns how many tasks were queued.
+
+    Every task carries the same ``now``, so all of them build the same ISO week's digests, however late one
+    runs; with ``relay`` each asks the relay to send what it queued, so sending starts while later ranges
+    are still being built."""
+    now = now or timezone.now()
+    ranges = digest_ranges(now=now, size=size)
+    for after, upto in ranges:
+        digests_chunk.delay(now=now.isoformat(), after=after, upto=upto, relay=relay)
+    return len(ranges)
+
+
 @shared_task(name="matchmaking.tasks.digests_send", ignore_result=True)
 def digests_send() -> dict[str, object]:
-    """Celery beat, weekly: queue the digests, then ask the relay to send them. Safe to run twice."""
-    report = _digests_send()
-    if report.enqueued:
+    """Celery beat, weekly: queue this week's digests as tasks for the workers (``digests_queue``). Safe to
+    run twice: the second run's tasks find every digest queued and queue nothing."""
+    return {"tasks": digests_queue()}
+
+
+@shared_task(name="matchmaking.tasks.digests_chunk", ignore_result=True, acks_late=True)
+def digests_chunk(*, now: str, after: int, upto: int | None, relay: bool = True) -> dict[str, object]:
+    """The digests of the students with ``after < id <= upto`` for the week of ``now`` (ISO 8601), then the
+    relay, if any was queued. Safe to run twice, or redelivered after its worker died: the outbox's dedupe
+    key queues each student's digest once."""
+    report = _digests_send(now=dt.datetime.fromisoformat(now), after=after, upto=upto)
+    if relay and report.enqueued:
         outbox_relay.delay()
+    logger.info("digests %s (%s, %s]: %s", report.period, after, upto, report.as_dict())
     return report.as_dict()

@@ -12,6 +12,7 @@ itself a translatable string), opportunity kinds (the model's labels), "online".
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,19 @@ class Envelope:
 def datetime_display(value: str, language: str) -> str:
     """An ISO datetime as people write it, in the site's time zone and the reader's language:
     "08:00 Thứ Ba, 01/10/2030", "Tue 01 Oct 2030, 08:00"."""
+    if not isinstance(value, str):
+        return _datetime_display(value, language, "")
+    # The relay writes the same few session times into thousands of letters: each is formatted once per
+    # process (per time zone, should the active one change).
+    return _datetime_display_cached(value, language, timezone.get_current_timezone_name())
+
+
+@functools.lru_cache(maxsize=8192)
+def _datetime_display_cached(value: str, language: str, zone: str) -> str:
+    return _datetime_display(value, language, zone)
+
+
+def _datetime_display(value: Any, language: str, zone: str) -> str:
     try:
         moment = dt.datetime.fromisoformat(value)
     except (TypeError, ValueError):
@@ -74,6 +88,12 @@ def datetime_display(value: str, language: str) -> str:
 
 def kind_display(value: str) -> str:
     """An opportunity kind in the active language; a label stored by an older release stays as it is."""
+    return _kind_display(value, translation.get_language())
+
+
+@functools.lru_cache(maxsize=256)
+def _kind_display(value: str, language: str | None) -> str:
+    # Once per kind and language a process: a digest names six kinds, a week's digests hundreds of thousands.
     return str(Kind(value).label) if value in Kind.values else value
 
 

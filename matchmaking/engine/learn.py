@@ -24,7 +24,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from . import model
 from .evaluate import ndcg_at_k
@@ -80,6 +79,10 @@ def fit_weights(
         raise ValueError(f"x must be n × {len(FEATURES)} ({', '.join(FEATURES)}) with one label per row")
     if len(set(y_arr.tolist())) < 2:
         return None
+    # Imported here: scikit-learn takes a second to import, and the API's URLs (which every command's
+    # system checks load) import this module; only a fit needs it.
+    from sklearn.linear_model import LogisticRegression
+
     regression = LogisticRegression(C=c, max_iter=1000)
     regression.fit(interactions(x_arr), y_arr)
     coef = np.clip(regression.coef_[0], 0.0, None)

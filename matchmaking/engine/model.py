@@ -108,10 +108,15 @@ class Weights:
 
 
 def freshness(created_at: datetime | None, now: datetime) -> float:
-    """1 for an opportunity posted now, halving every 30 days; 0.5 when the date is unknown."""
+    """1 for an opportunity posted in the last 24 hours, halving every 30 days; 0.5 when the date is unknown.
+
+    The age counts in whole days (24 hours elapsed): two opportunities posted the same day are equally
+    fresh, so a round's scores and its ties do not depend on the instant a row was written (an import
+    writes them microseconds apart, which once swapped two otherwise equal opportunities between two
+    imports of the same files). Their order is then the id tie-break's."""
     if created_at is None:
         return FRESHNESS_UNKNOWN
-    age_days = max((now - created_at).total_seconds(), 0.0) / 86400.0
+    age_days = max((now - created_at).days, 0)
     return math.pow(0.5, age_days / FRESHNESS_HALF_LIFE_DAYS)
 
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
 
 # Word characters, keeping a trailing + or # so that "C++" and "C#" stay themselves.
 TOKEN_RE = re.compile(r"\w+[+#]*")
@@ -160,6 +159,10 @@ def _bigram_counts(ids: np.ndarray, offsets: np.ndarray, n_vocab: int) -> sparse
 def _char_counts(unigrams: sparse.csr_matrix, vocab: list[str]) -> sparse.csr_matrix:
     if not vocab:
         return sparse.csr_matrix((unigrams.shape[0], 0))
+    # Imported here: scikit-learn takes a second to import, and every Django process imports this module
+    # (the reasons' phrasing reads the topic vocabulary) while only a fit needs it.
+    from sklearn.feature_extraction.text import CountVectorizer
+
     per_token = CountVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, lowercase=False).fit_transform(vocab)
     return (unigrams @ per_token.astype(np.float64)).tocsr()
 

@@ -33,7 +33,8 @@ def settings_of(code: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("scheduler.tasks.holds_expire", "scheduling"),
         ("scheduler.tasks.reminders_send", "scheduling"),
         ("notifications.tasks.outbox_relay", "mail"),
-        ("matchmaking.tasks.digests_send", "mail"),
+        ("matchmaking.tasks.digests_send", "digests"),
+        ("matchmaking.tasks.digests_chunk", "digests"),
     ],
 )
 def test_each_kind_of_task_goes_to_its_own_queue(task: str, queue: str) -> None:
@@ -47,7 +48,12 @@ def test_a_task_nobody_routed_goes_to_the_default_queue() -> None:
 def test_every_routed_task_exists_and_carries_its_queues_time_limits() -> None:
     current_app.loader.import_default_modules()
     limits = current_app.conf.task_annotations
-    for name in ("matchmaking.tasks.round_shard", "notifications.tasks.outbox_relay", "scheduler.tasks.holds_expire"):
+    for name in (
+        "matchmaking.tasks.round_shard",
+        "notifications.tasks.outbox_relay",
+        "scheduler.tasks.holds_expire",
+        "matchmaking.tasks.digests_chunk",
+    ):
         task = current_app.tasks[name]  # a renamed task would leave its route pointing at nothing
         assert task.soft_time_limit == limits[name]["soft_time_limit"]
         assert task.time_limit == limits[name]["time_limit"]

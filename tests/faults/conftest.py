@@ -256,7 +256,7 @@ class Stack:
         with (self.logs / f"worker-{n}.log").open("wb") as sink:
             worker = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "config", "worker", *pool_options,
-                 "-Q", "celery,matchmaking,scheduling,mail", "-n", f"fault-{n}@%h",
+                 "-Q", "celery,matchmaking,scheduling,mail,digests", "-n", f"fault-{n}@%h",
                  "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
                 cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip

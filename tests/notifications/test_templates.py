@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from matchmaking.digests import MAX_ITEMS, MAX_REASONS
 from notifications.models import OutboxMessage
@@ -75,6 +76,18 @@ def test_booking_times_are_shown_in_vietnam_time_in_the_readers_language() -> No
     assert "When: Tue 01 Oct 2030, 08:00 – Tue 01 Oct 2030, 11:00" in en.text
     # A UTC timestamp is shown in Asia/Ho_Chi_Minh.
     assert datetime_display("2030-10-01T01:00:00+00:00", "en") == "Tue 01 Oct 2030, 08:00"
+
+
+def test_a_datetime_formatted_once_is_formatted_again_in_another_language_or_time_zone() -> None:
+    # Formatted values are remembered per process (the relay writes the same session times many times):
+    # per language and active time zone, never across them.
+    moment = "2030-10-01T01:00:00+00:00"
+    assert datetime_display(moment, "en") == "Tue 01 Oct 2030, 08:00"
+    assert datetime_display(moment, "vi") != datetime_display(moment, "en")
+    with timezone.override("UTC"):
+        assert datetime_display(moment, "en") == "Tue 01 Oct 2030, 01:00"
+    assert datetime_display(moment, "en") == "Tue 01 Oct 2030, 08:00"
+    assert datetime_display("not a date", "en") == "not a date"
 
 
 def test_the_digest_lists_each_recommendation_with_its_reasons_and_link() -> None:

@@ -77,7 +77,7 @@ def start_worker(
                 "WARNING",
             ],
             cwd=ROOT,
-            env=env,
+            env={**env, "TEST_WORKER_QUEUE": queue},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

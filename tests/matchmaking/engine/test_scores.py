@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from tiny import GEOGRAPHY, NOW, SATURDAY, opportunity, session, student
 
-from matchmaking.engine.model import FLOOR, Weights
+from matchmaking.engine.model import FLOOR, Weights, freshness
 from matchmaking.engine.recommend import recommend
 
 TEXTS = ["lập trình game", "du lịch khách sạn", "game development internship", "nấu ăn", "robot", ""]
@@ -112,3 +113,25 @@ def test_the_text_feature_is_the_pairs_text_cosine_recovered_from_its_score() ->
     assert any(r.features["text"] > 0.1 for r in pairs)
     for r in pairs:
         assert abs(r.features["text"] - cosine[p_index[r.participant_id], o_index[r.opportunity_id]]) < 2e-3
+
+
+def test_opportunities_posted_the_same_day_are_equally_fresh_and_tie_by_id() -> None:
+    # Written microseconds or hours apart (an import writes rows one after another), o5 and o11 are
+    # equally fresh: their order is the id tie-break's, whenever the rows were written and the round run.
+    participants, opportunities = world()
+    for moment in (NOW - timedelta(microseconds=3), NOW - timedelta(hours=23)):
+        opportunities[5] = replace(opportunities[5], created_at=moment)
+        opportunities[11] = replace(opportunities[11], created_at=NOW)
+        result = recommend(
+            participants,
+            opportunities,
+            now=NOW + timedelta(minutes=7),
+            geography=GEOGRAPHY,
+            k=3,
+            weights=Weights(text=1, topic=0, kind=0, distance=0, freshness=1, version="f"),
+        )
+        first, second = result.for_participants["s0"][:2]
+        assert (first.opportunity_id, second.opportunity_id) == ("o11", "o5")
+        assert first.score == second.score
+    assert freshness(NOW - timedelta(hours=23, minutes=59), NOW) == 1.0
+    assert freshness(NOW - timedelta(days=30, hours=5), NOW) == 0.5
