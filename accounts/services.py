@@ -71,6 +71,12 @@ def account_exists(email: str) -> bool:
     return User.objects.filter(models.Q(username__iexact=email) | models.Q(email__iexact=email)).exists()
 
 
+def _name_parts(full_name: str) -> tuple[str, str]:
+    """A Vietnamese full name as Django keeps it: the given name last ("Nguyễn Văn" / "Minh")."""
+    first, _space, last = full_name.strip().rpartition(" ")
+    return first[:150], last[:150]
+
+
 def username_for(email: str, *, fallback: str) -> str:
     """The address itself when no account uses it as a username, else ``fallback`` made unique."""
     email = email.strip().lower()
@@ -122,12 +128,12 @@ def company_signup(
         )
         company.full_clean()
         company.save()
-        first, _space, last = person_name.strip().rpartition(" ")
+        first, last = _name_parts(person_name)
         user = User(
             username=email,
             email=email,
-            first_name=first[:150],
-            last_name=last[:150],
+            first_name=first,
+            last_name=last,
             role=User.Role.COMPANY_STAFF,
             company=company,
         )
@@ -149,12 +155,12 @@ def account_invited_create(
 ) -> User:
     """An account whose person will choose a password from an invitation (it has none until then)."""
     email = email.strip().lower()
-    first, _space, last = full_name.strip().rpartition(" ")
+    first, last = _name_parts(full_name)
     user = User(
         username=username_for(email, fallback=username_fallback or email.partition("@")[0]),
         email=email,
-        first_name=first[:150],
-        last_name=last[:150],
+        first_name=first,
+        last_name=last,
         role=role,
         school_id=school_id,
         company_id=company_id,

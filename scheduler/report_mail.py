@@ -33,8 +33,7 @@ def report_filename(first: dt.date, last: dt.date, ext: str) -> str:
 
 
 def week_report_csv(rows: list[dict[str, object]]) -> str:
-    header = reports.WEEK_REPORT_HEADER
-    return "".join(csv_chunks(header, ([r[h] for h in header] for r in rows)))
+    return "".join(csv_chunks(reports.WEEK_REPORT_HEADER, reports.week_report_cells(rows)))
 
 
 def week_report_send(

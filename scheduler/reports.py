@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -330,6 +331,11 @@ def week_report(*, starts_after: dt.datetime, starts_before: dt.datetime) -> lis
         )
     rows.sort(key=lambda r: (r["province"], r["school_name"], r["school"], order.get(r["kind"], 99)))
     return rows
+
+
+def week_report_cells(rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
+    """The rows as the files write them: one list of cells a row, in ``WEEK_REPORT_HEADER``'s order."""
+    return ([row[h] for h in WEEK_REPORT_HEADER] for row in rows)
 
 
 def week_report_totals(rows: list[dict[str, Any]]) -> dict[str, int]:

@@ -320,8 +320,7 @@ def _iso_week(day: dt.date | None) -> str:
 @require_GET
 def week_report_csv(request: HttpRequest) -> HttpResponse:
     _form, first, last, rows = _week_rows(request)
-    header = reports.WEEK_REPORT_HEADER
-    chunks = (c.encode() for c in csv_chunks(header, ([r[h] for h in header] for r in rows)))
+    chunks = (c.encode() for c in csv_chunks(reports.WEEK_REPORT_HEADER, reports.week_report_cells(rows)))
     # A week's rows are few, but the writer streams anyway: the same shape as the other exports.
     response: Any = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{report_filename(first, last, "csv")}"'
@@ -332,9 +331,9 @@ def week_report_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 def week_report_xlsx(request: HttpRequest) -> HttpResponse:
     _form, first, last, rows = _week_rows(request)
-    header = reports.WEEK_REPORT_HEADER
     buffer = io.BytesIO()
-    write_xlsx(buffer, header, ([r[h] for h in header] for r in rows), title=f"{first.isoformat()} {last.isoformat()}")
+    title = f"{first.isoformat()} {last.isoformat()}"
+    write_xlsx(buffer, reports.WEEK_REPORT_HEADER, reports.week_report_cells(rows), title=title)
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
