@@ -279,3 +279,13 @@ def test_an_organisers_invitation_names_a_missing_or_unknown_school(world: World
 @pytest.mark.parametrize("who", ["coordinator", "staff", "student_user"])
 def test_only_the_organiser_sees_the_schools(world: World, who: str) -> None:
     assert _as(getattr(world, who)).get(reverse("web:organiser-schools")).status_code == 404
+
+
+def test_the_outcome_of_an_invitation_is_said_in_the_coordinators_language(world: World) -> None:
+    # The messages were once translated when the module was imported: always Vietnamese.
+    for language, words in (("en", "The invitation is on its way"), ("vi", "Lời mời đang được gửi")):
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(world.coordinator)
+        OutboxMessage.objects.all().delete()
+        response = client.post(reverse("web:school-student-invite", args=[world.adult.pk]), follow=True)
+        assert words in response.content.decode(), language

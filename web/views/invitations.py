@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
@@ -74,12 +75,13 @@ def company_signup_page(request: HttpRequest) -> HttpResponse:
 
 # --- the school -----------------------------------------------------------------------------------------
 
+# Lazy: read in the request's language, not the one active when the module was imported.
 STUDENT_OUTCOMES = {
-    invitations.INVITED: _("The invitation is on its way to %(email)s."),
-    invitations.ALREADY_TODAY: _("Already invited today: the student can use the link of that mail."),
-    invitations.HAS_ACCOUNT: _("%(name)s already has an account."),
-    invitations.NO_EMAIL: _("No email on record for %(name)s: add it in the students file first."),
-    invitations.NEEDS_CONSENT: _("%(name)s is under 18: the guardian's consent is needed before any mail."),
+    invitations.INVITED: gettext_lazy("The invitation is on its way to %(email)s."),
+    invitations.ALREADY_TODAY: gettext_lazy("Already invited today: the student can use the link of that mail."),
+    invitations.HAS_ACCOUNT: gettext_lazy("%(name)s already has an account."),
+    invitations.NO_EMAIL: gettext_lazy("No email on record for %(name)s: add it in the students file first."),
+    invitations.NEEDS_CONSENT: gettext_lazy("%(name)s is under 18: the guardian's consent is needed before any mail."),
 }
 
 
