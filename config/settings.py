@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "scheduler",
     "notifications",
     "rounds",
+    "privacy",
     "web",
 ]
 
@@ -408,12 +409,15 @@ CELERY_QUEUE_TIME_LIMITS = {
     "scheduling": env_limits("CELERY_LIMITS_SCHEDULING", (3300, 3600)),
     "mail": env_limits("CELERY_LIMITS_MAIL", (1500, 1800)),
     "digests": env_limits("CELERY_LIMITS_DIGESTS", (1500, 1800)),
+    "celery": env_limits("CELERY_LIMITS_DEFAULT", (1500, 1800)),
 }
 _TASKS_BY_QUEUE = {
     "matchmaking": ["matchmaking.tasks.round_shard"],
     "scheduling": ["rounds.tasks.schedule_round", "scheduler.tasks.reminders_send", "scheduler.tasks.holds_expire"],
     "mail": ["notifications.tasks.outbox_relay"],
     "digests": ["matchmaking.tasks.digests_send", "matchmaking.tasks.digests_chunk"],
+    # A school's "invite every student" run (a few thousand invitations at most) stays on the default queue.
+    "celery": ["privacy.tasks.students_invite_run"],
 }
 CELERY_TASK_ANNOTATIONS = {
     task: {"soft_time_limit": soft, "time_limit": hard}

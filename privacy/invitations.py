@@ -8,17 +8,23 @@
   again when it sends (category ``account_invite`` carries the student): the same rule as all mail.
 - At most one invitation a day per account (the dedupe key holds the day); a later day may send another,
   for a link that expired.
+- "Invite every student who can be" is an ``InvitationRun`` done by a worker (``students_invite_start``,
+  ``students_invite_continue``; eagerly, in the request, on the embedded default): a large school's
+  invitations do not fit in one web request. The students page follows its progress.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -26,9 +32,14 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import User
 from accounts.services import AccountError, account_exists, account_invited_create
+from matchmaking.broker import BROKER_ERRORS
 from notifications.models import OutboxMessage
 from notifications.services import message_enqueue
 from students.models import GuardianConsent, Student
+
+from .models import ACTIVE, InvitationRun
+
+logger = logging.getLogger(__name__)
 
 # What an invitation of a student came to (``StudentInvite.status``).
 INVITED = "invited"  # an account was made (or was waiting) and the mail is queued
@@ -105,13 +116,120 @@ def student_invite(*, student: Student, invited_by: str, now: dt.datetime | None
     return StudentInvite(INVITED if sent else ALREADY_TODAY, user)
 
 
+def _waiting(school_id: int) -> QuerySet[Student]:
+    """The school's students who do not sign in yet (no account, or an account without a password)."""
+    return Student.objects.filter(school_id=school_id).exclude(user__password__regex=r"^[^!]")
+
+
 def students_invite(*, school_id: int, invited_by: str, now: dt.datetime | None = None) -> Counter[str]:
     """``student_invite`` for every student of the school without a password yet: counts by status."""
     counts: Counter[str] = Counter()
-    waiting = Student.objects.filter(school_id=school_id).exclude(user__password__regex=r"^[^!]")
-    for student in waiting.select_related("school").order_by("pk"):
+    for student in _waiting(school_id).select_related("school").order_by("pk"):
         counts[student_invite(student=student, invited_by=invited_by, now=now).status] += 1
     return counts
+
+
+# Students per transaction of a run: their invitations, the counts and the cursor commit together.
+RUN_CHUNK = 100
+# A run with no progress for this long lost its worker: it fails, and no longer blocks the next one.
+RUN_STALE = dt.timedelta(minutes=30)
+
+
+def runs_settle(*, school_id: int, now: dt.datetime | None = None) -> int:
+    """Fail the school's active runs that made no progress for ``RUN_STALE``; how many."""
+    now = now or timezone.now()
+    return InvitationRun.objects.filter(school_id=school_id, status__in=ACTIVE, updated_at__lt=now - RUN_STALE).update(
+        status=InvitationRun.Status.FAILED,
+        error="no progress for too long: the worker was lost",
+        finished_at=now,
+        updated_at=now,
+    )
+
+
+def _run_enqueue(run_id: int) -> None:
+    """After commit: queue the run's task (run here, at once, without a broker). A broker out of reach
+    fails the run with the reason, rather than leave it queued with no task."""
+    from .tasks import students_invite_run
+
+    try:
+        students_invite_run.delay(run_id=run_id)
+    except BROKER_ERRORS as error:
+        logger.error("invitation run %s: its task could not be queued: %r", run_id, error)
+        InvitationRun.objects.filter(pk=run_id, status=InvitationRun.Status.QUEUED).update(
+            status=InvitationRun.Status.FAILED,
+            error=f"its task could not be queued (the broker is unreachable): {error!r}"[:2000],
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+
+
+def students_invite_start(
+    *, school_id: int, invited_by: str, requested_by: User | None = None, now: dt.datetime | None = None
+) -> InvitationRun:
+    """Invite every student of the school who can be, on a worker. While a run of the school is queued or
+    running, that run is returned (a second click starts nothing)."""
+    runs_settle(school_id=school_id, now=now)
+    try:
+        with transaction.atomic():
+            run = InvitationRun.objects.create(
+                school_id=school_id,
+                invited_by=invited_by,
+                requested_by=requested_by,
+                total=_waiting(school_id).count(),
+            )
+            transaction.on_commit(lambda: _run_enqueue(run.pk))
+    except IntegrityError:
+        active = InvitationRun.objects.filter(school_id=school_id, status__in=ACTIVE).first()
+        if active is None:  # it finished between the insert and this read: start again
+            return students_invite_start(school_id=school_id, invited_by=invited_by, requested_by=requested_by)
+        return active
+    run.refresh_from_db()
+    return run
+
+
+def students_invite_continue(
+    *, run_id: int, budget: float | None = None, now: dt.datetime | None = None
+) -> InvitationRun:
+    """Go on with a run from where it stands, one chunk of students per transaction, to its end or until
+    ``budget`` seconds have passed (checked after each chunk: at least one chunk is done); the run is
+    returned still running in that case. Safe to call twice, even at once: each chunk locks the run, and a
+    finished run is left alone."""
+    deadline = None if budget is None else time.monotonic() + budget
+    started = timezone.now()
+    InvitationRun.objects.filter(pk=run_id, status=InvitationRun.Status.QUEUED).update(
+        status=InvitationRun.Status.RUNNING, started_at=started, updated_at=started
+    )
+    while True:
+        with transaction.atomic():
+            run = InvitationRun.objects.select_for_update().get(pk=run_id)
+            if run.status != InvitationRun.Status.RUNNING:
+                return run
+            chunk = list(
+                _waiting(run.school_id).filter(pk__gt=run.cursor).select_related("school").order_by("pk")[:RUN_CHUNK]
+            )
+            if not chunk:
+                run.status = InvitationRun.Status.DONE
+                run.finished_at = timezone.now()
+                run.total = max(run.total, run.done)  # students added during the run
+                run.save(update_fields=["status", "finished_at", "total", "updated_at"])
+                return run
+            counts = Counter(run.counts)
+            for student in chunk:
+                counts[student_invite(student=student, invited_by=run.invited_by, now=now).status] += 1
+            run.counts = dict(counts)
+            run.cursor = chunk[-1].pk
+            run.done += len(chunk)
+            run.save(update_fields=["counts", "cursor", "done", "updated_at"])
+        if deadline is not None and time.monotonic() >= deadline:
+            return run
+
+
+def run_fail(run_id: int, error: str) -> None:
+    """The run stops here; what its committed chunks did stays done (and counted)."""
+    failed = timezone.now()
+    InvitationRun.objects.filter(pk=run_id, status__in=ACTIVE).update(
+        status=InvitationRun.Status.FAILED, error=error[:2000], finished_at=failed, updated_at=failed
+    )
 
 
 def colleague_invite(

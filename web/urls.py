@@ -43,6 +43,7 @@ urlpatterns: list[URLPattern] = [
     path("school/students/", school.students, name="school-students"),
     path("school/students/<int:pk>/", school.student, name="school-student"),
     path("school/students/invite/", invitations.students_invite, name="school-students-invite"),
+    path("school/students/invite/<int:pk>/", invitations.students_invite_run, name="school-students-invite-run"),
     path("school/students/<int:pk>/invite/", invitations.student_invite, name="school-student-invite"),
     path("school/colleagues/", invitations.school_colleagues, name="school-colleagues"),
     path("school/students/<int:pk>/consent-request/", school.consent_request, name="school-consent-request"),

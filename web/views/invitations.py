@@ -8,15 +8,17 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from accounts.services import AccountError, company_signup
 from accounts.throttles import LoginAddressThrottle
 from privacy import invitations
+from privacy.models import InvitationRun
 from students.models import School
 
 from ..forms_accounts import ACCOUNT_EXISTS, ColleagueForm, CompanySignupForm, CoordinatorForm
@@ -98,21 +100,24 @@ def student_invite(request: HttpRequest, pk: int) -> HttpResponse:
 @coordinator_only
 @require_POST
 def students_invite(request: HttpRequest) -> HttpResponse:
-    counts = invitations.students_invite(school_id=school_of(request).pk, invited_by=_name(request.user))
-    messages.success(
-        request,
-        _(
-            "Invitations sent: %(invited)d. Not sent: %(consent)d under 18 without the guardian's consent, "
-            "%(email)d without an email, %(today)d already invited today."
-        )
-        % {
-            "invited": counts[invitations.INVITED],
-            "consent": counts[invitations.NEEDS_CONSENT],
-            "email": counts[invitations.NO_EMAIL],
-            "today": counts[invitations.ALREADY_TODAY],
-        },
+    """Start the school's "invite every student" run; the students page follows it (a second click while
+    one runs starts nothing)."""
+    invitations.students_invite_start(
+        school_id=school_of(request).pk,
+        invited_by=_name(request.user),
+        requested_by=request.user if isinstance(request.user, User) else None,
     )
-    return redirect("web:school-students")
+    return redirect(reverse("web:school-students") + "#invite-all-title")
+
+
+@coordinator_only
+@require_GET
+def students_invite_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """The run's progress, polled every 2 s by the students page while it is queued or running."""
+    school = school_of(request)
+    invitations.runs_settle(school_id=school.pk)
+    run = get_object_or_404(InvitationRun, pk=pk, school=school)
+    return render(request, "web/school/_invite_run.html", {"run": run})
 
 
 def _colleagues_page(request: HttpRequest, *, school_id: int | None, company_id: int | None, organisation: str,

@@ -8,6 +8,7 @@ booking is a 404, and so is every page for another role. Refusals of the workflo
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from accounts.services import audit_record, student_opened
 from companies.selectors import sessions_published
 from matchmaking.models import Match
 from privacy.consent import ConsentError, consent_request_send
+from privacy.models import InvitationRun
 from privacy.services import privacy_link_make
 from scheduler import services as booking_services
 from scheduler.models import Booking
@@ -110,7 +112,11 @@ def students(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     for student in page:
         student.minor = student.is_minor(today)  # type: ignore[attr-defined]
-    return render(request, "web/school/students.html", {"form": form, "page": page})
+    # The latest "invite every student" run of the week, followed on the page while it runs.
+    invite_run = InvitationRun.objects.filter(
+        school=school, created_at__gte=timezone.now() - dt.timedelta(days=7)
+    ).first()
+    return render(request, "web/school/students.html", {"form": form, "page": page, "invite_run": invite_run})
 
 
 def _student_page(request: HttpRequest, student: Student, **extra: Any) -> HttpResponse:
