@@ -11,6 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from companies.models import Company
 
 Role = User.Role
 
@@ -19,6 +20,8 @@ Role = User.Role
 class NavItem:
     url_name: str
     label: str | Promise
+    # For an expert, an entrepreneur or an artisan (one person, not a company), when the label differs.
+    person_label: str | Promise | None = None
 
 
 # One list per role; the lead adds the coordinator's, company's and organiser's pages here.
@@ -40,10 +43,10 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("web:school-colleagues", _("Colleagues")),
     ),
     Role.COMPANY_STAFF: (
-        NavItem("web:company-home", _("My company")),
-        NavItem("web:company-opportunities", _("Our opportunities")),  # beside "All opportunities"
+        NavItem("web:company-home", _("My company"), _("My page")),
+        NavItem("web:company-opportunities", _("Our opportunities"), _("My opportunities")),  # beside "All …"
         NavItem("web:company-contacts", _("Students' contacts")),  # not "contact us"
-        NavItem("web:company-profile", _("Company profile")),
+        NavItem("web:company-profile", _("Company profile"), _("My profile")),
         NavItem("web:company-colleagues", _("Colleagues")),
     ),
     Role.ORGANISER: (
@@ -59,9 +62,22 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     items = NAVIGATION.get(user.role, ()) if isinstance(user, User) else ()
+    # An expert, entrepreneur or artisan is one person: their pages say "you", never "your company".
+    person = bool(
+        isinstance(user, User)
+        and user.role == Role.COMPANY_STAFF
+        and user.company is not None
+        and user.company.profile != Company.Profile.COMPANY
+    )
     path = request.path
     return {
         "nav_items": [
-            {"url": (url := reverse(item.url_name)), "label": item.label, "current": path == url} for item in items
+            {
+                "url": (url := reverse(item.url_name)),
+                "label": (item.person_label if person and item.person_label else item.label),
+                "current": path == url,
+            }
+            for item in items
         ],
+        "org_is_person": person,
     }

@@ -566,3 +566,36 @@ def test_the_company_pages_cost_the_same_queries_for_few_or_many_rows(world: Wor
     few = _queries(hr, path)
     _grow(world, 4)
     assert _queries(hr, path) == few
+
+
+@pytest.mark.parametrize("profile", ["artisan", "expert", "entrepreneur"])
+def test_one_person_is_spoken_to_as_you_never_as_a_company(world: World, profile: str) -> None:
+    """An expert, an entrepreneur or an artisan is one person: no page calls them "your company"."""
+    person = f.CompanyFactory(name="Xưởng gốm Minh Long", profile=profile, approved_at=None)
+    opportunity = f.OpportunityFactory(company=person, title="Làm gốm cùng nghệ nhân")
+    user = f.UserFactory(role="company_staff", company=person)
+    for language in ("vi", "en"):
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(user)
+        pages = [
+            client.get(path).content.decode()
+            for path in (
+                "/company/",
+                "/company/profile/",
+                "/company/opportunities/",
+                "/company/opportunities/new/",
+                f"/company/opportunities/{opportunity.pk}/",
+                f"/company/opportunities/{opportunity.pk}/participants/",
+                "/company/contacts/",
+                "/company/colleagues/",
+            )
+        ]
+        for page in pages:
+            main = page[page.index("<header") :]  # the header and the page (not the catalogue's own words)
+            assert "doanh nghiệp của bạn" not in main.lower() and "your company" not in main.lower()
+            assert "My company" not in main and "Company profile" not in main and "Hồ sơ doanh nghiệp" not in main
+        assert ("Trang của tôi" if language == "vi" else "My page") in pages[0]
+        assert ("bạn chưa được phê duyệt" if language == "vi" else "you are not yet approved") in pages[4]
+    # A company is still spoken to as one.
+    company_home = signed_in(world.staff).get("/company/").content.decode()
+    assert "My company" in company_home and "My page" not in company_home

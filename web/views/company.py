@@ -105,7 +105,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = CompanyProfileForm(_posted(request), instance=company)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, _("Company profile saved."))
+        person = company.profile != Company.Profile.COMPANY
+        messages.success(request, _("Profile saved.") if person else _("Company profile saved."))
         return redirect("web:company-profile")
     return render(request, "web/company/profile.html", {"form": form, "company": company})
 
