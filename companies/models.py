@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -17,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 import places
 
+from .search import search_text
 from .validators import validate_free_text, validate_single_line
 
 
@@ -125,6 +127,10 @@ class Opportunity(models.Model):
     group_min = models.PositiveIntegerField(_("minimum group size"), null=True, blank=True)
     group_max = models.PositiveIntegerField(_("maximum group size"), null=True, blank=True)
     apply_by = models.DateField(_("apply by"), null=True, blank=True)
+    # The title, and title and description, folded and as written for the catalogue's search
+    # (``companies.search``); written on save and by the import.
+    search_title = models.TextField(_("search title"), blank=True, default="", editable=False)
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -160,6 +166,14 @@ class Opportunity(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_title = search_text(self.title)
+        self.search_text = search_text(self.title, self.description)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "description"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_title", "search_text"}
+        super().save(*args, **kwargs)
 
 
 class Session(models.Model):

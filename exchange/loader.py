@@ -18,6 +18,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from companies.models import Company, Opportunity, Session
+from companies.search import search_text
 from students.models import AvailabilityInterval, ClassRequest, GuardianConsent, School, Student
 
 from .contract import MAX_PROBLEMS, SPECS, Problem, Row, Validation, iter_rows, present_files, source_path, validate
@@ -231,6 +232,9 @@ class _Loader:
         # Not online and no province given: it happens where the company is.
         province = v.get("province")
         out["province"] = province or ("" if v.get("online") else company["province"])
+        if "title" in out and "description" in out:  # both required by the contract
+            out["search_title"] = search_text(out["title"])
+            out["search_text"] = search_text(out["title"], out["description"])
         return out
 
     def _sessions(self, v: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,13 +7,14 @@ import functools
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 import places
 from companies.models import Kind, Level, Opportunity
 from matchmaking.engine.topics import load_vocabulary
+from matchmaking.search import catalogue_search
 from students.models import Student
 
 MAX_AVAILABILITY_DAYS = 92
@@ -111,7 +112,7 @@ class CatalogueFilter(ChoicesMixin, forms.Form):
         self.is_valid()  # the valid fields still filter when another one is wrong (its error is shown)
         data = getattr(self, "cleaned_data", {})  # an unbound form: no filters
         if q := (data.get("q") or "").strip():
-            qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(company__name__icontains=q))
+            qs = catalogue_search(qs, q)
         if kind := data.get("kind"):
             qs = qs.filter(kind=kind)
         if province := data.get("province"):

@@ -10,6 +10,7 @@ from django_filters import rest_framework as filters
 import places
 from api.rest import IntFilter, MomentFilter, StrictFilterSet
 from companies.models import Company, Kind, Level, Opportunity, Session
+from matchmaking.search import catalogue_search
 
 PROVINCES = places.choices
 
@@ -26,6 +27,12 @@ class CompanyFilter(StrictFilterSet):
 
 
 class OpportunityFilter(StrictFilterSet):
+    q = filters.CharFilter(
+        method="filter_q",
+        max_length=100,
+        help_text="Words of the title or description, typed with or without accents, in Vietnamese or English "
+        "(their synonyms in the other language count), or the company's name; the best matches first.",
+    )
     kind = filters.MultipleChoiceFilter(choices=Kind.choices)
     province = filters.ChoiceFilter(choices=PROVINCES)
     company = IntFilter(field_name="company_id")
@@ -45,7 +52,10 @@ class OpportunityFilter(StrictFilterSet):
 
     class Meta:
         model = Opportunity
-        fields = ["kind", "province", "company", "online", "topic", "level"]
+        fields = ["q", "kind", "province", "company", "online", "topic", "level"]
+
+    def filter_q(self, qs: QuerySet[Opportunity], name: str, value: str) -> QuerySet[Opportunity]:
+        return catalogue_search(qs, value).order_by("-search_score", "external_id")
 
     def filter_topic(self, qs: QuerySet[Opportunity], name: str, value: str) -> QuerySet[Opportunity]:
         # JSON containment is not portable between SQLite and PostgreSQL; topics are short lists, and a

@@ -121,7 +121,13 @@ class OpportunityViewSet(_CrudViewSet):
     update_serializer_class = OpportunityUpdateSerializer
     filterset_class = OpportunityFilter
     ordering_fields = ["title", "kind", "apply_by", "created_at"]
-    ordering = ["external_id"]
+
+    @property
+    def ordering(self) -> list[str]:
+        """The best matches first when searching (``?q=``), unless ``?ordering=`` says otherwise."""
+        request = getattr(self, "request", None)
+        searching = request is not None and str(request.query_params.get("q", "")).strip()
+        return ["-search_score", "external_id"] if searching else ["external_id"]
 
     def base_queryset(self) -> QuerySet[Opportunity]:
         return Opportunity.objects.select_related("company")

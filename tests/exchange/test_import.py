@@ -142,6 +142,20 @@ def test_a_changed_row_is_updated_in_place(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
+def test_an_imported_opportunity_is_found_by_the_catalogues_search_and_follows_its_new_title(tmp_path: Path) -> None:
+    data_import(directory=write(tmp_path / "a", GOOD), today=TODAY)
+    assert " thuc tap ai " in Opportunity.objects.get(external_id="O1").search_title
+    files = {name: list(lines) for name, lines in GOOD.items()}
+    files["opportunities.csv"][1] = files["opportunities.csv"][1].replace("Thực tập AI", "Thực tập lập trình")
+
+    data_import(directory=write(tmp_path / "b", files), today=TODAY)
+
+    found = Opportunity.objects.get(external_id="O1")
+    assert found.search_title == " thuc tap lap trinh thực tập lập trình "
+    assert " thuc tap tri tue nhan tao " in found.search_text
+
+
+@pytest.mark.django_db
 def test_decomposed_text_with_a_bom_is_stored_composed(tmp_path: Path) -> None:
     report = data_import(directory=write(tmp_path, GOOD, bom=True, nfd=True), today=TODAY)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.db.models import F, Min, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -48,7 +50,10 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     qs = form.apply(opportunities_published()).annotate(
         next_start=Min("sessions__starts_at", filter=Q(sessions__starts_at__gt=now))
     )
-    qs = qs.order_by(F("next_start").asc(nulls_last=True), "title", "pk")
+    order: list[Any] = [F("next_start").asc(nulls_last=True), "title", "pk"]
+    if "search_score" in qs.query.annotations:  # a search: the best matches first
+        order.insert(0, F("search_score").desc())
+    qs = qs.order_by(*order)
     page = Paginator(with_upcoming_sessions(qs), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "web/public/catalogue.html", {"form": form, "page": page, **booked_for(request.user)}

@@ -1,0 +1,110 @@
+"""A catalogue query as groups of alternatives, each phrase with its synonyms in both languages.
+
+"lap trinh game" (typed without accents) becomes [("lap trinh", "programming", "coding", "viet code", …),
+("game", "tro choi", …)]: the topic vocabulary's names and synonyms (``engine/data/topics.json``) and the
+bilingual lexicon's phrases (``engine/data/lexicon.tsv``) are the synonyms, everything folded as
+``companies.search`` folds an opportunity's text. Phrases are found greedy longest-first, as the engine
+finds topics. Words that only carry a sentence ("em", "thích", "and", "the") are dropped unless nothing
+else is left, so "Em thích robot" searches for robot.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import defaultdict
+
+from django.db.models import Q, QuerySet
+
+from companies.search import search, words, written
+
+from .engine.lexicon import DEFAULT_PATH as LEXICON_PATH
+from .engine.topics import DEFAULT_PATH as TOPICS_PATH
+
+# Folded; words of a request rather than of its subject.
+STOP_WORDS = frozenset(
+    """
+    va voi cua cho la cac nhung mot em toi minh ban muon thich rat ve o tai trong de duoc co khong nay do
+    hay hoac nhu thi ma vao len ra cung con se dang da
+    a an and or of for to in on at with the i me my we our you your like want about is are be this that
+    """.split()
+)
+LONGEST = 6  # words in the longest phrase matched
+
+
+@functools.cache
+def _synonyms() -> tuple[dict[tuple[str, ...], frozenset[int]], dict[str, frozenset[int]], list[frozenset[str]]]:
+    """Folded phrases of two words or more → the concepts they name; single words as written → theirs;
+    concept → its phrases to look for (as written, lower-cased; those of two words or more also folded).
+
+    A single word is looked up and looked for only as written: folded, a Vietnamese syllable is
+    ambiguous ("gom" is gốm, pottery, and gồm, to include)."""
+    concepts: list[set[str]] = []
+    for topic in json.loads(TOPICS_PATH.read_text(encoding="utf-8"))["topics"]:
+        concepts.append({topic["vi"], topic["en"], *topic.get("synonyms", [])})
+    for line in LEXICON_PATH.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#") and line.count("\t") == 1:
+            concepts.append({p.strip() for column in line.split("\t") for p in column.split(";") if p.strip()})
+    multi: dict[tuple[str, ...], set[int]] = defaultdict(set)
+    single: dict[str, set[int]] = defaultdict(set)
+    phrases: list[frozenset[str]] = []
+    for index, concept in enumerate(concepts):
+        looked_for: set[str] = set()
+        for phrase in concept:
+            as_written, folded = written(phrase), words(phrase)
+            if not as_written:
+                continue
+            looked_for.add(" ".join(as_written))
+            if len(folded) > 1:
+                looked_for.add(" ".join(folded))
+                multi[tuple(folded)].add(index)
+            else:
+                single[as_written[0]].add(index)
+        phrases.append(frozenset(looked_for))
+    return (
+        {k: frozenset(v) for k, v in multi.items()},
+        {k: frozenset(v) for k, v in single.items()},
+        phrases,
+    )
+
+
+def query_groups(query: str) -> list[tuple[str, ...]]:
+    """The query's groups of alternatives, in the order typed; each group's first entry is what was
+    typed. Empty for a query without a word."""
+    typed, folded = written(query), words(query)
+    if len(typed) != len(folded):  # a letter whose case folding splits it: read the folded words alone
+        typed = folded
+    multi, single, phrases = _synonyms()
+    groups: list[tuple[str, ...]] = []
+    content: list[bool] = []
+    i = 0
+    while i < len(typed):
+        for n in range(min(LONGEST, len(typed) - i), 1, -1):
+            concepts = multi.get(tuple(folded[i : i + n]))
+            if concepts:
+                break
+        else:
+            n, concepts = 1, (single.get(typed[i]) if folded[i] not in STOP_WORDS else None)
+        as_typed = [" ".join(typed[i : i + n])] + ([" ".join(folded[i : i + n])] if n > 1 else [])
+        alternatives = set().union(*(phrases[c] for c in concepts)) if concepts else set()
+        groups.append(tuple(dict.fromkeys([*as_typed, *sorted(alternatives - set(as_typed))])))
+        content.append(bool(concepts) or folded[i] not in STOP_WORDS)
+        i += n
+    kept = [g for g, keep in zip(groups, content, strict=True) if keep]
+    return kept or groups
+
+
+def catalogue_search(qs: QuerySet, query: str) -> QuerySet:
+    """Opportunities that match ``query`` (its words or their synonyms, or their company's name), with
+    ``search_score``: more groups found, higher."""
+    query = query.strip()
+    if not query:
+        return qs
+    # The company's name holds the query as whole words ("FPT" in "FPT Software", not "ai" in "Mai").
+    name = (
+        Q(company__name__iexact=query)
+        | Q(company__name__istartswith=f"{query} ")
+        | Q(company__name__iendswith=f" {query}")
+        | Q(company__name__icontains=f" {query} ")
+    )
+    return search(qs, query_groups(query), also=name)

@@ -1,0 +1,109 @@
+"""The catalogue's search: words typed with or without accents, in either language, ranked.
+
+A student on a phone types "lap trinh game" without accents, or "programming" for a Vietnamese posting;
+a coordinator types a company's name. Folded syllables are ambiguous ("gom": gốm, pottery, or gồm, to
+include), so a word typed with its accents meets only itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from companies.models import Opportunity
+from companies.search import search_text
+
+from .. import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue() -> dict[str, Opportunity]:
+    company = f.CompanyFactory(name="FPT Software Đà Nẵng")
+    artisan = f.CompanyFactory(name="Xưởng gốm Mai Hương", profile="artisan")
+    made = {
+        "game": f.OpportunityFactory(
+            company=company, title="Thực tập lập trình game", description="Làm game với Unity cùng đội ngũ."
+        ),
+        "pottery": f.OpportunityFactory(
+            company=artisan, title="Làm gốm cùng nghệ nhân", description="Nặn và nung gốm truyền thống."
+        ),
+        "bank": f.OpportunityFactory(
+            company=company,
+            title="Tham quan ngân hàng số",
+            description="Chương trình bao gồm giới thiệu nghề giao dịch viên.",  # gồm, not gốm
+        ),
+        "english": f.OpportunityFactory(
+            company=company, title="Machine learning workshop", description="Train your first model in Python."
+        ),
+    }
+    for opportunity in made.values():
+        f.SessionFactory(opportunity=opportunity)
+    return made
+
+
+def _titles(client: Client, query: str) -> list[str]:
+    page = client.get(reverse("web:home"), {"q": query}).content.decode()
+    return re.findall(r'<h3><a href="/opportunities/[^"]+/">([^<]+)</a>', page)
+
+
+@pytest.mark.parametrize(
+    ("query", "first", "absent"),
+    [
+        ("lap trinh game", "Thực tập lập trình game", ["Làm gốm cùng nghệ nhân"]),  # typed without accents
+        ("programming", "Thực tập lập trình game", ["Làm gốm cùng nghệ nhân"]),  # English for Vietnamese
+        ("pottery", "Làm gốm cùng nghệ nhân", ["Tham quan ngân hàng số"]),  # never "bao gồm"
+        ("gốm", "Làm gốm cùng nghệ nhân", ["Tham quan ngân hàng số"]),  # accents typed: gốm only
+        ("học máy", "Machine learning workshop", ["Thực tập lập trình game"]),  # Vietnamese for English
+        ("Em thích làm gốm", "Làm gốm cùng nghệ nhân", ["Thực tập lập trình game"]),  # a sentence
+        ("ngan hang", "Tham quan ngân hàng số", ["Làm gốm cùng nghệ nhân"]),
+        ("FPT", "Machine learning workshop", ["Làm gốm cùng nghệ nhân"]),  # the company's name (then by date)
+    ],
+)
+def test_a_query_finds_what_a_person_meant(
+    client: Client, catalogue: dict[str, Opportunity], query: str, first: str, absent: list[str]
+) -> None:
+    titles = _titles(client, query)
+    assert titles, query
+    assert first in titles[: 1 if query != "FPT" else 3]
+    for title in absent:
+        assert title not in titles
+
+
+def test_a_short_query_is_a_whole_word_not_part_of_a_name(client: Client, catalogue: dict[str, Opportunity]) -> None:
+    # "ai" is not in "Mai Hương", the artisan's workshop name, nor a prefix of anything it says.
+    assert _titles(client, "ai") == []
+
+
+def test_a_match_in_the_title_ranks_above_one_in_the_description(client: Client) -> None:
+    company = f.CompanyFactory()
+    in_text = f.OpportunityFactory(company=company, title="Tham quan nhà máy", description="Có robot hàn tự động.")
+    in_title = f.OpportunityFactory(company=company, title="Cuộc thi robot", description="Dành cho học sinh.")
+    for opportunity in (in_text, in_title):
+        f.SessionFactory(opportunity=opportunity)
+    assert _titles(client, "robot")[:2] == ["Cuộc thi robot", "Tham quan nhà máy"]
+
+
+def test_the_search_text_follows_every_edit(catalogue: dict[str, Opportunity]) -> None:
+    game = catalogue["game"]
+    game.title = "Thực tập thiết kế đồ họa"
+    game.save(update_fields=["title"])
+    game.refresh_from_db()
+    assert game.search_title == search_text("Thực tập thiết kế đồ họa")
+    assert " thiet ke do hoa " in game.search_title and " thiết kế đồ họa " in game.search_title
+
+
+def test_the_api_searches_the_same_way(client: Client, catalogue: dict[str, Opportunity]) -> None:
+    staff = f.UserFactory(role="company_staff", company=catalogue["game"].company)
+    client.force_login(staff)
+    response = client.get("/api/v1/opportunities/", {"q": "programming"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    ids = [row["external_id"] for row in body.get("results", body)]
+    assert ids[0] == catalogue["game"].external_id
+    assert catalogue["pottery"].external_id not in ids
+    assert client.get("/api/v1/opportunities/", {"q": "x" * 101}).status_code == 400
