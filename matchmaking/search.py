@@ -68,18 +68,20 @@ def _synonyms() -> tuple[dict[tuple[str, ...], frozenset[int]], dict[str, frozen
     )
 
 
-def query_groups(query: str) -> list[tuple[str, ...]]:
-    """The query's groups of alternatives, in the order typed; each group's first entry is what was
-    typed. Empty for a query without a word."""
-    typed, folded = written(query), words(query)
-    if len(typed) != len(folded):  # a letter whose case folding splits it: read the folded words alone
-        typed = folded
+def _parse(
+    typed: list[str], folded: list[str], longest: int, *, parts: bool = False
+) -> list[tuple[tuple[str, ...], bool]]:
+    """Groups of alternatives with whether each carries meaning (not a stop word). A phrase of several
+    words is followed by the groups of its parts that are phrases or words of the vocabularies
+    themselves (``parts``: "lap trinh game" is followed by "lap trinh" and "game", "làm gốm" by "gốm",
+    never by a bare syllable such as "làm"), so that a text with only a part of it is found, below one
+    with all of it."""
     multi, single, phrases = _synonyms()
-    groups: list[tuple[str, ...]] = []
-    content: list[bool] = []
+    out: list[tuple[tuple[str, ...], bool]] = []
     i = 0
     while i < len(typed):
-        for n in range(min(LONGEST, len(typed) - i), 1, -1):
+        concepts: frozenset[int] | None = None
+        for n in range(min(longest, len(typed) - i), 1, -1):
             concepts = multi.get(tuple(folded[i : i + n]))
             if concepts:
                 break
@@ -87,11 +89,26 @@ def query_groups(query: str) -> list[tuple[str, ...]]:
             n, concepts = 1, (single.get(typed[i]) if folded[i] not in STOP_WORDS else None)
         as_typed = [" ".join(typed[i : i + n])] + ([" ".join(folded[i : i + n])] if n > 1 else [])
         alternatives = set().union(*(phrases[c] for c in concepts)) if concepts else set()
-        groups.append(tuple(dict.fromkeys([*as_typed, *sorted(alternatives - set(as_typed))])))
-        content.append(bool(concepts) or folded[i] not in STOP_WORDS)
+        if parts and not concepts:
+            i += n
+            continue
+        out.append((tuple(dict.fromkeys([*as_typed, *sorted(alternatives - set(as_typed))])),
+                    bool(concepts) or folded[i] not in STOP_WORDS))  # fmt: skip
+        if n > 1:
+            out += _parse(typed[i : i + n], folded[i : i + n], n - 1, parts=True)
         i += n
-    kept = [g for g, keep in zip(groups, content, strict=True) if keep]
-    return kept or groups
+    return out
+
+
+def query_groups(query: str) -> list[tuple[str, ...]]:
+    """The query's groups of alternatives, in the order typed; each group's first entry is what was
+    typed. Empty for a query without a word."""
+    typed, folded = written(query), words(query)
+    if len(typed) != len(folded):  # a letter whose case folding splits it: read the folded words alone
+        typed = folded
+    parsed = _parse(typed, folded, LONGEST)
+    kept = [group for group, meaningful in parsed if meaningful]
+    return list(dict.fromkeys(kept or [group for group, _ in parsed]))
 
 
 def catalogue_search(qs: QuerySet, query: str) -> QuerySet:

@@ -80,7 +80,14 @@ class ChoicesMixin:
 class CatalogueFilter(ChoicesMixin, forms.Form):
     """The catalogue's search and filters; every field is optional."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("e.g. programming, robots, pottery"), "enterkeyhint": "search"}
+        ),
+    )
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     province = forms.ChoiceField(label=_("Province or city"), required=False)
     topic = forms.ChoiceField(label=_("Topic"), required=False)

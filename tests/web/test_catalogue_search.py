@@ -107,3 +107,15 @@ def test_the_api_searches_the_same_way(client: Client, catalogue: dict[str, Oppo
     assert ids[0] == catalogue["game"].external_id
     assert catalogue["pottery"].external_id not in ids
     assert client.get("/api/v1/opportunities/", {"q": "x" * 101}).status_code == 400
+
+
+def test_a_posting_with_part_of_a_phrase_is_found_below_one_with_all_of_it(
+    client: Client, catalogue: dict[str, Opportunity]
+) -> None:
+    web = f.OpportunityFactory(
+        company=catalogue["game"].company, title="Nói chuyện: lập trình web", description="Nghề lập trình."
+    )
+    f.SessionFactory(opportunity=web)
+    titles = _titles(client, "lap trinh game")
+    assert titles[:2] == ["Thực tập lập trình game", "Nói chuyện: lập trình web"]
+    assert "Làm gốm cùng nghệ nhân" not in titles

@@ -56,7 +56,15 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     qs = qs.order_by(*order)
     page = Paginator(with_upcoming_sessions(qs), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "web/public/catalogue.html", {"form": form, "page": page, **booked_for(request.user)}
+        request,
+        "web/public/catalogue.html",
+        {
+            "form": form,
+            "page": page,
+            # The filters stay open when one of them (not the search box alone) is in use.
+            "filtered": any(value for name, value in request.GET.items() if name not in ("q", "page")),
+            **booked_for(request.user),
+        },
     )
 
 
