@@ -125,3 +125,31 @@ def catalogue_search(qs: QuerySet, query: str) -> QuerySet:
         | Q(company__name__icontains=f" {query} ")
     )
     return search(qs, query_groups(query), also=name)
+
+
+def interest_query(text: str, *, limit: int = 100) -> str:
+    """The phrases of ``text`` that the vocabularies know, as a catalogue query ("ẩm thực, sơn mài, lập
+    trình game"): a student's interests, searched at once rather than at the next round. Empty when it
+    names none. At most ``limit`` characters (the search box's), whole phrases only."""
+    typed, folded = written(text), words(text)
+    if len(typed) != len(folded):
+        typed = folded
+    multi, single, _phrases = _synonyms()
+    found: list[str] = []
+    i = 0
+    while i < len(typed):
+        for n in range(min(LONGEST, len(typed) - i), 0, -1):
+            span = tuple(folded[i : i + n])
+            if (n > 1 and span in multi) or (n == 1 and typed[i] in single and folded[i] not in STOP_WORDS):
+                found.append(" ".join(typed[i : i + n]))
+                i += n
+                break
+        else:
+            i += 1
+    query = ""
+    for phrase in dict.fromkeys(found):
+        longer = f"{query}, {phrase}" if query else phrase
+        if len(longer) > limit:
+            break
+        query = longer
+    return query

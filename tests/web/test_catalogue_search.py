@@ -119,3 +119,28 @@ def test_a_posting_with_part_of_a_phrase_is_found_below_one_with_all_of_it(
     titles = _titles(client, "lap trinh game")
     assert titles[:2] == ["Thực tập lập trình game", "Nói chuyện: lập trình web"]
     assert "Làm gốm cùng nghệ nhân" not in titles
+
+
+def test_a_student_searches_the_catalogue_for_their_interests_at_once(
+    client: Client, catalogue: dict[str, Opportunity]
+) -> None:
+    """A profile edited today would wait for the next round; the student's page offers the search now."""
+    school = f.SchoolFactory()
+    student = f.StudentFactory(school=school, interests="Em thích làm gốm và nấu ăn, muốn thử lập trình game.")
+    user = f.UserFactory(role="student", student=student)
+    client.force_login(user)
+
+    page = client.get(reverse("web:student-home"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    link = re.search(r'<p class="search-now"><a href="(/\?q=[^"]+)"', page)
+    assert link is not None, page
+    titles = re.findall(r'<h3><a href="/opportunities/[^"]+/">([^<]+)</a>', client.get(link.group(1)).content.decode())
+    assert {"Làm gốm cùng nghệ nhân", "Thực tập lập trình game"} <= set(titles[:2])
+    assert "Tham quan ngân hàng số" not in titles
+
+
+def test_interests_the_vocabularies_do_not_know_offer_no_search() -> None:
+    from matchmaking.search import interest_query
+
+    assert interest_query("xyz qwerty") == ""
+    assert len(interest_query("lập trình, robot, gốm sứ, du lịch, tài chính, " * 10)) <= 100

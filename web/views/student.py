@@ -25,6 +25,7 @@ from accounts.models import User
 from companies.selectors import opportunities_published, sessions_published
 from matchmaking.learning import feedback_record
 from matchmaking.models import Feedback, Match
+from matchmaking.search import interest_query
 from privacy.services import student_data, student_erase
 from scheduler import services as booking_services
 from scheduler.models import Booking
@@ -75,7 +76,13 @@ def recommendations(request: HttpRequest) -> HttpResponse:
     feedback = _last_feedback(student)
     for match in matches:
         match.feedback = feedback.get(match.opportunity_id, "")  # type: ignore[attr-defined]
-    context = {"matches": matches, **booked_for(request.user), "student": student}
+    context = {
+        "matches": matches,
+        **booked_for(request.user),
+        "student": student,
+        # The catalogue searched for the interests now, without waiting for the next round.
+        "interest_query": interest_query(student.interests or ""),
+    }
     return render(request, "web/student/recommendations.html", context)
 
 
