@@ -29,6 +29,14 @@ STOP_WORDS = frozenset(
     a an and or of for to in on at with the i me my we our you your like want about is are be this that
     """.split()
 )
+# Folded phrases of a request rather than of its subject ("em muốn tìm hiểu về…", "đam mê…").
+STOP_PHRASES = frozenset(
+    tuple(p.split())
+    for p in [
+        "tim hieu", "kham pha", "quan tam", "yeu thich", "dam me", "mo uoc", "hoc hoi", "trai nghiem",
+        "explore", "discover", "learn about", "interested in", "find out",
+    ]
+)  # fmt: skip
 LONGEST = 6  # words in the longest phrase matched
 
 
@@ -81,6 +89,12 @@ def _parse(
     i = 0
     while i < len(typed):
         concepts: frozenset[int] | None = None
+        stop = next((n for n in (3, 2, 1) if tuple(folded[i : i + n]) in STOP_PHRASES), 0)
+        if stop:
+            if not parts:
+                out.append(((" ".join(typed[i : i + stop]),), False))
+            i += stop
+            continue
         for n in range(min(longest, len(typed) - i), 1, -1):
             concepts = multi.get(tuple(folded[i : i + n]))
             if concepts:
@@ -138,6 +152,10 @@ def interest_query(text: str, *, limit: int = 100) -> str:
     found: list[str] = []
     i = 0
     while i < len(typed):
+        stop = next((n for n in (3, 2, 1) if tuple(folded[i : i + n]) in STOP_PHRASES), 0)
+        if stop:
+            i += stop
+            continue
         for n in range(min(LONGEST, len(typed) - i), 0, -1):
             span = tuple(folded[i : i + n])
             if (n > 1 and span in multi) or (n == 1 and typed[i] in single and folded[i] not in STOP_WORDS):

@@ -143,4 +143,6 @@ def test_interests_the_vocabularies_do_not_know_offer_no_search() -> None:
     from matchmaking.search import interest_query
 
     assert interest_query("xyz qwerty") == ""
+    # Words of the request, not of its subject, are left out.
+    assert interest_query("Em muốn tìm hiểu thêm, đam mê khám phá gốm sứ") == "gốm sứ"
     assert len(interest_query("lập trình, robot, gốm sứ, du lịch, tài chính, " * 10)) <= 100
