@@ -66,6 +66,22 @@ def _no_language_left_active() -> Any:
     translation.deactivate()
 
 
+@pytest.fixture(scope="session")
+def _cache_directory(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return tmp_path_factory.mktemp("cache")  # one per test process (xdist gives each its own base)
+
+
+@pytest.fixture(autouse=True)
+def _a_cache_of_this_test_process(_cache_directory: Any, settings: Any) -> None:
+    """The file cache (where the throttles count) is one directory shared by every process that uses
+    it, as it must be in production. The two processes of `pytest -n 2` would then clear and fill each
+    other's counts (a test counting sign-ups saw the other process clear them): each test process gets
+    a directory of its own. A test that sets CACHES itself still wins."""
+    default = settings.CACHES["default"]
+    if default["BACKEND"].endswith("FileBasedCache"):
+        settings.CACHES = {**settings.CACHES, "default": {**default, "LOCATION": str(_cache_directory)}}
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """Hashing passwords the production way costs seconds per test; tests do not need the strength."""
