@@ -47,6 +47,7 @@ DEPTH = 30
 LANGUAGE = "en"
 MAX_CHARS = 1500
 MAX_TOKENS = 512
+CHUNK = 65536
 
 
 def participant_text(p: Participant) -> str:
@@ -107,9 +108,13 @@ class Reranker:
         english = in_p[rows] & in_o[cols] if len(rows) else np.zeros(0, dtype=bool)
         position = rank_within(rows)
         if english.any() and self.weight > 0:
-            q, d = self._vectors(built, in_p, in_o)
+            q, d, at_p, at_o = self._vectors(built, in_p, in_o)
             p, o = rows[english], cols[english]
-            cosine = np.clip(np.einsum("ij,ij->i", q[p], d[o]), 0.0, 1.0)
+            cosine = np.empty(len(p))
+            for start in range(0, len(p), CHUNK):  # in chunks: a million pairs × 256 floats is 1 GB
+                part = slice(start, start + CHUNK)
+                cosine[part] = np.einsum("ij,ij->i", q[at_p[p[part]]], d[at_o[o[part]]])
+            np.clip(cosine, 0.0, 1.0, out=cosine)
             context = built.vectors.contexts(p, o, built.compiled.distance_of(p, o))
             relevance = raw[english] / np.maximum(context, 1e-12)
             blended = ((1.0 - self.weight) * relevance + self.weight * cosine) * context
@@ -118,25 +123,29 @@ class Reranker:
             best = slots[np.lexsort((built.o_rank[o], -blended, p))]
             cols, raw = cols.copy(), raw.copy()
             cols[slots], raw[slots] = forward.cols[best], forward.raw[best]
-            self.stats["reordered_rows"] = int(len(np.unique(p)))
+            self.stats["reordered_rows"] = self.stats.get("reordered_rows", 0) + int(len(np.unique(p)))
         keep = position < k
         return Result(rows[keep], cols[keep], raw[keep], forward.rounds)
 
-    def _vectors(self, built: Model, in_p: np.ndarray, in_o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The run's English texts' vectors, centred on their mean, unit length (zero rows elsewhere)."""
+    def _vectors(
+        self, built: Model, in_p: np.ndarray, in_o: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The run's English texts' vectors (participants', opportunities'), centred on their mean and
+        unit length, and each participant's and opportunity's row in them (-1: not English)."""
         ip, io = np.flatnonzero(in_p), np.flatnonzero(in_o)
         before = self.cache.encoded
-        enc_p = self.cache.embed([participant_text(built.participants[i]) for i in ip.tolist()])
-        enc_o = self.cache.embed([opportunity_text(built.opportunities[j]) for j in io.tolist()])
-        self.stats["encoded"] = self.cache.encoded - before
-        width = enc_p.shape[1] if len(ip) else enc_o.shape[1]
-        mean = np.concatenate([enc_p.reshape(-1, width), enc_o.reshape(-1, width)]).mean(axis=0)
-        q = np.zeros((len(in_p), width), dtype=np.float64)
-        d = np.zeros((len(in_o), width), dtype=np.float64)
-        q[ip], d[io] = enc_p - mean, enc_o - mean
+        q = self.cache.embed([participant_text(built.participants[i]) for i in ip.tolist()])
+        d = self.cache.embed([opportunity_text(built.opportunities[j]) for j in io.tolist()])
+        self.stats["encoded"] = self.stats.get("encoded", 0) + self.cache.encoded - before
+        width = q.shape[1] if len(ip) else d.shape[1]
+        q, d = q.reshape(-1, width), d.reshape(-1, width)
+        mean = np.concatenate([q, d]).mean(axis=0)
+        q, d = q - mean, d - mean
         q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
         d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
-        return q, d
+        at_p, at_o = np.full(len(in_p), -1, dtype=np.int64), np.full(len(in_o), -1, dtype=np.int64)
+        at_p[ip], at_o[io] = np.arange(len(ip)), np.arange(len(io))
+        return q, d, at_p, at_o
 
 
 def wordllama_available() -> bool:
