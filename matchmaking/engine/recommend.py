@@ -200,7 +200,10 @@ def _recommend(
     floor: float,
     rerank: Reranker | None = None,
 ) -> Recommendations:
-    k_forward = max(k, rerank.depth) if rerank is not None else k
+    k_rows = None  # with the encoder stage, its participants' candidates are searched deeper
+    if rerank is not None:
+        deeper = np.fromiter((p.language == rerank.language for p in participants), bool, count=len(participants))
+        k_rows = np.where(deeper, max(k, rerank.depth), k).astype(np.int64)
 
     def cut(forward: Result) -> Result:
         return rerank.apply(built, forward, k) if rerank is not None else forward
@@ -239,7 +242,7 @@ def _recommend(
             shared = search_shared(
                 groups,
                 search=lambda share: _search(
-                    _restricted(built, share), share, k, use_filters, floor, stages.fresh(), k_forward
+                    _restricted(built, share), share, k, use_filters, floor, stages.fresh(), k_rows
                 ),
                 lists=lambda forward: lists.build(cut(forward), backward=False),
                 col_tie=built.p_rank,
@@ -248,7 +251,7 @@ def _recommend(
             )
             for_participants, backward, rounds_f = shared.for_participants, shared.backward, shared.rounds_forward
         else:
-            found = _search(built, members, k, use_filters, floor, stages, k_forward)
+            found = _search(built, members, k, use_filters, floor, stages, k_rows)
             with stages.stage("lists_participants"):
                 for_participants = lists.build(cut(found.forward), backward=False)
             backward, rounds_f = found.backward, len(found.forward.rounds)
@@ -267,12 +270,12 @@ def _search(
     use_filters: bool,
     floor: float,
     stages: Stages,
-    k_forward: int | None = None,
+    k_rows: np.ndarray | None = None,
 ) -> ShardSearch:
-    """Both directions' exact top k over these blocks' participants (participants' top ``k_forward``,
-    default k): the rounds of ``topk.py``."""
+    """Both directions' exact top k over these blocks' participants (a participant's top
+    ``k_rows[p]`` when given): the rounds of ``topk.py``."""
     with stages.stage("wall"):
-        forward, backward = _searched(built, members, k, use_filters, floor, stages, k_forward or k)
+        forward, backward = _searched(built, members, k, use_filters, floor, stages, k_rows)
     return ShardSearch(forward.result(), backward.result(), stages)
 
 
@@ -283,11 +286,11 @@ def _searched(
     use_filters: bool,
     floor: float,
     stages: Stages,
-    k_forward: int,
+    k_rows: np.ndarray | None,
 ) -> tuple[TopK, TopK]:
     from .kernels import BlockProducts
 
-    forward, backward = _searchers(built, k, use_filters, stages, floor, k_forward)
+    forward, backward = _searchers(built, k, use_filters, stages, floor, k_rows)
     v = built.vectors
     products = BlockProducts(v.participants, v.opportunities, v.p_preferred, v.o_kind, v.kind_term)
     n_o = len(built.opportunities)
@@ -307,7 +310,8 @@ def _searched(
     for rows, cols, province in members:
         if use_filters:
             rate = forward_rates(built.compiled, rows, cols)
-            depth = _first_depth(rate, len(cols), len(cols), PARTICIPANT_NEED * k_forward, PARTICIPANT_M * k_forward)
+            k_p = k if k_rows is None else k_rows[rows]
+            depth = _first_depth(rate, len(cols), len(cols), PARTICIPANT_NEED * k_p, PARTICIPANT_M * k_p)
         else:
             depth = np.zeros(len(rows), np.int64)
         _search_block(built, products, forward, (rows, cols, province), depth)
@@ -399,7 +403,7 @@ def _restricted(built: Model, blocks: list[BlockMembers]) -> Model:
 
 
 def _first_depth(
-    rate: np.ndarray, width: np.ndarray | int, reach: np.ndarray | int, need: float, m0: int
+    rate: np.ndarray, width: np.ndarray | int, reach: np.ndarray | int, need: np.ndarray | float, m0: np.ndarray | int
 ) -> np.ndarray:
     """How deep each row's first search in a block goes, from the estimated share of eligible columns.
 
@@ -417,17 +421,17 @@ def _all_pass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _searchers(
-    built: Model, k: int, use_filters: bool, stages: Stages, floor: float, k_forward: int | None = None
+    built: Model, k: int, use_filters: bool, stages: Stages, floor: float, k_rows: np.ndarray | None = None
 ) -> tuple[TopK, TopK]:
     per_pair = built.compiled.eligible if use_filters else _all_pass
-    k_f = k_forward or k
     forward = TopK(
         Direction(eligible=per_pair, col_tie=built.o_rank, col_group=built.o_company),
         len(built.participants),
-        k_f,
-        PARTICIPANT_M * k_f,
+        k,
+        PARTICIPANT_M * k,
         stages,
         floor=floor,
+        k_rows=k_rows,
     )
     backward = TopK(
         Direction(eligible=lambda o, p: per_pair(p, o), col_tie=built.p_rank),
