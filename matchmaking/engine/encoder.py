@@ -4,8 +4,9 @@ Off unless a ``Reranker`` is passed to ``recommend`` (``rerank=``); the project 
 encoder (docs/relevance.md, "Static embeddings", says why: the measured gain, the licence question of
 the weights, the dependencies). With one:
 
-1. The exact search finds each participant's top ``depth`` (30) candidates above the floor instead
-   of k; opportunities' lists are searched and built as without it.
+1. The exact search finds each English participant's top ``depth`` (30) candidates above the floor
+   instead of k (a per-row k in ``topk.TopK``); everyone else's top k and opportunities' lists are
+   searched and built as without it.
 2. For an English participant, the English opportunities among them are re-ordered among
    themselves by relevance' = (1 − λ) × relevance + λ × max(0, cosine of the encoder's vectors),
    × the pair's context, ties by id. They take the places the engine gave English opportunities,

@@ -119,9 +119,9 @@ def recommend(
     ranked and only they enter the opportunities' lists. The top k of an opportunity over all participants
     is then the top k of the union of its shards' top k's. Needs the filters on.
 
-    ``rerank`` (optional, ``encoder.py``): participants' lists are searched ``rerank.depth`` deep and
-    an English participant's English candidates re-ordered by a static text encoder before the lists
-    are cut to k; opportunities' lists are unchanged.
+    ``rerank`` (optional, ``encoder.py``): English participants' lists are searched ``rerank.depth``
+    deep and their English candidates re-ordered by a static text encoder before the lists are cut to
+    k; other participants' lists and opportunities' lists are unchanged.
     """
     if only_participants is not None and not use_filters:
         raise ValueError("only_participants needs use_filters")
