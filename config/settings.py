@@ -9,6 +9,7 @@ SECRET_KEY, DEBUG=0, ALLOWED_HOSTS and SITE_URL. Every variable is listed in the
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -529,3 +530,17 @@ LOGGING = {
 HEALTHZ_BROKER_TIMEOUT = env_int("HEALTHZ_BROKER_TIMEOUT", 2, minimum=1)
 # `manage.py worker`, the clock of the embedded default: seconds between its passes.
 WORKER_INTERVAL = env_int("WORKER_INTERVAL", 60, minimum=1)
+
+# Matchmaking's optional second stage (matchmaking/engine/encoder.py, docs/relevance.md "Static
+# embeddings"): "wordllama" re-orders English participants' English candidates with the static encoder
+# shipped in the wordllama wheel, which must then be installed (it is not in requirements.txt). Off
+# by default. Embeddings are kept by text hash in MATCHMAKING_ENCODER_CACHE between rounds.
+MATCHMAKING_ENCODER = env.str("MATCHMAKING_ENCODER", default="").strip().lower()
+if MATCHMAKING_ENCODER not in ("", "wordllama"):
+    raise ImproperlyConfigured(f"MATCHMAKING_ENCODER={MATCHMAKING_ENCODER!r}: expected '' (off) or 'wordllama'")
+if MATCHMAKING_ENCODER and not all(importlib.util.find_spec(m) for m in ("wordllama", "tokenizers", "safetensors")):
+    raise ImproperlyConfigured(
+        "MATCHMAKING_ENCODER=wordllama needs the wordllama, tokenizers and safetensors packages "
+        "(pip install wordllama==0.4.0.post1; docs/relevance.md)"
+    )
+MATCHMAKING_ENCODER_CACHE = Path(env.str("MATCHMAKING_ENCODER_CACHE", default=str(VAR_DIR / "encoder_cache.npz")))

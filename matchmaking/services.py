@@ -33,6 +33,7 @@ from students.models import ClassRequest, Student
 
 from . import inputs
 from .broker import BROKER_ERRORS
+from .engine.encoder import Reranker, wordllama_reranker
 from .engine.model import Weights
 from .engine.recommend import recommend
 from .engine.types import Rec
@@ -145,6 +146,20 @@ def round_fail(*, round_id: int, error: str) -> None:
     )
 
 
+_RERANKER: Reranker | None = None
+
+
+def configured_reranker() -> Reranker | None:
+    """The optional second stage of settings.MATCHMAKING_ENCODER (None: off), one per process so that
+    its embeddings, kept by text hash (and in MATCHMAKING_ENCODER_CACHE), serve the next round."""
+    global _RERANKER
+    if settings.MATCHMAKING_ENCODER != "wordllama":
+        return None
+    if _RERANKER is None:  # settings checked that the packages are installed
+        _RERANKER = wordllama_reranker(settings.MATCHMAKING_ENCODER_CACHE)
+    return _RERANKER
+
+
 def _shard_compute(match_round: MatchRound, shard: int) -> None:
     participants = inputs.participants_from_db()
     opportunities = inputs.opportunities_from_db()
@@ -161,6 +176,7 @@ def _shard_compute(match_round: MatchRound, shard: int) -> None:
         only_participants=mine,
         # With a broker the round's shards already run side by side in Celery's worker processes.
         workers=1 if match_round.shards_total > 1 else None,
+        rerank=configured_reranker(),
     )
     students = dict(Student.objects.values_list("external_id", "pk"))
     classes = dict(ClassRequest.objects.values_list("external_id", "pk"))

@@ -60,11 +60,12 @@ from .output import Lists
 from .parallel import BlockSize, ShardSearch, processes_for, search_shared, shares
 from .parallel import build_model as build_model_shared
 from .stages import OFF, Stages
-from .topk import Direction, TopK
+from .topk import Direction, Result, TopK
 from .types import Geography, Opportunity, Participant, Recommendations
 from .vectors import Model
 
 if TYPE_CHECKING:
+    from .encoder import Reranker
     from .kernels import BlockProducts
 
 # First search depth: at least M0 × k, and enough to expect NEED × k eligible columns (the diversity
@@ -97,6 +98,7 @@ def recommend(
     only_participants: Collection[str] | None = None,
     workers: int | None = None,
     floor: float | None = None,
+    rerank: Reranker | None = None,
 ) -> Recommendations:
     """Top-k opportunities per participant and top-k participants per opportunity (see the module doc).
 
@@ -116,6 +118,10 @@ def recommend(
     participant and opportunity passed (so scores equal the whole run's), but only those participants are
     ranked and only they enter the opportunities' lists. The top k of an opportunity over all participants
     is then the top k of the union of its shards' top k's. Needs the filters on.
+
+    ``rerank`` (optional, ``encoder.py``): English participants' lists are searched ``rerank.depth``
+    deep and their English candidates re-ordered by a static text encoder before the lists are cut to
+    k; other participants' lists and opportunities' lists are unchanged.
     """
     if only_participants is not None and not use_filters:
         raise ValueError("only_participants needs use_filters")
@@ -149,6 +155,7 @@ def recommend(
             only=only_participants,
             workers=workers,
             floor=floor,
+            rerank=rerank,
         )
 
 
@@ -191,7 +198,16 @@ def _recommend(
     only: Collection[str] | None,
     workers: int | None,
     floor: float,
+    rerank: Reranker | None = None,
 ) -> Recommendations:
+    k_rows = None  # with the encoder stage, its participants' candidates are searched deeper
+    if rerank is not None:
+        deeper = np.fromiter((p.language == rerank.language for p in participants), bool, count=len(participants))
+        k_rows = np.where(deeper, max(k, rerank.depth), k).astype(np.int64)
+
+    def cut(forward: Result) -> Result:
+        return rerank.apply(built, forward, k) if rerank is not None else forward
+
     built = build_model_shared(
         participants,
         opportunities,
@@ -225,17 +241,19 @@ def _recommend(
         if len(groups) > 1:
             shared = search_shared(
                 groups,
-                search=lambda share: _search(_restricted(built, share), share, k, use_filters, floor, stages.fresh()),
-                lists=lambda forward: lists.build(forward, backward=False),
+                search=lambda share: _search(
+                    _restricted(built, share), share, k, use_filters, floor, stages.fresh(), k_rows
+                ),
+                lists=lambda forward: lists.build(cut(forward), backward=False),
                 col_tie=built.p_rank,
                 k=k,
                 stages=stages,
             )
             for_participants, backward, rounds_f = shared.for_participants, shared.backward, shared.rounds_forward
         else:
-            found = _search(built, members, k, use_filters, floor, stages)
+            found = _search(built, members, k, use_filters, floor, stages, k_rows)
             with stages.stage("lists_participants"):
-                for_participants = lists.build(found.forward, backward=False)
+                for_participants = lists.build(cut(found.forward), backward=False)
             backward, rounds_f = found.backward, len(found.forward.rounds)
     stages.count("search_processes", max(1, len(groups)))
     with stages.stage("reasons"):
@@ -246,20 +264,33 @@ def _recommend(
 
 
 def _search(
-    built: Model, members: list[BlockMembers], k: int, use_filters: bool, floor: float, stages: Stages
+    built: Model,
+    members: list[BlockMembers],
+    k: int,
+    use_filters: bool,
+    floor: float,
+    stages: Stages,
+    k_rows: np.ndarray | None = None,
 ) -> ShardSearch:
-    """Both directions' exact top k over these blocks' participants: the rounds of ``topk.py``."""
+    """Both directions' exact top k over these blocks' participants (a participant's top
+    ``k_rows[p]`` when given): the rounds of ``topk.py``."""
     with stages.stage("wall"):
-        forward, backward = _searched(built, members, k, use_filters, floor, stages)
+        forward, backward = _searched(built, members, k, use_filters, floor, stages, k_rows)
     return ShardSearch(forward.result(), backward.result(), stages)
 
 
 def _searched(
-    built: Model, members: list[BlockMembers], k: int, use_filters: bool, floor: float, stages: Stages
+    built: Model,
+    members: list[BlockMembers],
+    k: int,
+    use_filters: bool,
+    floor: float,
+    stages: Stages,
+    k_rows: np.ndarray | None,
 ) -> tuple[TopK, TopK]:
     from .kernels import BlockProducts
 
-    forward, backward = _searchers(built, k, use_filters, stages, floor)
+    forward, backward = _searchers(built, k, use_filters, stages, floor, k_rows)
     v = built.vectors
     products = BlockProducts(v.participants, v.opportunities, v.p_preferred, v.o_kind, v.kind_term)
     n_o = len(built.opportunities)
@@ -279,7 +310,8 @@ def _searched(
     for rows, cols, province in members:
         if use_filters:
             rate = forward_rates(built.compiled, rows, cols)
-            depth = _first_depth(rate, len(cols), len(cols), PARTICIPANT_NEED * k, PARTICIPANT_M * k)
+            k_p = k if k_rows is None else k_rows[rows]
+            depth = _first_depth(rate, len(cols), len(cols), PARTICIPANT_NEED * k_p, PARTICIPANT_M * k_p)
         else:
             depth = np.zeros(len(rows), np.int64)
         _search_block(built, products, forward, (rows, cols, province), depth)
@@ -371,7 +403,7 @@ def _restricted(built: Model, blocks: list[BlockMembers]) -> Model:
 
 
 def _first_depth(
-    rate: np.ndarray, width: np.ndarray | int, reach: np.ndarray | int, need: float, m0: int
+    rate: np.ndarray, width: np.ndarray | int, reach: np.ndarray | int, need: np.ndarray | float, m0: np.ndarray | int
 ) -> np.ndarray:
     """How deep each row's first search in a block goes, from the estimated share of eligible columns.
 
@@ -388,7 +420,9 @@ def _all_pass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.ones(len(a), dtype=bool)
 
 
-def _searchers(built: Model, k: int, use_filters: bool, stages: Stages, floor: float) -> tuple[TopK, TopK]:
+def _searchers(
+    built: Model, k: int, use_filters: bool, stages: Stages, floor: float, k_rows: np.ndarray | None = None
+) -> tuple[TopK, TopK]:
     per_pair = built.compiled.eligible if use_filters else _all_pass
     forward = TopK(
         Direction(eligible=per_pair, col_tie=built.o_rank, col_group=built.o_company),
@@ -397,6 +431,7 @@ def _searchers(built: Model, k: int, use_filters: bool, stages: Stages, floor: f
         PARTICIPANT_M * k,
         stages,
         floor=floor,
+        k_rows=k_rows,
     )
     backward = TopK(
         Direction(eligible=lambda o, p: per_pair(p, o), col_tie=built.p_rank),

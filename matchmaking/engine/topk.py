@@ -67,6 +67,7 @@ class TopK:
     stages: Stages  # seconds in the filters and the merges
     cap: int = 2
     floor: float = NEG_INF  # candidates below it are never recommended
+    k_rows: np.ndarray | None = None  # each row's own k, when rows differ (the encoder stage's deeper rows)
 
     def __post_init__(self) -> None:
         self.bound = np.full(self.n_rows, NEG_INF)  # over the candidates checked so far
@@ -167,13 +168,15 @@ class TopK:
         if group is not None:
             idx = idx[rank_within(row, group[col]) < self.cap]
         rank = rank_within(row[idx])
-        accepted = idx[rank < self.k]
+        k = self.k if self.k_rows is None else self.k_rows[row[idx]]
+        accepted = idx[rank < k]
         count = np.bincount(row[accepted], minlength=self.n_rows)
         kth = np.full(self.n_rows, NEG_INF)
-        last = idx[rank == self.k - 1]
+        last = idx[rank == k - 1]
         kth[row[last]] = raw[last]
         # Settled: the k-th is above anything left out, or nothing left out could be recommended.
-        done = self.touched & (((count >= self.k) & (kth > self.bound)) | (self.bound < self.floor)
+        full = count >= (self.k if self.k_rows is None else self.k_rows)
+        done = self.touched & ((full & (kth > self.bound)) | (self.bound < self.floor)
                                | (self.bound == NEG_INF))  # fmt: skip
         self.settled |= done
         final = accepted[done[row[accepted]]]

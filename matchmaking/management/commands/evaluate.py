@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from matchmaking.engine.baseline import plain_tfidf
+from matchmaking.engine.encoder import Reranker, wordllama_available, wordllama_reranker
 from matchmaking.engine.evaluate import Metrics, evaluate
 from matchmaking.engine.learn import Example, fit_weights
 from matchmaking.engine.model import RELEVANCE_FLOOR
@@ -58,18 +59,30 @@ class Command(BaseCommand):
         parser.add_argument("--ablation", action="store_true", help="the ablation table")
         parser.add_argument("--floor", type=float, default=None, help="relevance floor (default: the engine's)")
         parser.add_argument(
+            "--encoder",
+            choices=["wordllama"],
+            default=None,
+            help="the optional second stage: a static English encoder re-orders English candidates (engine/encoder.py)",
+        )
+        parser.add_argument(
             "--floors", type=_floats, default=None, help="calibration: figures at each of these floors (0.02,0.05,…)"
         )
 
     def handle(self, *args: Any, data: Path, truth: Path, k: int, now: dt.datetime | None, weights: Path | None,
-               ablation: bool, floor: float | None, floors: list[float] | None, **options: Any) -> None:  # fmt: skip
+               ablation: bool, floor: float | None, floors: list[float] | None, encoder: str | None = None,
+               **options: Any) -> None:  # fmt: skip
         now = now or timezone.now()
+        rerank = None
+        if encoder == "wordllama":
+            if not wordllama_available():
+                raise CommandError("--encoder wordllama: install wordllama==0.4.0.post1 (docs/relevance.md)")
+            rerank = wordllama_reranker()
         participants, opportunities = load_world(data, now=now, stderr=self.stderr)
         # The truth names participants by external id; the engine by namespaced id ("student:…").
         by_external_id = read_truth(truth)
         relevant = {p.id: by_external_id.get(split_engine_id(p.id)[1], set()) for p in participants}
         floor = RELEVANCE_FLOOR if floor is None else floor
-        run = _Runner(participants, opportunities, now=now, k=k, floor=floor)
+        run = _Runner(participants, opportunities, now=now, k=k, floor=floor, rerank=rerank)
         if floors:
             self._calibration(run, participants, relevant, floors, load_weights(weights))
             return
@@ -188,12 +201,13 @@ def _fold(participant_id: str) -> int:
 
 class _Runner:
     def __init__(self, participants: list[Participant], opportunities: list[Opportunity], *, now: dt.datetime,
-                 k: int, floor: float) -> None:  # fmt: skip
+                 k: int, floor: float, rerank: Reranker | None = None) -> None:  # fmt: skip
         self.participants, self.opportunities, self.now, self.k = participants, opportunities, now, k
-        self.floor = floor
+        self.floor, self.rerank = floor, rerank
 
     def recommend(self, k: int | None = None, **options: Any) -> Recommendations:
         options.setdefault("floor", self.floor)
+        options.setdefault("rerank", self.rerank)
         return recommend(self.participants, self.opportunities, now=self.now, geography=geography(),
                          k=k or self.k, province_names=province_names(), **options)  # fmt: skip
 

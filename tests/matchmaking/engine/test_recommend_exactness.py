@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import random
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ import numpy as np
 import pytest
 
 from matchmaking.engine import filters, model, parallel
+from matchmaking.engine.encoder import EmbeddingCache, Reranker
 from matchmaking.engine.filters import qualifying_sessions
 from matchmaking.engine.model import Weights
 from matchmaking.engine.recommend import recommend
@@ -335,3 +337,44 @@ def test_shards_of_the_participants_merge_into_the_whole_run(seed: int) -> None:
     assert {o: v for o, v in merged_o.items() if v} == {
         o: v for o, v in _engine_lists(whole.for_opportunities, "participant_id").items() if v
     }
+
+
+class _Captured(Reranker):
+    """The encoder stage with weight 0, keeping the exact search's candidates before the cut."""
+
+    def apply(self, built, forward, k):  # type: ignore[no-untyped-def]
+        for row, col, raw in zip(forward.rows.tolist(), forward.cols.tolist(), forward.raw.tolist(), strict=True):
+            self.stats.setdefault(built.participants[row].id, []).append(  # type: ignore[arg-type]
+                (built.opportunities[col].id, float(model.score(np.array([raw]))[0]))
+            )
+        return super().apply(built, forward, k)
+
+
+@pytest.mark.parametrize(
+    ("seeds", "switches", "shallow"),
+    [(range(0, 6), {}, False), (range(12, 18), {}, True), (range(36, 40), {"workers": 2}, False)],
+)
+def test_with_the_encoder_stage_each_participant_gets_its_own_exact_top_k(
+    seeds: range, switches: dict, shallow: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stage's participants (English) are searched ``depth`` deep, the others k: each list the
+    exhaustive top of its own length (a per-row k in topk.TopK)."""
+    if shallow:
+        monkeypatch.setattr(recommend_module, "PARTICIPANT_M", 1)
+        monkeypatch.setattr(recommend_module, "PARTICIPANT_NEED", 0.0)
+    if "workers" in switches:
+        monkeypatch.setattr(parallel, "LIST_COST_PAIRS", 0)
+    for seed in seeds:
+        participants, opportunities, geography = random_world(seed)
+        participants = [replace(p, language="en" if i % 2 else "vi") for i, p in enumerate(participants)]
+        rng = random.Random(seed)
+        k, depth = rng.randint(1, 3), rng.randint(4, 8)
+        stage = _Captured(EmbeddingCache(lambda texts: np.ones((len(texts), 2))), weight=0.0, depth=depth)
+        got = recommend(participants, opportunities, now=NOW, geography=geography, k=k, rerank=stage, **switches)
+        want_k, want_o = brute_force_recommend(participants, opportunities, now=NOW, geography=geography, k=k)
+        want_deep, _ = brute_force_recommend(participants, opportunities, now=NOW, geography=geography, k=depth)
+        for p in participants:
+            want = want_deep[p.id] if p.language == "en" else want_k[p.id]
+            assert stage.stats.get(p.id, []) == want, f"seed {seed}, {p.id}"
+        assert _engine_lists(got.for_participants, "opportunity_id") == want_k, f"seed {seed}"
+        assert _engine_lists(got.for_opportunities, "participant_id") == want_o, f"seed {seed}"

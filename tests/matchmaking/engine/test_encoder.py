@@ -1,0 +1,93 @@
+"""The optional second stage (engine/encoder.py): a static English encoder re-orders an English
+participant's English candidates among their own places; everything else is the engine's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tiny import GEOGRAPHY, NOW, opportunity, student
+
+from matchmaking.engine.encoder import EmbeddingCache, Reranker, wordllama_available, wordllama_encoder
+from matchmaking.engine.recommend import recommend
+
+# The stub encoder's meaning: texts about mixing go one way, everything else the other.
+MIXING, OTHER = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+
+
+class Stub:
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        return np.stack([MIXING if "mixing" in t.lower() else OTHER for t in texts])
+
+
+def world() -> tuple[list, list]:
+    me = student("me", "audio recording, microphones, mixing", language="en")
+    them = student("them", "audio recording, microphones, mixing", language="vi")
+    studio = opportunity("studio", company="a", title="Audio recording studio: microphones", language="en")
+    mixing = opportunity("mixing", company="b", title="Audio mixing", language="en")
+    vietnamese = opportunity("vi", company="c", title="Audio recording microphones studio", language="vi")
+    return [me, them], [studio, mixing, vietnamese]
+
+
+def lists(rerank: Reranker | None, k: int = 10) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    participants, opportunities = world()
+    recs = recommend(participants, opportunities, now=NOW, geography=GEOGRAPHY, k=k, rerank=rerank)
+    ids = {p: [r.opportunity_id for r in rs] for p, rs in recs.for_participants.items()}
+    back = {o: [r.participant_id for r in rs] for o, rs in recs.for_opportunities.items()}
+    return ids, back
+
+
+def test_english_candidates_are_reordered_among_their_own_places_and_the_rest_keeps_its_place() -> None:
+    before, back_before = lists(None)
+    after, back_after = lists(Reranker(EmbeddingCache(Stub()), weight=1.0))
+    assert before["me"].index("studio") < before["me"].index("mixing")  # the engine prefers the studio's words
+    assert after["me"].index("mixing") < after["me"].index("studio")  # the encoder prefers mixing
+    assert after["me"].index("vi") == before["me"].index("vi")  # the other language keeps its place
+    assert after["them"] == before["them"]  # a Vietnamese participant: nothing to re-order
+    assert back_after == back_before  # opportunities' lists are the engine's
+
+
+def test_with_weight_zero_the_lists_are_the_engines() -> None:
+    assert lists(Reranker(EmbeddingCache(Stub()), weight=0.0)) == lists(None)
+
+
+def test_a_candidate_past_k_can_take_an_english_place_only() -> None:
+    before, _ = lists(None, k=2)
+    after, _ = lists(Reranker(EmbeddingCache(Stub()), weight=1.0), k=2)
+    assert "mixing" not in before["me"]
+    assert set(after["me"]) == ({*before["me"]} - {"studio"}) | {"mixing"}
+    assert after["me"].index("vi") == before["me"].index("vi")
+
+
+def test_a_text_is_encoded_once_and_again_only_when_it_changes(tmp_path: Path) -> None:
+    stub = Stub()
+    cache = EmbeddingCache(stub, tmp_path / "cache.npz")
+    first = cache.embed(["Audio mixing", "Audio studio"])
+    assert cache.encoded == 2
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0)
+    cache.embed(["Audio studio", "Audio mixing"])
+    assert cache.encoded == 2
+    cache.embed(["Audio mixing", "Audio studio, new equipment"])
+    assert stub.calls[-1] == ["Audio studio, new equipment"]
+    reopened = EmbeddingCache(stub, tmp_path / "cache.npz")  # another process, the same file
+    reopened.embed(["Audio mixing", "Audio studio", "Audio studio, new equipment"])
+    assert reopened.encoded == 0
+
+
+@pytest.mark.parametrize("weight, depth", [(-0.1, 30), (1.5, 30), (0.2, 0)])
+def test_a_weight_outside_zero_to_one_or_no_depth_is_refused(weight: float, depth: int) -> None:
+    with pytest.raises(ValueError, match="weight|depth"):
+        Reranker(EmbeddingCache(Stub()), weight=weight, depth=depth)
+
+
+@pytest.mark.skipif(not wordllama_available(), reason="the optional wordllama package is not installed")
+def test_the_bundled_wordllama_table_relates_english_texts_without_downloading() -> None:
+    encode = wordllama_encoder()
+    v = encode(["audio mixing and sound recording", "sound engineering, microphones", "accounting and tax"])
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    assert v[0] @ v[1] > v[0] @ v[2]
