@@ -171,3 +171,96 @@ def interest_query(text: str, *, limit: int = 100) -> str:
             break
         query = longer
     return query
+
+
+# Words and phrases (folded) in nearly every posting or interest: in common, they say nothing about why
+# a pair fits.
+GENERIC = frozenset(
+    tuple(p.split())
+    for p in [
+        "hoc", "hoc sinh", "sinh vien", "cong ty", "doanh nghiep", "chuong trinh", "thuc te", "viec lam",
+        "nghe", "nghe nghiep", "buoi", "tham gia", "gioi thieu", "cung", "them", "nhieu", "moi", "nguoi",
+        "truong", "lop", "san pham", "dich vu", "ky su", "chuyen gia", "phat trien", "tro thanh", "mo uoc",
+        "thich", "rat thich", "dac biet", "co hoi", "ky nang", "kien thuc", "co ban", "chuyen vien",
+        "huong dan", "nha",
+        "student", "students", "company", "program", "programme", "work", "job", "learn", "learning", "new",
+        "our", "their", "about", "will", "can", "how", "what", "more",
+    ]
+)  # fmt: skip
+SHARED_LONGEST = 4
+# A run of words in common says something only with a word outside these.
+_EMPTY_WORDS = STOP_WORDS | {w for phrase in GENERIC | STOP_PHRASES for w in phrase}
+
+
+def _known(text: str) -> dict[int, str]:
+    """The concepts ``text`` names (topic vocabulary and lexicon), each with its phrase as written."""
+    typed, folded = written(text), words(text)
+    if len(typed) != len(folded):
+        typed = folded
+    multi, single, _phrases = _synonyms()
+    found: dict[int, str] = {}
+    i = 0
+    while i < len(typed):
+        stop = next((n for n in (3, 2, 1) if tuple(folded[i : i + n]) in STOP_PHRASES), 0)
+        if stop:
+            i += stop
+            continue
+        for n in range(min(LONGEST, len(typed) - i), 0, -1):
+            if n > 1:
+                concepts = multi.get(tuple(folded[i : i + n]))
+            else:
+                concepts = single.get(typed[i]) if folded[i] not in STOP_WORDS else None
+            if concepts:
+                for concept in concepts:
+                    found.setdefault(concept, " ".join(typed[i : i + n]))
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+def shared_phrases(participant: str, opportunity: str, *, limit: int = 3) -> list[str]:
+    """What a participant's text and an opportunity's have in common, in the participant's words: the
+    concepts both name (in either language: "lập trình" meets "programming"), then the longest runs of
+    words both use ("lập trình web"; as written when typed with accents, folded when typed without;
+    never words found in every posting, nor one of two letters). For a reason a person can read when
+    no shared topic says it already."""
+    theirs = _known(opportunity)
+    out = list(
+        dict.fromkeys(
+            phrase
+            for concept, phrase in _known(participant).items()
+            if concept in theirs and tuple(words(phrase)) not in GENERIC
+        )
+    )
+    covered = {w for phrase in out for w in words(phrase)}
+    their_folded, their_written = f" {' '.join(words(opportunity))} ", f" {' '.join(written(opportunity))} "
+    typed, folded = written(participant), words(participant)
+    if len(typed) != len(folded):
+        typed = folded
+    i = 0
+    while i < len(typed):
+        for n in range(min(SHARED_LONGEST, len(typed) - i), 0, -1):
+            span, bare = typed[i : i + n], folded[i : i + n]
+            if bare[0] in STOP_WORDS or bare[-1] in STOP_WORDS:
+                continue
+            # One word alone only if it cannot be one syllable of a Vietnamese word ("công" of "công
+            # nghệ", "giao" of "giao tiếp"): a word with a letter Vietnamese does not write (f, j, w, z:
+            # "figma", "java", "wordpress"). Known words ("python", "robot") are concepts, found above.
+            if n == 1 and not (span[0].isascii() and len(span[0]) >= 3 and set(span[0]) & set("fjwz")):
+                continue
+            phrase = " ".join(span)
+            found = f" {phrase} " in their_written if phrase != " ".join(bare) else f" {phrase} " in their_folded
+            if found and set(bare) <= _EMPTY_WORDS:  # words of every posting or request: passed over, whole
+                i += n
+                break
+            if found:
+                if not set(bare) <= covered:
+                    out.append(phrase)
+                    covered |= set(bare)
+                i += n
+                break
+        else:
+            i += 1
+    return list(dict.fromkeys(out))[:limit]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -386,3 +387,25 @@ def test_student_forms_need_the_csrf_token(site: Site) -> None:
     assert strict.post(f"/student/sessions/{site.session.pk}/book/").status_code == 403
     assert strict.post("/student/erase/", {"confirm": "on"}).status_code == 403
     assert not Booking.objects.exists()
+
+
+def test_a_recommendation_whose_reasons_name_no_topic_says_what_the_texts_share(mai: Client, site: Site) -> None:
+    """The engine lists a pair for its texts even when they are not close enough for "close to your
+    interests": the card then says what the two have in common, in the student's words."""
+    student = site.world.student
+    student.interests = "Em muốn học lập trình web và Python"
+    student.save(update_fields=["interests"])
+    site.opportunity.title = "Nói chuyện hướng nghiệp"
+    site.opportunity.description = "Kỹ sư kể về nghề lập trình web với Python và Django."
+    site.opportunity.save(update_fields=["title", "description"])
+    site.match.reasons = [{"factor": "place", "reach": "same", "province": "ha-noi", "province_name": "Hà Nội"}]
+    site.match.save(update_fields=["reasons"])
+
+    page = mai.get("/student/").content.decode()
+
+    line = re.search(r"Có chung với điều bạn viết: ([^<]+)<", page)
+    assert line is not None and set(line.group(1).split(", ")) == {"lập trình web", "python"}
+    # With a shared topic named, the topic says it: nothing added.
+    site.match.reasons = [{"factor": "topics", "topics": ["programming"]}]
+    site.match.save(update_fields=["reasons"])
+    assert "Có chung với điều bạn viết" not in mai.get("/student/").content.decode()

@@ -23,9 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from companies.selectors import opportunities_published, sessions_published
+from matchmaking.inputs import participant_text
 from matchmaking.learning import feedback_record
 from matchmaking.models import Feedback, Match
-from matchmaking.search import interest_query
+from matchmaking.search import interest_query, shared_phrases
 from privacy.services import student_data, student_erase
 from scheduler import services as booking_services
 from scheduler.models import Booking
@@ -76,6 +77,7 @@ def recommendations(request: HttpRequest) -> HttpResponse:
     feedback = _last_feedback(student)
     for match in matches:
         match.feedback = feedback.get(match.opportunity_id, "")  # type: ignore[attr-defined]
+        _in_common(match, student)
     context = {
         "matches": matches,
         **booked_for(request.user),
@@ -84,6 +86,22 @@ def recommendations(request: HttpRequest) -> HttpResponse:
         "interest_query": interest_query(student.interests or ""),
     }
     return render(request, "web/student/recommendations.html", context)
+
+
+def _in_common(match: Match, student: Student) -> None:
+    """When the engine's reasons name no shared topic or close text, say what the two texts have in
+    common (``match.in_common``): why the opportunity is on the list at all, in the student's words."""
+    reasons = match.reasons or []
+    factors = {reason.get("factor") for reason in reasons if isinstance(reason, dict)}
+    found: list[str] = []
+    # Reasons stored as sentences by an older release are shown as they are.
+    if all(isinstance(reason, dict) for reason in reasons) and not factors & {"topics", "text"}:
+        opportunity = match.opportunity
+        found = shared_phrases(
+            participant_text(student.interests or "", student.skills or ""),
+            f"{opportunity.title}\n{opportunity.description}",
+        )
+    match.in_common = ", ".join(found)  # type: ignore[attr-defined]
 
 
 @student_only
@@ -103,6 +121,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("web:student-home")
     match.feedback = kind  # type: ignore[attr-defined]
+    _in_common(match, student)
     context = {"match": match, **booked_for(request.user)}
     return render(request, "web/student/_recommendation.html", context)
 
