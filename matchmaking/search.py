@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 
 from django.db.models import Q, QuerySet
 
@@ -141,15 +142,13 @@ def catalogue_search(qs: QuerySet, query: str) -> QuerySet:
     return search(qs, query_groups(query), also=name)
 
 
-def interest_query(text: str, *, limit: int = 100) -> str:
-    """The phrases of ``text`` that the vocabularies know, as a catalogue query ("ẩm thực, sơn mài, lập
-    trình game"): a student's interests, searched at once rather than at the next round. Empty when it
-    names none. At most ``limit`` characters (the search box's), whole phrases only."""
+def _named(text: str) -> Iterator[tuple[str, frozenset[int]]]:
+    """The phrases of ``text`` the vocabularies know (as written) with their concepts, in order, greedy
+    longest-first; phrases of a request ("tìm hiểu") and stop words are passed over."""
     typed, folded = written(text), words(text)
     if len(typed) != len(folded):
         typed = folded
     multi, single, _phrases = _synonyms()
-    found: list[str] = []
     i = 0
     while i < len(typed):
         stop = next((n for n in (3, 2, 1) if tuple(folded[i : i + n]) in STOP_PHRASES), 0)
@@ -157,15 +156,24 @@ def interest_query(text: str, *, limit: int = 100) -> str:
             i += stop
             continue
         for n in range(min(LONGEST, len(typed) - i), 0, -1):
-            span = tuple(folded[i : i + n])
-            if (n > 1 and span in multi) or (n == 1 and typed[i] in single and folded[i] not in STOP_WORDS):
-                found.append(" ".join(typed[i : i + n]))
+            if n > 1:
+                concepts = multi.get(tuple(folded[i : i + n]))
+            else:
+                concepts = single.get(typed[i]) if folded[i] not in STOP_WORDS else None
+            if concepts:
+                yield " ".join(typed[i : i + n]), concepts
                 i += n
                 break
         else:
             i += 1
+
+
+def interest_query(text: str, *, limit: int = 100) -> str:
+    """The phrases of ``text`` that the vocabularies know, as a catalogue query ("ẩm thực, sơn mài, lập
+    trình game"): a student's interests, searched at once rather than at the next round. Empty when it
+    names none. At most ``limit`` characters (the search box's), whole phrases only."""
     query = ""
-    for phrase in dict.fromkeys(found):
+    for phrase in dict.fromkeys(phrase for phrase, _concepts in _named(text)):
         longer = f"{query}, {phrase}" if query else phrase
         if len(longer) > limit:
             break
@@ -193,30 +201,11 @@ _EMPTY_WORDS = STOP_WORDS | {w for phrase in GENERIC | STOP_PHRASES for w in phr
 
 
 def _known(text: str) -> dict[int, str]:
-    """The concepts ``text`` names (topic vocabulary and lexicon), each with its phrase as written."""
-    typed, folded = written(text), words(text)
-    if len(typed) != len(folded):
-        typed = folded
-    multi, single, _phrases = _synonyms()
+    """The concepts ``text`` names (topic vocabulary and lexicon), each with its first phrase as written."""
     found: dict[int, str] = {}
-    i = 0
-    while i < len(typed):
-        stop = next((n for n in (3, 2, 1) if tuple(folded[i : i + n]) in STOP_PHRASES), 0)
-        if stop:
-            i += stop
-            continue
-        for n in range(min(LONGEST, len(typed) - i), 0, -1):
-            if n > 1:
-                concepts = multi.get(tuple(folded[i : i + n]))
-            else:
-                concepts = single.get(typed[i]) if folded[i] not in STOP_WORDS else None
-            if concepts:
-                for concept in concepts:
-                    found.setdefault(concept, " ".join(typed[i : i + n]))
-                i += n
-                break
-        else:
-            i += 1
+    for phrase, concepts in _named(text):
+        for concept in concepts:
+            found.setdefault(concept, phrase)
     return found
 
 
