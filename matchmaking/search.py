@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from django.db.models import Q, QuerySet
 
@@ -253,3 +253,13 @@ def shared_phrases(participant: str, opportunity: str, *, limit: int = 3) -> lis
         else:
             i += 1
     return list(dict.fromkeys(out))[:limit]
+
+
+def in_common(reasons: Sequence[object], participant: str, opportunity: str) -> str:
+    """What to add to a pair's reasons when they name no shared topic and no close text: the phrases
+    the two texts share (``shared_phrases``), comma-separated; empty otherwise. Reasons stored as
+    sentences by an older release are left as they are."""
+    factors = [reason.get("factor") for reason in reasons if isinstance(reason, dict)]
+    if len(factors) != len(reasons) or {"topics", "text"} & set(factors):
+        return ""
+    return ", ".join(shared_phrases(participant, opportunity))

@@ -448,6 +448,25 @@ def test_the_class_page_shows_recommendations_with_reasons_and_the_proposal(
     assert reverse("web:school-proposal-act", args=[school.proposal.pk, "confirm"]) in page
 
 
+def test_a_class_recommendation_whose_reasons_name_no_topic_says_what_it_shares_with_the_wishes(
+    coordinator: Client, school: School
+) -> None:
+    school.cls.interests = "Tham quan nhà máy tự động hóa, robot hàn"
+    school.cls.save(update_fields=["interests"])
+    opportunity = school.site.opportunity
+    opportunity.description = "Học sinh xem dây chuyền tự động hóa và robot hàn trong nhà máy."
+    opportunity.save(update_fields=["description"])
+    match = Match.objects.get(class_request=school.cls)
+    match.reasons = [{"factor": "kind", "kind": "visit"}]
+    match.save(update_fields=["reasons"])
+
+    page = coordinator.get(reverse("web:school-class", args=[school.cls.pk])).content.decode()
+
+    assert "Có chung với mong muốn của lớp: " in page
+    line = page[page.index("Có chung với mong muốn của lớp: ") :].split("<", 1)[0]
+    assert "tự động hóa" in line and "robot" in line
+
+
 def test_a_rows_code_comes_after_its_name_small_and_labelled(coordinator: Client, school: School) -> None:
     """A coordinator looks for '11A1' or 'Phạm Minh Khoa'; 'CR-11A1' is only for finding the row in a file."""
     code = '<small class="code">mã {}</small>'

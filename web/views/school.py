@@ -25,6 +25,7 @@ from accounts.models import User
 from accounts.services import audit_record, student_opened
 from companies.selectors import sessions_published
 from matchmaking.models import Match
+from matchmaking.search import in_common
 from privacy.consent import ConsentError, consent_request_send
 from privacy.models import InvitationRun
 from privacy.services import privacy_link_make
@@ -271,6 +272,10 @@ def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] 
     for match in matches:
         for session in match.opportunity.upcoming:  # type: ignore[attr-defined]
             session.error = errors.get(f"session-{session.pk}", "")
+        # Reasons naming no topic: what the class's wishes and the opportunity have in common.
+        match.in_common = in_common(  # type: ignore[attr-defined]
+            match.reasons or [], row.interests or "", f"{match.opportunity.title}\n{match.opportunity.description}"
+        )
     context = {
         "row": row,
         "matches": matches,

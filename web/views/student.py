@@ -26,7 +26,7 @@ from companies.selectors import opportunities_published, sessions_published
 from matchmaking.inputs import participant_text
 from matchmaking.learning import feedback_record
 from matchmaking.models import Feedback, Match
-from matchmaking.search import interest_query, shared_phrases
+from matchmaking.search import in_common, interest_query
 from privacy.services import student_data, student_erase
 from scheduler import services as booking_services
 from scheduler.models import Booking
@@ -91,17 +91,12 @@ def recommendations(request: HttpRequest) -> HttpResponse:
 def _in_common(match: Match, student: Student) -> None:
     """When the engine's reasons name no shared topic or close text, say what the two texts have in
     common (``match.in_common``): why the opportunity is on the list at all, in the student's words."""
-    reasons = match.reasons or []
-    factors = {reason.get("factor") for reason in reasons if isinstance(reason, dict)}
-    found: list[str] = []
-    # Reasons stored as sentences by an older release are shown as they are.
-    if all(isinstance(reason, dict) for reason in reasons) and not factors & {"topics", "text"}:
-        opportunity = match.opportunity
-        found = shared_phrases(
-            participant_text(student.interests or "", student.skills or ""),
-            f"{opportunity.title}\n{opportunity.description}",
-        )
-    match.in_common = ", ".join(found)  # type: ignore[attr-defined]
+    opportunity = match.opportunity
+    match.in_common = in_common(  # type: ignore[attr-defined]
+        match.reasons or [],
+        participant_text(student.interests or "", student.skills or ""),
+        f"{opportunity.title}\n{opportunity.description}",
+    )
 
 
 @student_only
