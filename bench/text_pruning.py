@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     labelled_p, labelled_o = inputs.world_from_csv(LABELLED, today=NOW.date())
-    truth = read_truth(LABELLED / "truth.csv")
+    by_external_id = read_truth(LABELLED / "truth.csv")  # the engine's ids are namespaced ("student:…")
+    truth = {p.id: by_external_id.get(inputs.split_engine_id(p.id)[1], set()) for p in labelled_p}
     world_p, world_o, geography = make_world(args.students, args.opportunities, args.seed)
     neighbours = {**geography.neighbours, **inputs.geography().neighbours}
     both = (labelled_p + world_p, labelled_o + world_o, Geography(neighbours))
