@@ -147,3 +147,15 @@ def test_a_real_worker_invites_a_whole_school(worker: str) -> None:  # noqa: F81
     assert run.status == "done", run.error
     assert run.counts == {"invited": 25} and run.done == 25
     assert len(_invited(school)) == 25
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_a_failed_runs_reason(admin_client: Client) -> None:
+    school = _school_of_adults(1)
+    run = students_invite_start(school_id=school.pk, invited_by="x")
+    invitations.run_fail(run.pk, "RuntimeError('boom')")
+    listing = admin_client.get("/admin/privacy/invitationrun/")
+    assert listing.status_code == 200 and school.name in listing.content.decode()
+    page = admin_client.get(f"/admin/privacy/invitationrun/{run.pk}/change/").content.decode()
+    assert "boom" in page
+    assert admin_client.get("/admin/privacy/invitationrun/add/").status_code == 403
