@@ -487,16 +487,22 @@ def pipeline(run: Run, data: Path, *, distributed: bool) -> float:
     run.manage("approval", "approve_companies", "--all")
     shards = ["--shards", str(run.shards)]
     run.manage("matchmaking", "matchmake", *shards)
-    run.manage("scheduling", "schedule")
     if distributed:
         # As deployed: the command cuts the week into tasks on the digests queue; each worker builds its
         # share and queues the relay after each task, so the relay sends while later tasks still build.
+        # The digests are queued before the scheduling round: a digest reads the published lists and what
+        # was mailed before, never a booking, and the round reads no digest (only digests count towards
+        # the weekly cap), so the workers build and send them while `schedule` runs in its own process;
+        # the round queues a relay run when it commits. The single-process run keeps the old order and
+        # the comparison shows the same outbox either way.
         run.manage("digests queued", "send_digests")
+        run.manage("scheduling", "schedule")
         stage = Stage(run.label, "digests + relay", note=f"{run.workers} worker processes building and relaying")
         with run.memory.stage(stage):
             counts = mail_wait(run, timeout=3600)
         run.stages.append(stage)
     else:
+        run.manage("scheduling", "schedule")
         run.manage("digests", "send_digests", "--no-send")
         run.manage("relay", "send_outbox")
         counts = json.loads(run.probe("outbox"))

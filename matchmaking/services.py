@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from companies.models import Opportunity as OpportunityRow
+from notifications.services import tables_analyze
 from students.models import ClassRequest, Student
 
 from . import inputs
@@ -247,6 +248,9 @@ def round_publish(*, match_round: MatchRound) -> None:
             [match_round.model_version, match_round.pk, match_round.k],
         )
     StagedMatch.objects.filter(round=match_round).delete()
+    # Every list was just replaced: the next readers (the digests, the scheduling round) need the planner
+    # to know it.
+    tables_analyze(Match, OpportunityMatch)
     participants = Student.objects.active().count() + ClassRequest.objects.count()
     with_recs = Match.objects.values("student_id", "class_request_id").distinct().count()
     match_round.status = MatchRound.Status.DONE
