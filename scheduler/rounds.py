@@ -356,7 +356,7 @@ def _fits(
     """``day``: the session's local date (its start), the day a minor's consent is asked for; ``free``:
     the participant's free time (``students.fit.free_time``)."""
     assert p.person is not None
-    if not session_fits(p.person, s, now=now, free=free):
+    if not session_fits(p.person, s, now=now, free=free, day=day):
         return False
     if any(b.starts_at < s.ends_at and s.starts_at < b.ends_at for b in p.held):
         return False

@@ -61,12 +61,18 @@ def session_misfit(
 
 
 def session_fits(
-    participant: Student | ClassRequest, session: Session, *, now: dt.datetime, free: Sequence[Interval] | None
+    participant: Student | ClassRequest,
+    session: Session,
+    *,
+    now: dt.datetime,
+    free: Sequence[Interval] | None,
+    day: dt.date | None = None,
 ) -> bool:
     """``session_misfit(...) is None``, without phrasing the reason: for a round, which asks about
     millions of pairs and tells nobody why. ``free``: the participant's free time as ``free_time`` gives
-    it (merged once per participant, not once per session), or None not to check it."""
-    return _misfit(participant, session, now=now, free=free) is None
+    it (merged once per participant, not once per session), or None not to check it; ``day``: the
+    session's local date if the caller has it (``timezone.localdate(session.starts_at)``)."""
+    return _misfit(participant, session, now=now, free=free, day=day) is None
 
 
 def free_time(availability: Sequence[Interval]) -> tuple[Interval, ...]:
@@ -82,7 +88,12 @@ def free_time(availability: Sequence[Interval]) -> tuple[Interval, ...]:
 
 
 def _misfit(
-    participant: Student | ClassRequest, session: Session, *, now: dt.datetime, free: Sequence[Interval] | None
+    participant: Student | ClassRequest,
+    session: Session,
+    *,
+    now: dt.datetime,
+    free: Sequence[Interval] | None,
+    day: dt.date | None = None,
 ) -> str | None:
     """The rule: the first check the pair fails ("started", "level", "age", "group", "time"), or None."""
     if session.starts_at <= now:
@@ -91,8 +102,9 @@ def _misfit(
     if opportunity.levels and participant.level not in opportunity.levels:
         return "level"
     if isinstance(participant, Student):
-        if opportunity.min_age and participant.age_on(timezone.localdate(session.starts_at)) < opportunity.min_age:
-            return "age"
+        if opportunity.min_age:
+            if participant.age_on(day or timezone.localdate(session.starts_at)) < opportunity.min_age:
+                return "age"
     else:
         size, low, high = participant.group_size, opportunity.group_min, opportunity.group_max
         if (low and size < low) or (high and size > high):
