@@ -132,7 +132,7 @@ def _create(model: type[models.Model], objects: list[models.Model]) -> None:
         return
     fields = [f for f in model._meta.concrete_fields if f not in _auto_pk(model)]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
             for obj in objects:
