@@ -13,16 +13,18 @@ PostgreSQL with W Celery worker processes on Redis, then the same world in a sin
    ``migrate``; one ``celery worker --concurrency W -Q celery,matchmaking,scheduling,mail,digests`` (W pool
    processes); then the public commands, each its own process: ``import_data DIR``, ``approve_companies
    --all``, ``matchmake --shards S`` (S = 1 by default: on one machine one shard, whose search forks over
-   the cores, is fastest; docs/scaling.md), ``schedule``, ``send_digests`` (with a broker it queues one
-   digest task per range of 2,000 students on the digests queue; the workers build them, each task then
-   queues a relay run) and a wait until the broker holds no mail or digest task and the outbox nothing
-   pending or sending: every message went to the local fake SendGrid (``tests/fakes/sendgrid_server.py``,
-   a process of its own, SENDGRID_API_KEY and SENDGRID_API_HOST pointing at it). Throughout, a relay run
-   is queued every ``--relay-every`` seconds (60, as Celery beat's send-outbox), so the scheduling round's
-   mail goes out while the digests are built. ``schedule`` runs in its command's process: the command has
-   no worker mode.
+   the cores, is fastest; docs/scaling.md), ``send_digests`` (with a broker it queues one digest task per
+   range of 2,000 students on the digests queue; the workers build them, each task then queues a relay
+   run), ``schedule`` (in its command's process, while the workers build and send the digests: a digest
+   reads the published lists and what was mailed before, never a booking, and the round reads no
+   digest; with a broker the round queues a relay run when it commits) and a wait until the broker
+   holds no mail or digest task and the outbox nothing pending or sending: every message went to the
+   local fake SendGrid (``tests/fakes/sendgrid_server.py``, a process of its own, SENDGRID_API_KEY and
+   SENDGRID_API_HOST pointing at it). Throughout, a relay run is queued every ``--relay-every`` seconds
+   (60, as Celery beat's send-outbox).
 3. The single-process run on ``--single-database-url``: no broker (tasks eager), ``matchmake`` in one
-   shard, ``send_digests --no-send`` then ``send_outbox`` (the relay in that process), to a fresh fake.
+   shard, ``schedule``, ``send_digests --no-send`` then ``send_outbox`` (the relay in that process), to a
+   fresh fake: the old order, so the comparison also shows that the order does not matter.
 4. Both are compared, by external ids: the recommendations both ways (``export_recommendations``, and
    each opportunity's top k read from its table), the bookings (``export_bookings``), the waitlists,
    the outbox's dedupe keys with their category and status, and no seat above capacity.
@@ -487,16 +489,22 @@ def pipeline(run: Run, data: Path, *, distributed: bool) -> float:
     run.manage("approval", "approve_companies", "--all")
     shards = ["--shards", str(run.shards)]
     run.manage("matchmaking", "matchmake", *shards)
-    run.manage("scheduling", "schedule")
     if distributed:
         # As deployed: the command cuts the week into tasks on the digests queue; each worker builds its
         # share and queues the relay after each task, so the relay sends while later tasks still build.
+        # The digests are queued before the scheduling round: a digest reads the published lists and what
+        # was mailed before, never a booking, and the round reads no digest (only digests count towards
+        # the weekly cap), so the workers build and send them while `schedule` runs in its own process;
+        # the round queues a relay run when it commits. The single-process run keeps the old order and
+        # the comparison shows the same outbox either way.
         run.manage("digests queued", "send_digests")
+        run.manage("scheduling", "schedule")
         stage = Stage(run.label, "digests + relay", note=f"{run.workers} worker processes building and relaying")
         with run.memory.stage(stage):
             counts = mail_wait(run, timeout=3600)
         run.stages.append(stage)
     else:
+        run.manage("scheduling", "schedule")
         run.manage("digests", "send_digests", "--no-send")
         run.manage("relay", "send_outbox")
         counts = json.loads(run.probe("outbox"))

@@ -123,6 +123,28 @@ def data_import(
     return report
 
 
+def _create(model: type[models.Model], objects: list[models.Model]) -> None:
+    """Insert new rows, as ``bulk_create`` would (each field's value prepared for the database the same
+    way, defaults and ``auto_now_add`` included), through COPY on PostgreSQL: ``bulk_create`` binds its
+    parameters on the client, quoting each one in Python, which for a province's 100,000 students was
+    a large share of the import."""
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objects, batch_size=500)
+        return
+    fields = [f for f in model._meta.concrete_fields if f not in _auto_pk(model)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for obj in objects:
+                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+
+
+def _auto_pk(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    pk = model._meta.pk
+    return [pk] if isinstance(pk, models.AutoField | models.BigAutoField | models.SmallAutoField) else []
+
+
 def _batches(rows: Iterable[Row], size: int = BATCH) -> Iterator[list[Row]]:
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
@@ -305,7 +327,7 @@ class _Loader:
             else:
                 counts.unchanged += 1
         if to_create:
-            manager.bulk_create(to_create, batch_size=500)
+            _create(model, to_create)
             counts.created += len(to_create)
         if to_update:
             if any(f.name == "updated_at" for f in model._meta.get_fields()):

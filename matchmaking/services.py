@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from companies.models import Opportunity as OpportunityRow
+from notifications.services import tables_analyze
 from students.models import ClassRequest, Student
 
 from . import inputs
@@ -208,13 +209,17 @@ def _shard_compute(match_round: MatchRound, shard: int) -> None:
         if locked.status != MatchRound.Status.RUNNING:
             return
         StagedMatch.objects.filter(round=locked, shard=shard).delete()
-        _stage(rows)
+        # A round of one shard publishes in this very transaction: its participants' lists need no merge
+        # and go straight into their table (on PostgreSQL; elsewhere through the stage as before). Only
+        # the opportunities' side is staged, to be ranked by the same query as the shards' merge.
+        direct = locked.shards_total == 1 and connection.vendor == "postgresql"
+        _stage([row for row in rows if row[2] == "o"] if direct else rows)
         done = set(locked.stats.get("done_shards", [])) | {shard}
         locked.stats = {**locked.stats, "done_shards": sorted(done)}
         locked.shards_done = len(done)
         locked.save(update_fields=["stats", "shards_done"])
         if locked.shards_done == locked.shards_total:
-            round_publish(match_round=locked)
+            round_publish(match_round=locked, lists=[row for row in rows if row[2] == "p"] if direct else None)
 
 
 _STAGED_COLUMNS = (
@@ -239,20 +244,33 @@ def _stage(rows: list[tuple[Any, ...]]) -> None:
                 copy.write_row((*row[:9], json.dumps(row[9]), json.dumps(row[10])))
 
 
-def round_publish(*, match_round: MatchRound) -> None:
-    """Replace every list with the round's staged rows. Runs inside the caller's transaction."""
+def round_publish(*, match_round: MatchRound, lists: list[tuple[Any, ...]] | None = None) -> None:
+    """Replace every list with the round's staged rows. Runs inside the caller's transaction.
+
+    ``lists``: the participants' rows themselves (``_STAGED_COLUMNS``, direction "p"), written straight
+    into the table through COPY (PostgreSQL) rather than read back from the stage: a round of one shard
+    has them at hand, and staging a province's million rows only to copy them took a third of its round.
+    """
     staged = StagedMatch._meta.db_table
     now = timezone.now()
     Match.objects.all().delete()
     OpportunityMatch.objects.all().delete()
+    columns = "student_id, class_request_id, opportunity_id, score, rank, reasons, features, model_version, created_at"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Match._meta.db_table} "
-            "(student_id, class_request_id, opportunity_id, score, rank, reasons, features, model_version, created_at) "
-            f"SELECT student_id, class_request_id, opportunity_id, score, rank, reasons, features, %s, %s "
-            f"FROM {staged} WHERE round_id = %s AND direction = 'p'",
-            [match_round.model_version, now, match_round.pk],
-        )
+        if lists is None:
+            cursor.execute(
+                f"INSERT INTO {Match._meta.db_table} ({columns}) "
+                f"SELECT student_id, class_request_id, opportunity_id, score, rank, reasons, features, %s, %s "
+                f"FROM {staged} WHERE round_id = %s AND direction = 'p'",
+                [match_round.model_version, now, match_round.pk],
+            )
+        else:
+            with cursor.cursor.copy(f"COPY {Match._meta.db_table} ({columns}) FROM STDIN") as copy:
+                for row in lists:
+                    # The values the stage would have held (JSON as ``_stage`` writes it), in its order.
+                    copy.write_row(
+                        (*row[4:9], json.dumps(row[9]), json.dumps(row[10]), match_round.model_version, now)
+                    )
         cursor.execute(
             f"INSERT INTO {OpportunityMatch._meta.db_table} "
             "(student_id, class_request_id, opportunity_id, score, rank, reasons, model_version) "
@@ -263,6 +281,9 @@ def round_publish(*, match_round: MatchRound) -> None:
             [match_round.model_version, match_round.pk, match_round.k],
         )
     StagedMatch.objects.filter(round=match_round).delete()
+    # Every list was just replaced: the next readers (the digests, the scheduling round) need the planner
+    # to know it.
+    tables_analyze(Match, OpportunityMatch)
     participants = Student.objects.active().count() + ClassRequest.objects.count()
     with_recs = Match.objects.values("student_id", "class_request_id").distinct().count()
     match_round.status = MatchRound.Status.DONE

@@ -18,8 +18,10 @@ on the session's waitlist, one participant at a time, each with a hold window of
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import TypeVar
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -36,6 +38,8 @@ from .mail import booking_mail_enqueue
 from .models import Booking, CalendarToken
 from .rounds import MODES, ScheduleReport, round_run
 from .selectors import seats_taken, seats_taken_by_session
+
+logger = logging.getLogger(__name__)
 
 P = TypeVar("P", Student, ClassRequest)
 
@@ -123,7 +127,23 @@ def round_schedule(
         raise ValueError("a seat cap per school applies to optimal rounds only")
     now = now or timezone.now()
     holds_expire(now=now)
-    return round_run(mode=mode, now=now, seat_cap_per_school=seat_cap_per_school)
+    report = round_run(mode=mode, now=now, seat_cap_per_school=seat_cap_per_school)
+    if report.new_proposals and not settings.CELERY_TASK_ALWAYS_EAGER:
+        # With workers, the round's proposals go out as soon as it commits rather than at beat's next
+        # relay run (up to a minute later), as the digests' tasks do. Without a broker the relay is the
+        # clock's (``worker``, ``send_outbox``), as before.
+        transaction.on_commit(_relay_enqueue)
+    return report
+
+
+def _relay_enqueue() -> None:
+    from matchmaking.broker import BROKER_ERRORS
+    from notifications.tasks import outbox_relay
+
+    try:
+        outbox_relay.delay()
+    except BROKER_ERRORS as error:  # the round is committed; beat's next run sends its mail
+        logger.warning("scheduling round: could not queue the relay (%s); beat's next run sends the mail", error)
 
 
 def _require_published(session: Session) -> None:

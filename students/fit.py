@@ -41,34 +41,74 @@ def session_misfit(
     it; a participant booking a seat themselves has chosen the time). Overlapping or touching intervals
     count as one (free 08:00–10:00 and 10:00–12:00 is free 08:00–12:00), as in the engine.
     """
-    if session.starts_at <= now:
+    free = None if availability is None else free_time(availability)
+    misfit = _misfit(participant, session, now=now, free=free)
+    if misfit is None:
+        return None
+    opportunity = session.opportunity
+    if misfit == "started":
         return _("This session has already started.")
+    if misfit == "level":
+        return _("This opportunity is not open to your level of study.")
+    if misfit == "age":
+        return _("This opportunity is for participants aged %(age)d or more.") % {"age": opportunity.min_age}
+    if misfit == "group":
+        return _("This opportunity takes groups of %(low)s to %(high)s.") % {
+            "low": opportunity.group_min or 1,
+            "high": opportunity.group_max or "…",
+        }
+    return _("This session is outside your free time.")
+
+
+def session_fits(
+    participant: Student | ClassRequest,
+    session: Session,
+    *,
+    now: dt.datetime,
+    free: Sequence[Interval] | None,
+    day: dt.date | None = None,
+) -> bool:
+    """``session_misfit(...) is None``, without phrasing the reason: for a round, which asks about
+    millions of pairs and tells nobody why. ``free``: the participant's free time as ``free_time`` gives
+    it (merged once per participant, not once per session), or None not to check it; ``day``: the
+    session's local date if the caller has it (``timezone.localdate(session.starts_at)``)."""
+    return _misfit(participant, session, now=now, free=free, day=day) is None
+
+
+def free_time(availability: Sequence[Interval]) -> tuple[Interval, ...]:
+    """Free time as sorted, disjoint stretches: intervals that overlap or touch are joined, empty ones
+    dropped."""
+    stretches: list[Interval] = []
+    for a, b in sorted(i for i in availability if i[0] < i[1]):
+        if stretches and a <= stretches[-1][1]:
+            stretches[-1] = (stretches[-1][0], max(stretches[-1][1], b))
+        else:
+            stretches.append((a, b))
+    return tuple(stretches)
+
+
+def _misfit(
+    participant: Student | ClassRequest,
+    session: Session,
+    *,
+    now: dt.datetime,
+    free: Sequence[Interval] | None,
+    day: dt.date | None = None,
+) -> str | None:
+    """The rule: the first check the pair fails ("started", "level", "age", "group", "time"), or None."""
+    if session.starts_at <= now:
+        return "started"
     opportunity = session.opportunity
     if opportunity.levels and participant.level not in opportunity.levels:
-        return _("This opportunity is not open to your level of study.")
+        return "level"
     if isinstance(participant, Student):
-        if opportunity.min_age and participant.age_on(timezone.localdate(session.starts_at)) < opportunity.min_age:
-            return _("This opportunity is for participants aged %(age)d or more.") % {"age": opportunity.min_age}
+        if opportunity.min_age:
+            if participant.age_on(day or timezone.localdate(session.starts_at)) < opportunity.min_age:
+                return "age"
     else:
         size, low, high = participant.group_size, opportunity.group_min, opportunity.group_max
         if (low and size < low) or (high and size > high):
-            return _("This opportunity takes groups of %(low)s to %(high)s.") % {
-                "low": opportunity.group_min or 1,
-                "high": opportunity.group_max or "…",
-            }
-    if availability is not None and not _inside(session, availability):
-        return _("This session is outside your free time.")
+            return "group"
+    if free is not None and not any(a <= session.starts_at and session.ends_at <= b for a, b in free):
+        return "time"
     return None
-
-
-def _inside(session: Session, availability: Sequence[Interval]) -> bool:
-    """The session lies wholly inside one stretch of free time (intervals merged where they meet)."""
-    start = end = None
-    for a, b in sorted(i for i in availability if i[0] < i[1]):
-        if end is not None and a <= end:
-            end = max(end, b)
-            continue
-        if start is not None and end is not None and start <= session.starts_at and session.ends_at <= end:
-            return True
-        start, end = a, b
-    return start is not None and end is not None and start <= session.starts_at and session.ends_at <= end

@@ -107,14 +107,20 @@ def test_a_second_round_replaces_the_lists_rather_than_adding_to_them() -> None:
 
 
 def test_shards_in_one_process_give_the_single_process_result() -> None:
+    # One shard publishes its lists straight into the table (on PostgreSQL), several through the stage:
+    # every column comes out the same.
+    columns = ("student_id", "opportunity_id", "rank", "score", "reasons", "features", "model_version")
     small_world()
     matchmake(k=3, shards=1, now=NOW)
     single = lists()
+    rows = sorted(map(repr, Match.objects.values_list(*columns)))
     opportunity_side = sorted(OpportunityMatch.objects.values_list("opportunity_id", "rank", "student_id", "score"))
 
     matchmake(k=3, shards=3, now=NOW)
 
     assert lists() == single
+    assert sorted(map(repr, Match.objects.values_list(*columns))) == rows
+    assert not StagedMatch.objects.exists()
     assert sorted(OpportunityMatch.objects.values_list("opportunity_id", "rank", "student_id", "score")) == (
         opportunity_side
     )

@@ -14,12 +14,13 @@ import random
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from django.utils.translation import override
 
 from companies.models import Opportunity, Session
 from matchmaking.engine import types as engine
 from matchmaking.engine.filters import qualifying_sessions
-from students.fit import session_misfit
+from students.fit import free_time, session_fits, session_misfit
 from students.models import ClassRequest, Student
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -97,6 +98,10 @@ def test_the_domain_rule_and_the_engines_filters_agree(seed: int) -> None:
         misfit = session_misfit(participant, session, now=NOW, availability=availability)
         engine_fits = _engine_fits(participant, session, availability)
         assert (misfit is None) == engine_fits, (n, participant.__dict__, session.__dict__, availability, misfit)
+        # The round's check (no phrasing, free time merged once) says the same.
+        assert session_fits(participant, session, now=NOW, free=free_time(availability)) == engine_fits, n
+        day = timezone.localdate(session.starts_at)
+        assert session_fits(participant, session, now=NOW, free=free_time(availability), day=day) == engine_fits
         outcomes[engine_fits] += 1
         if misfit:
             reasons.add(" ".join(misfit.split()[:4]))  # the reason without its figures
