@@ -14,7 +14,8 @@ Python loops of scikit-learn's analysers dominate everything else:
    bilingual lexicon's concepts (``lexicon.py``) may be put beside them (``tfidf_pair``).
 
 In the folded blocks, a word typed without accents that is also the folding of an accented word of
-the corpus counts only within its bigrams (``_forms``).
+the corpus counts only within its bigrams (``_forms``). Words that carry a sentence rather than its
+subject ("em muốn tìm hiểu về", "the", "and") do not count at all, in any block (``stopwords.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+
+from . import stopwords
 
 # Word characters, keeping a trailing + or # so that "C++" and "C#" stay themselves.
 TOKEN_RE = re.compile(r"\w+[+#]*")
@@ -156,6 +159,31 @@ def _bigram_counts(ids: np.ndarray, offsets: np.ndarray, n_vocab: int) -> sparse
     return _csr_counts(np.searchsorted(distinct, keys), bigram_ptr, len(distinct))
 
 
+def _row_pointers(rows: np.ndarray, n_rows: int) -> np.ndarray:
+    """CSR row pointers of entries already grouped by row."""
+    pointers = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=pointers[1:])
+    return pointers
+
+
+def stopped(tok: Tokenised) -> np.ndarray:
+    """Which token occurrences are words of a sentence rather than of its subject (``stopwords.py``):
+    a stop word as written, or a syllable of a folded stop phrase within one document."""
+    words = np.fromiter((t in stopwords.WORDS for t in tok.vocab), dtype=bool, count=len(tok.vocab))
+    out = words[tok.ids] if len(tok.ids) else np.zeros(0, dtype=bool)
+    index = {t: i for i, t in enumerate(tok.folded_vocab)}
+    pairs = [(index[a], index[b]) for a, b in stopwords.PHRASES if a in index and b in index]
+    if pairs and len(tok.ids) > 1:
+        width = len(tok.folded_vocab)
+        keys = tok.folded_ids[:-1] * width + tok.folded_ids[1:]
+        hit = np.isin(keys, np.array([a * width + b for a, b in pairs], dtype=np.int64))
+        across = tok.offsets[1:-1] - 1  # the last word of a document and the first of the next
+        hit[across[(across >= 0) & (across < len(hit))]] = False
+        out[:-1] |= hit
+        out[1:] |= hit
+    return out
+
+
 def _char_counts(unigrams: sparse.csr_matrix, vocab: list[str]) -> sparse.csr_matrix:
     if not vocab:
         return sparse.csr_matrix((unigrams.shape[0], 0))
@@ -186,18 +214,29 @@ def tfidf_weight(counts: sparse.csr_matrix) -> sparse.csr_matrix:
 
 
 def _blocks(tok: Tokenised, *, folding: bool) -> list[sparse.csr_matrix]:
+    """Per form (as written, folded): words and bigrams, then character n-grams.
+
+    - A stop word (``stopwords.py``) is taken out of the text first, as scikit-learn's ``stop_words``
+      does: it counts in no block, and the words on either side of it make a bigram ("vẽ và gốm" gives
+      "vẽ gốm").
+    - Character n-grams are those of the words written without diacritics only (English words,
+      Vietnamese typed bare). They let "programmer" meet "programming"; a Vietnamese syllable written
+      with its accents does not inflect, and its pieces only met other syllables' ("ông" of "công",
+      "không", "sông"): it counts whole, as a word."""
+    counted = ~stopped(tok)
+    rows = np.repeat(np.arange(len(tok.offsets) - 1), np.diff(tok.offsets))[counted]
+    n_docs = len(tok.offsets) - 1
+    offsets = _row_pointers(rows, n_docs)
+    plain = np.fromiter((t == fold(t) for t in tok.vocab), dtype=bool, count=len(tok.vocab))[tok.ids[counted]]
     blocks = []
     for ids, vocab, alone in _forms(tok, folding=folding):
-        unigrams = _csr_counts(ids, tok.offsets, len(vocab))
-        bigrams = _bigram_counts(ids, tok.offsets, len(vocab))
-        if alone is not None:  # the folded form: some occurrences count only within their bigrams
-            lengths = np.diff(tok.offsets)
-            kept = np.zeros(len(tok.offsets), dtype=np.int64)
-            np.cumsum(np.bincount(np.repeat(np.arange(len(lengths)), lengths)[alone], minlength=len(lengths)),
-                      out=kept[1:])  # fmt: skip
-            unigrams = _csr_counts(ids[alone], kept, len(vocab))
-        blocks.append(hstack_rows([unigrams, bigrams]))
-        blocks.append(_char_counts(unigrams, vocab))
+        kept = ids[counted]
+        # In the folded form some occurrences count only within their bigrams (``_forms``).
+        single = np.ones(len(kept), dtype=bool) if alone is None else alone[counted]
+        unigrams = _csr_counts(kept[single], _row_pointers(rows[single], n_docs), len(vocab))
+        blocks.append(hstack_rows([unigrams, _bigram_counts(kept, offsets, len(vocab))]))
+        spelt = single & plain
+        blocks.append(_char_counts(_csr_counts(kept[spelt], _row_pointers(rows[spelt], n_docs), len(vocab)), vocab))
     return blocks
 
 

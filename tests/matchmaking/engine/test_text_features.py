@@ -35,15 +35,55 @@ def test_its_tfidf_weighting_equals_scikit_learns() -> None:
     np.testing.assert_allclose(ours, theirs, atol=1e-12)
 
 
-def test_its_char_counts_equal_scikit_learns_char_wb_on_the_tokens() -> None:
-    docs = ["Lập trình game, thiết kế web!", "game development internship", "", "a bb ccc"]
+def test_its_char_counts_equal_scikit_learns_char_wb_on_the_words_written_without_diacritics() -> None:
+    docs = ["Lập trình game, thiết kế web!", "game development internship", "", "x bb ccc"]
     tok = text.tokenise(docs)
     blocks = text._blocks(tok, folding=False)
-    joined = [" ".join(tok.doc_tokens(d, folded=False)) for d in range(len(docs))]
+    joined = [" ".join(t for t in tok.doc_tokens(d, folded=False) if t == text.fold(t)) for d in range(len(docs))]
     theirs = CountVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=False).fit_transform(joined)
     assert sorted(blocks[1].sum(axis=1).A1.tolist()) == sorted(theirs.sum(axis=1).A1.tolist())
     for d in range(len(docs)):
         assert sorted(blocks[1][d].data.tolist()) == sorted(theirs[d].data.tolist())
+
+
+def test_words_of_a_request_and_of_every_posting_make_no_relevance() -> None:
+    # Everything these two texts share is how a student asks and what every posting says.
+    left, right = text.tfidf_pair(
+        ["Em muốn tìm hiểu và trải nghiệm thực tế ở một doanh nghiệp về nấu ăn"],
+        right=["Học sinh tìm hiểu và trải nghiệm thực tế tại doanh nghiệp về lập trình"],
+    )
+    assert (left @ right.T).toarray()[0, 0] == 0.0
+    # Typed without accents, the request's phrases are still phrases of a request.
+    bare, accented = text.tfidf_pair(["em thich tim hieu lap trinh"], right=["Tìm hiểu nghề nấu ăn"])
+    assert (bare @ accented.T).toarray()[0, 0] == 0.0
+
+
+def test_a_stop_word_breaks_bigrams_and_leaves_the_words_of_the_subject() -> None:
+    tok = text.tokenise(["doanh nghiệp về lập trình game", "lập trình game về doanh nghiệp"])
+    stopped = text.stopped(tok)
+    assert [w for w, s in zip(tok.doc_tokens(0, folded=False), stopped[:6], strict=True) if not s] == [
+        "lập", "trình", "game"
+    ]  # fmt: skip
+    # No phrase across two documents: "nghiệp" ending the first and "lập" starting the second are words.
+    tok = text.tokenise(["doanh", "nghiệp lập trình"])
+    assert not text.stopped(tok).any()
+    words, _ = text._blocks(text.tokenise(["doanh nghiệp về lập trình"]), folding=False)[:2]
+    assert words.nnz == 3  # lập, trình, "lập trình": nothing of "nghiệp về" or "nghiệp lập"
+
+
+def test_an_accented_syllable_counts_whole_and_an_english_word_by_its_pieces_too() -> None:
+    # "công" (công nghệ, technology) and "không" (không gian, space) share "ông" and nothing else.
+    left, right = text.tfidf_pair(["công nghệ", "programmer"], right=["không gian", "programming"])
+    sims = (left @ right.T).toarray()
+    assert sims[0, 0] == 0.0
+    assert sims[1, 1] > 0.2  # an English word still meets its other forms through its character n-grams
+
+
+def test_a_bare_syllable_of_content_is_not_taken_for_a_stop_word() -> None:
+    # "ve" typed bare is về (about) but also vẽ (to draw); "may" is English but also may (to sew).
+    left, right = text.tfidf_pair(["thich ve tranh", "may vá"], right=["Lớp vẽ tranh", "xưởng may vá"])
+    sims = (left @ right.T).toarray()
+    assert sims[0, 0] > 0.1 and sims[1, 1] > 0.1
 
 
 def test_rows_are_unit_vectors_so_a_dot_product_is_a_cosine() -> None:
