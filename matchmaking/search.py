@@ -28,6 +28,7 @@ STOP_WORDS = frozenset(
     va voi cua cho la cac nhung mot em toi minh ban muon thich rat ve o tai trong de duoc co khong nay do
     hay hoac nhu thi ma vao len ra cung con se dang da
     a an and or of for to in on at with the i me my we our you your like want about is are be this that
+    learn become curious interested dream would
     """.split()
 )
 # Folded phrases of a request rather than of its subject ("em muốn tìm hiểu về…", "đam mê…").

@@ -146,3 +146,30 @@ def test_interests_the_vocabularies_do_not_know_offer_no_search() -> None:
     # Words of the request, not of its subject, are left out.
     assert interest_query("Em muốn tìm hiểu thêm, đam mê khám phá gốm sứ") == "gốm sứ"
     assert len(interest_query("lập trình, robot, gốm sứ, du lịch, tài chính, " * 10)) <= 100
+
+
+def test_a_student_sees_first_what_is_open_to_their_level_and_every_level_in_one_tap(client: Client) -> None:
+    from accounts.models import User
+
+    company = f.CompanyFactory()
+    theirs = f.OpportunityFactory(company=company, title="Tham quan xưởng gốm", levels=["lower_secondary"])
+    anyone = f.OpportunityFactory(company=company, title="Nói chuyện về nghề gốm", levels=[])
+    older = f.OpportunityFactory(company=company, title="Thực tập gốm sứ", levels=["university"])
+    for opportunity in (theirs, anyone, older):
+        f.SessionFactory(opportunity=opportunity)
+    student = f.StudentFactory(level="lower_secondary")
+    client.force_login(User.objects.create_user("em", password="x", role=User.Role.STUDENT, student=student))
+
+    page = client.get(reverse("web:home"), {"q": "gốm"}).content.decode()
+    titles = re.findall(r'<h3><a href="/opportunities/[^"]+/">([^<]+)</a>', page)
+    assert sorted(titles) == ["Nói chuyện về nghề gốm", "Tham quan xưởng gốm"]
+    assert "Đang hiện những cơ hội dành cho cấp học của bạn (Trung học cơ sở)." in page
+    every = re.search(r'<a href="\?([^"]+)">Xem mọi cấp học</a>', page)
+    assert every is not None
+
+    page = client.get(reverse("web:home") + "?" + every.group(1).replace("&amp;", "&")).content.decode()
+    assert "Thực tập gốm sứ" in page and "Dành cho đại học" in page  # the card says who it is for
+    assert "Đang hiện những cơ hội dành cho cấp học của bạn" not in page
+
+    client.logout()
+    assert "Thực tập gốm sứ" in client.get(reverse("web:home")).content.decode()  # anyone else sees all

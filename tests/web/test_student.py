@@ -409,3 +409,33 @@ def test_a_recommendation_whose_reasons_name_no_topic_says_what_the_texts_share(
     site.match.reasons = [{"factor": "topics", "topics": ["programming"]}]
     site.match.save(update_fields=["reasons"])
     assert "Có chung với điều bạn viết" not in mai.get("/student/").content.decode()
+
+
+def test_an_empty_list_says_why_nothing_is_listed_and_what_to_do(mai: Client, site: Site) -> None:
+    from matchmaking.models import Match, MatchRound
+
+    Match.objects.filter(student=site.world.student).delete()
+    student = Student.objects.get(pk=site.world.student.pk)
+
+    # Interests written, no round since: the list is still to come.
+    MatchRound.objects.all().delete()
+    page = mai.get("/student/").content.decode()
+    assert "Danh sách của bạn sẽ có sau đợt ghép nối tới" in page
+
+    # A round published since the profile changed, and nothing close enough: said as it is.
+    MatchRound.objects.create(status=MatchRound.Status.DONE, model_version="v", now=dt.datetime.now(TZ))
+    page = mai.get("/student/").content.decode()
+    assert "Chưa có cơ hội nào đủ gần với điều bạn viết" in page
+    assert 'href="/"' in page  # every opportunity, one tap away
+
+    # The profile changed after that round: the next one will read it.
+    student.interests = "gốm sứ, làm gốm"
+    student.save()
+    page = mai.get("/student/").content.decode()
+    assert "Danh sách của bạn sẽ có sau đợt ghép nối tới" in page
+
+    # Nothing written: ask for it.
+    student.interests = ""
+    student.save()
+    page = mai.get("/student/").content.decode()
+    assert "Hãy thêm sở thích và giờ rảnh" in page

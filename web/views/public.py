@@ -15,6 +15,7 @@ from companies.models import Opportunity, Session
 from companies.selectors import opportunities_published
 from scheduler.models import Booking
 from scheduler.selectors import sessions_with_seats
+from students.models import Student
 
 from ..forms import CatalogueFilter
 
@@ -45,7 +46,19 @@ def with_upcoming_sessions(qs: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
-    form = CatalogueFilter(request.GET or None)
+    data = request.GET.copy()
+    # A signed-in student sees first what is open to their school level; "every level" is one tap away
+    # (an explicit ``level=``, even empty, is theirs to choose).
+    own_level = ""
+    user = request.user
+    if isinstance(user, User) and user.student_id is not None and "level" not in data:
+        own_level = Student.objects.filter(pk=user.student_id).values_list("level", flat=True).first() or ""
+        if own_level:
+            data["level"] = own_level
+    every_level = data.copy()
+    every_level["level"] = ""
+    every_level.pop("page", None)
+    form = CatalogueFilter(data or None)
     now = timezone.now()
     qs = form.apply(opportunities_published()).annotate(
         next_start=Min("sessions__starts_at", filter=Q(sessions__starts_at__gt=now))
@@ -63,6 +76,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             "page": page,
             # The filters stay open when one of them (not the search box alone) is in use.
             "filtered": any(value for name, value in request.GET.items() if name not in ("q", "page")),
+            "own_level": own_level,
+            "every_level": every_level.urlencode(),
             **booked_for(request.user),
         },
     )
@@ -71,6 +86,4 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def opportunity(request: HttpRequest, external_id: str) -> HttpResponse:
     """The page a digest links to; an opportunity of an unapproved company is a 404."""
     found = get_object_or_404(with_upcoming_sessions(opportunities_published()), external_id=external_id)
-    return render(
-        request, "web/public/opportunity.html", {"opportunity": found, **booked_for(request.user)}
-    )
+    return render(request, "web/public/opportunity.html", {"opportunity": found, **booked_for(request.user)})

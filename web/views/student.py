@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,7 +25,7 @@ from accounts.models import User
 from companies.selectors import opportunities_published, sessions_published
 from matchmaking.inputs import participant_text
 from matchmaking.learning import feedback_record
-from matchmaking.models import Feedback, Match
+from matchmaking.models import Feedback, Match, MatchRound
 from matchmaking.search import in_common, interest_query
 from privacy.services import student_data, student_erase
 from scheduler import services as booking_services
@@ -84,8 +84,16 @@ def recommendations(request: HttpRequest) -> HttpResponse:
         "student": student,
         # The catalogue searched for the interests now, without waiting for the next round.
         "interest_query": interest_query(student.interests or ""),
+        "round_since_profile": _round_since(student),
     }
     return render(request, "web/student/recommendations.html", context)
+
+
+def _round_since(student: Student) -> bool:
+    """Whether a matchmaking round has been published since the student's profile last changed: an
+    empty list then means nothing was close enough to what they wrote, not that their turn is to come."""
+    last = MatchRound.objects.filter(status=MatchRound.Status.DONE).aggregate(at=Max("started_at"))["at"]
+    return last is not None and last >= student.updated_at
 
 
 def _in_common(match: Match, student: Student) -> None:
