@@ -9,21 +9,24 @@ Python loops of scikit-learn's analysers dominate everything else:
    its tokens folded one by one, so folding costs one call per *distinct* token;
 2. a char_wb n-gram never crosses a word boundary, so a document's char n-gram counts are its
    document×token counts times a token×n-gram matrix built once over the distinct tokens;
-3. four blocks (words and chars, NFC and folded), each TF-IDF weighted and L2-normalised, are stacked
+3. four blocks (words and chars, NFC and the second form: folded, English words stemmed), each TF-IDF
+   weighted and L2-normalised, are stacked
    with equal weight and the rows renormalised, so a dot product of two rows is their cosine; the
    bilingual lexicon's concepts (``lexicon.py``) may be put beside them (``tfidf_pair``).
 
 In the folded blocks, a word typed without accents that is also the folding of an accented word of
 the corpus counts only within its bigrams (``_forms``). Words that carry a sentence rather than its
-subject ("em muốn tìm hiểu về", "the", "and") do not count at all, in any block (``stopwords.py``).
+subject ("em muốn tìm hiểu về", "I want") do not count at all, in any block (``stopwords.py``).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -242,7 +245,9 @@ def _blocks(tok: Tokenised, *, folding: bool) -> list[sparse.csr_matrix]:
 
 def _forms(tok: Tokenised, *, folding: bool) -> list[tuple[np.ndarray, list[str], np.ndarray | None]]:
     """(token ids, vocabulary, which occurrences count alone) of the text as written and, with folding,
-    of its folded form. A word typed without accents whose letters are also the folding of an accented
+    of its second form: accents folded and English words stemmed (``english_stem``), so that "lap
+    trinh" meets "lập trình" and "programmer" meets "programming" there, while the first form keeps
+    exact words counting twice. A word typed without accents whose letters are also the folding of an accented
     word of the corpus ("nhan": nhân, nhãn, nhắn…) is ambiguous: it meets the accented words alone only
     where written alike (in the blocks as written), and in the folded form only within a bigram ("nhan
     tao" is nhân tạo). Accented words count alone in both forms, so two accented texts, or two English
@@ -256,8 +261,30 @@ def _forms(tok: Tokenised, *, folding: bool) -> list[tuple[np.ndarray, list[str]
         ambiguous = np.zeros(len(tok.folded_vocab), dtype=bool)
         ambiguous[first_folded[accented]] = True
         alone_token = accented | ~ambiguous[first_folded]
-        forms.append((tok.folded_ids, tok.folded_vocab, alone_token[tok.ids]))
+        stems = [english_stem(t) for t in tok.folded_vocab]
+        stem_vocab = list(dict.fromkeys(stems))
+        stem_index = {t: i for i, t in enumerate(stem_vocab)}
+        to_stem = np.fromiter(map(stem_index.__getitem__, stems), dtype=np.int64, count=len(stems))
+        forms.append((to_stem[tok.folded_ids], stem_vocab, alone_token[tok.ids]))
     return forms
+
+
+def english_stem(folded: str) -> str:
+    """A word's family in the second form: an English word of four letters or more by its Porter2 stem
+    (Snowball's English stemmer: "managing", "management", "manager" are "manag"), anything else as it
+    is. Vietnamese syllables typed bare are letters without diacritics too, but none ends the way an
+    English word inflects (their finals are c, ch, m, n, ng, nh, p, t or a vowel), so the stemmer leaves
+    them alone: a test holds it on every syllable of the lexicon and the topic vocabulary."""
+    if len(folded) < 4 or not folded.isascii() or not folded.isalpha():
+        return folded
+    return _stemmer().stemWord(folded)
+
+
+@functools.cache
+def _stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
 
 
 def _frequent_dropped(counts: sparse.csr_matrix, max_df: float, min_df_cap: int) -> sparse.csr_matrix:

@@ -122,3 +122,28 @@ def test_features_in_most_documents_are_dropped_like_scikit_learns_max_df() -> N
     left, right = text.tfidf_pair(docs[:40], right=docs[40:], max_df=0.5, min_df_cap=0)
     # "và em thích" is in every document: what is left to compare is game vs gốm
     assert (left[0] @ right[-1].T).toarray()[0, 0] == 0.0
+
+
+def test_the_second_form_stems_english_words_and_leaves_every_vietnamese_syllable_alone() -> None:
+    import json
+
+    from matchmaking.engine import lexicon, topics
+
+    assert {text.english_stem(w) for w in ["managing", "management", "manager", "manage"]} == {"manag"}
+    assert text.english_stem("programs") == text.english_stem("programming")
+    syllables = set()
+    for line in lexicon.DEFAULT_PATH.read_text(encoding="utf-8").splitlines():
+        syllables |= {text.fold(t) for t in text.tokens(text.normalise(line)) if t != text.fold(t)}
+    for topic in json.loads(topics.DEFAULT_PATH.read_text(encoding="utf-8"))["topics"]:
+        words = " ".join([topic["vi"], *topic.get("synonyms", [])])
+        syllables |= {text.fold(t) for t in text.tokens(text.normalise(words)) if t != text.fold(t)}
+    assert len(syllables) > 300
+    assert {s for s in syllables if text.english_stem(s) != s} == set()
+
+
+def test_words_of_one_family_meet_in_the_second_form_and_exact_words_count_more() -> None:
+    left, right = text.tfidf_pair(["managing projects"], right=["project management", "managing projects"])
+    sims = (left @ right.T).toarray()[0]
+    plain, plain_right = text.tfidf_pair(["managing projects"], right=["project management"], folding=False)
+    assert sims[0] > (plain @ plain_right.T).toarray()[0, 0] + 0.1  # the family: manag, project
+    assert sims[1] > sims[0]  # the same words, in both forms
