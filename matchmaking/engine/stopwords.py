@@ -52,6 +52,9 @@ PHRASES = frozenset(
         "hoc hoi", "dac biet", "mong muon", "hy vong", "hi vong", "mong doi",
         # words of every posting
         "hoc sinh", "sinh vien", "cong ty", "doanh nghiep", "thuc te", "tham gia", "co hoi", "gioi thieu",
+        # the kind of an opportunity, which the kind filter and preference already weigh: in a short
+        # request ("Tham quan một doanh nghiệp về lập trình game") it made every visit relevant
+        "tham quan", "hoi thao", "cuoc thi", "noi chuyen", "huong nghiep", "thuc hanh",
         # English
         "interested in", "learn about", "find out", "want to", "would like",
     ]
