@@ -54,7 +54,7 @@ PHRASES = frozenset(
         "hoc sinh", "sinh vien", "cong ty", "doanh nghiep", "thuc te", "tham gia", "co hoi", "gioi thieu",
         # the kind of an opportunity, which the kind filter and preference already weigh: in a short
         # request ("Tham quan một doanh nghiệp về lập trình game") it made every visit relevant
-        "tham quan", "hoi thao", "cuoc thi", "noi chuyen", "huong nghiep", "thuc hanh",
+        "tham quan", "hoi thao", "cuoc thi", "noi chuyen", "huong nghiep", "thuc hanh", "dinh huong", "nghe nghiep",
         # English
         "interested in", "learn about", "find out", "want to", "would like",
     ]

@@ -31,10 +31,18 @@ def opportunity_document(o: Opportunity) -> str:
     return f"{o.title}\n{o.description}\n{' ; '.join(o.topics)}"
 
 
+# Topics that name a kind of opportunity rather than a subject: every career talk is "hướng nghiệp"
+# (career guidance), and the kind filter and the preferred kinds already weigh it. As a shared topic it
+# made every career talk relevant to anyone who wrote "định hướng nghề nghiệp" (docs/relevance.md, fourth
+# pass). They stay topics of the catalogue (its filter, the API); the engine does not count them.
+NOT_A_SUBJECT = frozenset({"career-guidance"})
+
+
 def topic_sets(
     vocab: Vocabulary, tok: Tokenised, raw: Sequence[str], entries: Sequence[Sequence[str]], *, folding: bool
 ) -> list[frozenset[int]]:
-    """Topics of each document: phrases in its tokens, acronyms in its raw text, topic ids listed."""
+    """Topics of each document: phrases in its tokens, acronyms in its raw text, topic ids listed; not
+    those that only name a kind of opportunity (``NOT_A_SUBJECT``)."""
     found = vocab.match_corpus(tok, folding=folding)
     # Acronyms need the raw text (case matters); only documents with such a token are searched.
     lowered = {normalise(a) for a in vocab.acronyms}
@@ -48,7 +56,8 @@ def topic_sets(
             key = entry.strip().lower()
             if key in index:
                 doc.add(index[key])
-    return [frozenset(doc) for doc in found]
+    kinds = {index[t] for t in NOT_A_SUBJECT if t in index}
+    return [frozenset(doc - kinds) for doc in found]
 
 
 def topic_terms(

@@ -89,3 +89,22 @@ def test_a_relevance_vector_is_never_longer_than_one_so_no_relevance_exceeds_one
     rows, _ = similarity_vectors(text, topics, Weights().normalised())
     squares = np.asarray(rows.multiply(rows).sum(axis=1)).ravel()
     assert squares.max() <= 1.0 and squares.min() > 0.999
+
+
+def test_words_of_a_request_or_of_a_kind_alone_make_no_match() -> None:
+    # All these texts share is how a class asks, that a visit is a visit, that a talk is about careers.
+    people = [
+        student("s1", "Tham quan một doanh nghiệp về tổ chức sự kiện"),
+        student("s2", "Em muốn tìm hiểu thêm về định hướng nghề nghiệp và nghề may"),
+    ]
+    catalogue = [
+        opportunity("o1", company="a", kind="visit", title="Tham quan thực tế: học máy",
+                    description="Học sinh tham quan phòng lab của doanh nghiệp về trí tuệ nhân tạo."),
+        opportunity("o2", company="b", kind="career_talk", title="Nói chuyện hướng nghiệp: lập trình web",
+                    description="Định hướng nghề nghiệp cho học sinh yêu thích lập trình.", topics=("hướng nghiệp",)),
+    ]  # fmt: skip
+    recs = recommend(people, catalogue, now=NOW, geography=GEOGRAPHY)
+    assert recs.for_participants["s1"] == [] and recs.for_participants["s2"] == []
+    talk = opportunity("o3", company="c", kind="career_talk", title="Nghề may mặc: nói chuyện hướng nghiệp")
+    recs = recommend(people, [*catalogue, talk], now=NOW, geography=GEOGRAPHY)
+    assert [r.opportunity_id for r in recs.for_participants["s2"]] == ["o3"]  # the subject still meets
