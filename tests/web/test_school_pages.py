@@ -538,6 +538,20 @@ def test_the_bookings_page_says_what_the_company_answered(coordinator: Client, s
     assert "Doanh nghiệp đã từ chối" in page
 
 
+def test_the_bookings_page_and_the_class_page_give_each_booking_its_calendar_file(
+    coordinator: Client, school: School
+) -> None:
+    Booking.objects.filter(pk=school.proposal.pk).update(status=Status.CONFIRMED, hold_until=None)
+    ics = reverse("scheduler:booking-ics", args=[school.proposal.pk])
+
+    page = coordinator.get(reverse("web:school-bookings")).content.decode()
+    assert ics in page and reverse("scheduler:calendar") in page
+    assert ics in coordinator.get(reverse("web:school-class", args=[school.cls.pk])).content.decode()
+    response = coordinator.get(ics)
+    assert response["Content-Type"].startswith("text/calendar")
+    assert b"BEGIN:VEVENT" in response.content
+
+
 def test_the_report_shows_this_schools_figures(coordinator: Client, school: School) -> None:
     Booking.objects.filter(pk=school.proposal.pk).update(status=Status.CONFIRMED, hold_until=None)
     response = coordinator.get(reverse("web:school-report"))

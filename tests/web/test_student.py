@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from accounts.models import User
 from matchmaking.models import Feedback
+from scheduler.mail import response_token
 from scheduler.models import Booking
 from students.models import AvailabilityInterval, Student
 
@@ -162,6 +164,37 @@ def test_my_bookings_list_only_mine_with_calendar_links(mai: Client, site: Site)
     assert f"/bookings/{mine.pk}.ics" in page
     assert f"/bookings/{theirs.pk}.ics" not in page
     assert "/bookings/calendar/" in page
+
+
+def test_a_booking_says_where_to_go_and_links_its_opportunity(mai: Client, site: Site) -> None:
+    company = site.opportunity.company
+    company.address = "Số 12, đường Duy Tân, Cầu Giấy"
+    company.save(update_fields=["address"])
+    book(site.world.student, site.session)
+
+    page = mai.get("/student/bookings/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Số 12, đường Duy Tân, Cầu Giấy, Hà Nội" in page
+    assert f'href="/opportunities/{site.opportunity.external_id}/"' in page
+    public = mai.get(f"/opportunities/{site.opportunity.external_id}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Số 12, đường Duy Tân, Cầu Giấy, Hà Nội" in public
+
+    site.opportunity.province, site.opportunity.online = "", True
+    site.opportunity.save(update_fields=["province", "online"])
+    page = mai.get("/student/bookings/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Duy Tân" not in page and "Trực tuyến" in page
+
+
+def test_the_calendar_page_and_an_emailed_answer_link_open_in_the_sites_frame(mai: Client, site: Site) -> None:
+    page = mai.get("/bookings/calendar/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    # The site's styles and navigation, a way back to the bookings, a labelled address that fits a phone.
+    assert "web/site.css" in page and 'aria-label="Chính"' in page
+    assert '<a href="/student/bookings/">← Lịch đã đặt</a>' in page
+    assert '<label for="feed-url">' in page and 'size="80"' not in page
+
+    proposal = book(site.world.student, site.session, Booking.Status.PROPOSED)
+    link = reverse("scheduler:respond", args=[response_token(proposal, "confirm")])
+    answer = Client().get(link, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "web/site.css" in answer and 'name="robots" content="noindex"' in answer
 
 
 @pytest.mark.parametrize("action", ["confirm", "decline", "cancel"])
