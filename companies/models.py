@@ -183,6 +183,13 @@ class Opportunity(models.Model):
             return self.company.address
         return ""
 
+    @property
+    def place(self) -> str:
+        """The address and the province's name, as mail and calendar files write it ("" if online only)."""
+        if not self.province:
+            return ""
+        return ", ".join(part for part in (self.address, places.name(self.province)) if part)
+
 
 class Session(models.Model):
     external_id = models.CharField(_("external ID"), max_length=64, unique=True)

@@ -16,9 +16,6 @@ import icalendar
 from django.utils import timezone
 from django.utils.translation import gettext
 
-import places
-from companies.models import Opportunity
-
 from .models import Booking
 
 TZ_NAME = "Asia/Ho_Chi_Minh"
@@ -42,13 +39,6 @@ def _line(text: str) -> str:
     return "".join(" " if ch in "\r\n\t" else ch for ch in text if ch in "\r\n\t" or unicodedata.category(ch) != "Cc")
 
 
-def _location(opportunity: Opportunity) -> str:
-    """The street address a phone's map can open, then the province; "Online" for an online-only one."""
-    if not opportunity.province:
-        return gettext("Online")
-    return ", ".join(part for part in (opportunity.address, places.name(opportunity.province)) if part)
-
-
 def booking_event(booking: Booking) -> icalendar.Event:
     """The VEVENT of a booking (with_details() loaded). Waitlisted bookings have no event."""
     tz = ZoneInfo(TZ_NAME)
@@ -61,7 +51,8 @@ def booking_event(booking: Booking) -> icalendar.Event:
     event.add("dtstart", session.starts_at.astimezone(tz))
     event.add("dtend", session.ends_at.astimezone(tz))
     event.add("summary", _line(f"{opportunity.title} — {opportunity.company.name}"))
-    event.add("location", _line(_location(opportunity)))
+    # The street address a phone's map can open, then the province.
+    event.add("location", _line(opportunity.place or gettext("Online")))
     event.add("description", _line(f"{booking.participant_name}: {booking.get_status_display()}"))
     event.add("status", _ICS_STATUS[booking.Status(booking.status)])
     return event
