@@ -27,6 +27,7 @@ urlpatterns: list[URLPattern] = [
     path("student/", student.recommendations, name="student-home"),
     path("student/recommendations/<int:pk>/feedback/", student.feedback, name="student-feedback"),
     path("student/sessions/<int:pk>/book/", student.book, name="student-book"),
+    path("student/consent-request/", student.consent_request, name="student-consent-request"),
     path("student/bookings/", student.bookings, name="student-bookings"),
     path("student/bookings/<int:pk>/<str:action>/", student.booking_act, name="student-booking-act"),
     path("student/profile/", student.profile, name="student-profile"),

@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from matchmaking.models import Feedback
+from notifications.models import OutboxMessage
 from scheduler.mail import response_token
 from scheduler.models import Booking
-from students.models import AvailabilityInterval, Student
+from students.models import AvailabilityInterval, GuardianConsent, Student
 
 from .. import factories as f
 from .conftest import Site
@@ -113,6 +115,39 @@ def test_a_refused_booking_shows_its_reason_next_to_the_button(mai: Client, site
     assert 'role="alert"' in response.content.decode()
     assert "full" in response.content.decode() or "hết chỗ" in response.content.decode().lower()
     assert not Booking.objects.filter(student=site.world.student).exists()
+
+
+def test_a_minor_without_consent_is_told_the_next_step_and_asks_the_guardian_from_the_page(
+    mai: Client, site: Site
+) -> None:
+    student = site.world.student
+    GuardianConsent.objects.filter(student=student).update(withdrawn_at=timezone.now())
+    student.guardian_email = "me.cua.mai@example.vn"
+    student.save(update_fields=["guardian_email"])
+
+    refused = mai.post(f"/student/sessions/{site.session.pk}/book/", HTTP_ACCEPT_LANGUAGE="vi", **HTMX)
+    text = refused.content.decode()
+    assert "Bạn chưa đủ 18 tuổi" in text and student.full_name not in text
+    page = mai.get("/student/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'id="consent"' in page and "me.cua.mai@example.vn" in page
+
+    answer = mai.post("/student/consent-request/", HTTP_ACCEPT_LANGUAGE="vi", follow=True).content.decode()
+    assert "me.cua.mai@example.vn" in answer
+    [mail] = OutboxMessage.objects.filter(category=OutboxMessage.Category.CONSENT_REQUEST)
+    assert mail.to_email == "me.cua.mai@example.vn"
+    again = mai.post("/student/consent-request/", HTTP_ACCEPT_LANGUAGE="vi", follow=True).content.decode()
+    assert "Hôm nay đã gửi" in again
+    assert OutboxMessage.objects.filter(category=OutboxMessage.Category.CONSENT_REQUEST).count() == 1
+
+    student.guardian_email = ""
+    student.save(update_fields=["guardian_email"])
+    assert 'action="/student/consent-request/"' not in mai.get("/student/").content.decode()
+    answer = mai.post("/student/consent-request/", HTTP_ACCEPT_LANGUAGE="vi", follow=True).content.decode()
+    assert "chưa có email của phụ huynh" in answer
+
+
+def test_a_minor_with_consent_sees_no_consent_notice(mai: Client, site: Site) -> None:
+    assert 'id="consent"' not in mai.get("/student/").content.decode()
 
 
 def test_booking_one_session_takes_the_book_button_off_the_opportunitys_other_sessions(mai: Client, site: Site) -> None:
