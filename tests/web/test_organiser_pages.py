@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import User
@@ -110,6 +111,20 @@ def test_companies_waiting_are_listed_with_approve_and_reject(office: Client, wo
     assert f"/organiser/companies/{world.other_company.pk}/reject/" in waiting
 
 
+def test_a_waiting_company_says_who_registered_it_and_when(office: Client, world: World) -> None:
+    f.UserFactory(
+        username="hoa@gom.example.vn", email="hoa@gom.example.vn", first_name="Nguyễn Văn", last_name="Hòa",
+        role=User.Role.COMPANY_STAFF, company=world.other_company,
+    )  # fmt: skip
+
+    page = office.get("/organiser/companies/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    waiting = page[page.index(f'id="company-{world.other_company.pk}"') : page.index('id="h-approved"')]
+    assert "Nguyễn Văn Hòa (hoa@gom.example.vn)" in waiting
+    registered = timezone.localtime(world.other_company.created_at).strftime("%d/%m/%Y %H:%M")
+    assert f"Đăng ký lúc {registered}" in waiting
+
+
 def test_approving_publishes_the_company(office: Client, world: World) -> None:
     response = office.post(f"/organiser/companies/{world.other_company.pk}/approve/")
 
@@ -167,6 +182,15 @@ def test_withdrawing_an_approval_withdraws_future_bookings(office: Client, world
     world.company.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED and world.company.approved_at is None
     assert "1" in response.content.decode()  # the count of withdrawn bookings in the message
+
+
+def test_withdrawing_an_approval_asks_first(office: Client, world: World) -> None:
+    page = office.get("/organiser/companies/").content.decode()
+    article = page[page.index(f'id="company-{world.company.pk}"') :]
+    article = article[: article.index("</article>")]
+    # The withdrawing form is behind a second tap (inside <details>), like a student's cancellation.
+    details = article[article.index('<details class="confirm-withdraw">') : article.index("</details>")]
+    assert f'action="/organiser/companies/{world.company.pk}/withdraw/"' in details
 
 
 def test_an_unknown_action_or_company_is_a_404(office: Client, world: World) -> None:
