@@ -55,6 +55,7 @@ urlpatterns: list[URLPattern] = [
     path("school/classes/<int:pk>/edit/", school.class_edit, name="school-class-edit"),
     path("school/classes/<int:pk>/book/", school.class_book, name="school-class-book"),
     path("school/proposals/<int:pk>/<str:action>/", school.class_booking_act, name="school-proposal-act"),
+    path("school/sessions/<int:pk>/book/", school.session_book, name="school-session-book"),
     path("school/bookings/", school_reports.bookings, name="school-bookings"),
     path("school/report/", school_reports.report, name="school-report"),
     path("school/report.<str:format>", school_reports.report_download, name="school-report-download"),
