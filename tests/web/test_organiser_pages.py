@@ -202,6 +202,18 @@ def test_an_unknown_action_or_company_is_a_404(office: Client, world: World) -> 
 # --- rounds --------------------------------------------------------------------------------------------
 
 
+def test_the_rounds_page_names_a_round_and_matchmaking_one_way_in_vietnamese(office: Client, world: World) -> None:
+    # The rounds and matchmaking apps' catalogues come first and say "vòng", "ghép cặp" (docs/translation.md):
+    # the page's own strings must say the same, not "đợt", "ghép nối" beside them.
+    page = office.post(
+        "/organiser/rounds/", {"kind": "matchmaking", "k": 5, "mode": "optimal"}, follow=True, HTTP_ACCEPT_LANGUAGE="vi"
+    ).content.decode()
+    main = page[page.index("<main") :]
+
+    assert "Đã bắt đầu vòng" in main and "Các vòng gần đây" in main and "Ghép cặp" in main
+    assert "đợt" not in main.lower() and "ghép nối" not in main.lower()
+
+
 def test_starting_a_matchmaking_round_records_its_job_and_progress(office: Client, world: World) -> None:
     response = office.post("/organiser/rounds/", {"kind": "matchmaking", "k": 5, "mode": "optimal"})
 
