@@ -8,6 +8,7 @@ proof, and it expires with the hold.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -27,10 +28,13 @@ from scheduler.mail import absolute_url, response_load
 from scheduler.models import Booking, CalendarToken
 from students.models import ClassRequest
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # the stubs' type, not installed in production
+
 FEED_PAST_DAYS = 90
 # Where each role reads the bookings its feed holds, named as its navigation names it: the calendar page
 # links back there.
-BOOKINGS_PAGE = {
+BOOKINGS_PAGE: dict[str, tuple[str, StrOrPromise]] = {
     User.Role.STUDENT: ("web:student-bookings", gettext_lazy("My bookings")),
     User.Role.SCHOOL_COORDINATOR: ("web:school-bookings", gettext_lazy("Bookings")),
     User.Role.COMPANY_STAFF: ("web:company-home", gettext_lazy("My company")),
