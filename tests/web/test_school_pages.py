@@ -420,6 +420,16 @@ def test_a_bad_class_request_shows_errors_next_to_the_fields(coordinator: Client
     assert not ClassRequest.objects.filter(class_name="12A2").exists()
 
 
+def test_djangos_number_errors_read_as_vietnamese_beside_the_fields(coordinator: Client, school: School) -> None:
+    # Django's own Vietnamese says "Nhập một số tổng thể." and "… bằng với 1 ." (web/django_messages.py).
+    form = _class_form(group_size="0", grade="1.5", max_bookings="500")
+    page = coordinator.post(reverse("web:school-class-new"), form, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    assert "Giá trị phải lớn hơn hoặc bằng 1." in page and "Giá trị phải nhỏ hơn hoặc bằng 50." in page
+    assert "Hãy nhập một số nguyên." in page
+    assert "tổng thể" not in page and "bằng với" not in page
+
+
 def test_editing_a_class_keeps_adds_and_removes_free_times(coordinator: Client, school: School) -> None:
     kept = f.AvailabilityFactory(class_request=school.cls, student=None)
     gone = f.AvailabilityFactory(
