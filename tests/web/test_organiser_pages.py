@@ -341,6 +341,8 @@ def test_the_week_report_downloads_as_csv_with_a_bom_and_its_figures(office: Cli
             "experts": "0",
             "entrepreneurs": "0",
             "artisans": "0",
+            "province_name": "Hà Nội",  # the names a person reads, after the codes
+            "kind_name": "Thực tập",
         }
     ]
 
@@ -354,6 +356,7 @@ def test_the_week_report_downloads_as_xlsx(office: Client, world: World) -> None
     values = list(sheet.values)
     assert values[0] == WEEK_REPORT_HEADER
     assert values[1][:5] == ("ha-noi", "SCH-HN", "THPT Chu Văn An", "internship", 1)
+    assert values[1][-2:] == ("Hà Nội", "Thực tập")
 
 
 def test_the_report_defaults_to_the_current_week(office: Client, world: World) -> None:
