@@ -14,5 +14,4 @@ REWORDED = (
     gettext_noop("Enter a whole number."),
     gettext_noop("Ensure this value is greater than or equal to %(limit_value)s."),
     gettext_noop("Ensure this value is less than or equal to %(limit_value)s."),
-    gettext_noop("Enter a valid email address."),
 )
