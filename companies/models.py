@@ -175,6 +175,21 @@ class Opportunity(models.Model):
             kwargs["update_fields"] = {*update_fields, "search_title", "search_text"}
         super().save(*args, **kwargs)
 
+    @property
+    def address(self) -> str:
+        """Where to go in person: the company's address when the opportunity is in the company's province
+        (an opportunity elsewhere, or online only, has none we know). Reads ``company``: select it."""
+        if self.province and self.province == self.company.province:
+            return self.company.address
+        return ""
+
+    @property
+    def place(self) -> str:
+        """The address and the province's name, as mail and calendar files write it ("" if online only)."""
+        if not self.province:
+            return ""
+        return ", ".join(part for part in (self.address, places.name(self.province)) if part)
+
 
 class Session(models.Model):
     external_id = models.CharField(_("external ID"), max_length=64, unique=True)

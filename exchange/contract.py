@@ -68,6 +68,11 @@ class FileSpec:
         """The headers (names and aliases) of the date columns, for reading Excel date cells."""
         return frozenset(name for c in self.columns if c.parse is f.date for name in (c.name, *c.aliases))
 
+    @property
+    def headers(self) -> frozenset[str]:
+        """Every header that names a column (names and aliases): how the header row is told from a title."""
+        return frozenset(name for c in self.columns for name in (c.name, *c.aliases))
+
     def header_columns(self, header: list[str]) -> tuple[list[tuple[int, Column]], list[tuple[int, str]]]:
         """The columns a header holds, as ``(position, column)``, and the headers that clash.
 
@@ -312,7 +317,7 @@ class _Reader:
 
     def rows(self, problems: ProblemList | list[Problem], today: dt.date) -> Iterator[Row]:
         name = self.path.name
-        table = Table(self.path, date_columns=self.spec.date_columns)
+        table = Table(self.path, date_columns=self.spec.date_columns, headers=self.spec.headers)
         try:
             lines = iter(table)
             first = next(lines, None)
@@ -329,6 +334,9 @@ class _Reader:
                 if column.aliases:
                     reason += _(" (its header may also be: %(aliases)s)") % {"aliases": ", ".join(column.aliases)}
                 problems.append(Problem(name, header_line, column.name, reason))
+            if missing:
+                for position in _unnamed(header):
+                    problems.append(Problem(name, header_line, "-", _unnamed_reason(position)))
             if missing or clashes:
                 return
             for line, cells in lines:
@@ -383,6 +391,30 @@ class _Reader:
             problems.append(Problem(name, line, column_name, reason))
             ok = False
         return Row(line, values) if ok else None
+
+
+def _unnamed(header: list[str]) -> list[int]:
+    """The positions of empty header cells with a named one after them: the missing column may be there."""
+    return [i for i, cell in enumerate(header) if not cell.strip() and any(h.strip() for h in header[i + 1 :])]
+
+
+def _unnamed_reason(position: int) -> str:
+    # Excel keeps a merged cell's text in its first cell only: "Họ và tên" merged over C1:D1 leaves D empty.
+    letter = _column_letter(position)
+    return _(
+        "column %(letter)s has no header (is its header cell merged with the one beside it? "
+        "Unmerge it and give every column its own header)"
+    ) % {"letter": letter}
+
+
+def _column_letter(position: int) -> str:
+    """Excel's name of a column from its 0-based position: A, B, …, Z, AA, AB, …"""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 @dataclass

@@ -10,6 +10,10 @@
   or TAB. ``;`` also separates list items inside a cell; such cells are quoted, as Excel does.
 - ``.xlsx``: the first sheet, streamed (openpyxl ``read_only``); numbers, dates and datetimes become the
   contract's text forms. Line numbers are the sheet's row numbers.
+- Title rows above the header ("DANH SÁCH HỌC SINH LỚP 9A", the school's name, often merged across the
+  sheet, as a school's software exports them) are skipped: the header is the first row that names a
+  column the caller knows (``headers``), among the first ``TITLE_ROWS`` non-empty rows; when none does,
+  the first non-empty row is the header, as before, and its problems say so.
 
 A file-level problem (bad bytes, malformed CSV, a broken workbook) is raised as ``SourceError``.
 """
@@ -31,6 +35,7 @@ from django.utils.translation import gettext as _
 import places
 
 SAMPLE = 64 * 1024
+TITLE_ROWS = 10  # rows above the header searched for it: a title, the school, the class, the date
 DELIMITERS = (",", ";", "\t")
 _ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16",
                    "utf-16-be": "UTF-16", "cp1258": "Windows-1258"}  # fmt: skip
@@ -96,18 +101,42 @@ def sniff_delimiter(header_line: str) -> str:
 
 
 class Table:
-    """The rows of one file, as ``(line, cells)``; the first is the header (line 1, unless empty lines
-    come first in a sheet). ``delimiter`` is known once iteration has begun (``None`` for xlsx)."""
+    """The rows of one file, as ``(line, cells)``; the first is the header (line 1, unless empty or title
+    rows come first). ``delimiter`` is known once iteration has begun (``None`` for xlsx)."""
 
-    def __init__(self, path: Path, *, date_columns: Collection[str] = ()) -> None:
+    def __init__(self, path: Path, *, date_columns: Collection[str] = (), headers: Collection[str] = ()) -> None:
         self.path = path
         self.date_columns = frozenset(header_key(name) for name in date_columns)
+        self.headers = frozenset(header_key(name) for name in headers)
         self.delimiter: str | None = None
         self.encoding = "UTF-8"  # the name a person knows, for reasons
         self.is_xlsx = path.suffix.lower() == ".xlsx"
+        self._dates: frozenset[int] = frozenset()  # the xlsx header's date columns, once it is found
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        return self._xlsx() if self.is_xlsx else self._csv()
+        return self._from_header(self._xlsx() if self.is_xlsx else self._csv())
+
+    def _from_header(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+        """The rows from the header on: leading empty rows and title rows dropped (module docstring)."""
+        above: list[tuple[int, list[str]]] = []
+        for line, cells in rows:
+            if not any(cell.strip() for cell in cells):
+                if not above:
+                    continue
+            elif not self.headers or any(header_key(cell) in self.headers for cell in cells):
+                self._dates = frozenset(i for i, name in enumerate(cells) if header_key(name) in self.date_columns)
+                yield line, cells
+                yield from rows
+                return
+            above.append((line, cells))
+            if len(above) == TITLE_ROWS:
+                break
+        # No row names a known column: the first is the header, whose problems then name every column.
+        if above:
+            line, cells = above[0]
+            self._dates = frozenset(i for i, name in enumerate(cells) if header_key(name) in self.date_columns)
+        yield from above
+        yield from rows
 
     def _csv(self) -> Iterator[tuple[int, list[str]]]:
         if _is_zip(self.path):
@@ -123,11 +152,12 @@ class Table:
             # A byte the encoding does not define arrives as a lone surrogate, which the contract reader
             # refuses in the cell that holds it (``fields.clean``): a problem with its line and column.
             with self.path.open(encoding=codec, errors="surrogateescape", newline="") as handle:
-                first = handle.readline()
-                if not first:
+                # The separator is the header's: the first line that has one (a title line may have none).
+                head = list(itertools.islice(handle, TITLE_ROWS))
+                if not head:
                     return
-                self.delimiter = sniff_delimiter(first)
-                reader = csv.reader(itertools.chain([first], handle), delimiter=self.delimiter)
+                self.delimiter = sniff_delimiter(next((text for text in head if _has_delimiter(text)), head[0]))
+                reader = csv.reader(itertools.chain(head, handle), delimiter=self.delimiter)
                 previous_end = 0
                 for cells in reader:
                     line, previous_end = previous_end + 1, reader.line_num
@@ -155,18 +185,10 @@ class Table:
             if not book.worksheets:
                 return
             rows = book.worksheets[0].iter_rows(values_only=True)
-            dates: frozenset[int] = frozenset()
-            header_seen = False
             for line, values in enumerate(rows, start=1):
-                if not header_seen:
-                    cells = _trimmed([cell_text(v) for v in values])
-                    if not cells:
-                        continue  # empty rows above the header
-                    header_seen = True
-                    dates = frozenset(i for i, name in enumerate(cells) if header_key(name) in self.date_columns)
-                else:
-                    cells = _trimmed([cell_text(v, date_only=i in dates) for i, v in enumerate(values)])
-                yield line, cells
+                # ``_dates`` is set by ``_from_header`` once it has seen the header: rows are read lazily,
+                # so every row below the header is read knowing its date columns.
+                yield line, _trimmed([cell_text(v, date_only=i in self._dates) for i, v in enumerate(values)])
         except SourceError:
             raise
         except Exception as exc:
@@ -175,6 +197,10 @@ class Table:
             ) from None
         finally:
             book.close()
+
+
+def _has_delimiter(text: str) -> bool:
+    return any(d in text for d in DELIMITERS)
 
 
 def _describe(exc: Exception) -> str:

@@ -16,8 +16,6 @@ import icalendar
 from django.utils import timezone
 from django.utils.translation import gettext
 
-import places
-
 from .models import Booking
 
 TZ_NAME = "Asia/Ho_Chi_Minh"
@@ -53,7 +51,8 @@ def booking_event(booking: Booking) -> icalendar.Event:
     event.add("dtstart", session.starts_at.astimezone(tz))
     event.add("dtend", session.ends_at.astimezone(tz))
     event.add("summary", _line(f"{opportunity.title} — {opportunity.company.name}"))
-    event.add("location", places.name(opportunity.province) if opportunity.province else gettext("Online"))
+    # The street address a phone's map can open, then the province.
+    event.add("location", _line(opportunity.place or gettext("Online")))
     event.add("description", _line(f"{booking.participant_name}: {booking.get_status_display()}"))
     event.add("status", _ICS_STATUS[booking.Status(booking.status)])
     return event

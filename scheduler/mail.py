@@ -20,7 +20,6 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.http import RFC3986_SUBDELIMS
 
-import places
 from notifications.models import OutboxMessage
 from notifications.services import Mail, message_enqueue, messages_enqueue
 
@@ -74,10 +73,9 @@ def booking_path(name: str, arg: int | str) -> str:
 
 
 def location(booking: Booking) -> str:
-    """The province's name, or "" for an opportunity held only online (the mail says "online" in the
-    reader's language, from the ``online`` flag)."""
-    opportunity = booking.session.opportunity
-    return places.name(opportunity.province) if opportunity.province else ""
+    """Where to go (the company's address in its province, then the province's name), or "" for an
+    opportunity held only online (the mail says "online" in the reader's language, from ``online``)."""
+    return booking.session.opportunity.place
 
 
 def recipient(booking: Booking) -> tuple[str, str]:

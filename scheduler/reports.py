@@ -13,8 +13,9 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.utils import timezone, translation
 
+import places
 from companies.models import Kind, Session
 from matchmaking.models import Feedback
 from students.models import ClassRequest, School, Student
@@ -252,7 +253,12 @@ WEEK_REPORT_HEADER = (
     "experts",
     "entrepreneurs",
     "artisans",
+    # Extended at the end (the format is public): the names a person reads, in Vietnamese, beside the codes
+    # a program reads — the ministry's officer opens the file in Excel.
+    "province_name",
+    "kind_name",
 )
+WEEK_REPORT_COUNTS = WEEK_REPORT_HEADER[4:12]  # the figures: what the totals row adds
 
 
 def window_of(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -310,6 +316,8 @@ def week_report(*, starts_after: dt.datetime, starts_before: dt.datetime) -> lis
         )
     }
     order = {kind: i for i, kind in enumerate(Kind.values)}
+    with translation.override("vi"):
+        kind_names = {kind: str(label) for kind, label in Kind.choices}
     rows = []
     for (school, kind), g in groups.items():
         province, external_id, name = schools[school]
@@ -327,6 +335,8 @@ def week_report(*, starts_after: dt.datetime, starts_before: dt.datetime) -> lis
                 "experts": len(g["hosts"]["expert"]),
                 "entrepreneurs": len(g["hosts"]["entrepreneur"]),
                 "artisans": len(g["hosts"]["artisan"]),
+                "province_name": places.name(province),
+                "kind_name": kind_names.get(kind, kind),
             }
         )
     rows.sort(key=lambda r: (r["province"], r["school_name"], r["school"], order.get(r["kind"], 99)))
@@ -340,7 +350,7 @@ def week_report_cells(rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
 
 def week_report_totals(rows: list[dict[str, Any]]) -> dict[str, int]:
     """Column sums of ``week_report`` rows (a session two schools shared counts twice, as in the rows)."""
-    return {key: sum(row[key] for row in rows) for key in WEEK_REPORT_HEADER[4:]}
+    return {key: sum(row[key] for row in rows) for key in WEEK_REPORT_COUNTS}
 
 
 def next_session_day(*, now: dt.datetime | None = None) -> dt.date | None:

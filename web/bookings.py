@@ -8,6 +8,7 @@ proof, and it expires with the hold.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -16,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
@@ -26,7 +28,17 @@ from scheduler.mail import absolute_url, response_load
 from scheduler.models import Booking, CalendarToken
 from students.models import ClassRequest
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # the stubs' type, not installed in production
+
 FEED_PAST_DAYS = 90
+# Where each role reads the bookings its feed holds, named as its navigation names it: the calendar page
+# links back there.
+BOOKINGS_PAGE: dict[str, tuple[str, StrOrPromise]] = {
+    User.Role.STUDENT: ("web:student-bookings", gettext_lazy("My bookings")),
+    User.Role.SCHOOL_COORDINATOR: ("web:school-bookings", gettext_lazy("Bookings")),
+    User.Role.COMPANY_STAFF: ("web:company-home", gettext_lazy("My company")),
+}
 ICS = "text/calendar; charset=utf-8"
 
 
@@ -66,7 +78,12 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
             return redirect("scheduler:calendar")
     url = absolute_url(reverse("scheduler:feed", args=[token.token]))
-    return render(request, "scheduler/calendar.html", {"feed_url": url})
+    back = BOOKINGS_PAGE.get(request.user.role)
+    return render(
+        request,
+        "scheduler/calendar.html",
+        {"feed_url": url, "back": back and (reverse(back[0]), back[1])},
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.utils import translation
 
@@ -16,6 +17,7 @@ from companies.models import Session
 from exchange import fields as f
 from exchange.contract import SPEC_BY_NAME
 from exchange.loader import data_import
+from exchange.sources import Table
 from students.models import ClassRequest, Student
 
 from .test_files import only_parents, write_xlsx
@@ -202,3 +204,77 @@ def test_sessions_and_class_requests_take_day_first_dates(tmp_path: Path) -> Non
 def test_every_date_column_of_the_contract_knows_its_headers() -> None:
     assert SPEC_BY_NAME["students.csv"].date_columns == {"birth_date", "Ngày sinh", "Ngày tháng năm sinh"}
     assert SPEC_BY_NAME["opportunities.csv"].date_columns == {"apply_by"}
+
+
+@pytest.mark.django_db
+def test_title_rows_above_the_header_of_a_workbook_are_skipped_and_its_date_cells_still_read(tmp_path: Path) -> None:
+    # As a school's software exports a class list: the title merged across the sheet, the school, a blank row.
+    path = write_xlsx(
+        only_parents(tmp_path) / "students.xlsx",
+        [
+            ["DANH SÁCH HỌC SINH LỚP 9A"],
+            ["Trường THCS Nguyễn Huệ", None, None, "Năm học 2030-2031"],
+            [],
+            ["Mã HS", "Họ và tên", "Ngày sinh", "Cấp học", "Mã trường", "Email"],
+            ["HS001", "Phạm Thu Hà", dt.datetime(2010, 9, 5), "THCS", "S1", "ha@mail.example.vn"],  # noqa: DTZ001
+            ["HS002", "Đỗ Minh Quân", "31/02/2008", "THPT", "S1", "quan@mail.example.vn"],
+        ],
+    )
+    book = openpyxl.load_workbook(path)
+    book.active.merge_cells("A1:F1")  # type: ignore[union-attr]
+    book.save(path)
+
+    report = data_import(directory=tmp_path, today=TODAY)
+
+    # The row numbers stay the sheet's own.
+    assert [str(p) for p in report.problems] == [
+        "students.xlsx:6: birth_date: '31/02/2008' is not a date (write DD/MM/YYYY, day first, or YYYY-MM-DD)"
+    ]
+    rows = [*SCHOOL_STUDENTS[:2]]
+    write(only_parents(tmp_path / "csv"), {"students.csv": ["DANH SÁCH HỌC SINH LỚP 9A", "", *rows]})
+    report = data_import(directory=tmp_path / "csv", today=TODAY)
+    assert report.ok, [str(p) for p in report.problems]
+    assert Student.objects.get().birth_date == dt.date(2010, 9, 5)
+
+
+@pytest.mark.django_db
+def test_a_semicolon_file_with_a_title_line_is_read_with_its_separator(tmp_path: Path) -> None:
+    rows = ["Danh sách học sinh", *(line.replace(",", ";") for line in SCHOOL_STUDENTS)]
+    write(only_parents(tmp_path), {"students.csv": rows})
+
+    report = data_import(directory=tmp_path, today=TODAY)
+
+    assert report.ok, [str(p) for p in report.problems]
+    assert Student.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_header_cell_merged_over_two_columns_is_named_beside_the_missing_column(tmp_path: Path) -> None:
+    # "Họ và tên" merged over C1:D1 leaves D1 empty, and the email under it has no header.
+    path = write_xlsx(
+        only_parents(tmp_path) / "students.xlsx",
+        [
+            ["Mã HS", "Mã trường", "Họ và tên", None, "Ngày sinh", "Cấp học"],
+            ["HS001", "S1", "Phạm Thu Hà", "ha@mail.example.vn", "05/09/2010", "THCS"],
+        ],
+    )
+    book = openpyxl.load_workbook(path)
+    book.active.merge_cells("C1:D1")  # type: ignore[union-attr]
+    book.save(path)
+
+    with translation.override("vi"):
+        report = data_import(directory=tmp_path, today=TODAY)
+        problems = [str(p) for p in report.problems]
+
+    assert problems == [
+        "students.xlsx:1: -: cột D không có tiêu đề (ô tiêu đề của nó có bị gộp với ô bên cạnh không? Hãy bỏ gộp ô và đặt cho mỗi cột một tiêu đề riêng)",
+        "students.xlsx:1: email: thiếu cột bắt buộc (tiêu đề cột cũng có thể là: E-mail, Thư điện tử)",
+    ]
+    assert all(n == 0 for n in stored_counts().values())
+
+
+def test_a_file_whose_rows_name_no_column_keeps_its_first_row_as_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "students.csv"
+    path.write_text("a,b\nc,d\n", encoding="utf-8")
+
+    assert list(Table(path, headers=SPEC_BY_NAME["students.csv"].headers)) == [(1, ["a", "b"]), (2, ["c", "d"])]

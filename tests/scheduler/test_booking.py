@@ -46,6 +46,17 @@ def test_it_confirms_a_proposal_raises_its_sequence_and_mails_the_ics(world):
     assert f"UID:booking-{booking.pk}@caunoi" in attachment["content"]
 
 
+def test_the_mail_says_the_companys_address_where_the_opportunity_is_in_its_province(world):
+    world.company.address = "Số 12, đường Duy Tân, Cầu Giấy"
+    world.company.save(update_fields=["address"])
+    booking = make_booking(world.adult, world.session)
+
+    services.booking_confirm(booking_id=booking.pk)
+
+    [mail] = outbox(Category.BOOKING_CONFIRMED)
+    assert mail.context["location"] == "Số 12, đường Duy Tân, Cầu Giấy, Hà Nội"
+
+
 def test_a_second_confirmation_changes_nothing_and_mails_nothing(world):
     booking = make_booking(world.adult, world.session)
     services.booking_confirm(booking_id=booking.pk)

@@ -41,6 +41,22 @@ def test_a_booking_ics_reads_back_in_hanoi_time_with_its_timezone(world):
     assert "Thực tập AI" in str(event["SUMMARY"])
 
 
+def test_the_location_is_the_companys_address_where_the_opportunity_is_in_its_province(world):
+    booking = make_booking(world.student, world.session, Status.CONFIRMED)
+    company = world.session.opportunity.company
+    company.address = "Số 12, đường Duy Tân, Cầu Giấy"
+    company.save()
+
+    def location() -> str:
+        return str(parse(booking_ics(Booking.objects.with_details().get(pk=booking.pk))).events[0]["LOCATION"])
+
+    assert location() == "Số 12, đường Duy Tân, Cầu Giấy, Hà Nội"
+    # Elsewhere than the company's province, its address is not where the session happens.
+    company.province = "da-nang"
+    company.save()
+    assert location() == "Hà Nội"
+
+
 def test_a_cancellation_keeps_the_uid_raises_the_sequence_and_says_cancelled(world):
     booking = make_booking(world.adult, world.session, Status.CONFIRMED)
     before = parse(booking_ics(Booking.objects.with_details().get(pk=booking.pk))).events[0]

@@ -99,6 +99,7 @@ def test_the_week_report_counts_sessions_that_took_place_per_province_school_and
     assert (a_visit["classes"], a_visit["class_students"], a_visit["students"], a_visit["companies"]) == (1, 30, 0, 1)
     assert (a_talk["sessions_held"], a_talk["students"], a_talk["experts"], a_talk["companies"]) == (1, 2, 1, 0)
     assert list(rows[0]) == list(WEEK_REPORT_HEADER)
+    assert (b_visit["province_name"], b_visit["kind_name"]) == ("Đà Nẵng", "Tham quan doanh nghiệp")
 
 
 def test_the_week_report_totals_add_the_rows(week: dict) -> None:

@@ -169,6 +169,7 @@ def test_home_shows_approval_sessions_with_seats_and_the_answers_due(world: Worl
     assert f'id="booking-{answered.pk}"' not in page  # already answered
     assert "Đỗ Thu Hà" not in page  # a proposal: the student is not named yet
     assert "Vũ Quốc Bảo" in page  # confirmed with the company: named
+    assert 'href="/bookings/calendar/"' in page  # the private feed of its sessions' bookings
 
 
 def test_an_unapproved_company_is_told_its_opportunities_are_not_published_and_why(world: World) -> None:

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import User
@@ -110,6 +111,20 @@ def test_companies_waiting_are_listed_with_approve_and_reject(office: Client, wo
     assert f"/organiser/companies/{world.other_company.pk}/reject/" in waiting
 
 
+def test_a_waiting_company_says_who_registered_it_and_when(office: Client, world: World) -> None:
+    f.UserFactory(
+        username="hoa@gom.example.vn", email="hoa@gom.example.vn", first_name="Nguyễn Văn", last_name="Hòa",
+        role=User.Role.COMPANY_STAFF, company=world.other_company,
+    )  # fmt: skip
+
+    page = office.get("/organiser/companies/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    waiting = page[page.index(f'id="company-{world.other_company.pk}"') : page.index('id="h-approved"')]
+    assert "Nguyễn Văn Hòa (hoa@gom.example.vn)" in waiting
+    registered = timezone.localtime(world.other_company.created_at).strftime("%d/%m/%Y %H:%M")
+    assert f"Đăng ký lúc {registered}" in waiting
+
+
 def test_approving_publishes_the_company(office: Client, world: World) -> None:
     response = office.post(f"/organiser/companies/{world.other_company.pk}/approve/")
 
@@ -169,6 +184,15 @@ def test_withdrawing_an_approval_withdraws_future_bookings(office: Client, world
     assert "1" in response.content.decode()  # the count of withdrawn bookings in the message
 
 
+def test_withdrawing_an_approval_asks_first(office: Client, world: World) -> None:
+    page = office.get("/organiser/companies/").content.decode()
+    article = page[page.index(f'id="company-{world.company.pk}"') :]
+    article = article[: article.index("</article>")]
+    # The withdrawing form is behind a second tap (inside <details>), like a student's cancellation.
+    details = article[article.index('<details class="confirm-withdraw">') : article.index("</details>")]
+    assert f'action="/organiser/companies/{world.company.pk}/withdraw/"' in details
+
+
 def test_an_unknown_action_or_company_is_a_404(office: Client, world: World) -> None:
     assert office.post(f"/organiser/companies/{world.company.pk}/delete/").status_code == 404
     assert office.post("/organiser/companies/999999/approve/").status_code == 404
@@ -176,6 +200,18 @@ def test_an_unknown_action_or_company_is_a_404(office: Client, world: World) -> 
 
 
 # --- rounds --------------------------------------------------------------------------------------------
+
+
+def test_the_rounds_page_names_a_round_and_matchmaking_one_way_in_vietnamese(office: Client, world: World) -> None:
+    # The rounds and matchmaking apps' catalogues come first and say "vòng", "ghép cặp" (docs/translation.md):
+    # the page's own strings must say the same, not "đợt", "ghép nối" beside them.
+    page = office.post(
+        "/organiser/rounds/", {"kind": "matchmaking", "k": 5, "mode": "optimal"}, follow=True, HTTP_ACCEPT_LANGUAGE="vi"
+    ).content.decode()
+    main = page[page.index("<main") :]
+
+    assert "Đã bắt đầu vòng" in main and "Các vòng gần đây" in main and "Ghép cặp" in main
+    assert "đợt" not in main.lower() and "ghép nối" not in main.lower()
 
 
 def test_starting_a_matchmaking_round_records_its_job_and_progress(office: Client, world: World) -> None:
@@ -305,6 +341,8 @@ def test_the_week_report_downloads_as_csv_with_a_bom_and_its_figures(office: Cli
             "experts": "0",
             "entrepreneurs": "0",
             "artisans": "0",
+            "province_name": "Hà Nội",  # the names a person reads, after the codes
+            "kind_name": "Thực tập",
         }
     ]
 
@@ -318,6 +356,7 @@ def test_the_week_report_downloads_as_xlsx(office: Client, world: World) -> None
     values = list(sheet.values)
     assert values[0] == WEEK_REPORT_HEADER
     assert values[1][:5] == ("ha-noi", "SCH-HN", "THPT Chu Văn An", "internship", 1)
+    assert values[1][-2:] == ("Hà Nội", "Thực tập")
 
 
 def test_the_report_defaults_to_the_current_week(office: Client, world: World) -> None:

@@ -420,6 +420,16 @@ def test_a_bad_class_request_shows_errors_next_to_the_fields(coordinator: Client
     assert not ClassRequest.objects.filter(class_name="12A2").exists()
 
 
+def test_djangos_number_errors_read_as_vietnamese_beside_the_fields(coordinator: Client, school: School) -> None:
+    # Django's own Vietnamese says "Nhập một số tổng thể." and "… bằng với 1 ." (web/django_messages.py).
+    form = _class_form(group_size="0", grade="1.5", max_bookings="500")
+    page = coordinator.post(reverse("web:school-class-new"), form, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    assert "Giá trị phải lớn hơn hoặc bằng 1." in page and "Giá trị phải nhỏ hơn hoặc bằng 50." in page
+    assert "Hãy nhập một số nguyên." in page
+    assert "tổng thể" not in page and "bằng với" not in page
+
+
 def test_editing_a_class_keeps_adds_and_removes_free_times(coordinator: Client, school: School) -> None:
     kept = f.AvailabilityFactory(class_request=school.cls, student=None)
     gone = f.AvailabilityFactory(
@@ -522,6 +532,43 @@ def test_the_coordinator_books_a_class_into_a_session_and_sees_a_refusal(coordin
     assert coordinator.post(url, {"session": school.site.hidden.sessions.get().pk}).status_code == 404
 
 
+def test_the_coordinator_books_a_class_from_the_opportunitys_page(coordinator: Client, school: School) -> None:
+    opportunity, session = school.site.opportunity, school.site.later
+    page = coordinator.get(reverse("web:opportunity", args=[opportunity.external_id])).content.decode()
+    form = page[page.index('id="book-class"') : page.index("</form>", page.index('id="book-class"'))]
+    book = reverse("web:school-session-book", args=[session.pk])
+    assert f'formaction="{book}"' in form
+    assert f'value="{school.unmatched.pk}"' in form and f'value="{school.other_class.pk}"' not in form
+
+    response = coordinator.post(book, {"class_request": school.unmatched.pk})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:school-class", args=[school.unmatched.pk])
+    booking = Booking.objects.get(class_request=school.unmatched, session=session)
+    assert booking.status == Status.CONFIRMED and booking.seats == school.unmatched.group_size
+
+    # Refused (already booked): said on the opportunity's page, which the coordinator returns to.
+    again = coordinator.post(book, {"class_request": school.unmatched.pk}, follow=True, HTTP_ACCEPT_LANGUAGE="vi")
+    assert again.redirect_chain[-1][0] == reverse("web:opportunity", args=[opportunity.external_id])
+    assert 'class="message error"' in again.content.decode()
+    # Another school's class, or none, is a 404; so is an unpublished session.
+    assert coordinator.post(book, {"class_request": school.other_class.pk}).status_code == 404
+    assert coordinator.post(book, {"class_request": "x"}).status_code == 404
+    hidden = reverse("web:school-session-book", args=[school.site.hidden.sessions.get().pk])
+    assert coordinator.post(hidden, {"class_request": school.unmatched.pk}).status_code == 404
+
+
+def test_a_class_without_recommendations_links_the_catalogue_on_its_days(coordinator: Client, school: School) -> None:
+    row = school.unmatched
+    row.kinds = ["visit"]
+    row.save(update_fields=["kinds"])
+    row.availability.create(starts_at=f.OCT1, ends_at=f.OCT1 + dt.timedelta(hours=4))
+    row.availability.create(starts_at=f.OCT1 + dt.timedelta(days=6), ends_at=f.OCT1 + dt.timedelta(days=6, hours=4))
+
+    page = coordinator.get(reverse("web:school-class", args=[row.pk])).content.decode()
+
+    assert f'href="/?level={row.level}&amp;kind=visit&amp;date_from=2030-10-01&amp;date_to=2030-10-07"' in page
+
+
 # --- bookings and report --------------------------------------------------------------------------------
 
 
@@ -536,6 +583,20 @@ def test_the_bookings_page_says_what_the_company_answered(coordinator: Client, s
     )
     page = coordinator.get(reverse("web:school-bookings"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "Doanh nghiệp đã từ chối" in page
+
+
+def test_the_bookings_page_and_the_class_page_give_each_booking_its_calendar_file(
+    coordinator: Client, school: School
+) -> None:
+    Booking.objects.filter(pk=school.proposal.pk).update(status=Status.CONFIRMED, hold_until=None)
+    ics = reverse("scheduler:booking-ics", args=[school.proposal.pk])
+
+    page = coordinator.get(reverse("web:school-bookings")).content.decode()
+    assert ics in page and reverse("scheduler:calendar") in page
+    assert ics in coordinator.get(reverse("web:school-class", args=[school.cls.pk])).content.decode()
+    response = coordinator.get(ics)
+    assert response["Content-Type"].startswith("text/calendar")
+    assert b"BEGIN:VEVENT" in response.content
 
 
 def test_the_report_shows_this_schools_figures(coordinator: Client, school: School) -> None:

@@ -7,11 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from matchmaking.models import Feedback
+from notifications.models import OutboxMessage
+from scheduler.mail import response_token
 from scheduler.models import Booking
-from students.models import AvailabilityInterval, Student
+from students.models import AvailabilityInterval, GuardianConsent, Student
 
 from .. import factories as f
 from .conftest import Site
@@ -113,6 +117,39 @@ def test_a_refused_booking_shows_its_reason_next_to_the_button(mai: Client, site
     assert not Booking.objects.filter(student=site.world.student).exists()
 
 
+def test_a_minor_without_consent_is_told_the_next_step_and_asks_the_guardian_from_the_page(
+    mai: Client, site: Site
+) -> None:
+    student = site.world.student
+    GuardianConsent.objects.filter(student=student).update(withdrawn_at=timezone.now())
+    student.guardian_email = "me.cua.mai@example.vn"
+    student.save(update_fields=["guardian_email"])
+
+    refused = mai.post(f"/student/sessions/{site.session.pk}/book/", HTTP_ACCEPT_LANGUAGE="vi", **HTMX)
+    text = refused.content.decode()
+    assert "Bạn chưa đủ 18 tuổi" in text and student.full_name not in text
+    page = mai.get("/student/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'id="consent"' in page and "me.cua.mai@example.vn" in page
+
+    answer = mai.post("/student/consent-request/", HTTP_ACCEPT_LANGUAGE="vi", follow=True).content.decode()
+    assert "me.cua.mai@example.vn" in answer
+    [mail] = OutboxMessage.objects.filter(category=OutboxMessage.Category.CONSENT_REQUEST)
+    assert mail.to_email == "me.cua.mai@example.vn"
+    again = mai.post("/student/consent-request/", HTTP_ACCEPT_LANGUAGE="vi", follow=True).content.decode()
+    assert "Hôm nay đã gửi" in again
+    assert OutboxMessage.objects.filter(category=OutboxMessage.Category.CONSENT_REQUEST).count() == 1
+
+    student.guardian_email = ""
+    student.save(update_fields=["guardian_email"])
+    assert 'action="/student/consent-request/"' not in mai.get("/student/").content.decode()
+    answer = mai.post("/student/consent-request/", HTTP_ACCEPT_LANGUAGE="vi", follow=True).content.decode()
+    assert "chưa có email của phụ huynh" in answer
+
+
+def test_a_minor_with_consent_sees_no_consent_notice(mai: Client, site: Site) -> None:
+    assert 'id="consent"' not in mai.get("/student/").content.decode()
+
+
 def test_booking_one_session_takes_the_book_button_off_the_opportunitys_other_sessions(mai: Client, site: Site) -> None:
     # The scheduler allows one session per opportunity: the other rows must not offer a button it refuses.
     later = site.session.starts_at + dt.timedelta(days=1)
@@ -162,6 +199,37 @@ def test_my_bookings_list_only_mine_with_calendar_links(mai: Client, site: Site)
     assert f"/bookings/{mine.pk}.ics" in page
     assert f"/bookings/{theirs.pk}.ics" not in page
     assert "/bookings/calendar/" in page
+
+
+def test_a_booking_says_where_to_go_and_links_its_opportunity(mai: Client, site: Site) -> None:
+    company = site.opportunity.company
+    company.address = "Số 12, đường Duy Tân, Cầu Giấy"
+    company.save(update_fields=["address"])
+    book(site.world.student, site.session)
+
+    page = mai.get("/student/bookings/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Số 12, đường Duy Tân, Cầu Giấy, Hà Nội" in page
+    assert f'href="/opportunities/{site.opportunity.external_id}/"' in page
+    public = mai.get(f"/opportunities/{site.opportunity.external_id}/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Số 12, đường Duy Tân, Cầu Giấy, Hà Nội" in public
+
+    site.opportunity.province, site.opportunity.online = "", True
+    site.opportunity.save(update_fields=["province", "online"])
+    page = mai.get("/student/bookings/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Duy Tân" not in page and "Trực tuyến" in page
+
+
+def test_the_calendar_page_and_an_emailed_answer_link_open_in_the_sites_frame(mai: Client, site: Site) -> None:
+    page = mai.get("/bookings/calendar/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    # The site's styles and navigation, a way back to the bookings, a labelled address that fits a phone.
+    assert "web/site.css" in page and 'aria-label="Chính"' in page
+    assert '<a href="/student/bookings/">← Lịch đã đặt</a>' in page
+    assert '<label for="feed-url">' in page and 'size="80"' not in page
+
+    proposal = book(site.world.student, site.session, Booking.Status.PROPOSED)
+    link = reverse("scheduler:respond", args=[response_token(proposal, "confirm")])
+    answer = Client().get(link, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "web/site.css" in answer and 'name="robots" content="noindex"' in answer
 
 
 @pytest.mark.parametrize("action", ["confirm", "decline", "cancel"])

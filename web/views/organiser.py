@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -157,7 +158,9 @@ def _companies_page(
     request: HttpRequest, *, errors: dict[int, RejectForm] | None = None, status: int = 200
 ) -> HttpResponse:
     errors = errors or {}
-    waiting = Company.objects.waiting().order_by("created_at", "pk")
+    # Who registered it, to judge it by: the staff accounts made with it (the first one signed up).
+    staff = Prefetch("staff", queryset=User.objects.order_by("date_joined", "pk"), to_attr="people")
+    waiting = Company.objects.waiting().prefetch_related(staff).order_by("created_at", "pk")
     context = {
         "waiting": [(company, errors.get(company.pk) or RejectForm()) for company in waiting],
         "rejected": Company.objects.rejected().order_by("-rejected_at", "pk"),

@@ -15,7 +15,7 @@ from companies.models import Opportunity, Session
 from companies.selectors import opportunities_published
 from scheduler.models import Booking
 from scheduler.selectors import sessions_with_seats
-from students.models import Student
+from students.models import ClassRequest, Student
 
 from ..forms import CatalogueFilter
 
@@ -86,4 +86,12 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def opportunity(request: HttpRequest, external_id: str) -> HttpResponse:
     """The page a digest links to; an opportunity of an unapproved company is a 404."""
     found = get_object_or_404(with_upcoming_sessions(opportunities_published()), external_id=external_id)
-    return render(request, "web/public/opportunity.html", {"opportunity": found, **booked_for(request.user)})
+    context = {"opportunity": found, **booked_for(request.user), "classes": _classes_of(request.user)}
+    return render(request, "web/public/opportunity.html", context)
+
+
+def _classes_of(user: User | Any) -> list[ClassRequest]:
+    """A coordinator's classes, to book one of them into a session from this page; nobody else's."""
+    if not isinstance(user, User) or user.role != User.Role.SCHOOL_COORDINATOR or user.school_id is None:
+        return []
+    return list(ClassRequest.objects.filter(school_id=user.school_id).order_by("class_name", "pk"))

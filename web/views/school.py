@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -285,8 +287,23 @@ def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] 
         "proposed": {b.session_id for b in bookings if b.status == Status.PROPOSED},
         "free_times": row.availability.filter(ends_at__gt=now).order_by("starts_at")[:20],
         "Status": Status,
+        "catalogue": _catalogue_for(row, now),
     }
     return render(request, "web/school/class.html", context)
+
+
+def _catalogue_for(row: ClassRequest, now: dt.datetime) -> str:
+    """The catalogue filtered as the class asks (its level, its one kind, the days of its free times):
+    where to look before the next round recommends anything; each session there books for a class."""
+    params = {"level": row.level}
+    if len(row.kinds) == 1:
+        params["kind"] = row.kinds[0]
+    times = row.availability.filter(ends_at__gt=now).order_by("starts_at")
+    first, last = times.first(), times.order_by("-ends_at").first()
+    if first is not None and last is not None:
+        params["date_from"] = timezone.localdate(max(first.starts_at, now)).isoformat()
+        params["date_to"] = timezone.localdate(last.ends_at).isoformat()
+    return f"{reverse('web:home')}?{urlencode(params)}"
 
 
 @coordinator_only
@@ -306,6 +323,23 @@ def class_book(request: HttpRequest, pk: int) -> HttpResponse:
         booking_services.booking_request(session_id=session.pk, class_request_id=row.pk)
     except booking_services.BookingError as exc:
         return _class_page(request, row, errors={f"session-{session.pk}": str(exc)})
+    messages.success(request, _("Booked for the class. It is in the school's bookings."))
+    return redirect("web:school-class", pk=row.pk)
+
+
+@coordinator_only
+@require_POST
+def session_book(request: HttpRequest, pk: int) -> HttpResponse:
+    """Book one of the school's classes into a session from the opportunity's page (any published session,
+    as from the class's page); a refusal goes back to that page, next to the form."""
+    session = get_object_or_404(sessions_published().select_related("opportunity"), pk=pk)
+    chosen = request.POST.get("class_request", "")
+    row = _class(request, int(chosen) if chosen.isdigit() else 0)
+    try:
+        booking_services.booking_request(session_id=session.pk, class_request_id=row.pk)
+    except booking_services.BookingError as exc:
+        messages.error(request, str(exc))  # at the top of the page, where a phone opens it
+        return redirect("web:opportunity", external_id=session.opportunity.external_id)
     messages.success(request, _("Booked for the class. It is in the school's bookings."))
     return redirect("web:school-class", pk=row.pk)
 

@@ -27,10 +27,11 @@ from matchmaking.inputs import participant_text
 from matchmaking.learning import feedback_record
 from matchmaking.models import Feedback, Match, MatchRound
 from matchmaking.search import in_common, interest_query
+from privacy.consent import ConsentError, consent_request_send
 from privacy.services import student_data, student_erase
 from scheduler import services as booking_services
 from scheduler.models import Booking
-from students.models import Student
+from students.models import GuardianConsent, Student
 from students.services import availability_replace
 
 from ..forms import AvailabilityForm, EraseForm, MailForm, ProfileForm
@@ -59,6 +60,12 @@ def _posted(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
+def _needs_consent(student: Student) -> bool:
+    """Under 18 today without a guardian's consent on record: the booking workflow will refuse."""
+    consented = GuardianConsent.objects.filter(student=student, withdrawn_at__isnull=True).exists()
+    return student.is_minor() and not consented
+
+
 def _last_feedback(student: Student) -> dict[int, str]:
     rows = Feedback.objects.filter(student=student, kind__in=FEEDBACK.values()).order_by("created_at", "pk")
     return dict(rows.values_list("opportunity_id", "kind"))
@@ -85,6 +92,7 @@ def recommendations(request: HttpRequest) -> HttpResponse:
         # The catalogue searched for the interests now, without waiting for the next round.
         "interest_query": interest_query(student.interests or ""),
         "round_since_profile": _round_since(student),
+        "needs_consent": _needs_consent(student),
     }
     return render(request, "web/student/recommendations.html", context)
 
@@ -138,6 +146,12 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     try:
         booking_services.booking_request(session_id=session.pk, student_id=student.pk)
+    except booking_services.ConsentRequired:
+        # The workflow's message names the student for a coordinator; the student is told the next step.
+        error = _(
+            "You are under 18: a parent or guardian must agree before you book. "
+            "Ask them from the top of the “For you” page."
+        )
     except booking_services.BookingError as exc:
         error = str(exc)
     if request.htmx:  # type: ignore[attr-defined]
@@ -161,6 +175,29 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
     if not target.startswith("/") or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = ""
     return redirect(target or "web:student-bookings")
+
+
+@student_only
+@require_POST
+def consent_request(request: HttpRequest) -> HttpResponse:
+    """Mail the student's guardian the link to give consent (the school's request, at most once a day)."""
+    student = _student(request)
+    try:
+        sent = consent_request_send(student_id=student.pk)
+    except ConsentError:
+        messages.error(request, _("Your school has no email for your parent or guardian: ask your teacher to add it."))
+    else:
+        if sent is not None:
+            messages.success(
+                request,
+                _("We have emailed %(email)s a link to agree. Once they agree, you can book.")
+                % {"email": student.guardian_email},
+            )
+        elif _needs_consent(student):
+            messages.info(request, _("Already asked today: your parent or guardian gets at most one email a day."))
+        else:
+            messages.info(request, _("Nothing to ask: you can book."))
+    return redirect("web:student-home")
 
 
 @student_only
