@@ -11,7 +11,9 @@ of bench/recommend.py (``make_world``: 20,000 students and 4,000 opportunities b
 whose documents set the document frequencies and whose postings compete for the labelled
 participants' lists, all ranked by the engine with its defaults (k = 10, the relevance floor). Printed:
 nDCG@10, recall@10, MRR of the labelled participants, and cross-language hit@3 (of those with a
-relevant posting in the other language, how many find one in their first three; as ``evaluate``).
+relevant posting in the other language, how many find one in their first three; as ``evaluate``),
+then the lexicon's phrase matching (``Lexicon.counts``) on all the documents, CPU seconds (best of two)
+and concepts a document.
 
 With ``--commit REV`` the engine, the world and the labelled set are those of ``git archive REV``
 (extracted to a temporary directory), so that a change is measured against the engine before it on
@@ -25,6 +27,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,12 +40,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--commit", help="measure the tree of this commit (git archive) instead of this one")
     parser.add_argument("--label", default=None, help="the name printed on the result line")
+    parser.add_argument("--misses", action="store_true", help="list the cross-language misses and their first 3")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)  # the tree to import
     args = parser.parse_args(argv)
     if args.commit:
         _in_archive(args)
         return
-    _measure(args.root, args.students, args.opportunities, args.seed, args.label or "this tree")
+    _measure(args.root, args.students, args.opportunities, args.seed, args.label or "this tree", args.misses)
 
 
 def _in_archive(args: argparse.Namespace) -> None:
@@ -52,11 +56,11 @@ def _in_archive(args: argparse.Namespace) -> None:
         subprocess.run(["tar", "-x", "-C", tree], input=archive.stdout, check=True)
         command = [sys.executable, __file__, "--root", tree, "--students", str(args.students),
                    "--opportunities", str(args.opportunities), "--seed", str(args.seed),
-                   "--label", args.label or args.commit]  # fmt: skip
+                   "--label", args.label or args.commit, *(["--misses"] if args.misses else [])]  # fmt: skip
         subprocess.run(command, check=True, cwd=tree)
 
 
-def _measure(root: Path, n_students: int, n_opportunities: int, seed: int, label: str) -> None:
+def _measure(root: Path, n_students: int, n_opportunities: int, seed: int, label: str, show_misses: bool) -> None:
     here = str(Path(__file__).resolve().parent)
     sys.path[:] = [str(root)] + [p for p in sys.path if p and Path(p).resolve() != Path(here)]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -66,7 +70,9 @@ def _measure(root: Path, n_students: int, n_opportunities: int, seed: int, label
 
     from bench.recommend import NOW, make_world
     from matchmaking import inputs
+    from matchmaking.engine import text, vectors
     from matchmaking.engine.evaluate import evaluate
+    from matchmaking.engine.lexicon import load_lexicon
     from matchmaking.engine.recommend import recommend
     from matchmaking.engine.types import Geography
     from matchmaking.management.commands.evaluate import cross_language_hits, read_truth
@@ -89,6 +95,21 @@ def _measure(root: Path, n_students: int, n_opportunities: int, seed: int, label
         f"  nDCG@10 {m.ndcg:.3f}  recall@10 {m.recall:.3f}  MRR {m.mrr:.3f}  "
         f"cross-language hit@3 {hits / n if n else 0:.3f} ({hits} of {n})"
     )
+    participants, opportunities = labelled_p + world_p, labelled_o + world_o
+    tok = text.tokenise(vectors.documents(participants, opportunities))
+    seconds = []
+    for _ in range(2):
+        start = time.process_time()
+        glosses = load_lexicon().counts(tok, len(participants))
+        seconds.append(time.process_time() - start)
+    concepts = len(load_lexicon().concepts)
+    print(f"  Lexicon.counts on {glosses.shape[0]} documents: {min(seconds):.2f} s CPU, "
+          f"{glosses.nnz / glosses.shape[0]:.2f} concepts a document, {concepts} concepts")  # fmt: skip
+    if show_misses:
+        for p in labelled_p:
+            first = ranked.get(p.id, [])[:3]
+            if cross_language_hits({p.id: first}, truth, [p], {o.id: o for o in labelled_o}) == (0, 1):
+                print(f"  miss {inputs.split_engine_id(p.id)[1]}: {' '.join(first)}")
 
 
 if __name__ == "__main__":
