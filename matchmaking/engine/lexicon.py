@@ -5,7 +5,7 @@ fields glossed into shared concepts, so that "machine learning" and "học máy"
 Each concept a document names is a term beside its words (``text.gloss_terms``, weighted like a topic
 term) that meets only the same concept named in the *other* language on the other side (``counts``):
 the lexicon bridges languages and leaves a text in one language as it was. Phrases are matched as
-``topics.Vocabulary`` matches topic names, greedy longest-first at word boundaries, in two passes
+``topics.Vocabulary`` matches topic names, greedy longest-first at word boundaries, in three passes
 whose concepts are united:
 
 - on the normalised tokens as written, every phrase (English ones also with a regular plural);
@@ -139,6 +139,7 @@ def stem(word: str) -> str:
         if w.endswith(suffix):
             return w[: -len(suffix)] + "ys"
     for _ in range(2):
+        # -gy, -my, -phy, -try keep their consonant ("energy" → "energ"): one letter fewer before them
         suffix = next((s for s in _DERIVATIONS if w.endswith(s) and len(w) - len(s) >= STEM_MIN - (s in _KEEPS_Y)), "")
         if not suffix or w.endswith("eer"):  # "engineer" keeps its -er: "engine" is another word
             break
