@@ -104,12 +104,12 @@ def _unaccented(tok: Tokenised) -> Tokenised:
 _DERIVATIONS = tuple(
     sorted(
         ["ation", "ition", "ion", "ment", "ical", "ial", "ian", "ist", "ism", "ity", "ic", "al",
-         "er", "gy", "my", "phy", "try", "e"],
+         "er", "or", "gy", "my", "phy", "try", "e"],
         key=len,
         reverse=True,
     )
 )  # fmt: skip
-_FINAL = ("er", "ist", "ian", "ism")
+_FINAL = ("er", "or", "ist", "ian", "ism")
 _KEEPS_Y = {"gy": "g", "my": "m", "phy": "ph", "try": "tr"}
 # Greek "-ysis" words: analysis, analyst, analytic(s), analyse, analyze share "analys".
 _GREEK = ("ysis", "yses", "ytical", "ytics", "ytic", "ysts", "yst", "yze", "yse", "yz")
@@ -118,7 +118,7 @@ _GREEK = ("ysis", "yses", "ytical", "ytics", "ytic", "ysts", "yst", "yze", "yse"
 # customer, classical music not a class, a booking not a book, an organism not organic. Each is its own
 # stem.
 _NOT_DERIVED = frozenset(
-    "customer officer official organic internal international classic classical booking accounting".split()
+    "customer officer official organic internal international classic classical booking accounting director".split()
 )
 STEM_MIN = 5  # letters a derivation leaves
 

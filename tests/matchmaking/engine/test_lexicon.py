@@ -103,6 +103,8 @@ def meet(left: str, right: str) -> set[str]:
         (["economic", "economics", "economist"], "economy"),
         (["photographer", "photographic"], "photography"),
         (["optimise", "optimize", "optimisation", "optimization"], "optimising"),
+        (["translator", "translators", "translating"], "translation"),
+        (["investor", "investors", "invested"], "investment"),
     ],
 )
 def test_a_light_stem_relates_the_forms_of_an_english_word(words: list[str], base: str) -> None:
@@ -122,6 +124,7 @@ def test_a_light_stem_relates_the_forms_of_an_english_word(words: list[str], bas
         ("general", "generative"),
         ("important", "import"),
         ("finance", "fine"),
+        ("direct", "director"),
     ],
 )
 def test_a_light_stem_keeps_words_of_different_meanings_apart(word: str, other: str) -> None:
