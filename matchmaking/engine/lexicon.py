@@ -103,13 +103,13 @@ def _unaccented(tok: Tokenised) -> Tokenised:
 # industry), not from "factory" (factor) or "directory" (director).
 _DERIVATIONS = tuple(
     sorted(
-        ["ation", "ition", "ion", "ment", "ical", "ial", "ian", "ist", "ism", "ity", "ic", "al",
+        ["ation", "ator", "ition", "ion", "ment", "ical", "ial", "ian", "ist", "ism", "ity", "ic", "al",
          "er", "or", "gy", "my", "phy", "try", "e"],
         key=len,
         reverse=True,
     )
 )  # fmt: skip
-_FINAL = ("er", "or", "ist", "ian", "ism")
+_FINAL = ("er", "or", "ator", "ist", "ian", "ism")  # "translator", as "translation": "transl"
 _KEEPS_Y = {"gy": "g", "my": "m", "phy": "ph", "try": "tr"}
 # Greek "-ysis" words: analysis, analyst, analytic(s), analyse, analyze share "analys".
 _GREEK = ("ysis", "yses", "ytical", "ytics", "ytic", "ysts", "yst", "yze", "yse", "yz")

@@ -103,7 +103,7 @@ def meet(left: str, right: str) -> set[str]:
         (["economic", "economics", "economist"], "economy"),
         (["photographer", "photographic"], "photography"),
         (["optimise", "optimize", "optimisation", "optimization"], "optimising"),
-        (["translator", "translators", "translating"], "translation"),
+        (["translator", "translators", "translations"], "translation"),
         (["investor", "investors", "invested"], "investment"),
     ],
 )
