@@ -169,6 +169,8 @@ def test_a_stem_two_concepts_share_glosses_neither_while_the_words_as_written_ke
         ("mental health", "sức khỏe tâm thần", "mental health"),
         ("waste management", "xử lý rác thải", "waste management"),
         ("ecotourism", "du lịch sinh thái", "ecotourism"),
+        ("football club", "câu lạc bộ bóng đá", "football"),
+        ("a part-time job", "tìm việc làm thêm", "part-time job"),
     ],
 )
 def test_everyday_fields_of_work_meet_across_languages(english: str, vietnamese: str, concept: str) -> None:
