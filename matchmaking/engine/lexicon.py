@@ -5,10 +5,15 @@ fields glossed into shared concepts, so that "machine learning" and "học máy"
 Each concept a document names is a term beside its words (``text.gloss_terms``, weighted like a topic
 term) that meets only the same concept named in the *other* language on the other side (``counts``):
 the lexicon bridges languages and leaves a text in one language as it was. Phrases are matched as
-``topics.Vocabulary`` matches topic names, greedy longest-first at word boundaries, in two passes
+``topics.Vocabulary`` matches topic names, greedy longest-first at word boundaries, in three passes
 whose concepts are united:
 
 - on the normalised tokens as written, every phrase (English ones also with a regular plural);
+- on the English words reduced to their stems (``stem``: "financial", "finances" → "financ", as
+  "finance"), English phrases by their stems: "financial" meets "tài chính", "programmer" and
+  "programming" meet "lập trình", "analysts" meets "phân tích". A stem that two concepts' phrases
+  reduce to ("market", of "market" and "marketing") glosses nothing there, though the words as
+  written still gloss their own concepts;
 - on the words typed without diacritics, folded, only Vietnamese phrases of two or more syllables:
   "tai chinh" is "tài chính", but a lone bare syllable is ambiguous ("gom" is gốm, pottery, or gồm,
   to include), and so is a folded phrase of two concepts ("khoa hoc": khoa học, science, or khóa
@@ -39,6 +44,7 @@ class Lexicon:
     concepts: tuple[str, ...]  # each concept's first English phrase, for people reading it
     as_written: Vocabulary  # phrase tables in the shape topic matching uses
     folded: Vocabulary
+    stemmed: Vocabulary  # English phrases by their words' stems, matched on the corpus's stems
     version: str
 
     def counts(self, tok: Tokenised, n_left: int, *, folding: bool = True) -> sparse.csr_matrix:
@@ -51,6 +57,8 @@ class Lexicon:
         and "game" meets "game" through its words."""
         n_docs, n = len(tok.offsets) - 1, len(self.concepts)
         found = self.as_written.match_corpus(tok, folding=False)
+        for doc, more in zip(found, self.stemmed.match_corpus(_stems(tok), folding=True), strict=True):
+            doc |= more
         if folding:
             for doc, more in zip(found, self.folded.match_corpus(_unaccented(tok), folding=True), strict=True):
                 doc |= more
@@ -86,6 +94,92 @@ def _unaccented(tok: Tokenised) -> Tokenised:
     return Tokenised(tok.ids, tok.offsets, tok.vocab, mapping[tok.ids], [*tok.folded_vocab, "\x00"])
 
 
+# English suffixes, stripped from a word (of five letters or more) in ``stem``: first an inflection, then
+# up to two derivations, longest first, each only where five letters or more remain; after an agent's
+# or a doctrine's suffix (-er, -ist, -ian, -ism) nothing more. Light by design: no "-ance", "-ant",
+# "-ate", "-ness", "-ship" ("finance" → "fin", "important" → "import", "generative" and "general" →
+# "gener", "internship" and "internal" → "intern"): a stem shared by two words of different meanings
+# would gloss one as the other. -y goes only from -gy, -my, -phy, -try (biology, economy, photography,
+# industry), not from "factory" (factor) or "directory" (director).
+_DERIVATIONS = tuple(
+    sorted(
+        ["ation", "ator", "ition", "ion", "ment", "ical", "ial", "ian", "ist", "ism", "ity", "ic", "al",
+         "er", "or", "gy", "my", "phy", "try", "e"],
+        key=len,
+        reverse=True,
+    )
+)  # fmt: skip
+_FINAL = ("er", "or", "ator", "ist", "ian", "ism")  # "translator", as "translation": "transl"
+_KEEPS_Y = {"gy": "g", "my": "m", "phy": "ph", "try": "tr"}
+# Greek "-ysis" words: analysis, analyst, analytic(s), analyse, analyze share "analys".
+_GREEK = ("ysis", "yses", "ytical", "ytics", "ytic", "ysts", "yst", "yze", "yse", "yz")
+# Words whose ending only looks like a suffix here, found by listing the words of a general English
+# vocabulary that would meet a concept by their stems: an officer is not an office, a custom not a
+# customer, classical music not a class, a booking not a book, an organism not organic. Each is its own
+# stem.
+_NOT_DERIVED = frozenset(
+    "customer officer official organic internal international classic classical booking accounting director".split()
+)
+STEM_MIN = 5  # letters a derivation leaves
+
+
+def stem(word: str) -> str:
+    """A normalised English word's light stem: "financial", "finances" → "financ" (as "finance"),
+    "programmer", "programming" → "program", "analysts", "analytics" → "analys", "designers" →
+    "design". A word of fewer than five letters, or with a letter outside a–z (a Vietnamese word
+    as written, a number), is its own stem; a Vietnamese syllable typed bare ends in none of the
+    suffixes with five letters before it ("thuat", "nghiep": Vietnamese has no final -al, -er, -ing,
+    -ic, -s), so it is its own stem too."""
+    if len(word) < 5 or not word.isascii() or not word.isalpha() or word in _NOT_DERIVED:
+        return word
+    w = _uninflected(word)
+    if w in _NOT_DERIVED:
+        return w
+    for suffix in _GREEK:
+        if w.endswith(suffix):
+            return w[: -len(suffix)] + "ys"
+    for _ in range(2):
+        # -gy, -my, -phy, -try keep their consonant ("energy" → "energ"): one letter fewer before them
+        suffix = next((s for s in _DERIVATIONS if w.endswith(s) and len(w) - len(s) >= STEM_MIN - (s in _KEEPS_Y)), "")
+        if not suffix or w.endswith("eer"):  # "engineer" keeps its -er: "engine" is another word
+            break
+        w = w[: -len(suffix)] + _KEEPS_Y.get(suffix, "")
+        if suffix in _FINAL:
+            break
+    w = _undoubled(w)
+    return w[:-1] + "z" if w.endswith("is") else w  # optimise, optimize, optimisation: "optimiz"
+
+
+def _uninflected(w: str) -> str:
+    """Without a plural or verb ending: -ies → -y, -sses → -ss, -ing, -ed, -es after a sibilant, -s."""
+    if w.endswith("ies"):
+        return w[:-3] + "y"
+    if w.endswith("sses"):
+        return w[:-2]
+    for suffix in ("ing", "ed"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            return _undoubled(w[: -len(suffix)])  # "programming" → "program", "planned" → "plan"
+    if w.endswith("es") and w[:-2].endswith(("ss", "x", "ch", "sh")):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def _undoubled(w: str) -> str:
+    return w[:-1] if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiouylsz" else w
+
+
+def _stems(tok: Tokenised) -> Tokenised:
+    """The corpus with its stems in place of its folded forms, for the stemmed pass; a token with a
+    diacritic becomes one that no phrase contains."""
+    stems = [stem(t) if t.isascii() else "\x00" for t in tok.vocab]
+    stem_vocab = list(dict.fromkeys(stems))
+    index = {s: i for i, s in enumerate(stem_vocab)}
+    mapping = np.fromiter((index[s] for s in stems), dtype=np.int64, count=len(stems))
+    return Tokenised(tok.ids, tok.offsets, tok.vocab, mapping[tok.ids], stem_vocab)
+
+
 def _plurals(phrase: tuple[str, ...]) -> list[tuple[str, ...]]:
     """An English phrase with its last word in the plural (regular forms only)."""
     last = phrase[-1]
@@ -108,7 +202,9 @@ def parse(text: str, source: str = "lexicon") -> Lexicon:
     folded: dict[tuple[str, ...], int] = {}
     where: dict[int, int] = {}
     ambiguous: set[tuple[str, ...]] = set()
+    ambiguous_stems: set[tuple[str, ...]] = set()
     derived: dict[tuple[str, ...], int] = {}
+    stemmed: dict[tuple[str, ...], int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
@@ -128,6 +224,10 @@ def parse(text: str, source: str = "lexicon") -> Lexicon:
             language = ENGLISH if is_english else VIETNAMESE
             code = _claim(written, phrase, concept, language, label, where, number, source)
             derived.pop(phrase, None)
+            if is_english:
+                key = tuple(map(stem, phrase))
+                if stemmed.setdefault(key, code) // 3 != concept:
+                    ambiguous_stems.add(key)  # "market" and "marketing" both reduce to "market"
             for plural in _plurals(phrase) if is_english else []:
                 if plural not in written:  # a phrase written in the lexicon wins over a derived plural
                     derived.setdefault(plural, code)
@@ -140,6 +240,8 @@ def parse(text: str, source: str = "lexicon") -> Lexicon:
         written.setdefault(key, code)
     for key in ambiguous:  # still matched, so that its words are taken, but glossed as nothing
         folded[key] = 3 * len(concepts)
+    for key in ambiguous_stems:
+        stemmed[key] = 3 * len(concepts)
     # The phrase tables are used through topic matching, whose "topics" here are codes (3 × concept +
     # language, and one more for the ambiguous folded phrases): the Topic rows only name them.
     dummy = tuple(Topic(id=f"{c}/{lang}", vi=c, en=c, group="") for c in [*concepts, ""] for lang in range(3))
@@ -148,6 +250,7 @@ def parse(text: str, source: str = "lexicon") -> Lexicon:
         tuple(concepts),
         Vocabulary(dummy, {}, written, {}, version),
         Vocabulary(dummy, folded, {}, {}, version),
+        Vocabulary(dummy, stemmed, {}, {}, version),
         version,
     )
 

@@ -8,7 +8,7 @@ import pytest
 from tiny import GEOGRAPHY, NOW, opportunity, student
 
 from matchmaking.engine import model, text
-from matchmaking.engine.lexicon import load_lexicon, parse
+from matchmaking.engine.lexicon import DEFAULT_PATH, load_lexicon, parse, stem
 from matchmaking.engine.recommend import recommend
 
 
@@ -83,3 +83,95 @@ def test_a_malformed_lexicon_is_refused_naming_the_line(tsv: str, error: str) ->
     with pytest.raises(ValueError) as raised:
         parse(tsv)
     assert str(raised.value) == error
+
+
+def meet(left: str, right: str) -> set[str]:
+    """The concepts a participant's text and an opportunity's share across languages."""
+    lexicon = load_lexicon()
+    counts = lexicon.counts(text.tokenise([left, right]), 1)
+    n = len(lexicon.concepts)
+    return {lexicon.concepts[c % n] for c in set(counts[0].indices) & set(counts[1].indices)}
+
+
+@pytest.mark.parametrize(
+    ("words", "base"),
+    [
+        (["financial", "finances", "financing"], "finance"),
+        (["programmer", "programmers", "programming", "programmed"], "program"),
+        (["analyst", "analysts", "analytics", "analytical", "analyse", "analyze", "analyses"], "analysis"),
+        (["designer", "designers", "designing", "designed"], "design"),
+        (["economic", "economics", "economist"], "economy"),
+        (["photographer", "photographic"], "photography"),
+        (["optimise", "optimize", "optimisation", "optimization"], "optimising"),
+        (["translator", "translators", "translations"], "translation"),
+        (["investor", "investors", "invested"], "investment"),
+    ],
+)
+def test_a_light_stem_relates_the_forms_of_an_english_word(words: list[str], base: str) -> None:
+    assert {stem(w) for w in words} == {stem(base)}
+
+
+@pytest.mark.parametrize(
+    ("word", "other"),
+    [
+        ("engineer", "engine"),
+        ("internal", "internship"),
+        ("international", "intern"),
+        ("custom", "customer"),
+        ("officer", "office"),
+        ("classical", "class"),
+        ("factory", "factor"),
+        ("general", "generative"),
+        ("important", "import"),
+        ("finance", "fine"),
+        ("direct", "director"),
+    ],
+)
+def test_a_light_stem_keeps_words_of_different_meanings_apart(word: str, other: str) -> None:
+    assert stem(word) != stem(other)
+
+
+def test_vietnamese_words_are_their_own_stems_as_written_and_typed_bare() -> None:
+    lines = [line.split("\t") for line in DEFAULT_PATH.read_text(encoding="utf-8").splitlines() if "\t" in line]
+    english = {t for en, _ in lines for t in text.tokens(text.normalise(en))}
+    # the Vietnamese column's words, not those spelt alike in English ("marketing", "robot", "website")
+    syllables = {t for _, vi in lines for t in text.tokens(text.normalise(vi))} - english
+    syllables |= set(text.tokens(text.normalise("Thuật toán, nghiệp vụ, truyền thống, khuyến nông, thường xuyên")))
+    assert len(syllables) > 500
+    assert [t for t in syllables | {text.fold(t) for t in syllables} if stem(t) != t] == []
+
+
+def test_english_word_forms_meet_the_vietnamese_concept() -> None:
+    assert "finance" in meet("financial literacy for teenagers", "Hội thảo tài chính cho học sinh")
+    assert "program" in meet("programmers wanted", "Trại lập trình Python")
+    assert "program" in meet("software engineering internship", "Học lập trình Python")
+    assert "economics" in meet("economists at work", "Ngày hội kinh tế học")
+    assert "analysis" in meet("analysts", "phân tích")
+    # and the other way round: a Vietnamese participant, an English posting
+    assert "finance" in meet("tai chinh va ngan hang", "Financial planning talk")
+
+
+def test_a_stem_two_concepts_share_glosses_neither_while_the_words_as_written_keep_theirs() -> None:
+    lexicon = parse("market\tthị trường\nmarketing\ttiếp thị\n")
+    tok = text.tokenise(["marketers", "market", "marketing"])
+    counts = lexicon.counts(tok, 3)
+    assert [list(row.indices) for row in counts] == [[], [0], [1]]
+
+
+@pytest.mark.parametrize(
+    ("english", "vietnamese", "concept"),
+    [
+        ("veterinary clinic", "bác sĩ thú y", "veterinary"),
+        ("hairdresser", "học nghề cắt tóc", "hairdresser"),
+        ("electricians", "thợ điện", "electrician"),
+        ("fertilizer use", "phân bón hữu cơ", "fertilizer"),
+        ("customs clearance", "thủ tục hải quan", "customs clearance"),
+        ("mental health", "sức khỏe tâm thần", "mental health"),
+        ("waste management", "xử lý rác thải", "waste management"),
+        ("ecotourism", "du lịch sinh thái", "ecotourism"),
+        ("football club", "câu lạc bộ bóng đá", "football"),
+        ("a part-time job", "tìm việc làm thêm", "part-time job"),
+    ],
+)
+def test_everyday_fields_of_work_meet_across_languages(english: str, vietnamese: str, concept: str) -> None:
+    assert concept in meet(english, vietnamese) | meet(vietnamese, english)
