@@ -216,8 +216,9 @@ def tfidf_weight(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     return sparse.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
 
 
-def _blocks(tok: Tokenised, *, folding: bool) -> list[sparse.csr_matrix]:
-    """Per form (as written, folded): words and bigrams, then character n-grams.
+def _blocks(tok: Tokenised, *, folding: bool) -> tuple[list[sparse.csr_matrix], np.ndarray]:
+    """Per form (as written, folded): words and bigrams, then character n-grams; and the share of each
+    document's words that the character n-grams read (``tfidf_pair`` weighs their blocks by it).
 
     - A stop word (``stopwords.py``) is taken out of the text first, as scikit-learn's ``stop_words``
       does: it counts in no block, and the words on either side of it make a bigram ("vẽ và gốm" gives
@@ -240,7 +241,9 @@ def _blocks(tok: Tokenised, *, folding: bool) -> list[sparse.csr_matrix]:
         blocks.append(hstack_rows([unigrams, _bigram_counts(kept, offsets, len(vocab))]))
         spelt = single & plain
         blocks.append(_char_counts(_csr_counts(kept[spelt], _row_pointers(rows[spelt], n_docs), len(vocab)), vocab))
-    return blocks
+    words = np.bincount(rows, minlength=n_docs)
+    share = np.bincount(rows[plain], minlength=n_docs) / np.maximum(words, 1)
+    return blocks, share
 
 
 def _forms(tok: Tokenised, *, folding: bool) -> list[tuple[np.ndarray, list[str], np.ndarray | None]]:
@@ -333,10 +336,16 @@ def tfidf_pair(
         tok, split = left, int(n_left or 0)
     else:
         tok, split = tokenise([*left, *(right or ())]), len(left)
-    blocks = [tfidf_weight(_frequent_dropped(b, max_df, min_df_cap)) for b in _blocks(tok, folding=folding)]
-    # Each non-empty block is a unit vector; the stacked row's norm is sqrt(number of non-empty blocks).
-    non_empty = sum((np.diff(b.indptr) > 0).astype(np.int64) for b in blocks)
-    scale = 1.0 / np.sqrt(np.maximum(non_empty, 1))
+    counts, share = _blocks(tok, folding=folding)
+    blocks = [tfidf_weight(_frequent_dropped(b, max_df, min_df_cap)) for b in counts]
+    # Each non-empty block is a unit vector, but a block of character n-grams (every second one) reads
+    # only the words written without diacritics: it weighs as the share of the document's words it
+    # reads. An English text's is whole; in "làm game, lập trình Unity" it is two words of six, so the
+    # pieces of "game" and "unity" do not weigh as much as all the words together (measured:
+    # docs/relevance.md, fifth pass). The stacked row is then normalised.
+    blocks = [_rows_scaled(b, share) if i % 2 else b for i, b in enumerate(blocks)]
+    squares = sum(np.asarray(b.multiply(b).sum(axis=1)).ravel() for b in blocks)
+    scale = np.where(squares > 0, 1.0 / np.sqrt(np.where(squares > 0, squares, 1.0)), 1.0)
     if glosses is None or gloss_weight <= 0:
         pruned = [_keep_columns(b, _shared_columns(b, split)) for b in blocks]
         stacked = hstack_rows(pruned, dtype)

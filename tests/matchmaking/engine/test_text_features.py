@@ -38,7 +38,7 @@ def test_its_tfidf_weighting_equals_scikit_learns() -> None:
 def test_its_char_counts_equal_scikit_learns_char_wb_on_the_words_written_without_diacritics() -> None:
     docs = ["Lập trình game, thiết kế web!", "game development internship", "", "x bb ccc"]
     tok = text.tokenise(docs)
-    blocks = text._blocks(tok, folding=False)
+    blocks, _share = text._blocks(tok, folding=False)
     joined = [" ".join(t for t in tok.doc_tokens(d, folded=False) if t == text.fold(t)) for d in range(len(docs))]
     theirs = CountVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=False).fit_transform(joined)
     assert sorted(blocks[1].sum(axis=1).A1.tolist()) == sorted(theirs.sum(axis=1).A1.tolist())
@@ -67,7 +67,7 @@ def test_a_stop_word_breaks_bigrams_and_leaves_the_words_of_the_subject() -> Non
     # No phrase across two documents: "nghiệp" ending the first and "lập" starting the second are words.
     tok = text.tokenise(["doanh", "nghiệp lập trình"])
     assert not text.stopped(tok).any()
-    words, _ = text._blocks(text.tokenise(["doanh nghiệp về lập trình"]), folding=False)[:2]
+    words = text._blocks(text.tokenise(["doanh nghiệp về lập trình"]), folding=False)[0][0]
     assert words.nnz == 3  # lập, trình, "lập trình": nothing of "nghiệp về" or "nghiệp lập"
 
 
@@ -147,3 +147,15 @@ def test_words_of_one_family_meet_in_the_second_form_and_exact_words_count_more(
     plain, plain_right = text.tfidf_pair(["managing projects"], right=["project management"], folding=False)
     assert sims[0] > (plain @ plain_right.T).toarray()[0, 0] + 0.1  # the family: manag, project
     assert sims[1] > sims[0]  # the same words, in both forms
+
+
+def test_the_character_n_grams_weigh_as_the_share_of_the_words_they_read() -> None:
+    _blocks, share = text._blocks(text.tokenise(["làm game, lập trình Unity", "game design", "gốm sứ", ""]),
+                                  folding=True)  # fmt: skip
+    assert share.tolist() == [2 / 5, 1.0, 0.0, 0.0]  # "làm game lập trình unity": game, unity of five
+    # Two texts sharing only "game": the mixed one meets the English one less than a whole English text does.
+    left, right = text.tfidf_pair(["làm game, lập trình Unity", "game, Unity"], right=["Game design studio"])
+    sims = (left @ right.T).toarray()[:, 0]
+    assert 0 < sims[0] < sims[1]
+    rows, same = text.tfidf_pair(["làm game, lập trình Unity"], right=["làm game, lập trình Unity"])
+    assert abs(float((rows @ same.T).toarray()[0, 0]) - 1.0) < 1e-3  # still unit rows: a text meets itself at 1
