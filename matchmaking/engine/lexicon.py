@@ -129,7 +129,11 @@ def stem(word: str) -> str:
     "design". A word of fewer than five letters, or with a letter outside a–z (a Vietnamese word
     as written, a number), is its own stem; a Vietnamese syllable typed bare ends in none of the
     suffixes with five letters before it ("thuat", "nghiep": Vietnamese has no final -al, -er, -ing,
-    -ic, -s), so it is its own stem too."""
+    -ic, -s), so it is its own stem too.
+
+    Not the TF-IDF's Porter2 stem (``text.english_stem``): there a stem only adds a feature beside
+    the exact word, so joining "important" with "import" costs little; here a stem decides which
+    concept a word glosses, so derivations that join unrelated words are never stripped."""
     if len(word) < 5 or not word.isascii() or not word.isalpha() or word in _NOT_DERIVED:
         return word
     w = _uninflected(word)

@@ -277,7 +277,9 @@ def english_stem(folded: str) -> str:
     (Snowball's English stemmer: "managing", "management", "manager" are "manag"), anything else as it
     is. Vietnamese syllables typed bare are letters without diacritics too, but none ends the way an
     English word inflects (their finals are c, ch, m, n, ng, nh, p, t or a vowel), so the stemmer leaves
-    them alone: a test holds it on every syllable of the lexicon and the topic vocabulary."""
+    them alone: a test holds it on every syllable of the lexicon and the topic vocabulary. (The
+    lexicon's glossing has a lighter stemmer of its own, ``lexicon.stem``: there a stem chooses a
+    concept, so it must never join unrelated words.)"""
     if len(folded) < 4 or not folded.isascii() or not folded.isalpha():
         return folded
     return _stemmer().stemWord(folded)
