@@ -557,6 +557,20 @@ def test_the_coordinator_books_a_class_from_the_opportunitys_page(coordinator: C
     assert coordinator.post(hidden, {"class_request": school.unmatched.pk}).status_code == 404
 
 
+def test_the_opportunity_page_offers_only_classes_of_a_level_it_is_for(coordinator: Client, school: School) -> None:
+    opportunity = school.site.opportunity
+    url = reverse("web:opportunity", args=[opportunity.external_id])
+    opportunity.levels = [school.unmatched.level]
+    opportunity.save(update_fields=["levels"])
+    assert f'value="{school.unmatched.pk}"' in coordinator.get(url).content.decode()
+
+    opportunity.levels = ["university" if school.unmatched.level != "university" else "vocational"]
+    opportunity.save(update_fields=["levels"])
+    page = coordinator.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'id="book-class"' not in page
+    assert "Không lớp nào của trường có cấp học mà cơ hội này dành cho." in page
+
+
 def test_a_class_without_recommendations_links_the_catalogue_on_its_days(coordinator: Client, school: School) -> None:
     row = school.unmatched
     row.kinds = ["visit"]

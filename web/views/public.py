@@ -86,7 +86,11 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def opportunity(request: HttpRequest, external_id: str) -> HttpResponse:
     """The page a digest links to; an opportunity of an unapproved company is a 404."""
     found = get_object_or_404(with_upcoming_sessions(opportunities_published()), external_id=external_id)
-    context = {"opportunity": found, **booked_for(request.user), "classes": _classes_of(request.user)}
+    classes = _classes_of(request.user)
+    # Only the classes of a level the opportunity is for: a lower-secondary class is not offered a
+    # university internship's button, to be refused after the tap.
+    open_to = [c for c in classes if not found.levels or c.level in found.levels]
+    context = {"opportunity": found, **booked_for(request.user), "classes": open_to, "has_classes": bool(classes)}
     return render(request, "web/public/opportunity.html", context)
 
 
