@@ -342,12 +342,12 @@ def tfidf_pair(
     blocks = [tfidf_weight(_frequent_dropped(b, max_df, min_df_cap)) for b in counts]
     # Each non-empty block is a unit vector, but a block of character n-grams (every second one) reads
     # only the words written without diacritics: it weighs as the share of the document's words it
-    # reads. An English text's is whole; in "làm game, lập trình Unity" it is two words of six, so the
+    # reads. An English text's is whole; in "làm game, lập trình Unity" it is two words of five, so the
     # pieces of "game" and "unity" do not weigh as much as all the words together (measured:
     # docs/relevance.md, fifth pass). The stacked row is then normalised.
     blocks = [_rows_scaled(b, share) if i % 2 else b for i, b in enumerate(blocks)]
     squares = sum(np.asarray(b.multiply(b).sum(axis=1)).ravel() for b in blocks)
-    scale = np.where(squares > 0, 1.0 / np.sqrt(np.where(squares > 0, squares, 1.0)), 1.0)
+    scale = 1.0 / np.sqrt(np.where(squares > 0, squares, 1.0))  # an empty row stays empty
     if glosses is None or gloss_weight <= 0:
         pruned = [_keep_columns(b, _shared_columns(b, split)) for b in blocks]
         stacked = hstack_rows(pruned, dtype)

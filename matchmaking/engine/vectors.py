@@ -33,7 +33,7 @@ def opportunity_document(o: Opportunity) -> str:
 
 # Topics that name a kind of opportunity rather than a subject: every career talk is "hướng nghiệp"
 # (career guidance), and the kind filter and the preferred kinds already weigh it. As a shared topic it
-# made every career talk relevant to anyone who wrote "định hướng nghề nghiệp" (docs/relevance.md, fourth
+# made every career talk relevant to anyone who wrote "định hướng nghề nghiệp" (docs/relevance.md, fifth
 # pass). They stay topics of the catalogue (its filter, the API); the engine does not count them.
 NOT_A_SUBJECT = frozenset({"career-guidance"})
 
