@@ -80,6 +80,24 @@ def _topics_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
     }
 
 
+@functools.cache
+def _fields() -> dict[str, Any]:
+    return dict(load_vocabulary().fields)
+
+
+def _field_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
+    """A pair with no topic in common but topics of one field ("tài chính" and "ngân hàng")."""
+    lang = translation.get_language() or "vi"
+    known = _fields()
+    names = sorted(known[f].name(lang) for f in reason["fields"] if f in known)
+    if not names:
+        return ""
+    values = {"fields": "; ".join(names)}
+    if for_opportunity:
+        return _("Interested in the same field: %(fields)s") % values
+    return _("In a field you are interested in: %(fields)s") % values
+
+
 def _text_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
     if for_opportunity:
         return _("Interests close to this opportunity")
@@ -151,6 +169,7 @@ def _session_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
 
 _PHRASERS = {
     "topics": _topics_phrase,
+    "field": _field_phrase,
     "text": _text_phrase,
     "kind": _kind_phrase,
     "place": _place_phrase,

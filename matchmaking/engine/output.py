@@ -61,6 +61,13 @@ class Lists:
         # Topic sets as a 0/1 matrix, so that the topics two documents share are an elementwise product.
         self.topic_sets = sparse.csr_matrix((np.ones(len(members)), members, indptr), shape=(len(sets), len(topics)))
         self.set_sizes = sizes.astype(np.float64)
+        # The fields each document has topics in (0/1), for the reason of a pair related only by its field.
+        self.field_ids = built.vocab.field_ids
+        group_of = built.vocab.group_of
+        in_field = sparse.csr_matrix(
+            (np.ones(len(group_of)), group_of, np.arange(len(group_of) + 1)), shape=(len(topics), len(self.field_ids))
+        )
+        self.field_sets = (self.topic_sets @ in_field).sign().tocsr()
 
     @functools.cached_property
     def session_order(self) -> np.ndarray:
@@ -163,6 +170,8 @@ class Lists:
                 dtype=np.int64,
             )
             codes[with_topics, 1] = topic_codes[inverse]
+        # field: no topic shared, but topics of one field on both sides (the field terms related them)
+        self._field_codes(p, o, np.flatnonzero(n_shared == 0), codes)
         # kind
         kinds = c.kinds
         matched = np.flatnonzero(features[:, 2])
@@ -211,6 +220,37 @@ class Lists:
         tails[has] = _codes_by_key(c.s_slot[first], "session", session_reason, table)
         return codes, heads, tails
 
+    def _field_codes(self, p: np.ndarray, o: np.ndarray, pairs: np.ndarray, codes: np.ndarray) -> None:
+        """The ``field`` reason, in the topics' column, of those ``pairs`` whose two sides have topics of
+        one field: "In a field you are interested in: finance, banking and accounting"."""
+        if not len(pairs) or not self.field_ids:
+            return
+        n_p = len(self.built.participants)
+        both = self.field_sets[p[pairs]].multiply(self.field_sets[n_p + o[pairs]]).tocsr()
+        both.eliminate_zeros()
+        counts = np.diff(both.indptr)
+        related = np.flatnonzero(counts)
+        if not len(related):
+            return
+        width = int(counts.max())
+        keys = np.full((len(related), width), -1, dtype=np.int64)
+        position = np.arange(both.nnz) - np.repeat(both.indptr[:-1], counts)
+        keys[np.repeat(np.arange(len(related)), counts[related]), position] = both.indices
+        first, inverse = distinct_rows(keys)
+        field_ids = self.field_ids
+
+        def field_reason(ids: tuple[int, ...]) -> Reason:
+            return {"factor": "field", "fields": sorted(field_ids[f] for f in ids)}
+
+        field_codes = np.array(
+            [
+                self.reason_table.code(("field", ids), functools.partial(field_reason, ids))
+                for ids in (tuple(sorted(f for f in row if f >= 0)) for row in keys[first].tolist())
+            ],
+            dtype=np.int64,
+        )
+        codes[pairs[related], 1] = field_codes[inverse]
+
     def build(self, result: Result, *, backward: bool) -> dict[str, list[Rec]]:
         b = self.built
         o, p = (result.rows, result.cols) if backward else (result.cols, result.rows)
@@ -221,10 +261,12 @@ class Lists:
         # Relevance (text, topics) first, then the context (kind, place, freshness), each by contribution:
         # the context only multiplies the relevance, so it is never why a pair is listed.
         context = np.broadcast_to(~RELEVANCE, contributions.shape)
+        positive = contributions > 0
+        positive[:, 1] |= codes[:, 1] >= 0  # a shared field: no shared topic, so its contribution is 0
         reasons = self.reason_table.reasons(
             order=np.lexsort((-contributions, context), axis=-1),
             codes=codes,
-            positive=contributions > 0,
+            positive=positive,
             heads=heads,
             tails=tails,
         )

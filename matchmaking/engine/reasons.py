@@ -14,6 +14,8 @@ because it is the most concrete fact. A reason is a JSON-ready dict, ``{"factor"
 =========  ===============================================================================================
 class      ``size``, ``level``: the class asking (first, in an opportunity's list of participants only)
 topics     ``topics``: ids in the topic vocabulary (``data/topics.json``) that both sides share, sorted
+field      ``fields``: ids of the fields (``fields`` in topics.json) both sides have topics in, when they
+           share no topic ("tài chính" and "ngân hàng": finance, banking and accounting)
 text       the texts are close although no topic is shared (the topics say it better when there are some)
 kind       ``kind``: the opportunity's kind, one the participant prefers
 place      ``reach`` (``online``, ``same`` province, ``near``: a neighbouring one), ``province`` (its code,

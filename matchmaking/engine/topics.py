@@ -9,6 +9,7 @@ raw text, because the folded "ai" is also the Vietnamese word for "who".
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -35,6 +36,18 @@ class Topic:
         return self.en if lang == "en" else self.vi
 
 
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A field of work or study that topics belong to ("finance": finance, banking, accounting…)."""
+
+    id: str
+    vi: str
+    en: str
+
+    def name(self, lang: str) -> str:
+        return self.en if lang == "en" else self.vi
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     topics: tuple[Topic, ...]
@@ -44,6 +57,8 @@ class Vocabulary:
     exact_phrases: Mapping[tuple[str, ...], int]
     acronyms: Mapping[str, int]
     version: str
+    # Every field a topic belongs to, by id, named in both languages ("fields" in topics.json).
+    fields: Mapping[str, Field] = dataclasses.field(default_factory=dict)
 
     @functools.cached_property
     def index(self) -> dict[str, int]:
@@ -51,9 +66,14 @@ class Vocabulary:
 
     @functools.cached_property
     def group_of(self) -> np.ndarray:
-        """Each topic's field (its ``group`` in topics.json) as an index, fields in order of first use."""
-        fields = {g: i for i, g in enumerate(dict.fromkeys(t.group for t in self.topics))}
+        """Each topic's field (its ``group`` in topics.json) as an index into ``field_ids``."""
+        fields = {g: i for i, g in enumerate(self.field_ids)}
         return np.array([fields[t.group] for t in self.topics], dtype=np.int64)
+
+    @functools.cached_property
+    def field_ids(self) -> tuple[str, ...]:
+        """The fields' ids in order of first use by a topic (the field terms' columns, ``group_of``)."""
+        return tuple(dict.fromkeys(t.group for t in self.topics))
 
     @functools.cached_property
     def _acronym_re(self) -> re.Pattern[str] | None:
@@ -181,6 +201,8 @@ def build_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
     exact: dict[tuple[str, ...], int] = {}
     acronyms: dict[str, int] = {}
     rows = raw["topics"]
+    names = raw.get("fields", {})
+    fields = {g: Field(g, str(n["vi"]), str(n["en"])) for g, n in names.items()}
     for i, row in enumerate(rows):
         topic = Topic(id=row["id"], vi=row["vi"], en=row["en"], group=row["group"])
         topics.append(topic)
@@ -198,7 +220,11 @@ def build_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
         for acronym in row.get("acronyms", ()):
             if acronyms.setdefault(acronym, i) != i:
                 raise ValueError(f"topics: acronym {acronym!r} names two topics")
-    return Vocabulary(tuple(topics), folded, exact, acronyms, str(raw.get("version", "")))
+    if names:  # a vocabulary that names its fields names every one (a test vocabulary may name none)
+        unnamed = sorted({t.group for t in topics} - set(fields))
+        if unnamed:
+            raise ValueError(f"topics: field {unnamed[0]!r} has no names in 'fields'")
+    return Vocabulary(tuple(topics), folded, exact, acronyms, str(raw.get("version", "")), fields)
 
 
 @functools.cache

@@ -97,6 +97,21 @@ def test_three_topics_at_most_sorted_in_the_readers_language_and_one_topic_is_si
     assert reasons_text(one, language="en") == ["Shared topic: tourism"]
 
 
+def test_a_shared_field_names_the_field_in_the_readers_language_from_either_side() -> None:
+    stored = [{"factor": "field", "fields": ["finance"]}]
+    assert reasons_text(stored, language="vi") == ["Thuộc lĩnh vực bạn quan tâm: tài chính, ngân hàng và kế toán"]
+    assert reasons_text(stored, language="en") == ["In a field you are interested in: finance, banking and accounting"]
+    assert reasons_text(stored, for_opportunity=True, language="vi") == [
+        "Quan tâm cùng lĩnh vực: tài chính, ngân hàng và kế toán"
+    ]
+    two = [{"factor": "field", "fields": ["software", "ai_data"]}]
+    assert reasons_text(two, language="en") == [
+        "In a field you are interested in: AI and data; software and programming"
+    ]
+    # A field this release does not know is left out, as any reason that cannot be phrased.
+    assert reasons_text([{"factor": "field", "fields": ["not-a-field"]}], language="vi") == []
+
+
 def test_old_text_reasons_are_shown_as_stored_and_what_cannot_be_phrased_is_left_out() -> None:
     stored = [
         "Cùng chủ đề: du lịch",  # written by a release that phrased reasons in the engine

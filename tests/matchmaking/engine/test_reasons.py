@@ -88,6 +88,22 @@ def test_weak_text_alone_is_no_reason_and_close_text_without_a_topic_is_one() ->
     assert all(r["factor"] != "text" for r in far)
 
 
+def test_a_pair_related_by_its_field_alone_says_which_field() -> None:
+    # "tài chính, chứng khoán" (finance) and a banking talk share no topic and no word; their topics are
+    # of one field, which relates them, and the reason says so before the context.
+    mine, theirs = reasons_for(
+        student(text="tài chính, đầu tư chứng khoán", preferred_kinds=("career_talk",)),
+        opportunity(kind="career_talk", title="Careers in banking: a day at a bank", language="en"),
+    )
+    assert mine[0] == {"factor": "field", "fields": ["finance"]}
+    assert mine[1] == {"factor": "kind", "kind": "career_talk"}
+    assert theirs[0] == mine[0]
+    # A shared topic says more than its field: no field reason then.
+    same_topic, _ = reasons_for(student(text="ngân hàng"), opportunity(title="Careers in banking", language="en"))
+    assert same_topic[0] == {"factor": "topics", "topics": ["banking"]}
+    assert all(r["factor"] != "field" for r in same_topic)
+
+
 def test_factors_are_ordered_by_their_contribution() -> None:
     mine, _ = reasons_for(
         student(text="nấu ăn", preferred_kinds=("workshop",)),

@@ -19,6 +19,7 @@ REQUIRED_GROUPS = {
     "manufacturing",
     "agri_food",
     "tourism",
+    "finance",
     "business",
     "health",
     "science",
@@ -40,6 +41,21 @@ def test_it_has_at_least_150_topics_with_unique_ids_and_both_names() -> None:
     assert len({t["id"] for t in topics}) == len(topics)
     assert all(t["vi"].strip() and t["en"].strip() for t in topics)
     assert REQUIRED_GROUPS <= {t["group"] for t in topics}
+
+
+def test_every_field_is_named_in_both_languages_and_an_unnamed_field_is_refused() -> None:
+    vocab = load_vocabulary()
+    assert set(vocab.field_ids) == set(vocab.fields) == REQUIRED_GROUPS
+    assert all(f.vi.strip() and f.en.strip() and f.vi != f.en for f in vocab.fields.values())
+    raw = {
+        "fields": {"crafts": {"vi": "làng nghề", "en": "crafts"}},
+        "topics": [
+            {"id": "a", "vi": "gốm", "en": "pottery", "group": "crafts", "synonyms": []},
+            {"id": "b", "vi": "ngân hàng", "en": "banking", "group": "finance", "synonyms": []},
+        ],
+    }
+    with pytest.raises(ValueError, match="'finance'"):
+        build_vocabulary(raw)
 
 
 def test_no_name_or_synonym_maps_to_two_topics_once_folded() -> None:
