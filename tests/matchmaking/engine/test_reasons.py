@@ -104,6 +104,20 @@ def test_a_pair_related_by_its_field_alone_says_which_field() -> None:
     assert all(r["factor"] != "field" for r in same_topic)
 
 
+def test_a_skill_of_every_students_cv_relates_no_subject_through_its_field() -> None:
+    # "thuyết trình" (presenting) and "làm việc nhóm" (teamwork) are skills, not a field of study: they
+    # do not relate a student to an education visit, though an education topic was once in their field.
+    near, _ = reasons_for(
+        student(text="thuyết trình, làm việc nhóm"),
+        opportunity(title="Tham quan trường mầm non: nghề giáo viên", description="Tìm hiểu nghề giáo viên."),
+        floor=0.0,
+    )
+    assert all(r["factor"] not in ("field", "topics") for r in near)
+    # Between two skills they are a field: a teamwork student and a leadership workshop.
+    skills, _ = reasons_for(student(text="làm việc nhóm"), opportunity(title="Workshop kỹ năng lãnh đạo"))
+    assert skills[0] == {"factor": "field", "fields": ["skills"]}
+
+
 def test_factors_are_ordered_by_their_contribution() -> None:
     mine, _ = reasons_for(
         student(text="nấu ăn", preferred_kinds=("workshop",)),

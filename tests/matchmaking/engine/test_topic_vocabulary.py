@@ -27,6 +27,7 @@ REQUIRED_GROUPS = {
     "society",
     "languages",
     "crafts",
+    "skills",
 }
 
 
