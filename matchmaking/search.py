@@ -194,6 +194,10 @@ GENERIC = frozenset(
         "huong dan", "nha",
         "student", "students", "company", "program", "programme", "work", "job", "learn", "learning", "new",
         "our", "their", "about", "will", "can", "how", "what", "more",
+        # the kinds of opportunity and who takes part: the kind has its own reason and its own filter
+        "tham quan", "visit", "visits", "noi chuyen", "huong nghiep", "career talk", "career", "careers",
+        "hoi thao", "workshop", "workshops", "cuoc thi", "contest", "competition", "thuc tap", "internship",
+        "intern", "class", "classes",
     ]
 )  # fmt: skip
 SHARED_LONGEST = 4
@@ -210,20 +214,26 @@ def _known(text: str) -> dict[int, str]:
     return found
 
 
-def shared_phrases(participant: str, opportunity: str, *, limit: int = 3) -> list[str]:
-    """What a participant's text and an opportunity's have in common, in the participant's words: the
-    concepts both name (in either language: "lập trình" meets "programming"), then the longest runs of
-    words both use ("lập trình web"; as written when typed with accents, folded when typed without;
-    never words found in every posting, nor one of two letters). For a reason a person can read when
-    no shared topic says it already."""
+def shared_concepts(participant: str, opportunity: str) -> list[str]:
+    """The concepts both texts name (topic vocabulary and lexicon, in either language: "lập trình" meets
+    "programming"), each once, in the participant's words and order; never a word of every posting."""
     theirs = _known(opportunity)
-    out = list(
+    return list(
         dict.fromkeys(
             phrase
             for concept, phrase in _known(participant).items()
             if concept in theirs and tuple(words(phrase)) not in GENERIC
         )
     )
+
+
+def shared_phrases(participant: str, opportunity: str, *, limit: int = 3) -> list[str]:
+    """What a participant's text and an opportunity's have in common, in the participant's words: the
+    concepts both name (in either language: "lập trình" meets "programming"), then the longest runs of
+    words both use ("lập trình web"; as written when typed with accents, folded when typed without;
+    never words found in every posting, nor one of two letters). For a reason a person can read when
+    no shared topic says it already."""
+    out = shared_concepts(participant, opportunity)
     covered = {w for phrase in out for w in words(phrase)}
     their_folded, their_written = f" {' '.join(words(opportunity))} ", f" {' '.join(written(opportunity))} "
     typed, folded = written(participant), words(participant)

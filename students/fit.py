@@ -75,6 +75,14 @@ def session_fits(
     return _misfit(participant, session, now=now, free=free, day=day) is None
 
 
+def misfit_code(
+    participant: Student | ClassRequest, session: Session, *, now: dt.datetime, free: Sequence[Interval] | None
+) -> str | None:
+    """The first check the pair fails, as a code ("started", "level", "age", "group", "time"), or None:
+    for a page that says why in its own words (a class's page lists what it was not offered, and why)."""
+    return _misfit(participant, session, now=now, free=free)
+
+
 def free_time(availability: Sequence[Interval]) -> tuple[Interval, ...]:
     """Free time as sorted, disjoint stretches: intervals that overlap or touch are joined, empty ones
     dropped."""

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from accounts.models import AuditEntry, User
 from exchange import pending
 from exchange.models import PendingUpload
-from matchmaking.models import Match
+from matchmaking.models import Match, MatchRound
 from notifications.models import OutboxMessage
 from scheduler.models import Booking
 from students.models import ClassRequest, Student
@@ -581,6 +581,56 @@ def test_a_class_without_recommendations_links_the_catalogue_on_its_days(coordin
     page = coordinator.get(reverse("web:school-class", args=[row.pk])).content.decode()
 
     assert f'href="/?level={row.level}&amp;kind=visit&amp;date_from=2030-10-01&amp;date_to=2030-10-07"' in page
+
+
+def test_a_class_with_nothing_after_a_round_is_told_why_each_close_opportunity_was_not_offered(
+    coordinator: Client, school: School
+) -> None:
+    row = school.unmatched
+    row.interests, row.kinds, row.group_size = "Cho lớp tìm hiểu về làm gốm", ["visit"], 30
+    row.save(update_fields=["interests", "kinds", "group_size"])
+    row.availability.create(starts_at=f.OCT1, ends_at=f.OCT1 + dt.timedelta(hours=4))
+    company = school.site.world.company
+
+    def posted(title: str, *, kind: str = "visit", seats: int = 40, **fields: Any) -> None:
+        opportunity = f.OpportunityFactory(
+            company=company, kind=kind, title=title, description="Học sinh xem nghệ nhân làm gốm.", **fields
+        )
+        f.SessionFactory(opportunity=opportunity, capacity=seats)
+
+    posted("Xưởng gốm ở Cà Mau", province="ca-mau")
+    posted("Xưởng gốm cho sinh viên", levels=["university"])
+    posted("Xưởng gốm nhỏ", seats=10)
+    posted("Nghề làm gốm", kind="career_talk")
+    posted("Xưởng gốm Bát Tràng")
+    f.SessionFactory(opportunity=f.OpportunityFactory(company=company, kind="visit", title="Nhà máy cơ khí"))
+    url = reverse("web:school-class", args=[row.pk])
+
+    before = coordinator.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "gợi ý sẽ có sau đợt ghép nối tới" in before  # no round since the request: its turn is to come
+
+    MatchRound.objects.create(status=MatchRound.Status.DONE, model_version="t", now=timezone.now())
+    page = coordinator.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    assert "Đợt ghép nối gần nhất chưa tìm được cơ hội nào phù hợp với lớp." in page
+    misses = page[page.index('class="near-misses"') :]
+    misses = misses[: misses.index("</ul>")]
+    why = {
+        "Xưởng gốm ở Cà Mau": "Diễn ra ở Cà Mau, ngoài tỉnh/thành của trường và các tỉnh/thành lân cận.",
+        "Xưởng gốm cho sinh viên": "Chỉ dành cho đại học.",
+        "Xưởng gốm nhỏ": "Không buổi nào trong thời gian lớp rảnh còn đủ 30 chỗ.",
+        "Nghề làm gốm": "Đây là nói chuyện hướng nghiệp; lớp cần tham quan doanh nghiệp.",
+        "Xưởng gốm Bát Tràng": "Phù hợp với lớp: đặt một buổi trên trang của cơ hội này.",
+    }
+    items = misses.split("<li>")[1:]
+    assert len(items) == len(why)  # the factory is not about pottery: it is not listed
+    for title, reason in why.items():
+        (item,) = [i for i in items if f">{title}</a>" in i]
+        assert reason in item and "Có chung với mong muốn của lớp: làm gốm" in item
+
+    row.availability.all().delete()  # the coordinator's next step: the times the class is free
+    later = coordinator.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Không buổi nào nằm trong thời gian lớp rảnh." in later
 
 
 # --- bookings and report --------------------------------------------------------------------------------

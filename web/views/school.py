@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from accounts.services import audit_record, student_opened
 from companies.selectors import sessions_published
-from matchmaking.models import Match
+from matchmaking.models import Match, MatchRound
 from matchmaking.search import in_common
 from privacy.consent import ConsentError, consent_request_send
 from privacy.models import InvitationRun
@@ -37,6 +37,7 @@ from students.models import ClassRequest, GuardianConsent, School, Student, Stud
 from students.services import class_request_save
 
 from ..forms_school import ClassRequestForm, FreeTimesForm, RemoveTimesForm, StudentFilter
+from .class_misses import near_misses
 from .public import upcoming_sessions
 from .roles import role_required
 
@@ -289,7 +290,17 @@ def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] 
         "Status": Status,
         "catalogue": _catalogue_for(row, now),
     }
+    if not matches:  # say why, and what is close to the class's wishes
+        context["round_since"] = _round_since(row)
+        context["near_misses"] = near_misses(row, now)
     return render(request, "web/school/class.html", context)
+
+
+def _round_since(row: ClassRequest) -> bool:
+    """Whether a matchmaking round has been published since the class request last changed: its empty
+    list is then the round's answer, not a turn still to come."""
+    last = MatchRound.objects.filter(status=MatchRound.Status.DONE).aggregate(at=Max("started_at"))["at"]
+    return last is not None and last >= row.updated_at
 
 
 def _catalogue_for(row: ClassRequest, now: dt.datetime) -> str:
