@@ -461,10 +461,12 @@ def test_a_recommendation_whose_reasons_name_no_topic_says_what_the_texts_share(
     """The engine lists a pair for its texts even when they are not close enough for "close to your
     interests": the card then says what the two have in common, in the student's words."""
     student = site.world.student
-    student.interests = "Em muốn học lập trình web và Python"
+    # The words naming a kind ("tham quan", "nói chuyện hướng nghiệp") are not what the two share: the
+    # kind has its own reason.
+    student.interests = "Em muốn đi tham quan, nghe nói chuyện hướng nghiệp, học lập trình web và Python"
     student.save(update_fields=["interests"])
     site.opportunity.title = "Nói chuyện hướng nghiệp"
-    site.opportunity.description = "Kỹ sư kể về nghề lập trình web với Python và Django."
+    site.opportunity.description = "Kỹ sư kể về nghề lập trình web với Python và Django, rồi tham quan văn phòng."
     site.opportunity.save(update_fields=["title", "description"])
     site.match.reasons = [{"factor": "place", "reach": "same", "province": "ha-noi", "province_name": "Hà Nội"}]
     site.match.save(update_fields=["reasons"])
