@@ -16,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from companies.models import Kind, Opportunity, Session
-from matchmaking.models import OpportunityMatch
+from matchmaking.models import MatchRound, OpportunityMatch
 from notifications.models import OutboxMessage
 from scheduler.models import Booking
+from students.models import AvailabilityInterval, Student
 
 from .. import factories as f
 from ..conftest import World
@@ -436,6 +437,49 @@ def test_proposed_participants_show_reasons_and_a_name_only_once_confirmed(world
     assert "Lý do 1" in body and "Lý do 2" in body and "grade 11" in body
     assert "10A3 — THPT Chu Văn An" in body and "35 students" in body
     assert body.index("Lý do 1") < body.index("Lý do 2")
+
+
+def test_an_opportunity_nobody_was_proposed_for_shows_where_the_participants_were_lost(
+    world: World, hr: Client
+) -> None:
+    assert not Student.objects.filter(level="vocational").exists()  # the world's own students stay out of it
+    opportunity = f.OpportunityFactory(company=world.company, kind=Kind.VISIT, levels=["vocational"])
+    f.SessionFactory(opportunity=opportunity, starts_at=f.OCT1, capacity=40)
+    hanoi, camau = f.SchoolFactory(province="ha-noi"), f.SchoolFactory(province="ca-mau")
+
+    def student(**fields: object) -> Student:
+        return f.StudentFactory(**{"school": hanoi, "level": "vocational", **fields})
+
+    free = student()  # reaches the last step
+    student(province="ca-mau", school=camau)  # too far
+    student(excluded_kinds=["visit"])  # does not take visits
+    student()  # never free
+    f.AvailabilityFactory(student=free)
+    visiting = f.ClassRequestFactory(school=hanoi, level="vocational", kinds=["visit"])
+    f.ClassRequestFactory(school=hanoi, level="vocational", kinds=["career_talk"])
+    f.AvailabilityFactory(class_request=visiting)
+    url = f"/company/opportunities/{opportunity.pk}/participants/"
+
+    before = hr.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Chưa có đề xuất: đề xuất sẽ có sau đợt ghép nối tiếp theo." in before  # no round has looked yet
+
+    MatchRound.objects.create(status=MatchRound.Status.DONE, model_version="t", now=timezone.now())
+    page = hr.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    assert "Đợt ghép nối gần nhất chưa đề xuất ai cho cơ hội này" in page
+    steps = [
+        "4 học sinh và 2 lớp thuộc cấp học mà cơ hội dành cho",
+        "trong số đó, 3 học sinh và 2 lớp ở Hà Nội hoặc tỉnh/thành lân cận",
+        "trong số đó, 2 học sinh và 1 lớp nhận loại hình cơ hội này",
+        "trong số đó, 1 học sinh và 1 lớp rảnh trọn một buổi của cơ hội",
+    ]
+    assert [page.index(step) for step in steps] == sorted(page.index(step) for step in steps)
+    assert "hãy mô tả các bạn sẽ được xem, làm và học gì" in page  # some remain: the wording is what to change
+
+    AvailabilityInterval.objects.all().delete()
+    later = hr.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "trong số đó, 0 học sinh và 0 lớp rảnh trọn một buổi của cơ hội" in later
+    assert "Thêm buổi vào thời gian khác" in later
 
 
 def test_the_companys_menu_tells_its_own_opportunities_from_all_and_names_whose_contacts(hr: Client) -> None:

@@ -14,7 +14,7 @@ import secrets
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import F, QuerySet
+from django.db.models import F, Max, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,13 +23,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from companies.models import Company, Opportunity, Session
-from matchmaking.models import OpportunityMatch
+from matchmaking.models import MatchRound, OpportunityMatch
 from matchmaking.phrasing import reasons_text
 from scheduler import selectors
 from scheduler import services as booking_services
 from scheduler.models import Booking
 
 from ..forms_company import CompanyProfileForm, NewSessionForm, OpportunityForm, SessionForm
+from .opportunity_reach import reach
 from .roles import role_required
 
 staff_only = role_required(User.Role.COMPANY_STAFF)
@@ -305,7 +306,13 @@ def participants(request: HttpRequest, pk: int) -> HttpResponse:
     }
     for row in rows:
         row.booking = seats.get((row.student_id, row.class_request_id))  # type: ignore[attr-defined]
-    return render(request, "web/company/participants.html", {"opportunity": opp, "rows": rows})
+    context: dict[str, Any] = {"opportunity": opp, "rows": rows}
+    if not rows:  # say whether a round has looked, and where the participants were lost
+        last = MatchRound.objects.filter(status=MatchRound.Status.DONE).aggregate(at=Max("started_at"))["at"]
+        context["round_since"] = last is not None and last >= opp.updated_at
+        if context["round_since"]:
+            context["reach"] = reach(opp, timezone.now())
+    return render(request, "web/company/participants.html", context)
 
 
 @staff_only
