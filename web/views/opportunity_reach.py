@@ -76,11 +76,12 @@ def reach(opportunity: Opportunity, now: dt.datetime) -> Reach:
             return Reach(steps, _("Offer it online too: participants of every province can then join."))
     # The kinds a participant takes: a student's excluded kinds, a class's asked-for kinds (lists in JSON,
     # read here rather than queried: SQLite cannot look inside them).
+    # Only the few who exclude a kind or ask for some are read, and those who do not take this one left out.
     kind = opportunity.kind
-    students = students.filter(pk__in=[pk for pk, no in students.values_list("pk", "excluded_kinds") if kind not in no])
-    classes = classes.filter(
-        pk__in=[pk for pk, wanted in classes.values_list("pk", "kinds") if not wanted or kind in wanted]
-    )
+    refusing = students.exclude(excluded_kinds=[]).values_list("pk", "excluded_kinds")
+    students = students.exclude(pk__in=[pk for pk, excluded in refusing if kind in excluded])
+    asking = classes.exclude(kinds=[]).values_list("pk", "kinds")
+    classes = classes.exclude(pk__in=[pk for pk, wanted in asking if kind not in wanted])
     if step(_("who take this kind of opportunity")).nobody:
         return Reach(steps, _("Few participants look for this kind: another kind may reach more."))
     sessions = list(Session.objects.filter(opportunity=opportunity, starts_at__gt=now).order_by("starts_at"))
