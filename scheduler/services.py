@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from companies.models import Company, Opportunity, Session
 from exchange.contract import Problem, Row
+from matchmaking.upkeep import session_reasons_forget
 from notifications.models import OutboxMessage
 from students.fit import session_misfit
 from students.models import ClassRequest, GuardianConsent, Student
@@ -409,10 +410,13 @@ def session_update(
                 )
             session.capacity = capacity
         moved = (new_start, new_end) != (session.starts_at, session.ends_at)
+        old = (session.starts_at, session.ends_at)
         if moved:
             _move_bookings(session, new_start, new_end, now)
             session.starts_at, session.ends_at = new_start, new_end
         session.save()
+        if moved:  # the lists' "fits your free time (…)" named the old time
+            session_reasons_forget(opportunity_id=session.opportunity_id, starts_at=old[0], ends_at=old[1])
         if capacity is not None:
             _offer_free_seats(session, now)
     return session
@@ -443,6 +447,8 @@ def offer_delete(
         if bookings.exists():
             raise BookingConflict(refusal)
         row.delete()
+        if isinstance(row, Session):  # the lists' "fits your free time (…)" named its time
+            session_reasons_forget(opportunity_id=row.opportunity_id, starts_at=row.starts_at, ends_at=row.ends_at)
 
 
 def sessions_import_guard(file_name: str, rows: list[Row]) -> list[Problem]:

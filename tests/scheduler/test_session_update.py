@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from matchmaking.models import Match, OpportunityMatch
 from notifications.models import OutboxMessage
 from scheduler import services
 from scheduler.calendar import booking_ics
@@ -103,3 +104,39 @@ def test_a_started_session_cannot_move():
             ends_at=session.ends_at + HOUR,
             now=session.starts_at + dt.timedelta(minutes=5),
         )
+
+
+def _fits(session) -> dict[str, str]:
+    """The reason a round stores for a session's time (``matchmaking.engine.reasons``), in the engine's zone."""
+    zone = dt.timezone(dt.timedelta(hours=7))
+    return {
+        "factor": "session",
+        "starts_at": session.starts_at.astimezone(zone).isoformat(),
+        "ends_at": session.ends_at.astimezone(zone).isoformat(),
+    }
+
+
+def test_a_moved_or_deleted_sessions_time_leaves_the_published_reasons_and_the_other_reasons_stay():
+    session = f.SessionFactory(capacity=10)
+    twin = f.SessionFactory(opportunity=session.opportunity, starts_at=session.starts_at + dt.timedelta(days=2))
+    student = adults(1)[0]
+    topic = {"factor": "topics", "topics": ["ai"]}
+    mine = Match.objects.create(
+        student=student, opportunity=session.opportunity, score=0.5, rank=1, reasons=[topic, _fits(session)]
+    )
+    theirs = OpportunityMatch.objects.create(
+        student=student, opportunity=session.opportunity, score=0.5, rank=1, reasons=[_fits(session), topic]
+    )
+    other = Match.objects.create(
+        student=adults(1)[0], opportunity=twin.opportunity, score=0.4, rank=2, reasons=[topic, _fits(twin)]
+    )
+    later = session.starts_at + dt.timedelta(days=1)
+
+    services.session_update(session_id=session.pk, starts_at=later, ends_at=later + 2 * HOUR, now=NOW)
+
+    mine.refresh_from_db(), theirs.refresh_from_db(), other.refresh_from_db()
+    assert mine.reasons == [topic] and theirs.reasons == [topic]  # no "fits your free time" at a time gone
+    assert other.reasons == [topic, _fits(twin)]  # the other session kept its time, and its reason
+    services.offer_delete(session_id=twin.pk)
+    other.refresh_from_db()
+    assert other.reasons == [topic]
