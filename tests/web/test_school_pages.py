@@ -304,6 +304,33 @@ def test_a_file_as_the_schools_software_exports_it_previews_and_the_page_says_wh
     assert "Tệp học sinh (CSV hoặc Excel .xlsx, đặt tên gì cũng được)" in page  # not "students.csv"
 
 
+def test_a_file_without_the_school_and_level_columns_is_the_coordinators_school(
+    coordinator: Client, school: School
+) -> None:
+    # A school's software exports neither Cầu Nối's school code nor a level: the upload refused every such
+    # file with "thiếu cột bắt buộc" for Mã trường and Cấp học, though the coordinator's school knows both.
+    home = school.site.world.school
+    text = "DANH SÁCH HỌC SINH LỚP 11A;;;;\r\nSTT;Mã học sinh;Họ và tên;Ngày sinh;Email\r\n"
+    text += "1;ST-SW1;Trần Quốc Bảo;13/01/2010;bao@example.vn\r\n"
+    upload = SimpleUploadedFile("lop11a.csv", text.encode("utf-8-sig"), content_type="text/csv")
+    page = coordinator.post(reverse("web:school-upload"), {"students": upload}).content.decode()
+    assert "thiếu cột bắt buộc" not in page and 'class="problems"' not in page
+    assert "<strong>Trường và cấp học</strong>" in coordinator.get(reverse("web:school-upload")).content.decode()
+    token = coordinator.session[school_files.SESSION_KEY]["token"]
+    assert coordinator.post(reverse("web:school-import"), {"token": token}).status_code == 200
+    student = Student.objects.get(external_id="ST-SW1")
+    assert (student.school, student.level, student.full_name) == (home, home.level, "Trần Quốc Bảo")
+    # A class request's file too; a school column that is there is still checked.
+    text = "Mã yêu cầu,Lớp,Sĩ số\nYC-SW1,11A,38\n"
+    upload = SimpleUploadedFile("lop.csv", text.encode(), content_type="text/csv")
+    page = coordinator.post(reverse("web:school-upload"), {"class_requests": upload}).content.decode()
+    assert 'class="problems"' not in page
+    text = "Mã yêu cầu,Mã trường,Lớp,Sĩ số\nYC-SW2,SCH-DN,11A,38\n"
+    upload = SimpleUploadedFile("lop.csv", text.encode(), content_type="text/csv")
+    page = coordinator.post(reverse("web:school-upload"), {"class_requests": upload}).content.decode()
+    assert "lop.csv, dòng 2, cột Mã trường (school)" in page
+
+
 @pytest.mark.parametrize("name", ["students", "class_requests"])
 def test_a_template_carries_the_coordinators_school_code_so_its_rows_import(
     coordinator: Client, school: School, name: str
