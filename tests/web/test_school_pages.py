@@ -577,6 +577,13 @@ def test_the_coordinator_books_a_class_from_the_opportunitys_page(coordinator: C
     again = coordinator.post(book, {"class_request": school.unmatched.pk}, follow=True, HTTP_ACCEPT_LANGUAGE="vi")
     assert again.redirect_chain[-1][0] == reverse("web:opportunity", args=[opportunity.external_id])
     assert 'class="message error"' in again.content.decode()
+    # Said of the class, not of the coordinator ("Bạn đã đăng ký…" read as if they had booked themselves).
+    name = school.unmatched.class_name
+    assert f"Lớp {name} đã đăng ký buổi này rồi." in again.content.decode()
+    other = reverse("web:school-session-book", args=[school.site.session.pk])
+    page = coordinator.post(other, {"class_request": school.unmatched.pk}, follow=True, HTTP_ACCEPT_LANGUAGE="vi")
+    assert f"Lớp {name} đã đăng ký một buổi khác của cơ hội này" in page.content.decode()
+    assert "Bạn đã đăng ký" not in page.content.decode()
     # Another school's class, or none, is a 404; so is an unpublished session.
     assert coordinator.post(book, {"class_request": school.other_class.pk}).status_code == 404
     assert coordinator.post(book, {"class_request": "x"}).status_code == 404
