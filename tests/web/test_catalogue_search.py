@@ -145,6 +145,11 @@ def test_interests_the_vocabularies_do_not_know_offer_no_search() -> None:
     assert interest_query("xyz qwerty") == ""
     # Words of the request, not of its subject, are left out.
     assert interest_query("Em muốn tìm hiểu thêm, đam mê khám phá gốm sứ") == "gốm sứ"
+    # "học" is "learn" (already left out): "muốn học làm game" searched every "Khóa học" and "học sinh".
+    assert interest_query("Em muốn học làm trò chơi điện tử, học tập về trí tuệ nhân tạo") == (
+        "trò chơi điện tử, trí tuệ nhân tạo"
+    )
+    assert interest_query("hóa học") == "hóa học"
     assert len(interest_query("lập trình, robot, gốm sứ, du lịch, tài chính, " * 10)) <= 100
 
 
