@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from matchmaking.models import Feedback
-from notifications.models import OutboxMessage
+from notifications.models import OutboxMessage, Suppression
+from notifications.suppressions import address_preferences, address_unsubscribe
 from scheduler.mail import response_token
 from scheduler.models import Booking
 from students.models import AvailabilityInterval, GuardianConsent, Student
@@ -401,6 +402,28 @@ def test_mail_preferences_set_the_opt_in_and_the_mail_language(mai: Client, site
     student = Student.objects.get(pk=site.world.student.pk)
     assert student.email_opt_in is False
     assert student.language == "en"
+
+
+def test_digests_turned_back_on_in_settings_lift_an_unsubscribe_from_a_mail(mai: Client, site: Site) -> None:
+    # A one-click unsubscribe in a digest suppresses the address; ticking "send me recommendations" again
+    # in the settings said "saved" and showed the box ticked, while the suppression kept every digest away.
+    email = site.world.student.email
+    address_unsubscribe(email=email, source=Suppression.Source.ONE_CLICK)
+    assert Student.objects.get(pk=site.world.student.pk).email_opt_in is False
+
+    mai.post("/student/settings/", {"email_opt_in": "on", "language": "vi"})
+
+    assert not Suppression.objects.filter(email=email.lower()).exists()
+    assert Student.objects.get(pk=site.world.student.pk).email_opt_in is True
+    assert address_preferences(email=email).digests is True
+    # Turning them off here is the same unsubscribe as the mail's preferences page.
+    mai.post("/student/settings/", {"language": "vi"})
+    assert address_preferences(email=email).digests is False
+    # An unsubscribe kept by the mail provider cannot be lifted here, and the page says so.
+    group = Suppression.Reason.GROUP_UNSUBSCRIBE
+    Suppression.objects.create(email=email.lower(), reason=group, source=Suppression.Source.WEBHOOK)
+    page = mai.post("/student/settings/", {"email_opt_in": "on", "language": "vi"}, follow=True).content.decode()
+    assert "bị chặn ở nhà cung cấp email" in page
 
 
 def test_my_data_downloads_as_json(mai: Client, site: Site) -> None:
