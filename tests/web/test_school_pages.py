@@ -20,6 +20,7 @@ from exchange import pending
 from exchange.models import PendingUpload
 from matchmaking.models import Match
 from notifications.models import OutboxMessage
+from scheduler import services as booking_services
 from scheduler.models import Booking
 from students.models import ClassRequest, Student
 from tests import factories as f
@@ -589,6 +590,31 @@ def test_the_coordinator_books_a_class_from_the_opportunitys_page(coordinator: C
     assert coordinator.post(book, {"class_request": "x"}).status_code == 404
     hidden = reverse("web:school-session-book", args=[school.site.hidden.sessions.get().pk])
     assert coordinator.post(hidden, {"class_request": school.unmatched.pk}).status_code == 404
+
+
+def test_a_company_declining_a_class_says_on_the_to_do_list_and_the_class_page_where_to_look_next(
+    coordinator: Client, school: School
+) -> None:
+    # The decline showed only as "Doanh nghiệp đã từ chối" at the foot of the class's page: nothing on the
+    # to-do list, no way on from it to another session.
+    row, session = school.unmatched, school.site.later
+    coordinator.post(reverse("web:school-session-book", args=[session.pk]), {"class_request": row.pk})
+    booking = Booking.objects.get(class_request=row, session=session)
+    booking_services.booking_company_decline(booking_id=booking.pk)
+
+    home = coordinator.get(reverse("web:coordinator-home"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    section = home[home.index('id="declined-title"') :]
+    assert "Doanh nghiệp đã từ chối: tìm buổi khác (1)" in section
+    link = reverse("web:school-class", args=[row.pk])
+    assert f'href="{link}">{row.class_name}: {session.opportunity.title}' in section
+    page = coordinator.get(reverse("web:school-class", args=[row.pk]), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Tìm buổi khác cho lớp" in page
+    assert f'href="{reverse("web:opportunity", args=[session.opportunity.external_id])}"' in page
+
+    # Once the class holds another session, it is no longer a thing to do.
+    coordinator.post(reverse("web:school-session-book", args=[school.site.session.pk]), {"class_request": row.pk})
+    assert 'id="declined-title"' not in coordinator.get(reverse("web:coordinator-home")).content.decode()
+    assert "Tìm buổi khác cho lớp" not in coordinator.get(reverse("web:school-class", args=[row.pk])).content.decode()
 
 
 def test_the_opportunity_page_offers_only_classes_of_a_level_it_is_for(coordinator: Client, school: School) -> None:

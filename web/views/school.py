@@ -9,6 +9,7 @@ booking is a 404, and so is every page for another role. Refusals of the workflo
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
 
@@ -77,6 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     unmatched = ClassRequest.objects.filter(school=school).annotate(n=Count("matches")).filter(n=0)
     context = {
+        "declined": _declined_needing_another(school),
         "school": school,
         "no_consent": waiting[:10],
         "no_consent_count": waiting.count(),
@@ -87,6 +89,24 @@ def home(request: HttpRequest) -> HttpResponse:
         "classes": ClassRequest.objects.filter(school=school).count(),
     }
     return render(request, "web/school/home.html", context)
+
+
+def _declined_needing_another(school: School) -> list[Booking]:
+    """Upcoming sessions a company declined for a class that still holds fewer bookings than it asked for:
+    the class needs another session (the mail said so once; the to-do list says it until it has one)."""
+    now = timezone.now()
+    declined = list(
+        Booking.objects.filter(class_request__school=school, company_declined_at__isnull=False, starts_at__gt=now)
+        .with_details()
+        .order_by("starts_at", "pk")
+    )
+    classes = {b.class_request_id for b in declined}
+    held = Counter(
+        Booking.objects.filter(class_request__in=classes, ends_at__gt=now)
+        .active()
+        .values_list("class_request_id", flat=True)
+    )
+    return [b for b in declined if b.class_request and held[b.class_request.pk] < b.class_request.max_bookings]
 
 
 # --- students ---------------------------------------------------------------------------------------
@@ -288,6 +308,8 @@ def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] 
         "free_times": row.availability.filter(ends_at__gt=now).order_by("starts_at")[:20],
         "Status": Status,
         "catalogue": _catalogue_for(row, now),
+        # A company's decline leaves the class one session short, until it holds as many as it asked for.
+        "needs_another": sum(b.status in Booking.ACTIVE and b.ends_at > now for b in bookings) < row.max_bookings,
     }
     return render(request, "web/school/class.html", context)
 
