@@ -121,6 +121,17 @@ def test_a_posting_with_part_of_a_phrase_is_found_below_one_with_all_of_it(
     assert "Làm gốm cùng nghệ nhân" not in titles
 
 
+def test_parts_of_a_phrase_count_once_and_below_any_whole_phrase(client: Client) -> None:
+    # "trò chơi điện tử" has the parts "điện tử" and "điện": summed, a bank's "ví điện tử" scored two, above
+    # a posting that names the student's other interest whole in its description, and was listed first.
+    company = f.CompanyFactory()
+    wallet = f.OpportunityFactory(company=company, title="Tham quan ngân hàng", description="Từ ví điện tử đến thẻ.")
+    ai = f.OpportunityFactory(company=company, title="Tham quan phòng lab", description="Xem trí tuệ nhân tạo.")
+    for opportunity in (wallet, ai):
+        f.SessionFactory(opportunity=opportunity)
+    assert _titles(client, "trò chơi điện tử, trí tuệ nhân tạo") == ["Tham quan phòng lab", "Tham quan ngân hàng"]
+
+
 def test_a_student_searches_the_catalogue_for_their_interests_at_once(
     client: Client, catalogue: dict[str, Opportunity]
 ) -> None:
