@@ -313,6 +313,10 @@ def _row_checks(spec: FileSpec, values: Mapping[str, Any], today: dt.date) -> li
     return problems
 
 
+# Vietnam's general-education grades: 6–9 lower secondary (THCS), 10–12 upper secondary (THPT).
+_LEVEL_OF_GRADE = {**dict.fromkeys(range(6, 10), "lower_secondary"), **dict.fromkeys(range(10, 13), "upper_secondary")}
+
+
 class _Reader:
     """Streams one contract file: header checks, then parsed rows (or problems)."""
 
@@ -398,6 +402,10 @@ class _Reader:
             except f.FieldError as exc:
                 problems.append(Problem(name, line, column.name, str(exc)))
                 ok = False
+        if "level" in fixed and values.get("grade") in _LEVEL_OF_GRADE:
+            # A level the file leaves out is the school's, unless the row's grade says which: a school of
+            # both levels (liên cấp) exports grades 6 to 12 under one school.
+            values["level"] = _LEVEL_OF_GRADE[values["grade"]]
         for column_name, reason in _row_checks(self.spec, values, today):
             problems.append(Problem(name, line, column_name, reason))
             ok = False

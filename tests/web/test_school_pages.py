@@ -311,7 +311,7 @@ def test_a_file_without_the_school_and_level_columns_is_the_coordinators_school(
     # A school's software exports neither Cầu Nối's school code nor a level: the upload refused every such
     # file with "thiếu cột bắt buộc" for Mã trường and Cấp học, though the coordinator's school knows both.
     home = school.site.world.school
-    text = "DANH SÁCH HỌC SINH LỚP 11A;;;;\r\nSTT;Mã học sinh;Họ và tên;Ngày sinh;Email\r\n"
+    text = "DANH SÁCH HỌC SINH;;;;\r\nSTT;Mã học sinh;Họ và tên;Ngày sinh;Email\r\n"
     text += "1;ST-SW1;Trần Quốc Bảo;13/01/2010;bao@example.vn\r\n"
     upload = SimpleUploadedFile("lop11a.csv", text.encode("utf-8-sig"), content_type="text/csv")
     page = coordinator.post(reverse("web:school-upload"), {"students": upload}).content.decode()
@@ -321,6 +321,15 @@ def test_a_file_without_the_school_and_level_columns_is_the_coordinators_school(
     assert coordinator.post(reverse("web:school-import"), {"token": token}).status_code == 200
     student = Student.objects.get(external_id="ST-SW1")
     assert (student.school, student.level, student.full_name) == (home, home.level, "Trần Quốc Bảo")
+    # Without a level column, a grade of general education says the level (a school of both levels).
+    other = "lower_secondary" if home.level == "upper_secondary" else "upper_secondary"
+    grade = "11" if other == "upper_secondary" else "7"
+    text = f"Mã học sinh,Họ và tên,Ngày sinh,Email,Khối\nST-SW3,Vũ Minh Anh,02/02/2011,anh@example.vn,{grade}\n"
+    upload = SimpleUploadedFile("khoi.csv", text.encode(), content_type="text/csv")
+    coordinator.post(reverse("web:school-upload"), {"students": upload})
+    token = coordinator.session[school_files.SESSION_KEY]["token"]
+    coordinator.post(reverse("web:school-import"), {"token": token})
+    assert Student.objects.get(external_id="ST-SW3").level == other
     # A class request's file too; a school column that is there is still checked.
     text = "Mã yêu cầu,Lớp,Sĩ số\nYC-SW1,11A,38\n"
     upload = SimpleUploadedFile("lop.csv", text.encode(), content_type="text/csv")
