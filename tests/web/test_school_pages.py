@@ -293,6 +293,7 @@ def test_a_file_as_the_schools_software_exports_it_previews_and_the_page_says_wh
     text = "STT;Mã học sinh;Họ và tên;Ngày sinh;Cấp học;Mã trường;Email\n"
     text += f"1;ST-NEW1;Ngô Bảo Châu;05/09/2010;THCS;{code};chau@example.vn\n"
     text += f"2;ST-NEW2;Lý Thu Hà;09/25/2010;THPT;{code};ha@example.vn\n"
+    text += f"3;ST-NEW3;Hà Văn Nam;31/02/2010;THPT;{code};nam@example.vn\n"
     upload = SimpleUploadedFile("danh-sach.csv", text.encode("utf-8-sig"), content_type="text/csv")
     answer = coordinator.post(reverse("web:school-upload"), {"students": upload}, HTTP_ACCEPT_LANGUAGE="vi")
     page = answer.content.decode()
@@ -300,6 +301,8 @@ def test_a_file_as_the_schools_software_exports_it_previews_and_the_page_says_wh
     # Row 2 is good; row 3 says, in Vietnamese, which row, column and value, and never reads it as 25 September.
     where = "<strong>danh-sach.csv, dòng 3, cột Ngày sinh (birth_date)</strong>: "
     assert where + "&#x27;09/25/2010&#x27; không phải là ngày: không có tháng 25" in page
+    where = "<strong>danh-sach.csv, dòng 4, cột Ngày sinh (birth_date)</strong>: "
+    assert where + "&#x27;31/02/2010&#x27; không phải là ngày: tháng 2 năm 2010 không có ngày 31" in page
     assert "danh-sach.csv, dòng 2," not in page and "students.csv, dòng" not in page  # their own file name
     assert "<code>05/09/2010</code>" in page and "Ngày tháng năm sinh" in page  # the help, with the headers
     assert "Tệp học sinh (CSV hoặc Excel .xlsx, đặt tên gì cũng được)" in page  # not "students.csv"
