@@ -374,6 +374,9 @@ def test_times_inside_a_free_time_already_there_are_not_added_again(mai: Client,
         ({"date_from": "2030-10-01", "date_to": "2030-10-07"}, "parts"),
         ({"date_from": "2030-10-05", "date_to": "2030-10-06", "parts": ["morning"]}, "weekends"),
         ({"date_from": "1/10", "date_to": "2030-10-06", "parts": ["morning"]}, "date_from"),
+        # Days gone by: "2 added" while the list (from today on) stayed the same.
+        ({"date_from": "0001-01-01", "date_to": "0001-01-02", "parts": ["morning"]}, "date_to"),
+        ({"date_from": "2020-10-01", "date_to": "2020-10-07", "parts": ["morning"]}, "date_to"),
     ],
 )
 def test_bad_free_times_are_errors_next_to_the_field(
