@@ -586,6 +586,13 @@ def test_the_coordinator_books_a_class_from_the_opportunitys_page(coordinator: C
     booking = Booking.objects.get(class_request=school.unmatched, session=session)
     assert booking.status == Status.CONFIRMED and booking.seats == school.unmatched.group_size
 
+    # Booked: the page names the class with its session and offers it no other session's button.
+    page = coordinator.get(reverse("web:opportunity", args=[opportunity.external_id]), HTTP_ACCEPT_LANGUAGE="vi")
+    page = page.content.decode()
+    assert f"Lớp {school.unmatched.class_name} đã đăng ký buổi" in page
+    assert f'<option value="{school.unmatched.pk}"' not in page
+    assert "trước hết hãy thêm yêu cầu của lớp" not in page  # not told to add a class it has
+
     # Refused (already booked): said on the opportunity's page, which the coordinator returns to.
     again = coordinator.post(book, {"class_request": school.unmatched.pk}, follow=True, HTTP_ACCEPT_LANGUAGE="vi")
     assert again.redirect_chain[-1][0] == reverse("web:opportunity", args=[opportunity.external_id])
