@@ -161,12 +161,12 @@ def test_booking_one_session_takes_the_book_button_off_the_opportunitys_other_se
     # The htmx answer swaps the other row too (out of band), without its button.
     row = answer[answer.index(f'id="session-{other.pk}"') :]
     assert 'hx-swap-oob="true"' in row and f"/student/sessions/{other.pk}/book/" not in answer
-    assert "Bạn đã đặt một buổi khác của chương trình này." in row
+    assert "Bạn đã đặt một buổi khác của cơ hội này." in row
     # And so does every page listing it.
     for url in ("/student/", f"/opportunities/{other.opportunity.external_id}/"):
         page = mai.get(url).content.decode()
         assert f"/student/sessions/{other.pk}/book/" not in page, url
-        assert "Bạn đã đặt một buổi khác của chương trình này." in page, url
+        assert "Bạn đã đặt một buổi khác của cơ hội này." in page, url
 
 
 def test_a_booking_without_htmx_redirects_with_a_message(mai: Client, site: Site) -> None:
