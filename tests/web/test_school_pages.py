@@ -636,6 +636,23 @@ def test_a_company_declining_a_class_says_on_the_to_do_list_and_the_class_page_w
     assert "Tìm buổi khác cho lớp" not in coordinator.get(reverse("web:school-class", args=[row.pk])).content.decode()
 
 
+def test_a_class_without_recommendations_after_a_round_is_told_nothing_was_close_enough(
+    coordinator: Client, school: School
+) -> None:
+    # After a round had found nothing, the page still said the recommendations would come with the next one.
+    from matchmaking.models import MatchRound
+
+    MatchRound.objects.all().delete()
+    url = reverse("web:school-class", args=[school.unmatched.pk])
+    page = coordinator.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "gợi ý sẽ có sau đợt ghép nối tới" in page and "không tìm thấy" not in page
+
+    MatchRound.objects.create(status=MatchRound.Status.DONE, model_version="v", now=timezone.now())
+    page = coordinator.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Đợt ghép nối gần nhất không tìm thấy cơ hội nào đủ gần" in page
+    assert "gợi ý sẽ có sau đợt ghép nối tới" not in page
+
+
 def test_the_opportunity_page_offers_only_classes_of_a_level_it_is_for(coordinator: Client, school: School) -> None:
     opportunity = school.site.opportunity
     url = reverse("web:opportunity", args=[opportunity.external_id])

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from accounts.services import audit_record, student_opened
 from companies.selectors import sessions_published
-from matchmaking.models import Match
+from matchmaking.models import Match, MatchRound
 from matchmaking.search import in_common
 from privacy.consent import ConsentError, consent_request_send
 from privacy.models import InvitationRun
@@ -289,6 +289,7 @@ def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] 
     matches = list(found)
     bookings = list(Booking.objects.filter(class_request=row).with_details().order_by("starts_at", "pk"))
     now = timezone.now()
+    last_round = MatchRound.objects.filter(status=MatchRound.Status.DONE).aggregate(at=Max("started_at"))["at"]
     for booking in bookings:
         booking.error = errors.get(f"booking-{booking.pk}", "")  # type: ignore[attr-defined]
     for match in matches:
@@ -308,6 +309,8 @@ def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] 
         "free_times": row.availability.filter(ends_at__gt=now).order_by("starts_at")[:20],
         "Status": Status,
         "catalogue": _catalogue_for(row, now),
+        # A round published since the request last changed: an empty list means nothing was close enough.
+        "round_since": last_round is not None and last_round >= row.updated_at,
         # A company's decline leaves the class one session short, until it holds as many as it asked for.
         "needs_another": sum(b.status in Booking.ACTIVE and b.ends_at > now for b in bookings) < row.max_bookings,
     }
