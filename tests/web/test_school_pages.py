@@ -651,6 +651,12 @@ def test_a_class_without_recommendations_after_a_round_is_told_nothing_was_close
     page = coordinator.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "Đợt ghép nối gần nhất không tìm thấy cơ hội nào đủ gần" in page
     assert "gợi ý sẽ có sau đợt ghép nối tới" not in page
+    # The to-do list sends such a class to its page (which links the catalogue), not to its edit form,
+    # and no longer promises that the next round looks for it.
+    home = coordinator.get(reverse("web:coordinator-home"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    section = home[home.index('id="unmatched-title"') :]
+    assert f'<a href="{url}">{school.unmatched.class_name}</a>' in section
+    assert "Đợt ghép nối tới sẽ tìm cho các lớp này" not in section
 
 
 def test_the_opportunity_page_offers_only_classes_of_a_level_it_is_for(coordinator: Client, school: School) -> None:

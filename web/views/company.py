@@ -14,7 +14,7 @@ import secrets
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import F, QuerySet
+from django.db.models import F, Max, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from companies.models import Company, Opportunity, Session
-from matchmaking.models import OpportunityMatch
+from matchmaking.models import MatchRound, OpportunityMatch
 from matchmaking.phrasing import reasons_text
 from scheduler import selectors
 from scheduler import services as booking_services
@@ -305,7 +305,16 @@ def participants(request: HttpRequest, pk: int) -> HttpResponse:
     }
     for row in rows:
         row.booking = seats.get((row.student_id, row.class_request_id))  # type: ignore[attr-defined]
-    return render(request, "web/company/participants.html", {"opportunity": opp, "rows": rows})
+    # Why the list is empty: not approved yet (never matched), or a round since the opportunity last
+    # changed found nobody close enough, or its first round is still to come.
+    last = MatchRound.objects.filter(status=MatchRound.Status.DONE).aggregate(at=Max("started_at"))["at"]
+    context = {
+        "opportunity": opp,
+        "rows": rows,
+        "approved": company.approved_at is not None,
+        "round_since": last is not None and last >= opp.updated_at,
+    }
+    return render(request, "web/company/participants.html", context)
 
 
 @staff_only
