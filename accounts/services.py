@@ -102,6 +102,7 @@ def company_signup(
     sector: str = "",
     website: str = "",
     tax_code: str = "",
+    address: str = "",
 ) -> User:
     """A company (expert, entrepreneur, artisan) registers itself with its first staff account.
 
@@ -125,6 +126,7 @@ def company_signup(
             sector=sector.strip(),
             website=website.strip(),
             tax_code=tax_code.strip(),
+            address=address.strip(),
         )
         company.full_clean()
         company.save()

@@ -7,11 +7,14 @@ and description), each its words twice, lower-cased: accent-folded, then as writ
 lập trình game "). A word typed without accents ("gom") meets the folded half; a word with its
 accents ("gốm") meets only the same word as written, never "gồm" (to include), which folds alike.
 
-A query is a list of groups of alternatives (``matchmaking.search.query_groups`` adds each phrase's
-synonyms in both languages); a group is found when one of its alternatives starts a word of the text
-(or is a whole word, for three letters or fewer). An opportunity scores 2 for each group found in its
-title, 1 for each found only in its description; one group is enough to be listed, and the best scores
-come first.
+A query is a list of phrases, each a group of alternatives (``matchmaking.search.query_groups`` adds
+each phrase's synonyms in both languages) with the groups of its parts ("lập trình game": "lập trình",
+"game"); a group is found when one of its alternatives starts a word of the text (or is a whole word, for
+three letters or fewer). An opportunity scores, per phrase, 4 when the phrase is in its title, 2 when
+only in its description, else 1 when any of its parts is anywhere; 2 more when its company's name is the
+query. One part is enough to be listed; the best scores come first. A phrase's parts count once and below
+the phrase: summed, "trò chơi điện tử" made a bank's "ví điện tử" ("điện tử", then "điện") weigh as much
+as a whole phrase, and list it first.
 """
 
 from __future__ import annotations
@@ -56,23 +59,30 @@ def _found(field: str, group: Sequence[str]) -> Q:
     return found
 
 
-def search(qs: QuerySet, groups: Sequence[Sequence[str]], *, also: Q | None = None) -> QuerySet:
-    """``qs`` with ``search_score`` (2 per group found in the title, 1 per group found only in the
-    description; 1 more if it meets ``also``), without those that score nothing."""
-    if not groups and also is None:
+Group = Sequence[str]
+Phrase = tuple[Group, Sequence[Group]]
+"""A phrase's alternatives, and the groups of alternatives of its parts."""
+
+
+def search(qs: QuerySet, phrases: Sequence[Phrase], *, also: Q | None = None) -> QuerySet:
+    """``qs`` with ``search_score`` (per phrase: 4 in the title, 2 only in the description, else 1 for a
+    part of it anywhere; 2 more if it meets ``also``), without those that score nothing."""
+    if not phrases and also is None:
         return qs
     terms: list[Any] = []
     if also is not None:
-        terms.append(Case(When(also, then=Value(1)), default=Value(0), output_field=IntegerField()))
-    for group in groups:
-        terms.append(
-            Case(
-                When(_found("search_title", group), then=Value(2)),
-                When(_found("search_text", group), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
+        terms.append(Case(When(also, then=Value(2)), default=Value(0), output_field=IntegerField()))
+    for group, parts in phrases:
+        somewhere = Q()
+        for part in parts:
+            somewhere |= _found("search_text", part)  # the title is in search_text too
+        whens = [
+            When(_found("search_title", group), then=Value(4)),
+            When(_found("search_text", group), then=Value(2)),
+        ]
+        if parts:
+            whens.append(When(somewhere, then=Value(1)))
+        terms.append(Case(*whens, default=Value(0), output_field=IntegerField()))
     score: Any = terms[0]
     for term in terms[1:]:
         score = score + term

@@ -34,6 +34,10 @@ from .sources import SourceError, Table, header_key
 ParentLookup = Callable[[str, set[str]], Mapping[str, Mapping[str, Any]]]
 """(parent file name, ids) -> {id: attributes} for the ids already stored; the Django side supplies it."""
 
+Defaults = Mapping[str, Mapping[str, str]]
+"""file name -> {column: cell text} standing for a column the file's header leaves out, on every row: a
+school's own upload needs no ``school`` column (nor ``level``: the school's), as its software's export has none."""
+
 MAX_PROBLEMS = 1000
 SUFFIXES = (".csv", ".xlsx")
 
@@ -309,11 +313,15 @@ def _row_checks(spec: FileSpec, values: Mapping[str, Any], today: dt.date) -> li
     return problems
 
 
+# Vietnam's general-education grades: 6–9 lower secondary (THCS), 10–12 upper secondary (THPT).
+_LEVEL_OF_GRADE = {**dict.fromkeys(range(6, 10), "lower_secondary"), **dict.fromkeys(range(10, 13), "upper_secondary")}
+
+
 class _Reader:
     """Streams one contract file: header checks, then parsed rows (or problems)."""
 
-    def __init__(self, path: Path, spec: FileSpec) -> None:
-        self.path, self.spec = path, spec
+    def __init__(self, path: Path, spec: FileSpec, defaults: Mapping[str, str] | None = None) -> None:
+        self.path, self.spec, self.defaults = path, spec, defaults or {}
 
     def rows(self, problems: ProblemList | list[Problem], today: dt.date) -> Iterator[Row]:
         name = self.path.name
@@ -328,6 +336,12 @@ class _Reader:
             for _position, reason in clashes:
                 problems.append(Problem(name, header_line, "-", reason))
             present = {column.name for _i, column in positions}
+            fixed = {
+                c.name: c.parse(self.defaults[c.name])
+                for c in self.spec.columns
+                if c.name in self.defaults and c.name not in present
+            }
+            present |= set(fixed)
             missing = [c for c in self.spec.columns if c.required and c.name not in present]
             for column in missing:
                 reason = _("required column is missing")
@@ -351,7 +365,7 @@ class _Reader:
                         reason += _(" (a cell that holds a ;-list must be in double quotes)")
                     problems.append(Problem(name, line, "-", reason))
                     continue
-                row = self._parse(name, line, cells, positions, problems, today, table.encoding)
+                row = self._parse(name, line, cells, positions, problems, today, table.encoding, fixed)
                 if row is not None:
                     yield row
         except SourceError as exc:
@@ -368,8 +382,9 @@ class _Reader:
         problems: ProblemList | list[Problem],
         today: dt.date,
         encoding: str,
+        fixed: Mapping[str, Any],
     ) -> Row | None:
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = dict(fixed)
         ok = True
         printable = "".join(cells).isprintable()  # one C scan a row; cells are cleaned only when it fails
         for index, column in positions:
@@ -387,6 +402,10 @@ class _Reader:
             except f.FieldError as exc:
                 problems.append(Problem(name, line, column.name, str(exc)))
                 ok = False
+        if "level" in fixed and values.get("grade") in _LEVEL_OF_GRADE:
+            # A level the file leaves out is the school's, unless the row's grade says which: a school of
+            # both levels (liên cấp) exports grades 6 to 12 under one school.
+            values["level"] = _LEVEL_OF_GRADE[values["grade"]]
         for column_name, reason in _row_checks(self.spec, values, today):
             problems.append(Problem(name, line, column_name, reason))
             ok = False
@@ -439,7 +458,7 @@ def present_files(directory: Path) -> list[FileSpec]:
     return [spec for spec in SPECS if any((directory / (spec.stem + s)).is_file() for s in SUFFIXES)]
 
 
-def validate(directory: Path, lookup: ParentLookup, *, today: dt.date) -> Validation:
+def validate(directory: Path, lookup: ParentLookup, *, today: dt.date, defaults: Defaults | None = None) -> Validation:
     """Check every file in ``directory``; every problem is reported, the folder is never half-read."""
     result = Validation()
     problems = ProblemList()
@@ -476,7 +495,7 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date) -> Valida
             sessions_file = path.name
         first_line: dict[str, int] = {}
         count = 0
-        for row in _Reader(path, spec).rows(problems, today):
+        for row in _Reader(path, spec, (defaults or {}).get(spec.name)).rows(problems, today):
             count += 1
             external_id = row.values["external_id"]
             if external_id in first_line:
@@ -527,9 +546,10 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date) -> Valida
     return result
 
 
-def iter_rows(directory: Path, spec: FileSpec, *, today: dt.date) -> Iterator[Row]:
-    """Parsed rows of a file that ``validate`` accepted. Raises if it has become invalid since."""
+def iter_rows(directory: Path, spec: FileSpec, *, today: dt.date, defaults: Defaults | None = None) -> Iterator[Row]:
+    """Parsed rows of a file that ``validate`` accepted (with the same ``defaults``). Raises if it has
+    become invalid since."""
     problems: list[Problem] = []
-    yield from _Reader(source_path(directory, spec), spec).rows(problems, today)
+    yield from _Reader(source_path(directory, spec), spec, (defaults or {}).get(spec.name)).rows(problems, today)
     if problems:
         raise ValueError(f"{problems[0]} (the file changed after it was validated)")

@@ -158,7 +158,7 @@ def date(value: str) -> dt.date:
             raise FieldError(
                 _("%(value)s has a two-digit year: write all four digits (DD/MM/YYYY)") % {"value": repr(value)}
             )
-        if month > 12:
+        if not 1 <= month <= 12:
             raise FieldError(
                 _("%(value)s is not a date: there is no month %(month)d (write the day first, DD/MM/YYYY)")
                 % {"value": repr(value), "month": month}
@@ -166,7 +166,11 @@ def date(value: str) -> dt.date:
         try:
             return dt.date(int(year), month, day)
         except ValueError:
-            pass
+            # The form is right, the day is not (31/02): say so, rather than "write DD/MM/YYYY" again.
+            raise FieldError(
+                _("%(value)s is not a date: month %(month)d of %(year)s has no day %(day)d")
+                % {"value": repr(value), "month": month, "year": year, "day": day}
+            ) from None
     raise FieldError(_("%(value)s is not a date (write DD/MM/YYYY, day first, or YYYY-MM-DD)") % {"value": repr(value)})
 
 

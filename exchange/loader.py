@@ -21,7 +21,18 @@ from companies.models import Company, Opportunity, Session
 from companies.search import search_text
 from students.models import AvailabilityInterval, ClassRequest, GuardianConsent, School, Student
 
-from .contract import MAX_PROBLEMS, SPECS, Problem, Row, Validation, iter_rows, present_files, source_path, validate
+from .contract import (
+    MAX_PROBLEMS,
+    SPECS,
+    Defaults,
+    Problem,
+    Row,
+    Validation,
+    iter_rows,
+    present_files,
+    source_path,
+    validate,
+)
 
 BATCH = 2000
 
@@ -96,20 +107,27 @@ def stored_parents(parent_file: str, ids: set[str]) -> dict[str, dict[str, Any]]
 
 
 def data_import(
-    *, directory: Path, dry_run: bool = False, today: dt.date | None = None, guard: RowGuard | None = None
+    *,
+    directory: Path,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    guard: RowGuard | None = None,
+    defaults: Defaults | None = None,
 ) -> ImportReport:
     """Validate every contract file in ``directory``; if all are good, upsert them in one transaction.
 
     With ``dry_run`` the upsert runs and is rolled back, so the counts say what would change. ``guard``
-    checks each batch against what is stored; any problem it finds rolls everything back.
+    checks each batch against what is stored; any problem it finds rolls everything back. ``defaults``
+    stand for columns a file's header leaves out (``contract.Defaults``).
     """
     today = today or timezone.localdate()
-    report = ImportReport(validation=validate(directory, stored_parents, today=today), dry_run=dry_run)
+    checked = validate(directory, stored_parents, today=today, defaults=defaults)
+    report = ImportReport(validation=checked, dry_run=dry_run)
     if not report.ok:
         return report
     try:
         with transaction.atomic():
-            loader = _Loader(directory, today, guard)
+            loader = _Loader(directory, today, guard, defaults)
             for spec in present_files(directory):
                 report.counts[spec.name] = loader.load(spec.name)
             if loader.refused:
@@ -152,8 +170,10 @@ def _batches(rows: Iterable[Row], size: int = BATCH) -> Iterator[list[Row]]:
 
 
 class _Loader:
-    def __init__(self, directory: Path, today: dt.date, guard: RowGuard | None = None) -> None:
-        self.directory, self.today, self.guard = directory, today, guard
+    def __init__(
+        self, directory: Path, today: dt.date, guard: RowGuard | None = None, defaults: Defaults | None = None
+    ) -> None:
+        self.directory, self.today, self.guard, self.defaults = directory, today, guard, defaults
         self.refused: list[Problem] = []
         self._parents: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in _PARENT_ATTRS}
         self._parent_pks: dict[str, dict[str, int]] = {name: {} for name in MODELS}
@@ -161,7 +181,7 @@ class _Loader:
     def load(self, file_name: str) -> FileCounts:
         spec = next(s for s in SPECS if s.name == file_name)
         counts = FileCounts()
-        for batch in _batches(iter_rows(self.directory, spec, today=self.today)):
+        for batch in _batches(iter_rows(self.directory, spec, today=self.today, defaults=self.defaults)):
             if file_name == "students.csv":
                 batch = self._without_erased(batch, counts)
             if self.guard is not None:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from companies.models import Company, Opportunity, Session
 from students.models import ClassRequest, School, Student
 
-from .contract import SPEC_BY_NAME, Problem, Row, iter_rows, present_files, source_path, validate
+from .contract import SPEC_BY_NAME, Defaults, Problem, Row, iter_rows, present_files, source_path, validate
 from .loader import ImportReport, RowGuard, data_import, stored_parents
 
 SCHOOL_FILES = frozenset({"students.csv", "class_requests.csv"})
@@ -47,9 +47,16 @@ def _existing_owner(model: type[Model], ids: list[str], owner: str) -> dict[str,
     return found
 
 
-def _rows(directory: Path, name: str, today: dt.date) -> tuple[str, list[Row]]:
+def _rows(directory: Path, name: str, today: dt.date, defaults: Defaults | None = None) -> tuple[str, list[Row]]:
     spec = SPEC_BY_NAME[name]
-    return source_path(directory, spec).name, list(iter_rows(directory, spec, today=today))
+    return source_path(directory, spec).name, list(iter_rows(directory, spec, today=today, defaults=defaults))
+
+
+def school_defaults(school: School) -> Defaults:
+    """A school's own files may leave out the school's code and its level: every row is the school's, as
+    an export of its management software (which knows neither column) is."""
+    own = {"school": school.external_id, "level": school.level}
+    return {"students.csv": own, "class_requests.csv": own}
 
 
 def scope_problems(
@@ -60,7 +67,7 @@ def scope_problems(
     if school is not None:
         owned = {"students.csv": Student, "class_requests.csv": ClassRequest}
         for name in sorted(names & set(owned)):
-            shown, rows = _rows(directory, name, today)
+            shown, rows = _rows(directory, name, today, school_defaults(school))
             stored = _existing_owner(owned[name], [r.values["external_id"] for r in rows], "school__external_id")
             for row in rows:
                 if row.values["school"] != school.external_id:
@@ -115,7 +122,8 @@ def scoped_import(
         for spec in present_files(directory)
         if spec.name not in allowed_files(school=school, company=company)
     ]
-    checked = validate(directory, stored_parents, today=today)
+    defaults = school_defaults(school) if school is not None else None
+    checked = validate(directory, stored_parents, today=today, defaults=defaults)
     if refused or not checked.ok:
         checked.problems[:0] = refused
         return ImportReport(validation=checked, dry_run=dry_run)
@@ -123,7 +131,7 @@ def scoped_import(
     if outside:
         checked.problems.extend(outside)
         return ImportReport(validation=checked, dry_run=dry_run)
-    return data_import(directory=directory, dry_run=dry_run, guard=guard, today=today)
+    return data_import(directory=directory, dry_run=dry_run, guard=guard, today=today, defaults=defaults)
 
 
 def uploaded_names(names: Iterable[str]) -> dict[str, str]:

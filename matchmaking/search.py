@@ -26,7 +26,7 @@ from .engine.topics import DEFAULT_PATH as TOPICS_PATH
 STOP_WORDS = frozenset(
     """
     va voi cua cho la cac nhung mot em toi minh ban muon thich rat ve o tai trong de duoc co khong nay do
-    hay hoac nhu thi ma vao len ra cung con se dang da
+    hay hoac nhu thi ma vao len ra cung con se dang da hoc
     a an and or of for to in on at with the i me my we our you your like want about is are be this that
     learn become curious interested dream would
     """.split()
@@ -35,7 +35,7 @@ STOP_WORDS = frozenset(
 STOP_PHRASES = frozenset(
     tuple(p.split())
     for p in [
-        "tim hieu", "kham pha", "quan tam", "yeu thich", "dam me", "mo uoc", "hoc hoi", "trai nghiem",
+        "tim hieu", "kham pha", "quan tam", "yeu thich", "dam me", "mo uoc", "hoc hoi", "hoc tap", "trai nghiem",
         "explore", "discover", "learn about", "interested in", "find out",
     ]
 )  # fmt: skip
@@ -80,21 +80,21 @@ def _synonyms() -> tuple[dict[tuple[str, ...], frozenset[int]], dict[str, frozen
 
 def _parse(
     typed: list[str], folded: list[str], longest: int, *, parts: bool = False
-) -> list[tuple[tuple[str, ...], bool]]:
-    """Groups of alternatives with whether each carries meaning (not a stop word). A phrase of several
-    words is followed by the groups of its parts that are phrases or words of the vocabularies
-    themselves (``parts``: "lap trinh game" is followed by "lap trinh" and "game", "làm gốm" by "gốm",
-    never by a bare syllable such as "làm"), so that a text with only a part of it is found, below one
-    with all of it."""
+) -> list[tuple[tuple[str, ...], bool, list[tuple[str, ...]]]]:
+    """Groups of alternatives with whether each carries meaning (not a stop word) and the groups of its
+    parts. A phrase of several words has as parts those that are phrases or words of the vocabularies
+    themselves, and theirs (``parts``: "lap trinh game" has "lap trinh" and "game", "làm gốm" has "gốm",
+    never a bare syllable such as "làm"), so that a text with only a part of it is found, below one with
+    all of it."""
     multi, single, phrases = _synonyms()
-    out: list[tuple[tuple[str, ...], bool]] = []
+    out: list[tuple[tuple[str, ...], bool, list[tuple[str, ...]]]] = []
     i = 0
     while i < len(typed):
         concepts: frozenset[int] | None = None
         stop = next((n for n in (3, 2, 1) if tuple(folded[i : i + n]) in STOP_PHRASES), 0)
         if stop:
             if not parts:
-                out.append(((" ".join(typed[i : i + stop]),), False))
+                out.append(((" ".join(typed[i : i + stop]),), False, []))
             i += stop
             continue
         for n in range(min(longest, len(typed) - i), 1, -1):
@@ -108,23 +108,24 @@ def _parse(
         if parts and not concepts:
             i += n
             continue
+        found = _parse(typed[i : i + n], folded[i : i + n], n - 1, parts=True) if n > 1 else []
         out.append((tuple(dict.fromkeys([*as_typed, *sorted(alternatives - set(as_typed))])),
-                    bool(concepts) or folded[i] not in STOP_WORDS))  # fmt: skip
-        if n > 1:
-            out += _parse(typed[i : i + n], folded[i : i + n], n - 1, parts=True)
+                    bool(concepts) or folded[i] not in STOP_WORDS,
+                    [g for group, _meaningful, theirs in found for g in (group, *theirs)]))  # fmt: skip
         i += n
     return out
 
 
-def query_groups(query: str) -> list[tuple[str, ...]]:
-    """The query's groups of alternatives, in the order typed; each group's first entry is what was
-    typed. Empty for a query without a word."""
+def query_groups(query: str) -> list[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]]:
+    """The query's phrases in the order typed, each as its group of alternatives (the first entry is what
+    was typed) with the groups of its parts (``companies.search.Phrase``). Empty for a query without a
+    word."""
     typed, folded = written(query), words(query)
     if len(typed) != len(folded):  # a letter whose case folding splits it: read the folded words alone
         typed = folded
     parsed = _parse(typed, folded, LONGEST)
-    kept = [group for group, meaningful in parsed if meaningful]
-    return list(dict.fromkeys(kept or [group for group, _ in parsed]))
+    kept = [(group, tuple(dict.fromkeys(parts))) for group, meaningful, parts in parsed if meaningful]
+    return list(dict.fromkeys(kept or [(group, tuple(dict.fromkeys(parts))) for group, _m, parts in parsed]))
 
 
 def catalogue_search(qs: QuerySet, query: str) -> QuerySet:

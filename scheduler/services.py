@@ -604,11 +604,22 @@ def _conflict(participant: Student | ClassRequest, session: Session, now: dt.dat
         held = Booking.objects.filter(student=participant).active()
     else:
         held = Booking.objects.filter(class_request=participant).active()
+    # A class is booked by its coordinator, who is told about the class, not about "you".
+    klass = {"name": participant.class_name} if isinstance(participant, ClassRequest) else None
     if held.filter(session=session).exists():
+        if klass:
+            return _("Class %(name)s already holds a booking for this session.") % klass
         return _("You already hold a booking for this session.")
     if held.filter(session__opportunity_id=session.opportunity_id).exists():
+        if klass:
+            return _(
+                "Class %(name)s already holds a booking for another session of this opportunity: "
+                "its bookings are on the class's page."
+            ) % klass
         return _("You already hold a booking for another session of this opportunity.")
     if held.overlapping(session.starts_at, session.ends_at).exists():
+        if klass:
+            return _("Class %(name)s already holds a booking at that time.") % klass
         return _("You already hold a booking at that time.")
     if (
         isinstance(participant, ClassRequest)

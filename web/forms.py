@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -210,6 +211,9 @@ class AvailabilityForm(forms.Form):
         if start and end:
             if end < start:
                 self.add_error("date_to", _("The end date is before the start date."))
+            elif end < timezone.localdate():
+                # Past free times are never shown nor matched: "2 added" and an unchanged list confused.
+                self.add_error("date_to", _("Those days have passed: choose days from today on."))
             elif (end - start).days >= MAX_AVAILABILITY_DAYS:
                 self.add_error(
                     "date_to", _("Choose at most %(days)s days at a time.") % {"days": MAX_AVAILABILITY_DAYS}

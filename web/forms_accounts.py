@@ -33,6 +33,11 @@ class CompanySignupForm(ChoicesMixin, forms.Form):
         label=_("Sector"), max_length=100, required=False, validators=[refuse_control_characters],
         help_text=_("For example: software, tourism, ceramics."),
     )
+    # Where a visit goes: booking mail and calendar files give it; without it they name only the province.
+    address = forms.CharField(
+        label=_("Address"), max_length=300, required=False, validators=[refuse_control_characters],
+        help_text=_("Where participants come for a visit or a workshop; leave it empty if you only work online."),
+    )
     website = forms.URLField(label=_("Website"), required=False, max_length=200, assume_scheme="https")
     contact_email = forms.EmailField(
         label=_("Contact email"), help_text=_("Schools and the organiser write to this address.")

@@ -45,8 +45,11 @@ def test_a_date_is_iso_or_day_first(text: str, day: dt.date) -> None:
     [
         ("09/25/2010", "'09/25/2010' is not a date: there is no month 25 (write the day first, DD/MM/YYYY)"),
         ("05/09/10", "'05/09/10' has a two-digit year: write all four digits (DD/MM/YYYY)"),
-        ("31/02/2010", "'31/02/2010' is not a date (write DD/MM/YYYY, day first, or YYYY-MM-DD)"),
-        ("29/02/2011", "'29/02/2011' is not a date (write DD/MM/YYYY, day first, or YYYY-MM-DD)"),
+        # The form is right, the day is not: the reason says which day (not "write DD/MM/YYYY" again).
+        ("31/02/2010", "'31/02/2010' is not a date: month 2 of 2010 has no day 31"),
+        ("29/02/2011", "'29/02/2011' is not a date: month 2 of 2011 has no day 29"),
+        ("00/05/2010", "'00/05/2010' is not a date: month 5 of 2010 has no day 0"),
+        ("05/00/2010", "'05/00/2010' is not a date: there is no month 0 (write the day first, DD/MM/YYYY)"),
         ("05/09-2010", "'05/09-2010' is not a date (write DD/MM/YYYY, day first, or YYYY-MM-DD)"),
         ("2010/09/05", "'2010/09/05' is not a date (write DD/MM/YYYY, day first, or YYYY-MM-DD)"),
         ("2010-13-01", "'2010-13-01' is not a date (write DD/MM/YYYY, day first, or YYYY-MM-DD)"),
@@ -228,7 +231,7 @@ def test_title_rows_above_the_header_of_a_workbook_are_skipped_and_its_date_cell
 
     # The row numbers stay the sheet's own.
     assert [str(p) for p in report.problems] == [
-        "students.xlsx:6: birth_date: '31/02/2008' is not a date (write DD/MM/YYYY, day first, or YYYY-MM-DD)"
+        "students.xlsx:6: birth_date: '31/02/2008' is not a date: month 2 of 2008 has no day 31"
     ]
     rows = [*SCHOOL_STUDENTS[:2]]
     write(only_parents(tmp_path / "csv"), {"students.csv": ["DANH SÁCH HỌC SINH LỚP 9A", "", *rows]})

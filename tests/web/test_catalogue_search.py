@@ -121,6 +121,17 @@ def test_a_posting_with_part_of_a_phrase_is_found_below_one_with_all_of_it(
     assert "Làm gốm cùng nghệ nhân" not in titles
 
 
+def test_parts_of_a_phrase_count_once_and_below_any_whole_phrase(client: Client) -> None:
+    # "trò chơi điện tử" has the parts "điện tử" and "điện": summed, a bank's "ví điện tử" scored two, above
+    # a posting that names the student's other interest whole in its description, and was listed first.
+    company = f.CompanyFactory()
+    wallet = f.OpportunityFactory(company=company, title="Tham quan ngân hàng", description="Từ ví điện tử đến thẻ.")
+    ai = f.OpportunityFactory(company=company, title="Tham quan phòng lab", description="Xem trí tuệ nhân tạo.")
+    for opportunity in (wallet, ai):
+        f.SessionFactory(opportunity=opportunity)
+    assert _titles(client, "trò chơi điện tử, trí tuệ nhân tạo") == ["Tham quan phòng lab", "Tham quan ngân hàng"]
+
+
 def test_a_student_searches_the_catalogue_for_their_interests_at_once(
     client: Client, catalogue: dict[str, Opportunity]
 ) -> None:
@@ -145,6 +156,11 @@ def test_interests_the_vocabularies_do_not_know_offer_no_search() -> None:
     assert interest_query("xyz qwerty") == ""
     # Words of the request, not of its subject, are left out.
     assert interest_query("Em muốn tìm hiểu thêm, đam mê khám phá gốm sứ") == "gốm sứ"
+    # "học" is "learn" (already left out): "muốn học làm game" searched every "Khóa học" and "học sinh".
+    assert interest_query("Em muốn học làm trò chơi điện tử, học tập về trí tuệ nhân tạo") == (
+        "trò chơi điện tử, trí tuệ nhân tạo"
+    )
+    assert interest_query("hóa học") == "hóa học"
     assert len(interest_query("lập trình, robot, gốm sứ, du lịch, tài chính, " * 10)) <= 100
 
 

@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from companies.models import Kind, Opportunity, Session
+from companies.models import Company, Kind, Opportunity, Session
 from matchmaking.models import MatchRound, OpportunityMatch
 from notifications.models import OutboxMessage
 from scheduler.models import Booking
@@ -501,6 +501,24 @@ def test_each_proposed_participant_says_where_their_seat_is_and_the_fit_as_a_sha
     assert f'href="/company/sessions/{world.session.pk}/#booking-{booking.pk}"' in body
     assert "proposed, not yet confirmed" in body and "No seat yet" in body
     assert "fit 90&nbsp;%" in body and "fit 45&nbsp;%" in body and "0.90" not in body
+
+
+def test_an_empty_list_of_proposed_participants_says_why(world: World, hr: Client) -> None:
+    # After a round had found nobody, the page still said proposals would come with the next one; an
+    # organisation waiting for approval was told the same, though it is never matched before.
+    url = f"/company/opportunities/{world.opportunity.pk}/participants/"
+    OpportunityMatch.objects.filter(opportunity=world.opportunity).delete()
+    MatchRound.objects.all().delete()
+    assert "they come with the next matchmaking round" in hr.get(url).content.decode()
+
+    MatchRound.objects.create(status=MatchRound.Status.DONE, model_version="v", now=timezone.now())
+    body = hr.get(url).content.decode()
+    assert "The last matchmaking round proposed nobody for this opportunity" in body
+    assert "Who it can reach on Cầu Nối, step by step:" in body
+    assert "next matchmaking round" not in body
+
+    Company.objects.filter(pk=world.staff.company_id).update(approved_at=None)
+    assert "once the organiser has approved" in hr.get(url).content.decode()
 
 
 def test_an_answer_from_the_home_page_keeps_the_rows_session_and_a_decline_is_said_once(

@@ -38,6 +38,7 @@ SIGNUP = {
     "sector": "gốm sứ",
     "website": "",
     "contact_email": "lienhe@gom.example.vn",
+    "address": "Xóm 3, làng gốm Bát Tràng, Gia Lâm",
     "person_name": "Nguyễn Văn Minh",
     "email": "Minh@Gom.example.vn",
     "password1": PASSWORD,
@@ -80,6 +81,8 @@ def test_a_company_registers_signs_in_and_waits_for_approval(world: World) -> No
     assert "Gốm Bát Tràng Minh Long" in page and 'id="approval"' in page  # not yet approved
     company = Company.objects.get(name="Gốm Bát Tràng Minh Long")
     assert company.approved_at is None and company.profile == "artisan" and company.external_id.startswith("WEB-")
+    # Where to go is asked at once: booking mail and calendar files gave only the province until the profile had it.
+    assert company.address == "Xóm 3, làng gốm Bát Tràng, Gia Lâm"
     user = User.objects.get(company=company)
     assert (user.username, user.email, user.role) == ("minh@gom.example.vn", "minh@gom.example.vn", "company_staff")
     assert user.get_full_name() == "Nguyễn Văn Minh"

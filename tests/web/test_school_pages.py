@@ -20,6 +20,7 @@ from exchange import pending
 from exchange.models import PendingUpload
 from matchmaking.models import Match, MatchRound
 from notifications.models import OutboxMessage
+from scheduler import services as booking_services
 from scheduler.models import Booking
 from students.models import ClassRequest, Student
 from tests import factories as f
@@ -168,8 +169,9 @@ def test_home_lists_what_needs_doing(coordinator: Client, school: School) -> Non
     assert "Phạm Minh Khoa" in page  # a minor without consent
     assert "Trần Thị Mai" not in page  # has consent
     assert f"#booking-{school.proposal.pk}" in page and "Thực tập AI" in page
-    assert reverse("web:school-class-edit", args=[school.unmatched.pk]) in page
-    assert reverse("web:school-class-edit", args=[school.cls.pk]) not in page
+    # A class without recommendations links its page (the catalogue on its days is there).
+    assert f'href="{reverse("web:school-class", args=[school.unmatched.pk])}"' in page
+    assert f'href="{reverse("web:school-class", args=[school.cls.pk])}"' not in page
 
 
 # --- files -----------------------------------------------------------------------------------------------
@@ -292,6 +294,7 @@ def test_a_file_as_the_schools_software_exports_it_previews_and_the_page_says_wh
     text = "STT;Mã học sinh;Họ và tên;Ngày sinh;Cấp học;Mã trường;Email\n"
     text += f"1;ST-NEW1;Ngô Bảo Châu;05/09/2010;THCS;{code};chau@example.vn\n"
     text += f"2;ST-NEW2;Lý Thu Hà;09/25/2010;THPT;{code};ha@example.vn\n"
+    text += f"3;ST-NEW3;Hà Văn Nam;31/02/2010;THPT;{code};nam@example.vn\n"
     upload = SimpleUploadedFile("danh-sach.csv", text.encode("utf-8-sig"), content_type="text/csv")
     answer = coordinator.post(reverse("web:school-upload"), {"students": upload}, HTTP_ACCEPT_LANGUAGE="vi")
     page = answer.content.decode()
@@ -299,9 +302,47 @@ def test_a_file_as_the_schools_software_exports_it_previews_and_the_page_says_wh
     # Row 2 is good; row 3 says, in Vietnamese, which row, column and value, and never reads it as 25 September.
     where = "<strong>danh-sach.csv, dòng 3, cột Ngày sinh (birth_date)</strong>: "
     assert where + "&#x27;09/25/2010&#x27; không phải là ngày: không có tháng 25" in page
+    where = "<strong>danh-sach.csv, dòng 4, cột Ngày sinh (birth_date)</strong>: "
+    assert where + "&#x27;31/02/2010&#x27; không phải là ngày: tháng 2 năm 2010 không có ngày 31" in page
     assert "danh-sach.csv, dòng 2," not in page and "students.csv, dòng" not in page  # their own file name
     assert "<code>05/09/2010</code>" in page and "Ngày tháng năm sinh" in page  # the help, with the headers
     assert "Tệp học sinh (CSV hoặc Excel .xlsx, đặt tên gì cũng được)" in page  # not "students.csv"
+
+
+def test_a_file_without_the_school_and_level_columns_is_the_coordinators_school(
+    coordinator: Client, school: School
+) -> None:
+    # A school's software exports neither Cầu Nối's school code nor a level: the upload refused every such
+    # file with "thiếu cột bắt buộc" for Mã trường and Cấp học, though the coordinator's school knows both.
+    home = school.site.world.school
+    text = "DANH SÁCH HỌC SINH;;;;\r\nSTT;Mã học sinh;Họ và tên;Ngày sinh;Email\r\n"
+    text += "1;ST-SW1;Trần Quốc Bảo;13/01/2010;bao@example.vn\r\n"
+    upload = SimpleUploadedFile("lop11a.csv", text.encode("utf-8-sig"), content_type="text/csv")
+    page = coordinator.post(reverse("web:school-upload"), {"students": upload}).content.decode()
+    assert "thiếu cột bắt buộc" not in page and 'class="problems"' not in page
+    assert "<strong>Trường và cấp học</strong>" in coordinator.get(reverse("web:school-upload")).content.decode()
+    token = coordinator.session[school_files.SESSION_KEY]["token"]
+    assert coordinator.post(reverse("web:school-import"), {"token": token}).status_code == 200
+    student = Student.objects.get(external_id="ST-SW1")
+    assert (student.school, student.level, student.full_name) == (home, home.level, "Trần Quốc Bảo")
+    # Without a level column, a grade of general education says the level (a school of both levels).
+    other = "lower_secondary" if home.level == "upper_secondary" else "upper_secondary"
+    grade = "11" if other == "upper_secondary" else "7"
+    text = f"Mã học sinh,Họ và tên,Ngày sinh,Email,Khối\nST-SW3,Vũ Minh Anh,02/02/2011,anh@example.vn,{grade}\n"
+    upload = SimpleUploadedFile("khoi.csv", text.encode(), content_type="text/csv")
+    coordinator.post(reverse("web:school-upload"), {"students": upload})
+    token = coordinator.session[school_files.SESSION_KEY]["token"]
+    coordinator.post(reverse("web:school-import"), {"token": token})
+    assert Student.objects.get(external_id="ST-SW3").level == other
+    # A class request's file too; a school column that is there is still checked.
+    text = "Mã yêu cầu,Lớp,Sĩ số\nYC-SW1,11A,38\n"
+    upload = SimpleUploadedFile("lop.csv", text.encode(), content_type="text/csv")
+    page = coordinator.post(reverse("web:school-upload"), {"class_requests": upload}).content.decode()
+    assert 'class="problems"' not in page
+    text = "Mã yêu cầu,Mã trường,Lớp,Sĩ số\nYC-SW2,SCH-DN,11A,38\n"
+    upload = SimpleUploadedFile("lop.csv", text.encode(), content_type="text/csv")
+    page = coordinator.post(reverse("web:school-upload"), {"class_requests": upload}).content.decode()
+    assert "lop.csv, dòng 2, cột Mã trường (school)" in page
 
 
 @pytest.mark.parametrize("name", ["students", "class_requests"])
@@ -546,15 +587,75 @@ def test_the_coordinator_books_a_class_from_the_opportunitys_page(coordinator: C
     booking = Booking.objects.get(class_request=school.unmatched, session=session)
     assert booking.status == Status.CONFIRMED and booking.seats == school.unmatched.group_size
 
+    # Booked: the page names the class with its session and offers it no other session's button.
+    page = coordinator.get(reverse("web:opportunity", args=[opportunity.external_id]), HTTP_ACCEPT_LANGUAGE="vi")
+    page = page.content.decode()
+    assert f"Lớp {school.unmatched.class_name} đã đăng ký buổi" in page
+    assert f'<option value="{school.unmatched.pk}"' not in page
+    assert "trước hết hãy thêm yêu cầu của lớp" not in page  # not told to add a class it has
+
     # Refused (already booked): said on the opportunity's page, which the coordinator returns to.
     again = coordinator.post(book, {"class_request": school.unmatched.pk}, follow=True, HTTP_ACCEPT_LANGUAGE="vi")
     assert again.redirect_chain[-1][0] == reverse("web:opportunity", args=[opportunity.external_id])
     assert 'class="message error"' in again.content.decode()
+    # Said of the class, not of the coordinator ("Bạn đã đăng ký…" read as if they had booked themselves).
+    name = school.unmatched.class_name
+    assert f"Lớp {name} đã đăng ký buổi này rồi." in again.content.decode()
+    other = reverse("web:school-session-book", args=[school.site.session.pk])
+    page = coordinator.post(other, {"class_request": school.unmatched.pk}, follow=True, HTTP_ACCEPT_LANGUAGE="vi")
+    assert f"Lớp {name} đã đăng ký một buổi khác của cơ hội này" in page.content.decode()
+    assert "Bạn đã đăng ký" not in page.content.decode()
     # Another school's class, or none, is a 404; so is an unpublished session.
     assert coordinator.post(book, {"class_request": school.other_class.pk}).status_code == 404
     assert coordinator.post(book, {"class_request": "x"}).status_code == 404
     hidden = reverse("web:school-session-book", args=[school.site.hidden.sessions.get().pk])
     assert coordinator.post(hidden, {"class_request": school.unmatched.pk}).status_code == 404
+
+
+def test_a_company_declining_a_class_says_on_the_to_do_list_and_the_class_page_where_to_look_next(
+    coordinator: Client, school: School
+) -> None:
+    # The decline showed only as "Doanh nghiệp đã từ chối" at the foot of the class's page: nothing on the
+    # to-do list, no way on from it to another session.
+    row, session = school.unmatched, school.site.later
+    coordinator.post(reverse("web:school-session-book", args=[session.pk]), {"class_request": row.pk})
+    booking = Booking.objects.get(class_request=row, session=session)
+    booking_services.booking_company_decline(booking_id=booking.pk)
+
+    home = coordinator.get(reverse("web:coordinator-home"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    section = home[home.index('id="declined-title"') :]
+    assert "Doanh nghiệp đã từ chối: tìm buổi khác (1)" in section
+    link = reverse("web:school-class", args=[row.pk])
+    assert f'href="{link}">{row.class_name}: {session.opportunity.title}' in section
+    page = coordinator.get(reverse("web:school-class", args=[row.pk]), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Tìm buổi khác cho lớp" in page
+    assert f'href="{reverse("web:opportunity", args=[session.opportunity.external_id])}"' in page
+
+    # Once the class holds another session, it is no longer a thing to do.
+    coordinator.post(reverse("web:school-session-book", args=[school.site.session.pk]), {"class_request": row.pk})
+    assert 'id="declined-title"' not in coordinator.get(reverse("web:coordinator-home")).content.decode()
+    assert "Tìm buổi khác cho lớp" not in coordinator.get(reverse("web:school-class", args=[row.pk])).content.decode()
+
+
+def test_a_class_without_recommendations_after_a_round_is_told_nothing_was_close_enough(
+    coordinator: Client, school: School
+) -> None:
+    # After a round had found nothing, the page still said the recommendations would come with the next one.
+    MatchRound.objects.all().delete()
+    url = reverse("web:school-class", args=[school.unmatched.pk])
+    page = coordinator.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "gợi ý sẽ có sau đợt ghép nối tới" in page and "không tìm thấy" not in page
+
+    MatchRound.objects.create(status=MatchRound.Status.DONE, model_version="v", now=timezone.now())
+    page = coordinator.get(url, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Đợt ghép nối gần nhất chưa tìm được cơ hội nào phù hợp với lớp." in page
+    assert "gợi ý sẽ có sau đợt ghép nối tới" not in page
+    # The to-do list sends such a class to its page (which links the catalogue), not to its edit form,
+    # and no longer promises that the next round looks for it.
+    home = coordinator.get(reverse("web:coordinator-home"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    section = home[home.index('id="unmatched-title"') :]
+    assert f'<a href="{url}">{school.unmatched.class_name}</a>' in section
+    assert "Đợt ghép nối tới sẽ tìm cho các lớp này" not in section
 
 
 def test_the_opportunity_page_offers_only_classes_of_a_level_it_is_for(coordinator: Client, school: School) -> None:

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from matchmaking.models import Feedback
-from notifications.models import OutboxMessage
+from notifications.models import OutboxMessage, Suppression
+from notifications.suppressions import address_preferences, address_unsubscribe
 from scheduler.mail import response_token
 from scheduler.models import Booking
 from students.models import AvailabilityInterval, GuardianConsent, Student
@@ -160,12 +161,12 @@ def test_booking_one_session_takes_the_book_button_off_the_opportunitys_other_se
     # The htmx answer swaps the other row too (out of band), without its button.
     row = answer[answer.index(f'id="session-{other.pk}"') :]
     assert 'hx-swap-oob="true"' in row and f"/student/sessions/{other.pk}/book/" not in answer
-    assert "Bạn đã đặt một buổi khác của chương trình này." in row
+    assert "Bạn đã đặt một buổi khác của cơ hội này." in row
     # And so does every page listing it.
     for url in ("/student/", f"/opportunities/{other.opportunity.external_id}/"):
         page = mai.get(url).content.decode()
         assert f"/student/sessions/{other.pk}/book/" not in page, url
-        assert "Bạn đã đặt một buổi khác của chương trình này." in page, url
+        assert "Bạn đã đặt một buổi khác của cơ hội này." in page, url
 
 
 def test_a_booking_without_htmx_redirects_with_a_message(mai: Client, site: Site) -> None:
@@ -373,6 +374,9 @@ def test_times_inside_a_free_time_already_there_are_not_added_again(mai: Client,
         ({"date_from": "2030-10-01", "date_to": "2030-10-07"}, "parts"),
         ({"date_from": "2030-10-05", "date_to": "2030-10-06", "parts": ["morning"]}, "weekends"),
         ({"date_from": "1/10", "date_to": "2030-10-06", "parts": ["morning"]}, "date_from"),
+        # Days gone by: "2 added" while the list (from today on) stayed the same.
+        ({"date_from": "0001-01-01", "date_to": "0001-01-02", "parts": ["morning"]}, "date_to"),
+        ({"date_from": "2020-10-01", "date_to": "2020-10-07", "parts": ["morning"]}, "date_to"),
     ],
 )
 def test_bad_free_times_are_errors_next_to_the_field(
@@ -401,6 +405,28 @@ def test_mail_preferences_set_the_opt_in_and_the_mail_language(mai: Client, site
     student = Student.objects.get(pk=site.world.student.pk)
     assert student.email_opt_in is False
     assert student.language == "en"
+
+
+def test_digests_turned_back_on_in_settings_lift_an_unsubscribe_from_a_mail(mai: Client, site: Site) -> None:
+    # A one-click unsubscribe in a digest suppresses the address; ticking "send me recommendations" again
+    # in the settings said "saved" and showed the box ticked, while the suppression kept every digest away.
+    email = site.world.student.email
+    address_unsubscribe(email=email, source=Suppression.Source.ONE_CLICK)
+    assert Student.objects.get(pk=site.world.student.pk).email_opt_in is False
+
+    mai.post("/student/settings/", {"email_opt_in": "on", "language": "vi"})
+
+    assert not Suppression.objects.filter(email=email.lower()).exists()
+    assert Student.objects.get(pk=site.world.student.pk).email_opt_in is True
+    assert address_preferences(email=email).digests is True
+    # Turning them off here is the same unsubscribe as the mail's preferences page.
+    mai.post("/student/settings/", {"language": "vi"})
+    assert address_preferences(email=email).digests is False
+    # An unsubscribe kept by the mail provider cannot be lifted here, and the page says so.
+    group = Suppression.Reason.GROUP_UNSUBSCRIBE
+    Suppression.objects.create(email=email.lower(), reason=group, source=Suppression.Source.WEBHOOK)
+    page = mai.post("/student/settings/", {"email_opt_in": "on", "language": "vi"}, follow=True).content.decode()
+    assert "bị chặn ở nhà cung cấp email" in page
 
 
 def test_my_data_downloads_as_json(mai: Client, site: Site) -> None:

@@ -306,11 +306,13 @@ def participants(request: HttpRequest, pk: int) -> HttpResponse:
     }
     for row in rows:
         row.booking = seats.get((row.student_id, row.class_request_id))  # type: ignore[attr-defined]
-    context: dict[str, Any] = {"opportunity": opp, "rows": rows}
-    if not rows:  # say whether a round has looked, and where the participants were lost
+    # Why the list is empty: not approved yet (never matched), or a round since the opportunity last
+    # changed found nobody (then who it can reach, step by step), or its first round is still to come.
+    context: dict[str, Any] = {"opportunity": opp, "rows": rows, "approved": company.approved_at is not None}
+    if not rows:
         last = MatchRound.objects.filter(status=MatchRound.Status.DONE).aggregate(at=Max("started_at"))["at"]
         context["round_since"] = last is not None and last >= opp.updated_at
-        if context["round_since"]:
+        if context["round_since"] and context["approved"]:
             context["reach"] = reach(opp, timezone.now())
     return render(request, "web/company/participants.html", context)
 

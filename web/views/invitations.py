@@ -58,6 +58,7 @@ def company_signup_page(request: HttpRequest) -> HttpResponse:
                     password=data["password1"],
                     sector=data["sector"],
                     website=data["website"],
+                    address=data["address"],
                 )
             except AccountError:
                 form.add_error("email", ACCOUNT_EXISTS)  # taken between the form's check and the insert

@@ -90,7 +90,23 @@ def opportunity(request: HttpRequest, external_id: str) -> HttpResponse:
     # Only the classes of a level the opportunity is for: a lower-secondary class is not offered a
     # university internship's button, to be refused after the tap.
     open_to = [c for c in classes if not found.levels or c.level in found.levels]
-    context = {"opportunity": found, **booked_for(request.user), "classes": open_to, "has_classes": bool(classes)}
+    # A class holds one session of an opportunity: it is named with its session, not offered the others'
+    # buttons, each refused after the tap.
+    held = (
+        Booking.objects.filter(class_request__in=open_to, session__opportunity=found)
+        .active()
+        .select_related("class_request")
+        .order_by("starts_at", "pk")
+    )
+    held_classes = list(held) if open_to else []
+    holding = {b.class_request_id for b in held_classes}
+    context = {
+        "opportunity": found,
+        **booked_for(request.user),
+        "classes": [c for c in open_to if c.pk not in holding],
+        "held_classes": held_classes,
+        "has_classes": bool(classes),
+    }
     return render(request, "web/public/opportunity.html", context)
 
 

@@ -9,6 +9,7 @@ booking is a 404, and so is every page for another role. Refusals of the workflo
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
 
@@ -78,6 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     unmatched = ClassRequest.objects.filter(school=school).annotate(n=Count("matches")).filter(n=0)
     context = {
+        "declined": _declined_needing_another(school),
         "school": school,
         "no_consent": waiting[:10],
         "no_consent_count": waiting.count(),
@@ -88,6 +90,24 @@ def home(request: HttpRequest) -> HttpResponse:
         "classes": ClassRequest.objects.filter(school=school).count(),
     }
     return render(request, "web/school/home.html", context)
+
+
+def _declined_needing_another(school: School) -> list[Booking]:
+    """Upcoming sessions a company declined for a class that still holds fewer bookings than it asked for:
+    the class needs another session (the mail said so once; the to-do list says it until it has one)."""
+    now = timezone.now()
+    declined = list(
+        Booking.objects.filter(class_request__school=school, company_declined_at__isnull=False, starts_at__gt=now)
+        .with_details()
+        .order_by("starts_at", "pk")
+    )
+    classes = {b.class_request_id for b in declined}
+    held = Counter(
+        Booking.objects.filter(class_request__in=classes, ends_at__gt=now)
+        .active()
+        .values_list("class_request_id", flat=True)
+    )
+    return [b for b in declined if b.class_request and held[b.class_request.pk] < b.class_request.max_bookings]
 
 
 # --- students ---------------------------------------------------------------------------------------
@@ -270,6 +290,7 @@ def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] 
     matches = list(found)
     bookings = list(Booking.objects.filter(class_request=row).with_details().order_by("starts_at", "pk"))
     now = timezone.now()
+    last_round = MatchRound.objects.filter(status=MatchRound.Status.DONE).aggregate(at=Max("started_at"))["at"]
     for booking in bookings:
         booking.error = errors.get(f"booking-{booking.pk}", "")  # type: ignore[attr-defined]
     for match in matches:
@@ -289,18 +310,14 @@ def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] 
         "free_times": row.availability.filter(ends_at__gt=now).order_by("starts_at")[:20],
         "Status": Status,
         "catalogue": _catalogue_for(row, now),
+        # A round published since the request last changed: an empty list is that round's answer.
+        "round_since": last_round is not None and last_round >= row.updated_at,
+        # A company's decline leaves the class one session short, until it holds as many as it asked for.
+        "needs_another": sum(b.status in Booking.ACTIVE and b.ends_at > now for b in bookings) < row.max_bookings,
     }
-    if not matches:  # say why, and what is close to the class's wishes
-        context["round_since"] = _round_since(row)
+    if not matches:  # what is close to the class's wishes, and why it was not offered
         context["near_misses"] = near_misses(row, now)
     return render(request, "web/school/class.html", context)
-
-
-def _round_since(row: ClassRequest) -> bool:
-    """Whether a matchmaking round has been published since the class request last changed: its empty
-    list is then the round's answer, not a turn still to come."""
-    last = MatchRound.objects.filter(status=MatchRound.Status.DONE).aggregate(at=Max("started_at"))["at"]
-    return last is not None and last >= row.updated_at
 
 
 def _catalogue_for(row: ClassRequest, now: dt.datetime) -> str:

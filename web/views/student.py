@@ -27,6 +27,7 @@ from matchmaking.inputs import participant_text
 from matchmaking.learning import feedback_record
 from matchmaking.models import Feedback, Match, MatchRound
 from matchmaking.search import in_common, interest_query
+from notifications.suppressions import address_preferences_update
 from privacy.consent import ConsentError, consent_request_send
 from privacy.services import student_data, student_erase
 from scheduler import services as booking_services
@@ -294,11 +295,16 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     student = _student(request)
     form = MailForm(_posted(request), initial={"email_opt_in": student.email_opt_in, "language": student.language})
     if request.method == "POST" and form.is_valid():
+        # As the mail's preferences page does: turning digests back on here lifts the address's own
+        # unsubscribe (a one-click in a digest); only setting the flag left it in force, digests never came.
+        wanted = form.cleaned_data["email_opt_in"]
         language = form.cleaned_data["language"]
-        student.email_opt_in = form.cleaned_data["email_opt_in"]
-        student.languages = [language] + [lang for lang in student.languages if lang != language]
-        student.save(update_fields=["email_opt_in", "languages", "updated_at"])
-        messages.success(request, _("Mail preferences saved."))
+        prefs = address_preferences_update(email=student.email, digests=wanted, language=language)
+        if wanted and not prefs.digests:
+            stopped = _("Mail to %(email)s was stopped at the mail provider: no digest can be sent to it.")
+            messages.warning(request, stopped % {"email": student.email})
+        else:
+            messages.success(request, _("Mail preferences saved."))
         return redirect("web:student-settings")
     return render(request, "web/student/settings.html", {"form": form, "erase_form": EraseForm()})
 
