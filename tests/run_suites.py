@@ -23,6 +23,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,15 +101,22 @@ def main() -> int:
           else "running:", flush=True)
     for suite in suites:
         print(f"  {suite.name}: {suite.log.relative_to(ROOT)}", flush=True)
+    started = time.monotonic()
     processes = [(suite, suite.start(args)) for suite in suites]
+    ended: set[str] = set()
     try:
-        for suite, process in processes:
-            results[suite.name] = process.wait()
+        while len(ended) < len(processes):
+            time.sleep(0.5)
+            for suite, process in processes:
+                if suite.name not in ended and process.poll() is not None:  # a line as each ends
+                    ended.add(suite.name)
+                    print(f"  {suite.name}: finished after {time.monotonic() - started:.0f} s", flush=True)
     except KeyboardInterrupt:  # Ctrl-C reached the suites too (same process group): let them stop
         for _, process in processes:
             process.wait()
         raise
-    for suite, _ in processes:
+    for suite, process in processes:
+        results[suite.name] = process.returncode
         suite.print_log()
 
     if missing:
