@@ -2,8 +2,8 @@
 PostgreSQL with tasks through a real Celery worker on Redis. Prints which suites ran; exits non-zero if
 any failed.
 
-The two suites run side by side, each in its own pytest process (on two cores that takes a little more
-than the longer one, where one after the other took both). Each one's output goes to
+The two suites run side by side, each in its own pytest process: a suite spends much of its time waiting
+(on browsers, servers, subprocesses and the database), which the other fills. Each one's output goes to
 var/suites/<suite>/pytest.log while it runs (`tail -f` it to follow) and is printed whole once both have
 finished, the SQLite suite's first, then the summary. Nothing the two share can collide: each suite has
 its own VAR_DIR (var/suites/<suite>/: the file cache, mail, screenshots), its own pytest cache (so
