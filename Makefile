@@ -30,7 +30,8 @@ install-dev: $(VENV)/.dev
 demo: install
 	$(PY) manage.py demo
 
-## Run the suite on SQLite, then again on PostgreSQL with a real Celery worker on Redis if reachable.
+## Run the suite on SQLite and, side by side, on PostgreSQL with a real Celery worker on Redis if reachable
+## (each suite's output in var/suites/<suite>/pytest.log, printed whole at the end).
 test: install-dev
 	$(PY) tests/run_suites.py
 

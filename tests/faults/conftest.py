@@ -32,6 +32,7 @@ from django.core.management import call_command
 from django.db import connections
 
 from tests.fakes.sendgrid_server import FakeSendGrid
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # Variables that configure a Django process: a subprocess gets only the ones a test gives it.
@@ -46,12 +47,6 @@ def wait_for(condition: Callable[[], object], what: str, timeout: float = 30) ->
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.05)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def listening(port: int) -> bool:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from ..ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 # Variables that choose a configuration: a subprocess gets only the ones a test gives it.
 CONFIGURING = (
@@ -68,12 +70,6 @@ def sqlite_copy(migrated_sqlite: Path, tmp_path: Path) -> Path:
     path = tmp_path / "db.sqlite3"
     shutil.copy(migrated_sqlite, path)
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 Each ``check`` fails the test on a serious or critical axe-core violation, a console error, a failed
 request or an answer of 400 or more, and names the folder holding the journey's screenshots
-(var/screenshots/<test>/, kept after the run).
+(VAR_DIR/screenshots/<test>/: var/screenshots/<test>/, or var/suites/<suite>/screenshots/<test>/ under
+`make test`; kept after the run).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.conf import settings
 from playwright.sync_api import ConsoleMessage, Page, Request, Response
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 
