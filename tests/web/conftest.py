@@ -1,7 +1,8 @@
 """The web tests' world: the shared named world with its companies approved, plus recommendations.
 
 Browser tests (marker ``browser``) drive Debian's Chromium at /usr/bin/chromium through
-pytest-playwright against pytest-django's live server; without that binary they are skipped.
+pytest-playwright against pytest-django's live server; without that binary they are skipped. They run
+in the SQLite suite of ``make test`` only (the pages do not depend on the database).
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        # The pages in a browser do not depend on the database: they run once, in the SQLite suite of
+        # make test, as the tests that start their own processes do (tests/ops). Every page's database
+        # work is tested without a browser in both suites.
+        once = pytest.mark.skip(reason="drives the pages in Chromium: runs in the SQLite suite of make test")
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(once)
+        return
     if CHROMIUM.exists():
         return
     if os.environ.get("REQUIRE_SERVICES") == "1":  # CI installs Chromium: a missing one is a failure
