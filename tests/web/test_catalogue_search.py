@@ -8,6 +8,7 @@ include), so a word typed with its accents meets only itself.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -46,6 +47,13 @@ def catalogue() -> dict[str, Opportunity]:
     return made
 
 
+def _posted(*opportunities: dict[str, Any]) -> None:
+    """Published opportunities of one company, each with a session (``opportunities``: their fields)."""
+    company = f.CompanyFactory()
+    for fields in opportunities:
+        f.SessionFactory(opportunity=f.OpportunityFactory(company=company, **fields))
+
+
 def _titles(client: Client, query: str) -> list[str]:
     page = client.get(reverse("web:home"), {"q": query}).content.decode()
     return re.findall(r'<h3><a href="/opportunities/[^"]+/">([^<]+)</a>', page)
@@ -80,11 +88,10 @@ def test_a_short_query_is_a_whole_word_not_part_of_a_name(client: Client, catalo
 
 
 def test_a_match_in_the_title_ranks_above_one_in_the_description(client: Client) -> None:
-    company = f.CompanyFactory()
-    in_text = f.OpportunityFactory(company=company, title="Tham quan nhà máy", description="Có robot hàn tự động.")
-    in_title = f.OpportunityFactory(company=company, title="Cuộc thi robot", description="Dành cho học sinh.")
-    for opportunity in (in_text, in_title):
-        f.SessionFactory(opportunity=opportunity)
+    _posted(
+        {"title": "Tham quan nhà máy", "description": "Có robot hàn tự động."},
+        {"title": "Cuộc thi robot", "description": "Dành cho học sinh."},
+    )
     assert _titles(client, "robot")[:2] == ["Cuộc thi robot", "Tham quan nhà máy"]
 
 
@@ -124,11 +131,10 @@ def test_a_posting_with_part_of_a_phrase_is_found_below_one_with_all_of_it(
 def test_parts_of_a_phrase_count_once_and_below_any_whole_phrase(client: Client) -> None:
     # "trò chơi điện tử" has the parts "điện tử" and "điện": summed, a bank's "ví điện tử" scored two, above
     # a posting that names the student's other interest whole in its description, and was listed first.
-    company = f.CompanyFactory()
-    wallet = f.OpportunityFactory(company=company, title="Tham quan ngân hàng", description="Từ ví điện tử đến thẻ.")
-    ai = f.OpportunityFactory(company=company, title="Tham quan phòng lab", description="Xem trí tuệ nhân tạo.")
-    for opportunity in (wallet, ai):
-        f.SessionFactory(opportunity=opportunity)
+    _posted(
+        {"title": "Tham quan ngân hàng", "description": "Từ ví điện tử đến thẻ."},
+        {"title": "Tham quan phòng lab", "description": "Xem trí tuệ nhân tạo."},
+    )
     assert _titles(client, "trò chơi điện tử, trí tuệ nhân tạo") == ["Tham quan phòng lab", "Tham quan ngân hàng"]
 
 
@@ -167,12 +173,11 @@ def test_interests_the_vocabularies_do_not_know_offer_no_search() -> None:
 def test_a_student_sees_first_what_is_open_to_their_level_and_every_level_in_one_tap(client: Client) -> None:
     from accounts.models import User
 
-    company = f.CompanyFactory()
-    theirs = f.OpportunityFactory(company=company, title="Tham quan xưởng gốm", levels=["lower_secondary"])
-    anyone = f.OpportunityFactory(company=company, title="Nói chuyện về nghề gốm", levels=[])
-    older = f.OpportunityFactory(company=company, title="Thực tập gốm sứ", levels=["university"])
-    for opportunity in (theirs, anyone, older):
-        f.SessionFactory(opportunity=opportunity)
+    _posted(
+        {"title": "Tham quan xưởng gốm", "levels": ["lower_secondary"]},
+        {"title": "Nói chuyện về nghề gốm", "levels": []},
+        {"title": "Thực tập gốm sứ", "levels": ["university"]},
+    )
     student = f.StudentFactory(level="lower_secondary")
     client.force_login(User.objects.create_user("em", password="x", role=User.Role.STUDENT, student=student))
 
