@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +59,12 @@ class MatchRound(models.Model):
 
     def __str__(self) -> str:
         return f"Round {self.pk} ({self.status}, {self.shards_done}/{self.shards_total})"
+
+    @classmethod
+    def published_since(cls, moment: dt.datetime) -> bool:
+        """Whether a round started at or after ``moment`` has been published: a list that is empty then
+        is that round's answer (nothing fit), not a turn still to come."""
+        return cls.objects.filter(status=cls.Status.DONE, started_at__gte=moment).exists()
 
 
 class StagedMatch(models.Model):

@@ -14,7 +14,7 @@ import secrets
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import F, Max, QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -310,8 +310,7 @@ def participants(request: HttpRequest, pk: int) -> HttpResponse:
     # changed found nobody (then who it can reach, step by step), or its first round is still to come.
     context: dict[str, Any] = {"opportunity": opp, "rows": rows, "approved": company.approved_at is not None}
     if not rows:
-        last = MatchRound.objects.filter(status=MatchRound.Status.DONE).aggregate(at=Max("started_at"))["at"]
-        context["round_since"] = last is not None and last >= opp.updated_at
+        context["round_since"] = MatchRound.published_since(opp.updated_at)
         if context["round_since"] and context["approved"]:
             context["reach"] = reach(opp, timezone.now())
     return render(request, "web/company/participants.html", context)

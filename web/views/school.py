@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -290,7 +290,6 @@ def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] 
     matches = list(found)
     bookings = list(Booking.objects.filter(class_request=row).with_details().order_by("starts_at", "pk"))
     now = timezone.now()
-    last_round = MatchRound.objects.filter(status=MatchRound.Status.DONE).aggregate(at=Max("started_at"))["at"]
     for booking in bookings:
         booking.error = errors.get(f"booking-{booking.pk}", "")  # type: ignore[attr-defined]
     for match in matches:
@@ -311,7 +310,7 @@ def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] 
         "Status": Status,
         "catalogue": _catalogue_for(row, now),
         # A round published since the request last changed: an empty list is that round's answer.
-        "round_since": last_round is not None and last_round >= row.updated_at,
+        "round_since": MatchRound.published_since(row.updated_at),
         # A company's decline leaves the class one session short, until it holds as many as it asked for.
         "needs_another": sum(b.status in Booking.ACTIVE and b.ends_at > now for b in bookings) < row.max_bookings,
     }

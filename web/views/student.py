@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Max, Prefetch
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -92,17 +92,10 @@ def recommendations(request: HttpRequest) -> HttpResponse:
         "student": student,
         # The catalogue searched for the interests now, without waiting for the next round.
         "interest_query": interest_query(student.interests or ""),
-        "round_since_profile": _round_since(student),
+        "round_since_profile": MatchRound.published_since(student.updated_at),
         "needs_consent": _needs_consent(student),
     }
     return render(request, "web/student/recommendations.html", context)
-
-
-def _round_since(student: Student) -> bool:
-    """Whether a matchmaking round has been published since the student's profile last changed: an
-    empty list then means nothing was close enough to what they wrote, not that their turn is to come."""
-    last = MatchRound.objects.filter(status=MatchRound.Status.DONE).aggregate(at=Max("started_at"))["at"]
-    return last is not None and last >= student.updated_at
 
 
 def _in_common(match: Match, student: Student) -> None:
