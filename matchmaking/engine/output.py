@@ -9,7 +9,7 @@ the caller phrases them in its reader's language.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
 
 import numpy as np
@@ -148,28 +148,9 @@ class Lists:
         # text: only when no topic is shared (the topics say it better)
         named = (features[:, 0] >= TEXT_REASON_MIN) & (n_shared == 0)
         codes[named, 0] = table.code(("text",), lambda: {"factor": "text"})
-        # topics: keyed by the shared topic ids, padded with -1
+        # topics: keyed by the shared topic ids
         with_topics = np.flatnonzero(n_shared)
-        if len(with_topics):
-            width = int(n_shared.max())
-            keys = np.full((len(with_topics), width), -1, dtype=np.int64)
-            counts = n_shared[with_topics]
-            position = np.arange(shared.nnz) - np.repeat(shared.indptr[:-1], n_shared)
-            keys[np.repeat(np.arange(len(with_topics)), counts), position] = shared.indices
-            first, inverse = distinct_rows(keys)
-            topic_ids = self.topic_ids
-
-            def topics_reason(ids: tuple[int, ...]) -> Reason:
-                return {"factor": "topics", "topics": sorted(topic_ids[t] for t in ids)}
-
-            topic_codes = np.array(
-                [
-                    table.code(("topics", ids), functools.partial(topics_reason, ids))
-                    for ids in (tuple(sorted(t for t in row if t >= 0)) for row in keys[first].tolist())
-                ],
-                dtype=np.int64,
-            )
-            codes[with_topics, 1] = topic_codes[inverse]
+        codes[with_topics, 1] = self._set_codes(shared[with_topics], "topics", self.topic_ids)
         # field: no topic shared, but topics of one field on both sides (the field terms related them)
         self._field_codes(p, o, np.flatnonzero(n_shared == 0), codes)
         # kind
@@ -228,28 +209,29 @@ class Lists:
         n_p = len(self.built.participants)
         both = self.field_sets[p[pairs]].multiply(self.field_sets[n_p + o[pairs]]).tocsr()
         both.eliminate_zeros()
-        counts = np.diff(both.indptr)
-        related = np.flatnonzero(counts)
-        if not len(related):
-            return
-        width = int(counts.max())
-        keys = np.full((len(related), width), -1, dtype=np.int64)
-        position = np.arange(both.nnz) - np.repeat(both.indptr[:-1], counts)
-        keys[np.repeat(np.arange(len(related)), counts[related]), position] = both.indices
+        related = np.flatnonzero(np.diff(both.indptr))
+        codes[pairs[related], 1] = self._set_codes(both[related], "field", self.field_ids, key="fields")
+
+    def _set_codes(self, sets: sparse.csr_matrix, factor: str, ids: Sequence[str], key: str = "") -> np.ndarray:
+        """The reason code of each row of ``sets`` (0/1, every row non-empty): ``{"factor": factor, key:
+        the ids of its columns, sorted}``, built once per distinct set of columns."""
+        if not sets.shape[0]:
+            return np.zeros(0, dtype=np.int64)
+        counts = np.diff(sets.indptr)
+        keys = np.full((sets.shape[0], int(counts.max())), -1, dtype=np.int64)  # column ids, padded with -1
+        position = np.arange(sets.nnz) - np.repeat(sets.indptr[:-1], counts)
+        keys[np.repeat(np.arange(sets.shape[0]), counts), position] = sets.indices
         first, inverse = distinct_rows(keys)
-        field_ids = self.field_ids
+        name = key or factor
 
-        def field_reason(ids: tuple[int, ...]) -> Reason:
-            return {"factor": "field", "fields": sorted(field_ids[f] for f in ids)}
+        def reason(columns: tuple[int, ...]) -> Reason:
+            return {"factor": factor, name: sorted(ids[c] for c in columns)}
 
-        field_codes = np.array(
-            [
-                self.reason_table.code(("field", ids), functools.partial(field_reason, ids))
-                for ids in (tuple(sorted(f for f in row if f >= 0)) for row in keys[first].tolist())
-            ],
-            dtype=np.int64,
-        )
-        codes[pairs[related], 1] = field_codes[inverse]
+        distinct = (tuple(sorted(c for c in row if c >= 0)) for row in keys[first].tolist())
+        table = self.reason_table
+        return np.array([table.code((factor, c), functools.partial(reason, c)) for c in distinct], dtype=np.int64)[
+            inverse
+        ]
 
     def build(self, result: Result, *, backward: bool) -> dict[str, list[Rec]]:
         b = self.built
