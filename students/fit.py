@@ -4,6 +4,10 @@ the session inside the participant's free time), for both ways a participant get
 booking it themselves (``scheduler.services.booking_request``) and a round's proposals
 (``scheduler.rounds``).
 
+``class_offer_misfit`` adds the round's checks of a whole opportunity for a class (the kinds it asked
+for, the deadline, its province and the neighbouring ones, room for the whole class), to say on the
+class's page why an opportunity was not offered.
+
 The matchmaking engine applies the same rule to millions of pairs at once, vectorised, and so keeps
 a copy of its own (``matchmaking/engine/filters.py``: the engine imports no Django);
 ``tests/students/test_fit.py`` checks on many random cases that the two agree.
@@ -21,7 +25,8 @@ from collections.abc import Sequence
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from companies.models import Session
+import places
+from companies.models import Opportunity, Session
 
 from .models import ClassRequest, Student
 
@@ -75,12 +80,41 @@ def session_fits(
     return _misfit(participant, session, now=now, free=free, day=day) is None
 
 
-def misfit_code(
-    participant: Student | ClassRequest, session: Session, *, now: dt.datetime, free: Sequence[Interval] | None
+def class_offer_misfit(
+    row: ClassRequest,
+    opportunity: Opportunity,
+    sessions: Sequence[Session],
+    *,
+    now: dt.datetime,
+    free: Sequence[Interval],
 ) -> str | None:
-    """The first check the pair fails, as a code ("started", "level", "age", "group", "time"), or None:
-    for a page that says why in its own words (a class's page lists what it was not offered, and why)."""
-    return _misfit(participant, session, now=now, free=free)
+    """Why a round would not offer this opportunity to this class, as the first check it fails in the
+    round's order ("kind", "deadline", "level", "far", "no_session", "group", "time", "seats"), or None
+    when one of ``sessions`` fits the class with room for all of it: the engine's hard filters
+    (``matchmaking/engine/filters.py``), for a page that says which one stood in the way.
+
+    ``sessions``: the opportunity's upcoming sessions, each with ``seats_left``; ``free``: the class's
+    free time as ``free_time`` gives it."""
+    if row.kinds and opportunity.kind not in row.kinds:
+        return "kind"
+    if opportunity.apply_by is not None and opportunity.apply_by < timezone.localdate(now):
+        return "deadline"
+    if opportunity.levels and row.level not in opportunity.levels:
+        return "level"
+    home = row.school.province
+    if not opportunity.online and opportunity.province not in {home, *places.neighbour_map().get(home, ())}:
+        return "far"
+    if not sessions:
+        return "no_session"
+    codes = [_misfit(row, s, now=now, free=free) for s in sessions]
+    if "group" in codes:
+        return "group"
+    fitting = [s for s, code in zip(sessions, codes, strict=True) if code is None]
+    if not fitting:
+        return "time"
+    if not any(s.seats_left >= row.group_size for s in fitting):  # type: ignore[attr-defined]
+        return "seats"
+    return None
 
 
 def free_time(availability: Sequence[Interval]) -> tuple[Interval, ...]:

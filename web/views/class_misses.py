@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ import places
 from companies.models import Kind, Level, Opportunity
 from companies.selectors import opportunities_published
 from matchmaking.search import catalogue_search, interest_query, shared_concepts
-from students.fit import free_time, misfit_code
+from students.fit import class_offer_misfit, free_time
 from students.models import ClassRequest
 
 from .public import upcoming_sessions
@@ -70,41 +70,36 @@ def near_misses(row: ClassRequest, now: dt.datetime, limit: int = NEAR_MISSES) -
 def _why_not(
     row: ClassRequest, opportunity: Opportunity, free: tuple[tuple[dt.datetime, dt.datetime], ...], now: dt.datetime
 ) -> tuple[str, bool]:
-    if row.kinds and opportunity.kind not in row.kinds:
-        return _("It is a %(kind)s; the class asked for %(kinds)s.") % {
+    sessions = list(getattr(opportunity, "upcoming", []))
+    misfit = class_offer_misfit(row, opportunity, sessions, now=now, free=free)
+    if misfit is None:
+        return _("It fits the class: book a session on its page."), True
+    if misfit == "kind":
+        why = _("It is a %(kind)s; the class asked for %(kinds)s.") % {
             "kind": str(Kind(opportunity.kind).label).lower(),
             "kinds": ", ".join(str(Kind(k).label).lower() for k in row.kinds if k in Kind.values),
-        }, False
-    if opportunity.apply_by is not None and opportunity.apply_by < timezone.localdate(now):
-        return _("Applications closed on %(date)s.") % {
-            "date": formats.date_format(opportunity.apply_by, "d/m/Y")
-        }, False
-    if opportunity.levels and row.level not in opportunity.levels:
-        return _("It is for %(levels)s only.") % {
+        }
+    elif misfit == "deadline":
+        assert opportunity.apply_by is not None
+        why = _("Applications closed on %(date)s.") % {"date": formats.date_format(opportunity.apply_by, "d/m/Y")}
+    elif misfit == "level":
+        why = _("It is for %(levels)s only.") % {
             "levels": ", ".join(str(Level(v).label).lower() for v in opportunity.levels if v in Level.values)
-        }, False
-    home = row.school.province
-    if (
-        not opportunity.online
-        and opportunity.province != home
-        and opportunity.province not in places.neighbour_map().get(home, frozenset())
-    ):
-        return _("It takes place in %(province)s, beyond the school's province and its neighbours.") % {
+        }
+    elif misfit == "far":
+        why = _("It takes place in %(province)s, beyond the school's province and its neighbours.") % {
             "province": places.name(opportunity.province, "en" if get_language() == "en" else "vi")
-        }, False
-    sessions = list(getattr(opportunity, "upcoming", []))
-    if not sessions:
-        return _("It has no upcoming session."), False
-    codes = [misfit_code(row, s, now=now, free=free) for s in sessions]
-    if "group" in codes:
-        return _("It takes groups of %(low)s to %(high)s; the class has %(size)d students.") % {
+        }
+    elif misfit == "no_session":
+        why = _("It has no upcoming session.")
+    elif misfit == "group":
+        why = _("It takes groups of %(low)s to %(high)s; the class has %(size)d students.") % {
             "low": opportunity.group_min or 1,
             "high": opportunity.group_max or "…",
             "size": row.group_size,
-        }, False
-    fitting = [s for s, code in zip(sessions, codes, strict=True) if code is None]
-    if not fitting:
-        return _("None of its sessions is in the class's free times."), False
-    if not any(s.seats_left >= row.group_size for s in fitting):  # type: ignore[attr-defined]
-        return _("No session in the class's free times has %(size)d seats left.") % {"size": row.group_size}, False
-    return _("It fits the class: book a session on its page."), True
+        }
+    elif misfit == "time":
+        why = _("None of its sessions is in the class's free times.")
+    else:
+        why = _("No session in the class's free times has %(size)d seats left.") % {"size": row.group_size}
+    return why, False
