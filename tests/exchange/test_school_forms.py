@@ -148,14 +148,18 @@ def test_a_workbook_with_vietnamese_headers_and_real_date_cells_imports(tmp_path
     assert dict(Student.objects.values_list("external_id", "birth_date")) == {"HS001": dt.date(2010, 9, 5), "HS002": dt.date(2008, 3, 14)}
 
 
+def problems_in_vietnamese(directory: Path) -> list[str]:
+    """The import's problems as a Vietnamese coordinator reads them."""
+    with translation.override("vi"):
+        return [str(p) for p in data_import(directory=directory, today=TODAY).problems]
+
+
 @pytest.mark.django_db
 def test_a_bad_date_is_a_problem_naming_row_column_and_value_in_vietnamese(tmp_path: Path) -> None:
     rows = [*SCHOOL_STUDENTS, "3,HS003,Ngô Lan,09/25/2010,Nữ,Tiểu học,5,S1,lan@mail.example.vn"]
     write(only_parents(tmp_path), {"students.csv": rows})
 
-    with translation.override("vi"):
-        report = data_import(directory=tmp_path, today=TODAY)
-        problems = [str(p) for p in report.problems]
+    problems = problems_in_vietnamese(tmp_path)
 
     assert problems == [
         "students.csv:4: birth_date: '09/25/2010' không phải là ngày: không có tháng 25 (ghi ngày trước, DD/MM/YYYY)",
@@ -265,9 +269,7 @@ def test_a_header_cell_merged_over_two_columns_is_named_beside_the_missing_colum
     book.active.merge_cells("C1:D1")  # type: ignore[union-attr]
     book.save(path)
 
-    with translation.override("vi"):
-        report = data_import(directory=tmp_path, today=TODAY)
-        problems = [str(p) for p in report.problems]
+    problems = problems_in_vietnamese(tmp_path)
 
     assert problems == [
         "students.xlsx:1: -: cột D không có tiêu đề (ô tiêu đề của nó có bị gộp với ô bên cạnh không? Hãy bỏ gộp ô và đặt cho mỗi cột một tiêu đề riêng)",
