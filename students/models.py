@@ -45,6 +45,15 @@ class School(models.Model):
         return self.name
 
 
+def born_by(day: dt.date, years: int) -> dt.date:
+    """The latest birth date of someone ``years`` old on ``day`` (born on 29 February: a year older on
+    1 March in common years)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
 class StudentQuerySet(models.QuerySet["Student"]):
     def active(self) -> StudentQuerySet:
         """Students whose data has not been erased."""
@@ -52,12 +61,12 @@ class StudentQuerySet(models.QuerySet["Student"]):
 
     def minors(self, day: dt.date | None = None, *, minor: bool = True) -> StudentQuerySet:
         """Students under 18 on ``day`` (today by default); ``minor=False``: those 18 or older."""
-        day = day or timezone.localdate()
-        try:
-            born = day.replace(year=day.year - ADULT_AGE)
-        except ValueError:  # 29 February
-            born = day.replace(year=day.year - ADULT_AGE, day=28)
+        born = born_by(day or timezone.localdate(), ADULT_AGE)
         return self.filter(birth_date__gt=born) if minor else self.filter(birth_date__lte=born)
+
+    def aged(self, years: int, day: dt.date) -> StudentQuerySet:
+        """Students ``years`` old or more on ``day`` (none without a birth date)."""
+        return self.filter(birth_date__lte=born_by(day, years))
 
     def with_consent(self) -> StudentQuerySet:
         """Annotate ``has_guardian_consent``: an active (not withdrawn) consent record exists."""

@@ -19,6 +19,7 @@ import operator
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -88,12 +89,7 @@ def reach(opportunity: Opportunity, now: dt.datetime) -> Reach:
     if not sessions:
         return Reach(steps, _("Add a session: the round proposes participants for upcoming sessions only."))
     if opportunity.min_age:
-        last_day = sessions[-1].starts_at.date()
-        try:
-            born_by = last_day.replace(year=last_day.year - opportunity.min_age)
-        except ValueError:  # 29 February
-            born_by = last_day.replace(year=last_day.year - opportunity.min_age, day=28)
-        students = students.filter(birth_date__lte=born_by)
+        students = students.aged(opportunity.min_age, timezone.localdate(sessions[-1].starts_at))
         label = ngettext(
             "%(age)d year old or more on a session's day",
             "%(age)d years old or more on a session's day",
