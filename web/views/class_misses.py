@@ -75,7 +75,7 @@ def _why_not(
     if misfit is None:
         return _("It fits the class: book a session on its page."), True
     if misfit == "kind":
-        why = _("It is a %(kind)s; the class asked for %(kinds)s.") % {
+        why = _("Its kind is %(kind)s; the class asked for %(kinds)s.") % {
             "kind": str(Kind(opportunity.kind).label).lower(),
             "kinds": ", ".join(str(Kind(k).label).lower() for k in row.kinds if k in Kind.values),
         }
