@@ -17,7 +17,10 @@
    relevance is within a factor (1 + κ + δ + φ) of each other. κ, δ, φ are w_kind, w_distance,
    w_freshness divided by w_text + w_topic.
 3. Below RELEVANCE_FLOOR (on raw) nothing is recommended: a list is short, or empty, rather than
-   padded with near-zero matches. The floor is calibrated on the labelled sets (docs/relevance.md).
+   padded with near-zero matches. Above it, a pair that shares no topic and no field must have texts
+   at least TEXT_EVIDENCE close: every pair listed has a reason of relevance a person can read, not
+   only a kind, a place and a session (their common syllables are not one). Both are calibrated on
+   the labelled sets (docs/relevance.md).
 
 Exactness: vector entries are rounded towards zero to multiples of 2**-16 (so that no relevance
 exceeds 1), so a dot product is a sum of multiples of 2**-32 and exact in any order; the context is
@@ -47,6 +50,9 @@ GROUP_SCALE = 0.5
 GLOSS_WEIGHT = 1.5
 # Below this raw (relevance × context) a pair is never recommended (calibrated: docs/relevance.md).
 RELEVANCE_FLOOR = 0.05
+# With the floor on, a pair is recommended only with a reason of relevance a person can read: a topic or
+# a field in common, or texts at least this close (their text cosine; calibrated: docs/relevance.md).
+TEXT_EVIDENCE = 0.09
 FRESHNESS_HALF_LIFE_DAYS = 30.0
 FRESHNESS_UNKNOWN = 0.5
 # Vector entries are rounded to multiples of 2**-QUANTUM_BITS. Products are then multiples of 2**-32

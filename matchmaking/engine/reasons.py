@@ -37,11 +37,12 @@ from typing import TypeVar
 
 import numpy as np
 
+from .model import TEXT_EVIDENCE
 from .types import Reason
 
 T = TypeVar("T")
 MAX_FACTORS = 4
-TEXT_REASON_MIN = 0.1  # text similarity below this is not worth a sentence
+TEXT_REASON_MIN = TEXT_EVIDENCE  # text similarity below this is not worth a sentence (nor a listing)
 FRESH_REASON_MIN = 0.8  # about ten days old
 REACH = ("near", "same", "online")  # distance classes 1, 2, 3
 

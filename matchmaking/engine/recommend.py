@@ -21,7 +21,9 @@ The algorithm, exact (it returns what scoring every pair would, ties broken by i
    settles a row when its k-th accepted value is strictly above the best value it left out. The
    few rows left are searched again in their blocks, four times deeper each round, until nothing
    is left out. Pairs below the relevance floor are dropped, and a row whose bound is below it is
-   settled: lists are short or empty rather than padded with near-zero matches.
+   settled: lists are short or empty rather than padded with near-zero matches. So are pairs above
+   it with no reason of relevance (no topic or field in common, texts less than
+   ``model.TEXT_EVIDENCE`` close): a kind, a place and common syllables are not one.
 5. The diversity rule applies to a participant's list: walking down the ranking, an opportunity is
    skipped when its company already has two entries in the list (so at most 2 per company in the top
    10; with k > 10 the cap still counts the whole list).
@@ -424,8 +426,9 @@ def _searchers(
     built: Model, k: int, use_filters: bool, stages: Stages, floor: float, k_rows: np.ndarray | None = None
 ) -> tuple[TopK, TopK]:
     per_pair = built.compiled.eligible if use_filters else _all_pass
+    evident = built.evident if floor > 0 else None
     forward = TopK(
-        Direction(eligible=per_pair, col_tie=built.o_rank, col_group=built.o_company),
+        Direction(eligible=per_pair, col_tie=built.o_rank, col_group=built.o_company, evident=evident),
         len(built.participants),
         k,
         PARTICIPANT_M * k,
@@ -434,7 +437,11 @@ def _searchers(
         k_rows=k_rows,
     )
     backward = TopK(
-        Direction(eligible=lambda o, p: per_pair(p, o), col_tie=built.p_rank),
+        Direction(
+            eligible=lambda o, p: per_pair(p, o),
+            col_tie=built.p_rank,
+            evident=None if evident is None else lambda o, p, raw: evident(p, o, raw),
+        ),
         len(built.opportunities),
         k,
         OPPORTUNITY_M * k,

@@ -4,7 +4,9 @@ The score is an increasing function of ``raw`` = (a dot product of two vectors: 
 context of the pair: a factor of the column's block plus a kind term when the row prefers the column's
 kind; ``model.py``). The product is exact whatever order it is summed in, so ``raw`` is the same in
 every direction and block. Candidates below ``floor`` are never recommended: they are dropped, and a
-row whose bound is below the floor is settled (nothing it left out could enter its list).
+row whose bound is below the floor is settled (nothing it left out could enter its list). Above the
+floor, a candidate without a reason of relevance (``Direction.evident``) is dropped like one that fails
+a per-pair filter.
 
 1. Rounds, block by block: a block is a set of rows and the columns that pass the block-level
    filters for all of them, and every eligible pair lies in exactly one block. A pass over a
@@ -39,6 +41,7 @@ GROWTH = 4
 RESERVE = 1.5  # a search fetches this many times the columns it checks at once
 
 PairTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
+RawTest = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Direction:
     eligible: PairTest  # the per-pair filters
     col_tie: np.ndarray  # tie-break rank of each column (by id)
     col_group: np.ndarray | None = None  # the diversity cap's group of each column (company)
+    evident: RawTest | None = None  # with the floor: which (row, column, raw) have a reason of relevance
 
 
 @dataclass
@@ -92,6 +96,9 @@ class TopK:
         if self.floor > NEG_INF:
             above = raw >= self.floor
             rows, cols, raw = rows[above], cols[above], raw[above]
+            if self.direction.evident is not None:
+                shown = self.direction.evident(rows, cols, raw)
+                rows, cols, raw = rows[shown], cols[shown], raw[shown]
         ok = self.direction.eligible(rows, cols)
         self._tick("filters", t0)
         self._new.append([rows[ok], cols[ok], raw[ok]])

@@ -7,7 +7,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -16,7 +15,6 @@ from matchmaking.engine.encoder import Reranker, wordllama_available, wordllama_
 from matchmaking.engine.evaluate import Metrics, evaluate
 from matchmaking.engine.learn import Example, fit_weights
 from matchmaking.engine.model import RELEVANCE_FLOOR
-from matchmaking.engine.model import score as model_score
 from matchmaking.engine.recommend import recommend
 from matchmaking.engine.types import Opportunity, Participant, Recommendations
 from matchmaking.inputs import geography, province_names, split_engine_id
@@ -125,13 +123,11 @@ class Command(BaseCommand):
 
     def _calibration(self, run: _Runner, who: list[Participant], truth: dict[str, set[str]], floors: list[float],
                      weights: Any) -> None:  # fmt: skip
-        """One run without a floor, then the lists each floor would leave (a floor only cuts a list's tail)."""
-        recs = run.recommend(weights=weights, floor=0.0)
+        """The lists at each floor, one run each: above a floor a pair also needs a reason of relevance
+        (``model.TEXT_EVIDENCE``), so a floor removes pairs from the middle of a list, not only its tail."""
         self.stdout.write(f"{'floor':>6} {'nDCG@k':>7} {'precision':>9} {'with recs':>9} {'judged w/ recs':>14}")
         for value in floors:
-            cut = Recommendations(
-                {p: [r for r in rs if r.score >= score_of(value)] for p, rs in recs.for_participants.items()}, {}
-            )
+            cut = run.recommend(weights=weights, floor=value)
             m = run.metrics(cut, who, truth)
             precision, judged_with = _precision(cut, truth)
             self.stdout.write(
@@ -147,10 +143,6 @@ def _floats(value: str) -> list[float]:
         return [float(v) for v in value.split(",") if v.strip()]
     except ValueError:
         raise ValueError(f"not a comma-separated list of numbers: {value!r}") from None
-
-
-def score_of(raw: float) -> float:
-    return float(model_score(np.array([raw]))[0])
 
 
 def _precision(recs: Recommendations, truth: dict[str, set[str]]) -> tuple[float, float]:

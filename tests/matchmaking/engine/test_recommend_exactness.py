@@ -55,7 +55,27 @@ WORDS = [
     "thực tập",
     "internship",
 ]
+# Words of no topic: a pair related by these alone is listed only when its texts are close enough
+# (model.TEXT_EVIDENCE), which one shared word among several is not always.
+FILLER = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett"]
 PROVINCES = ["p0", "p1", "p2", "p3", "p4"]
+
+
+def _evident(built, raw: np.ndarray) -> np.ndarray:
+    """Pair by pair, from the topic sets and the text cosine: a topic in common, a field in common (the
+    vocabulary's group of a topic on both sides), or texts at least ``model.TEXT_EVIDENCE`` close."""
+    n_p, n_o = raw.shape
+    group_of = built.vocab.group_of
+    sets = built.sets
+    p, o = np.repeat(np.arange(n_p), n_o), np.tile(np.arange(n_o), n_p)
+    text = built.text_cosines(p, o, raw.ravel(), built.compiled.distance_of(p, o)).reshape(n_p, n_o)
+    out = text >= model.TEXT_EVIDENCE
+    for i in range(n_p):
+        for j in range(n_o):
+            mine, theirs = sets[i], sets[n_p + j]
+            fields = {int(group_of[t]) for t in mine} & {int(group_of[t]) for t in theirs}
+            out[i, j] |= bool(mine & theirs or fields)
+    return out
 
 
 def brute_force_recommend(
@@ -94,6 +114,8 @@ def brute_force_recommend(
         dtype=bool,
     ).reshape(len(participants), len(opportunities))
     eligible &= raw >= floor  # the relevance floor: nothing below it is listed
+    if floor > 0:
+        eligible &= _evident(built, raw)  # and nothing without a reason of relevance
     for_participants = {}
     for i, p in enumerate(participants):
         ranked = sorted(
@@ -136,7 +158,7 @@ def random_world(seed: int) -> tuple[list[Participant], list[Opportunity], Geogr
     slots = [(day, hour, hour + length) for day in range(-1, 8) for hour in (8, 14) for length in (2, 3)]
 
     def text() -> str:
-        return " ".join(rng.sample(WORDS, rng.randint(0, 3)))
+        return " ".join(rng.sample(WORDS, rng.randint(0, 3)) + rng.sample(FILLER, rng.choice([0, 0, 1, 4])))
 
     opportunities = []
     for j in range(rng.randint(3, 30)):
@@ -257,6 +279,7 @@ def test_it_returns_the_exhaustive_top_k_in_both_directions(
         processes = max(processes, stages.counts["search_processes"])
     if shallow:
         assert deepest >= 2, "the shallow runs should have needed re-searches"
+
     if "workers" in switches:
         assert processes == switches["workers"], "the search should have run in worker processes"
 

@@ -108,3 +108,31 @@ def test_words_of_a_request_or_of_a_kind_alone_make_no_match() -> None:
     talk = opportunity("o3", company="c", kind="career_talk", title="Nghề may mặc: nói chuyện hướng nghiệp")
     recs = recommend(people, [*catalogue, talk], now=NOW, geography=GEOGRAPHY)
     assert [r.opportunity_id for r in recs.for_participants["s2"]] == ["o3"]  # the subject still meets
+
+
+def test_above_the_floor_a_pair_needs_a_topic_a_field_or_close_texts_to_be_listed() -> None:
+    # "alpha" alone in a longer text, or common letters ("alphabet"), lift a pair above the floor but give a
+    # person no reason; a topic's field in common does, even with no word in common.
+    filler = "delta echo foxtrot golf hotel india juliett kilo lima mike"
+    me = student(text="alpha bravo charlie machine learning")
+    catalogue = [
+        opportunity("close", company="a", title="Workshop", description=f"alpha bravo {filler} november oscar"),
+        opportunity("one-word", company="b", title="Workshop", description=f"alpha {filler}"),
+        opportunity("letters", company="c", title="Workshop", description="alphabet bravery"),
+        opportunity("field", company="d", title="AI tạo sinh", description=filler),
+    ]
+    unfloored = recommend([me], catalogue, now=NOW, geography=GEOGRAPHY, floor=0.0).for_participants["s1"]
+    text = {r.opportunity_id: r.features["text"] for r in unfloored}
+    assert 0 < text["one-word"] < model.TEXT_EVIDENCE and 0 < text["letters"] < model.TEXT_EVIDENCE
+    assert text["close"] >= model.TEXT_EVIDENCE and text["field"] < model.TEXT_EVIDENCE
+    floor = 0.01
+    assert all(r.score >= model.score(floor) for r in unfloored)  # every pair is above this floor
+    recs = recommend([me], catalogue, now=NOW, geography=GEOGRAPHY, floor=floor)
+    listed = recs.for_participants["s1"]
+    assert sorted(r.opportunity_id for r in listed) == ["close", "field"]
+    assert {r.opportunity_id: r.reasons[0]["factor"] for r in listed} == {"close": "text", "field": "field"}
+    # the same rule the other way: an opportunity's list of participants
+    assert {o: [r.participant_id for r in rs] for o, rs in recs.for_opportunities.items() if rs} == {
+        "close": ["s1"],
+        "field": ["s1"],
+    }
