@@ -43,6 +43,9 @@ class Field:
     id: str
     vi: str
     en: str
+    # A field of skills every kind of work asks for (teamwork, presenting, office software): its topics
+    # relate two texts, but sharing one of them alone is no reason to recommend (``evidence_columns``).
+    transversal: bool = False
 
     def name(self, lang: str) -> str:
         return self.en if lang == "en" else self.vi
@@ -69,6 +72,14 @@ class Vocabulary:
         """Each topic's field (its ``group`` in topics.json) as an index into ``field_ids``."""
         fields = {g: i for i, g in enumerate(self.field_ids)}
         return np.array([fields[t.group] for t in self.topics], dtype=np.int64)
+
+    @functools.cached_property
+    def evidence_columns(self) -> np.ndarray:
+        """Which topic-term columns (the topics', then the fields', as ``vectors.topic_terms`` lays them
+        out) count as a reason of relevance when two texts share them: all but a transversal field's."""
+        transversal = {f.id for f in self.fields.values() if f.transversal}
+        topics = [t.group not in transversal for t in self.topics]
+        return np.array(topics + [g not in transversal for g in self.field_ids], dtype=bool)
 
     @functools.cached_property
     def field_ids(self) -> tuple[str, ...]:
@@ -202,7 +213,7 @@ def build_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
     acronyms: dict[str, int] = {}
     rows = raw["topics"]
     names = raw.get("fields", {})
-    fields = {g: Field(g, str(n["vi"]), str(n["en"])) for g, n in names.items()}
+    fields = {g: Field(g, str(n["vi"]), str(n["en"]), bool(n.get("transversal", False))) for g, n in names.items()}
     for i, row in enumerate(rows):
         topic = Topic(id=row["id"], vi=row["vi"], en=row["en"], group=row["group"])
         topics.append(topic)

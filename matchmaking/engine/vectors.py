@@ -198,8 +198,10 @@ class Model:
     p_rank: np.ndarray  # tie-break ranks by id
     o_rank: np.ndarray
     o_company: np.ndarray
-    topic_bits_p: np.ndarray  # each document's topics and fields as bits (documents × 64-bit words)
-    topic_bits_o: np.ndarray
+    # Each document's topics and fields as bits (documents × 64-bit words): [0] those that are evidence
+    # of relevance (``Vocabulary.evidence_columns``), [1] all of them.
+    topic_bits_p: tuple[np.ndarray, np.ndarray]
+    topic_bits_o: tuple[np.ndarray, np.ndarray]
 
     def text_cosines(self, p: np.ndarray, o: np.ndarray, raw: np.ndarray, distance: np.ndarray) -> np.ndarray:
         """The text cosine of pairs, from their raw: relevance = raw / context = (text·text' + β²·topic
@@ -214,17 +216,21 @@ class Model:
 
     def evident(self, p: np.ndarray, o: np.ndarray, raw: np.ndarray) -> np.ndarray:
         """Which pairs (p[i], o[i]) of this ``raw`` have a reason of relevance a person can read: a topic
-        or a field in common, or else texts at least ``model.TEXT_EVIDENCE`` close. A pair sharing no
-        topic and no field has no topic part in its relevance, so its text cosine is its relevance with
-        the norms put back (``text_cosines`` without the sparse product): a few array operations a pair."""
-        shared = np.zeros(len(p), dtype=bool)
-        for word in range(self.topic_bits_p.shape[1]):
-            shared |= (self.topic_bits_p[p, word] & self.topic_bits_o[o, word]) != 0
+        or a field in common (not only teamwork or presenting: ``Vocabulary.evidence_columns``), or else
+        texts at least ``model.TEXT_EVIDENCE`` close. The text cosine is ``text_cosines``'s, from raw;
+        the sparse product of the topic terms is computed only for the pairs that share a topic term
+        that is no evidence (a pair sharing none has no topic part in its relevance)."""
+        shared = _any_common_bit(self.topic_bits_p[0], self.topic_bits_o[0], p, o)
         rest = np.flatnonzero(~shared)
         if len(rest):
             pr, orr = p[rest], o[rest]
             relevance = raw[rest] / self.vectors.contexts(pr, orr, self.compiled.distance_of(pr, orr))
-            shared[rest] = relevance * self.norms_p[pr] * self.norms_o[orr] >= model.TEXT_EVIDENCE
+            text = relevance * self.norms_p[pr] * self.norms_o[orr]
+            some = np.flatnonzero(_any_common_bit(self.topic_bits_p[1], self.topic_bits_o[1], pr, orr))
+            if len(some):
+                a, b = pr[some], orr[some]
+                text[some] -= np.asarray(self.topic_terms_p[a].multiply(self.topic_terms_o[b]).sum(axis=1)).ravel()
+            shared[rest] = text >= model.TEXT_EVIDENCE
         return shared
 
     def raw(self) -> np.ndarray:
@@ -329,15 +335,25 @@ def assemble(
         p_rank=context.p_rank,
         o_rank=context.o_rank,
         o_company=context.o_company,
-        topic_bits_p=bit_rows(topics_all[:n_p]),
-        topic_bits_o=bit_rows(topics_all[n_p:]),
+        topic_bits_p=(bit_rows(topics_all[:n_p], vocab.evidence_columns), bit_rows(topics_all[:n_p])),
+        topic_bits_o=(bit_rows(topics_all[n_p:], vocab.evidence_columns), bit_rows(topics_all[n_p:])),
     )
 
 
-def bit_rows(rows: sparse.csr_matrix) -> np.ndarray:
-    """The columns holding a non-zero of each row, as bits: (rows × ⌈columns / 64⌉) unsigned words."""
+def _any_common_bit(bits_p: np.ndarray, bits_o: np.ndarray, p: np.ndarray, o: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(p), dtype=bool)
+    for word in range(bits_p.shape[1]):
+        out |= (bits_p[p, word] & bits_o[o, word]) != 0
+    return out
+
+
+def bit_rows(rows: sparse.csr_matrix, kept: np.ndarray | None = None) -> np.ndarray:
+    """The columns holding a non-zero of each row (of the ``kept`` columns, if given), as bits: (rows ×
+    ⌈columns / 64⌉) unsigned words."""
     out = np.zeros((rows.shape[0], max(1, -(-rows.shape[1] // 64))), dtype=np.uint64)
     nonzero = rows.data != 0
+    if kept is not None and len(kept) == rows.shape[1]:
+        nonzero &= kept[rows.indices]
     docs = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))[nonzero]
     columns = rows.indices[nonzero].astype(np.uint64)
     np.bitwise_or.at(out, (docs, (columns // 64).astype(np.int64)), np.left_shift(np.uint64(1), columns % 64))

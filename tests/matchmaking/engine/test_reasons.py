@@ -113,9 +113,12 @@ def test_a_skill_of_every_students_cv_relates_no_subject_through_its_field() -> 
         floor=0.0,
     )
     assert all(r["factor"] not in ("field", "topics") for r in near)
-    # Between two skills they are a field: a teamwork student and a leadership workshop.
-    skills, _ = reasons_for(student(text="làm việc nhóm"), opportunity(title="Workshop kỹ năng lãnh đạo"))
+    # Between two skills they are a field: a teamwork student and a leadership workshop are related, and
+    # say so; but a skill every work asks for is no reason to recommend on its own (the default floor).
+    teamwork, leadership = student(text="làm việc nhóm"), opportunity(title="Workshop kỹ năng lãnh đạo")
+    skills, _ = reasons_for(teamwork, leadership, floor=0.0)
     assert skills[0] == {"factor": "field", "fields": ["skills"]}
+    assert recommend([teamwork], [leadership], now=NOW, geography=GEOGRAPHY).for_participants["s1"] == []
 
 
 def test_factors_are_ordered_by_their_contribution() -> None:

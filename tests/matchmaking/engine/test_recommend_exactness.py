@@ -63,17 +63,20 @@ PROVINCES = ["p0", "p1", "p2", "p3", "p4"]
 
 def _evident(built, raw: np.ndarray) -> np.ndarray:
     """Pair by pair, from the topic sets and the text cosine: a topic in common, a field in common (the
-    vocabulary's group of a topic on both sides), or texts at least ``model.TEXT_EVIDENCE`` close."""
+    vocabulary's group of a topic on both sides), neither of a transversal field (teamwork…), or texts
+    at least ``model.TEXT_EVIDENCE`` close."""
     n_p, n_o = raw.shape
-    group_of = built.vocab.group_of
-    sets = built.sets
+    vocab = built.vocab
+    transversal = {f.id for f in vocab.fields.values() if f.transversal}
+    counted = {i for i, t in enumerate(vocab.topics) if t.group not in transversal}
+    sets = [s & counted for s in built.sets]
     p, o = np.repeat(np.arange(n_p), n_o), np.tile(np.arange(n_o), n_p)
     text = built.text_cosines(p, o, raw.ravel(), built.compiled.distance_of(p, o)).reshape(n_p, n_o)
     out = text >= model.TEXT_EVIDENCE
     for i in range(n_p):
         for j in range(n_o):
             mine, theirs = sets[i], sets[n_p + j]
-            fields = {int(group_of[t]) for t in mine} & {int(group_of[t]) for t in theirs}
+            fields = {vocab.topics[t].group for t in mine} & {vocab.topics[t].group for t in theirs}
             out[i, j] |= bool(mine & theirs or fields)
     return out
 

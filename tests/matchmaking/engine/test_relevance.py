@@ -136,3 +136,22 @@ def test_above_the_floor_a_pair_needs_a_topic_a_field_or_close_texts_to_be_liste
         "close": ["s1"],
         "field": ["s1"],
     }
+
+
+def test_teamwork_or_presenting_in_common_alone_is_no_reason_to_recommend() -> None:
+    # Skills every kind of work asks for relate two texts, but a network-security student who works well
+    # in a team is not thereby interested in a tour guides' workshop that mentions teamwork.
+    me = student(text="Em đam mê bảo mật thông tin, mơ ước trở thành kỹ sư an ninh mạng.\nToán, làm việc nhóm")
+    guide = opportunity(
+        "guide", company="a", title="Thực hành hướng dẫn viên du lịch",
+        description="Ba buổi thực hành dẫn đoàn tham quan phố cổ, thuyết minh lịch sử điểm đến cho du khách, "
+        "xử lý tình huống với khách, lập lịch trình tour và làm việc nhóm.",
+    )  # fmt: skip
+    security = opportunity("security", company="b", title="Workshop an ninh mạng cho học sinh")
+    unfloored = recommend([me], [guide, security], now=NOW, geography=GEOGRAPHY, floor=0.0).for_participants["s1"]
+    reasons = {r.opportunity_id: r.reasons[0] for r in unfloored}
+    assert reasons["guide"] == {"factor": "topics", "topics": ["soft-skills"]}  # related, above the floor,
+    assert next(r for r in unfloored if r.opportunity_id == "guide").features["text"] < model.TEXT_EVIDENCE
+    assert all(r.score >= model.score(model.RELEVANCE_FLOOR) for r in unfloored)
+    listed = recommend([me], [guide, security], now=NOW, geography=GEOGRAPHY).for_participants["s1"]
+    assert [r.opportunity_id for r in listed] == ["security"]

@@ -59,6 +59,17 @@ def test_every_field_is_named_in_both_languages_and_an_unnamed_field_is_refused(
         build_vocabulary(raw)
 
 
+def test_only_the_skills_every_work_asks_for_are_a_transversal_field_which_is_no_evidence_alone() -> None:
+    vocab = load_vocabulary()
+    assert [f.id for f in vocab.fields.values() if f.transversal] == ["skills"]
+    columns = vocab.evidence_columns
+    assert len(columns) == len(vocab.topics) + len(vocab.field_ids)
+    not_evidence = {vocab.topics[i].id for i in range(len(vocab.topics)) if not columns[i]}
+    assert not_evidence == {t.id for t in vocab.topics if t.group == "skills"} >= {"soft-skills", "public-speaking"}
+    fields = dict(zip(vocab.field_ids, columns[len(vocab.topics) :], strict=True))
+    assert not fields["skills"] and all(kept for field, kept in fields.items() if field != "skills")
+
+
 def test_no_name_or_synonym_maps_to_two_topics_once_folded() -> None:
     owner: dict[str, str] = {}
     clashes = []
