@@ -20,6 +20,7 @@ from .models import Booking
 
 TZ_NAME = "Asia/Ho_Chi_Minh"
 PRODID = "-//Cau Noi//Scheduler//VI"
+METHODS = ("PUBLISH", "CANCEL")
 
 _ICS_STATUS = {
     Booking.Status.PROPOSED: "TENTATIVE",
@@ -53,16 +54,24 @@ def booking_event(booking: Booking) -> icalendar.Event:
     event.add("summary", _line(f"{opportunity.title} — {opportunity.company.name}"))
     # The street address a phone's map can open, then the province.
     event.add("location", _line(opportunity.place or gettext("Online")))
-    event.add("description", _line(f"{booking.participant_name}: {booking.get_status_display()}"))
+    description = f"{booking.participant_name}: {booking.get_status_display()}"
+    if session.cancelled_at is not None:
+        said = gettext("The company cancelled this session: %(reason)s") % {"reason": session.cancel_reason}
+        description = f"{description} — {said}"
+    event.add("description", _line(description))
     event.add("status", _ICS_STATUS[booking.Status(booking.status)])
     return event
 
 
-def calendar_ics(bookings: Iterable[Booking], *, name: str = "Cầu Nối") -> bytes:
+def calendar_ics(bookings: Iterable[Booking], *, name: str = "Cầu Nối", method: str = "PUBLISH") -> bytes:
+    """``method``: PUBLISH for feeds and downloads; CANCEL for the file mailed when the company cancels the
+    session (iTIP, RFC 5546: the calendar removes the event with that UID)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     calendar.add("x-wr-calname", _line(name))
     calendar.add("x-wr-timezone", TZ_NAME)
     for booking in bookings:
@@ -73,5 +82,5 @@ def calendar_ics(bookings: Iterable[Booking], *, name: str = "Cầu Nối") -> b
     return calendar.to_ical()
 
 
-def booking_ics(booking: Booking) -> bytes:
-    return calendar_ics([booking], name=booking.session.opportunity.title)
+def booking_ics(booking: Booking, *, method: str = "PUBLISH") -> bytes:
+    return calendar_ics([booking], name=booking.session.opportunity.title, method=method)
