@@ -103,8 +103,11 @@ def opportunity(request: HttpRequest, external_id: str) -> HttpResponse:
     )
     held_classes = list(held) if open_to else []
     holding = {b.class_request_id for b in held_classes}
+    # Upcoming sessions the company cancelled: said so, with its reason, never offered.
+    cancelled = Session.objects.filter(opportunity=found, starts_at__gt=timezone.now(), cancelled_at__isnull=False)
     context = {
         "opportunity": found,
+        "cancelled_sessions": list(cancelled.order_by("starts_at", "pk")),
         **booked_for(request.user),
         "classes": [c for c in open_to if c.pk not in holding],
         "held_classes": held_classes,
