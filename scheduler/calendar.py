@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Iterable
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 import icalendar
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -76,7 +78,15 @@ def calendar_ics(bookings: Iterable[Booking], *, name: str = "Cầu Nối", meth
     calendar.add("x-wr-timezone", TZ_NAME)
     for booking in bookings:
         if booking.status != Booking.Status.WAITLISTED:
-            calendar.add_component(booking_event(booking))
+            event = booking_event(booking)
+            if method == "CANCEL":
+                # RFC 5546 asks a CANCEL for its ORGANIZER: the address the invitation came from.
+                name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+                organizer = icalendar.vCalAddress(f"mailto:{address}")
+                if name:
+                    organizer.params["cn"] = icalendar.vText(name)
+                event.add("organizer", organizer)
+            calendar.add_component(event)
     # Adds the VTIMEZONE of every TZID used (none for an empty feed); the default range ends in 2038.
     calendar.add_missing_timezones(last_date=dt.date(2100, 1, 1))
     return calendar.to_ical()

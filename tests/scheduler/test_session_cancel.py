@@ -95,6 +95,7 @@ def test_the_calendar_file_cancels_the_same_event_with_a_higher_sequence():
     (attachment,) = mail.attachments
     ics = attachment["content"].replace("\r\n ", "")  # unfold
     assert "METHOD:CANCEL" in ics and "STATUS:CANCELLED" in ics
+    assert "ORGANIZER;CN=" in ics and "mailto:no-reply@caunoi.example" in ics  # RFC 5546 asks for it
     assert f"UID:{booking.uid}" in ics and f"UID:{booking.uid}" in before
     assert "SEQUENCE:0" in before and "SEQUENCE:1" in ics
     assert "we will post a new date soon" in ics  # the DESCRIPTION says why
