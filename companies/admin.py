@@ -88,9 +88,12 @@ class OpportunityAdmin(admin.ModelAdmin):
 
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "opportunity", "starts_at", "ends_at", "capacity"]
+    list_display = ["external_id", "opportunity", "starts_at", "ends_at", "capacity", "cancelled_at"]
     list_filter = ["opportunity__kind", "starts_at"]
     list_select_related = ["opportunity"]
     search_fields = ["external_id", "opportunity__title", "opportunity__external_id"]
     raw_id_fields = ["opportunity"]
     date_hierarchy = "starts_at"
+    # Cancelling mails everyone booked and ends their bookings: only ``session_cancel`` does it (the
+    # company's page or the API), never a field typed here.
+    readonly_fields = ["cancelled_at", "cancel_reason"]

@@ -66,6 +66,11 @@ class SessionQuerySet(models.QuerySet["Session"]):
     def published(self) -> SessionQuerySet:
         return self.filter(opportunity__company__approved_at__isnull=False)
 
+    def not_cancelled(self) -> SessionQuerySet:
+        """Sessions still on (``scheduler.services.session_cancel`` cancels one): the only ones a
+        round, a recommendation, a booking or a count of seats offered may take."""
+        return self.filter(cancelled_at__isnull=True)
+
 
 class Company(models.Model):
     class Profile(models.TextChoices):
@@ -199,6 +204,12 @@ class Session(models.Model):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveIntegerField(_("capacity"))
+    # Set once by ``scheduler.services.session_cancel``: the row stays (its bookings are history), the
+    # reason is what every participant and page is told.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(
+        _("reason for cancelling"), max_length=300, blank=True, validators=[validate_single_line]
+    )
 
     objects = SessionQuerySet.as_manager()
 
@@ -210,6 +221,11 @@ class Session(models.Model):
             models.CheckConstraint(condition=~Q(external_id=""), name="session_external_id_not_empty"),
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="session_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True, cancel_reason="")
+                | (Q(cancelled_at__isnull=False) & ~Q(cancel_reason="")),
+                name="session_cancelled_with_reason",
+            ),
         ]
         indexes = [models.Index(fields=["starts_at"])]
 
@@ -220,3 +236,7 @@ class Session(models.Model):
     @property
     def duration(self) -> dt.timedelta:
         return self.ends_at - self.starts_at
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None

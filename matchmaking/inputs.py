@@ -67,7 +67,8 @@ def opportunities_from_db() -> list[Opportunity]:
     # Seats are counted from bookings (the scheduler's table, read through the reverse relation, so
     # matchmaking imports no scheduler code): a full session is never recommended.
     sessions: dict[int, list[Session]] = defaultdict(list)
-    rows = SessionRow.objects.annotate(
+    # A cancelled session is never recommended, nor its time named as a reason.
+    rows = SessionRow.objects.not_cancelled().annotate(
         taken=Coalesce(Sum("bookings__seats", filter=Q(bookings__status__in=SEAT_HOLDING)), 0)
     ).values_list("opportunity_id", "external_id", "starts_at", "ends_at", "capacity", "taken")
     for opportunity_id, external_id, starts_at, ends_at, capacity, taken in rows.order_by("starts_at", "external_id"):

@@ -1,7 +1,7 @@
 """Upkeep of the published lists between rounds: what a change elsewhere makes untrue in them.
 
 A round's lists (``Match``, ``OpportunityMatch``) keep their reasons as data until the next round. When
-a session moves or is deleted, the reason naming its time ("fits your free Saturday morning, 3/10,
+a session moves, is deleted or is cancelled, the reason naming its time ("fits your free Saturday morning, 3/10,
 08:00–11:00") would promise a time the opportunity no longer offers; the scheduler calls
 ``session_reasons_forget`` in the same transaction as the change.
 """
@@ -23,9 +23,10 @@ M = TypeVar("M", Match, OpportunityMatch)
 def session_reasons_forget(*, opportunity_id: int, starts_at: dt.datetime, ends_at: dt.datetime) -> int:
     """Take the reason that names a session's time ("fits your free Saturday morning, 3/10, 08:00–11:00")
     out of an opportunity's published lists, both ways, once no session of it has that time any more
-    (moved or deleted): it would promise a time the opportunity no longer offers. The next round says
-    which session fits now. Returns how many rows changed."""
-    if Session.objects.filter(opportunity_id=opportunity_id, starts_at=starts_at, ends_at=ends_at).exists():
+    (moved, deleted or cancelled): it would promise a time the opportunity no longer offers. The next
+    round says which session fits now. Returns how many rows changed."""
+    offered = Session.objects.not_cancelled()
+    if offered.filter(opportunity_id=opportunity_id, starts_at=starts_at, ends_at=ends_at).exists():
         return 0
     return _forget(Match.objects.filter(opportunity_id=opportunity_id), starts_at, ends_at) + _forget(
         OpportunityMatch.objects.filter(opportunity_id=opportunity_id), starts_at, ends_at

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Iterable
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 import icalendar
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -20,6 +22,7 @@ from .models import Booking
 
 TZ_NAME = "Asia/Ho_Chi_Minh"
 PRODID = "-//Cau Noi//Scheduler//VI"
+METHODS = ("PUBLISH", "CANCEL")
 
 _ICS_STATUS = {
     Booking.Status.PROPOSED: "TENTATIVE",
@@ -53,25 +56,41 @@ def booking_event(booking: Booking) -> icalendar.Event:
     event.add("summary", _line(f"{opportunity.title} — {opportunity.company.name}"))
     # The street address a phone's map can open, then the province.
     event.add("location", _line(opportunity.place or gettext("Online")))
-    event.add("description", _line(f"{booking.participant_name}: {booking.get_status_display()}"))
+    description = f"{booking.participant_name}: {booking.get_status_display()}"
+    if session.cancelled_at is not None:
+        said = gettext("The company cancelled this session: %(reason)s") % {"reason": session.cancel_reason}
+        description = f"{description} — {said}"
+    event.add("description", _line(description))
     event.add("status", _ICS_STATUS[booking.Status(booking.status)])
     return event
 
 
-def calendar_ics(bookings: Iterable[Booking], *, name: str = "Cầu Nối") -> bytes:
+def calendar_ics(bookings: Iterable[Booking], *, name: str = "Cầu Nối", method: str = "PUBLISH") -> bytes:
+    """``method``: PUBLISH for feeds and downloads; CANCEL for the file mailed when the company cancels the
+    session (iTIP, RFC 5546: the calendar removes the event with that UID)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     calendar.add("x-wr-calname", _line(name))
     calendar.add("x-wr-timezone", TZ_NAME)
     for booking in bookings:
         if booking.status != Booking.Status.WAITLISTED:
-            calendar.add_component(booking_event(booking))
+            event = booking_event(booking)
+            if method == "CANCEL":
+                # RFC 5546 asks a CANCEL for its ORGANIZER: the address the invitation came from.
+                name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+                organizer = icalendar.vCalAddress(f"mailto:{address}")
+                if name:
+                    organizer.params["cn"] = icalendar.vText(name)
+                event.add("organizer", organizer)
+            calendar.add_component(event)
     # Adds the VTIMEZONE of every TZID used (none for an empty feed); the default range ends in 2038.
     calendar.add_missing_timezones(last_date=dt.date(2100, 1, 1))
     return calendar.to_ical()
 
 
-def booking_ics(booking: Booking) -> bytes:
-    return calendar_ics([booking], name=booking.session.opportunity.title)
+def booking_ics(booking: Booking, *, method: str = "PUBLISH") -> bytes:
+    return calendar_ics([booking], name=booking.session.opportunity.title, method=method)

@@ -116,18 +116,24 @@ def context(booking: Booking) -> dict[str, Any]:
     return data
 
 
-def booking_mail(booking: Booking, category: str, *, key: str | None = None, **extra: Any) -> Mail:
+def booking_mail(
+    booking: Booking, category: str, *, key: str | None = None, ics: str | None = "PUBLISH", **extra: Any
+) -> Mail:
     """The mail for the booking's current state. The default key names the booking and its sequence, so
-    each state change mails once."""
+    each state change mails once. ``ics``: the METHOD of the attached calendar file ("CANCEL" when the
+    company cancels the session), or None for no file (a place on a waitlist was never in a calendar)."""
     to, language = recipient(booking)
     attachments: tuple[dict[str, str], ...] = ()
-    if category in (Category.BOOKING_CONFIRMED, Category.BOOKING_CANCELLED, Category.BOOKING_MOVED):
+    attach = (Category.BOOKING_CONFIRMED, Category.BOOKING_CANCELLED, Category.BOOKING_MOVED)
+    if ics is not None and category in attach:
         # Confirmation adds the event to the calendar; a move (same UID, higher SEQUENCE, new times)
         # updates it in place; cancellation (STATUS:CANCELLED, same UID, higher SEQUENCE) removes it.
         # The file is written now, so in the recipient's language now.
         with translation.override(language):
-            ics = booking_ics(booking).decode("utf-8")
-        attachments = ({"filename": f"booking-{booking.pk}.ics", "content": ics, "mimetype": "text/calendar"},)
+            content = booking_ics(booking, method=ics).decode("utf-8")
+        attachments = (
+            {"filename": f"booking-{booking.pk}.ics", "content": content, "mimetype": "text/calendar"},
+        )
     return Mail(
         key=key or f"{category.replace('_', '-')}:{booking.pk}:{booking.sequence}",
         category=category,
@@ -139,9 +145,11 @@ def booking_mail(booking: Booking, category: str, *, key: str | None = None, **e
     )
 
 
-def booking_mail_enqueue(booking: Booking, category: str, *, key: str | None = None, **extra: Any) -> bool:
+def booking_mail_enqueue(
+    booking: Booking, category: str, *, key: str | None = None, ics: str | None = "PUBLISH", **extra: Any
+) -> bool:
     """Queue the mail for the booking's current state; False when its dedupe key was queued before."""
-    mail = booking_mail(booking, category, key=key, **extra)
+    mail = booking_mail(booking, category, key=key, ics=ics, **extra)
     message = message_enqueue(
         key=mail.key,
         category=mail.category,

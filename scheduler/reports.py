@@ -38,7 +38,8 @@ def participation_report(*, starts_after: Any = None, starts_before: Any = None)
         window &= Q(starts_at__gte=starts_after)
     if starts_before:
         window &= Q(starts_at__lt=starts_before)
-    sessions = Session.objects.filter(window)
+    # A cancelled session offers no seats: it counts in no capacity or fill rate.
+    sessions = Session.objects.not_cancelled().filter(window)
     seats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # kind -> [sessions, seats, taken]
     for kind, n, capacity in (
         sessions.order_by().values_list("opportunity__kind").annotate(Count("pk"), Sum("capacity"))
@@ -154,7 +155,7 @@ def _window(starts_after: Any, starts_before: Any, field: str = "starts_at") -> 
 
 def fill_by_province(*, starts_after: Any = None, starts_before: Any = None) -> list[dict[str, Any]]:
     """Seats offered and taken per province of the opportunity (``online`` for an online-only one)."""
-    sessions = Session.objects.filter(_window(starts_after, starts_before))
+    sessions = Session.objects.not_cancelled().filter(_window(starts_after, starts_before))
     seats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for province, n, capacity in (
         sessions.order_by().values_list("opportunity__province").annotate(Count("pk"), Sum("capacity"))
@@ -357,6 +358,7 @@ def next_session_day(*, now: dt.datetime | None = None) -> dt.date | None:
     """The local day of the first published session from now on: where the dashboard opens."""
     first = (
         Session.objects.published()
+        .not_cancelled()
         .filter(starts_at__gte=now or timezone.now())
         .order_by("starts_at")
         .values_list("starts_at", flat=True)

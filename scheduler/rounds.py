@@ -169,7 +169,8 @@ def round_run(*, mode: str, now: dt.datetime, seat_cap_per_school: int | None = 
         opportunity_ids = {opportunity_id for _, opportunity_id, _ in matches}
         sessions = {
             s.pk: s
-            for s in Session.objects.select_for_update(of=("self",))
+            for s in Session.objects.not_cancelled()
+            .select_for_update(of=("self",))
             .select_related("opportunity__company")
             .filter(starts_at__gt=now)
             .filter(

@@ -11,8 +11,10 @@ session lock before inserting. Freeing a seat alone would need no lock, but ever
 followed by an offer to the waitlist, which does, so the session is locked first to keep the order.
 
 Statuses: proposed → confirmed | declined | expired; confirmed → cancelled | attended | no_show;
-waitlisted → proposed (an offer). An expired hold or a cancellation offers the freed seats to the next
-on the session's waitlist, one participant at a time, each with a hold window of their own.
+waitlisted → proposed (an offer); proposed, confirmed, waitlisted → cancelled when the company cancels the
+whole session (``session_cancel``: the session stays, marked cancelled, and takes no booking again).
+An expired hold or a cancellation offers the freed seats to the next on the session's waitlist, one
+participant at a time, each with a hold window of their own.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import logging
 from typing import TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -29,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from companies.models import Company, Opportunity, Session
+from companies.validators import validate_single_line
 from exchange.contract import Problem, Row
 from matchmaking.upkeep import session_reasons_forget
 from notifications.models import OutboxMessage
@@ -51,6 +55,7 @@ __all__ = [
     "ConsentRequired",
     "HoldExpired",
     "ScheduleReport",
+    "SessionChangeRefused",
     "SessionFull",
     "booking_attend",
     "booking_cancel",
@@ -67,6 +72,7 @@ __all__ = [
     "reminders_send",
     "round_schedule",
     "sessions_import_guard",
+    "session_cancel",
     "session_update",
     "waitlist_offer_next",
 ]
@@ -152,6 +158,13 @@ def _require_published(session: Session) -> None:
         raise BookingStateError(_("This opportunity is not published."))
 
 
+def _require_not_cancelled(session: Session) -> None:
+    if session.cancelled_at is not None:
+        raise BookingStateError(
+            _("The company cancelled this session: %(reason)s") % {"reason": session.cancel_reason}
+        )
+
+
 def booking_request(
     *,
     session_id: int,
@@ -166,6 +179,7 @@ def booking_request(
     with transaction.atomic():
         session = _lock_session(session_id)
         _require_published(session)
+        _require_not_cancelled(session)
         if session.starts_at <= now:
             raise BookingStateError(_("This session has already started."))
         participant: Student | ClassRequest
@@ -368,7 +382,9 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     tomorrow = timezone.localdate(now) + dt.timedelta(days=1)
     queued = 0
-    bookings = Booking.objects.filter(status=Status.CONFIRMED, starts_at__date=tomorrow).with_details()
+    bookings = Booking.objects.filter(
+        status=Status.CONFIRMED, starts_at__date=tomorrow, session__cancelled_at__isnull=True
+    ).with_details()
     with transaction.atomic():
         for booking in bookings.order_by("pk"):
             key = f"booking-reminder:{booking.pk}:{tomorrow.isoformat()}"
@@ -397,6 +413,8 @@ def session_update(
     now = now or timezone.now()
     with transaction.atomic():
         session = _lock_session(session_id)
+        if session.cancelled_at is not None:
+            raise SessionChangeRefused(_("This session is cancelled; it cannot be changed."), field="session")
         new_start = starts_at or session.starts_at
         new_end = ends_at or session.ends_at
         if new_end <= new_start:
@@ -419,6 +437,83 @@ def session_update(
             session_reasons_forget(opportunity_id=session.opportunity_id, starts_at=old[0], ends_at=old[1])
         if capacity is not None:
             _offer_free_seats(session, now)
+    return session
+
+
+CANCEL_REASON_MAX = 300  # Session.cancel_reason's max_length
+
+
+def session_cancel(*, session_id: int, reason: str, now: dt.datetime | None = None) -> Session:
+    """The company calls a session off, whoever asks (API, pages): the one rule.
+
+    Under the session's lock, so a booking deciding at the same moment either comes first (and is
+    cancelled here with the rest) or waits, then finds the session cancelled. Refused, with the field
+    to change (``SessionChangeRefused``), for a session that has started or is already cancelled and
+    without a reason (``reason``: every participant is told it). The session row stays, marked
+    cancelled: its bookings are history that reports rest on. Every proposal, confirmation and
+    waitlist place in it is cancelled, and each of those participants (for a class, its school's
+    contact) is mailed once through the outbox, with the company's reason; a place that was in their
+    calendar comes with a METHOD:CANCEL file, its UID and a higher SEQUENCE, so the calendar removes
+    the event. The relay's rules at send time (a minor's consent, suppressed addresses) apply as to any
+    booking mail. Reminders queued and not yet sent are withdrawn. No seat is offered to a waitlist:
+    there is no session left to offer.
+    """
+    now = now or timezone.now()
+    reason = " ".join((reason or "").split())  # a phone's text box may send line breaks
+    if not reason:
+        raise SessionChangeRefused(
+            _("Say why the session is cancelled: everyone booked is told."), field="reason"
+        )
+    if len(reason) > CANCEL_REASON_MAX:
+        raise SessionChangeRefused(
+            _("The reason is too long: at most %(max)d characters.") % {"max": CANCEL_REASON_MAX},
+            field="reason",
+        )
+    try:
+        validate_single_line(reason)
+    except ValidationError as error:
+        raise SessionChangeRefused(" ".join(error.messages), field="reason") from None
+    with transaction.atomic():
+        session = _lock_session(session_id)
+        if session.cancelled_at is not None:
+            raise SessionChangeRefused(_("This session is already cancelled."), field="session")
+        if session.starts_at <= now:
+            raise SessionChangeRefused(_("A session that has started cannot be cancelled."), field="session")
+        session.cancelled_at = now
+        session.cancel_reason = reason
+        session.save(update_fields=["cancelled_at", "cancel_reason"])
+        bookings = (
+            Booking.objects.filter(session=session, status__in=(*Booking.ACTIVE, Status.WAITLISTED))
+            .select_for_update(of=("self",))
+            .with_details()
+            .order_by("pk")
+        )
+        reminders = []
+        for booking in bookings:
+            was_waiting = booking.status == Status.WAITLISTED
+            if booking.status == Status.CONFIRMED:
+                reminders.append(f"booking-reminder:{booking.pk}:{timezone.localdate(booking.starts_at).isoformat()}")
+            booking.status = Status.CANCELLED
+            booking.hold_until = None
+            booking.waitlist_rank = None
+            _save(booking)  # a higher SEQUENCE: the attached calendar file removes the event
+            booking_mail_enqueue(
+                booking,
+                Category.BOOKING_CANCELLED,
+                # A waitlisted place never reached a calendar: nothing to remove there.
+                ics=None if was_waiting else "CANCEL",
+                reason="session_cancelled",
+                cancel_reason=reason,
+                was_waitlisted=was_waiting,
+            )
+        # A reminder queued yesterday evening must not announce a session called off this morning.
+        OutboxMessage.objects.filter(
+            dedupe_key__in=reminders, status=OutboxMessage.Status.PENDING
+        ).update(status=OutboxMessage.Status.SUPPRESSED, last_error="session cancelled", updated_at=now)
+        # The lists' "fits your free time (…)" named a time the opportunity no longer offers.
+        session_reasons_forget(
+            opportunity_id=session.opportunity_id, starts_at=session.starts_at, ends_at=session.ends_at
+        )
     return session
 
 
@@ -631,7 +726,7 @@ def _conflict(participant: Student | ClassRequest, session: Session, now: dt.dat
 
 def _offer_next(session: Session, now: dt.datetime) -> Booking | None:
     """Turn the first waitlisted booking that fits into a proposal with its own hold. Session locked."""
-    if session.starts_at <= now or session.opportunity.company.approved_at is None:
+    if session.starts_at <= now or session.opportunity.company.approved_at is None or session.cancelled_at:
         return None
     free = session.capacity - seats_taken(session)
     candidates = Booking.objects.waitlist(session).select_for_update(of=("self",)).with_details()

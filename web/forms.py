@@ -127,10 +127,11 @@ class CatalogueFilter(ChoicesMixin, forms.Form):
             qs = qs.filter(province=province)
         if (online := data.get("online")) in ("0", "1"):
             qs = qs.filter(online=online == "1")
+        # A session the company cancelled is no date to offer.
         if start := data.get("date_from"):
-            qs = qs.filter(sessions__starts_at__date__gte=start)
+            qs = qs.filter(sessions__starts_at__date__gte=start, sessions__cancelled_at__isnull=True)
         if end := data.get("date_to"):
-            qs = qs.filter(sessions__starts_at__date__lte=end)
+            qs = qs.filter(sessions__starts_at__date__lte=end, sessions__cancelled_at__isnull=True)
         if start or end:
             qs = qs.distinct()
         # JSON lists: the same test on SQLite and PostgreSQL, in Python over (id, list) pairs.

@@ -158,6 +158,18 @@ class SessionForm(forms.Form):
         return data
 
 
+class SessionCancelForm(forms.Form):
+    """Why the company cancels a session: every participant is told it (``session_cancel`` checks it
+    again, so the API and this page refuse the same input)."""
+
+    reason = forms.CharField(
+        label=_("Reason for cancelling"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Everyone booked or waiting reads it in the email that tells them."),
+    )
+
+
 class NewSessionForm(SessionForm):
     def clean_starts_at(self) -> dt.datetime:
         start: dt.datetime = self.cleaned_data["starts_at"]

@@ -72,6 +72,7 @@ urlpatterns: list[URLPattern] = [
     path("company/opportunities/<int:pk>/participants/", company.participants, name="company-participants"),
     path("company/sessions/<int:pk>/", company.session, name="company-session"),
     path("company/sessions/<int:pk>/delete/", company.session_delete, name="company-session-delete"),
+    path("company/sessions/<int:pk>/cancel/", company.session_cancel, name="company-session-cancel"),
     path("company/bookings/<int:pk>/<str:action>/", company.booking_act, name="company-booking-act"),
     path("company/contacts/", company.contacts, name="company-contacts"),
     # Organiser (the province's education office)

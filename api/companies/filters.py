@@ -70,12 +70,12 @@ class OpportunityFilter(StrictFilterSet):
     def filter_starts_after(
         self, qs: QuerySet[Opportunity], name: str, value: object
     ) -> QuerySet[Opportunity]:
-        return qs.filter(sessions__starts_at__gte=value).distinct()
+        return qs.filter(sessions__starts_at__gte=value, sessions__cancelled_at__isnull=True).distinct()
 
     def filter_starts_before(
         self, qs: QuerySet[Opportunity], name: str, value: object
     ) -> QuerySet[Opportunity]:
-        return qs.filter(sessions__starts_at__lt=value).distinct()
+        return qs.filter(sessions__starts_at__lt=value, sessions__cancelled_at__isnull=True).distinct()
 
 
 class SessionFilter(StrictFilterSet):

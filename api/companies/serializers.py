@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 import places
-from api.rest import MomentField, StrictModelSerializer
+from api.rest import MomentField, StrictModelSerializer, StrictSerializer
 from companies.models import Company, Kind, Level, Opportunity, Session
 from companies.validators import validate_free_text
 
@@ -115,6 +115,9 @@ class SessionSerializer(StrictModelSerializer):
     capacity = serializers.IntegerField(min_value=1, max_value=100_000)
     starts_at = MomentField()
     ends_at = MomentField()
+    # Set only by the cancel command (``POST /sessions/{id}/cancel/``), never by a create or an update.
+    cancelled_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    cancel_reason = serializers.CharField(read_only=True)
 
     class Meta:
         model = Session
@@ -128,6 +131,8 @@ class SessionSerializer(StrictModelSerializer):
             "ends_at",
             "capacity",
             "seats_taken",
+            "cancelled_at",
+            "cancel_reason",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -152,3 +157,9 @@ class SessionUpdateSerializer(SessionSerializer):
 
     class Meta(SessionSerializer.Meta):
         read_only_fields = ["external_id"]
+
+
+class SessionCancelSerializer(StrictSerializer):
+    """Why the company cancels the session: every participant is told it (the service checks it again)."""
+
+    reason = serializers.CharField(max_length=300, help_text="Told to everyone booked or waiting, by email.")

@@ -25,6 +25,7 @@ from api.companies.serializers import (
     CompanyUpdateSerializer,
     OpportunitySerializer,
     OpportunityUpdateSerializer,
+    SessionCancelSerializer,
     SessionSerializer,
     SessionUpdateSerializer,
 )
@@ -160,6 +161,7 @@ class SessionViewSet(_CrudViewSet):
         "update": frozenset({p.STAFF, p.ORGANISER}),
         "partial_update": frozenset({p.STAFF, p.ORGANISER}),
         "destroy": frozenset({p.STAFF, p.ORGANISER}),
+        "cancel": frozenset({p.STAFF, p.ORGANISER}),
     }
     serializer_class = SessionSerializer
     update_serializer_class = SessionUpdateSerializer
@@ -208,3 +210,24 @@ class SessionViewSet(_CrudViewSet):
     @extend_schema(responses={204: None, 409: ErrorSerializer})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return _delete(session_id=self.get_object().pk)
+
+    @extend_schema(
+        request=SessionCancelSerializer, responses={200: SessionSerializer, 400: None, 409: ErrorSerializer}
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Cancel the session, with the reason every participant is told: their places (booked or
+        waiting) are cancelled and each is mailed once, with a calendar file that removes the event. The
+        session stays, marked cancelled. A missing reason is a 400 naming ``reason``; a session that has
+        started or is already cancelled, a 409."""
+        session = self.get_object()
+        given = SessionCancelSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            scheduler_services.session_cancel(session_id=session.pk, reason=given.validated_data["reason"])
+        except scheduler_services.SessionChangeRefused as refusal:
+            if refusal.field == "reason":
+                raise ValidationError({"reason": [str(refusal)]}) from None
+            raise Conflict(str(refusal)) from None
+        fresh = self.base_queryset().get(pk=session.pk)
+        return Response(SessionSerializer(fresh, context=self.get_serializer_context()).data)

@@ -7,6 +7,8 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
+from companies.models import Session
+from scheduler import services
 from tests import factories as f
 
 
@@ -100,3 +102,14 @@ def test_class_requests_filter_by_kind_and_creation_date(api, as_role):
     assert "CR-TALK" in ids(client.get(url, {"kind": "career_talk"}))
     later = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
     assert ids(client.get(url, {"created_after": f"{later}T00:00:00Z"})) == []
+
+
+def test_a_cancelled_session_is_no_date_an_opportunity_is_found_by(api, as_role):
+    client = as_role("student")
+    url = reverse("api:opportunity-list")
+    later = {"starts_after": "2030-10-02T12:00:00+07:00"}
+    assert ids(client.get(url, later)) == ["O-DATA"]
+    for session in Session.objects.filter(opportunity__external_id="O-DATA", starts_at__gte="2030-10-02T05:00:00Z"):
+        services.session_cancel(session_id=session.pk, reason="Diễn giả bị ốm")
+
+    assert ids(client.get(url, later)) == []

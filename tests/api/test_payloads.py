@@ -167,3 +167,39 @@ def test_a_malformed_or_huge_id_is_a_404(api, as_role):
     for pk in ("abc", "-1", "1.5", "%E2%82%87", str(2**64), "0"):
         assert organiser.get(f"/api/v1/companies/{pk}/").status_code == 404, pk
         assert organiser.get(f"/api/v1/opportunities/{pk}/recommendations/").status_code == 404, pk
+
+
+def test_cancelling_a_session_needs_a_reason_named_in_the_refusal_then_cancels_its_bookings(api, as_role):
+    staff = as_role("staff")
+    url = reverse("api:session-cancel", args=[api.w.session.pk])
+
+    missing = staff.post(url, {}, format="json")
+    blank = staff.post(url, {"reason": "  "}, format="json")
+    too_long = staff.post(url, {"reason": "x" * 301}, format="json")
+    unknown = staff.post(url, {"reason": "Diễn giả bị ốm", "when": "now"}, format="json")
+    assert [r.status_code for r in (missing, blank, too_long, unknown)] == [400, 400, 400, 400]
+    assert "reason" in missing.data and "reason" in blank.data and "reason" in too_long.data
+    assert "when" in unknown.data
+    assert not Booking.objects.filter(session=api.w.session, status=Booking.Status.CANCELLED).exists()
+
+    done = staff.post(url, {"reason": "Diễn giả bị ốm"}, format="json")
+
+    assert done.status_code == 200
+    assert done.data["cancel_reason"] == "Diễn giả bị ốm" and done.data["cancelled_at"]
+    assert done.data["seats_taken"] == 0
+    assert not Booking.objects.filter(session=api.w.session, status__in=Booking.ACTIVE).exists()
+    again = staff.post(url, {"reason": "Diễn giả bị ốm"}, format="json")
+    assert again.status_code == 409 and "already cancelled" in again.data["detail"]
+    moved = staff.patch(reverse("api:session-detail", args=[api.w.session.pk]), {"capacity": 40}, format="json")
+    assert moved.status_code == 409
+    booked = as_role("student").post(reverse("api:booking-list"), {"session": api.w.session.pk}, format="json")
+    assert booked.status_code in (400, 409) and not Booking.objects.filter(
+        session=api.w.session, status__in=Booking.ACTIVE
+    ).exists()
+
+
+def test_a_session_that_has_started_cannot_be_cancelled_over_the_api(api, as_role):
+    response = as_role("organiser").post(
+        reverse("api:session-cancel", args=[api.past_session.pk]), {"reason": "Trời mưa"}, format="json"
+    )
+    assert response.status_code == 409 and "started" in response.data["detail"]

@@ -179,6 +179,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("session-detail", "delete"): Row(
         only(204, *STAFF, "organiser", other_staff=404), pk=lambda a: a.open_session.pk
     ),
+    ("session-cancel", "post"): Row(
+        only(200, *STAFF, "organiser", other_staff=404),
+        pk=lambda a: a.w.session.pk,
+        body=lambda a: {"reason": "Diễn giả bị ốm"},
+    ),
     # schools, students, class requests
     ("school-list", "get"): Row(only(200, *SCHOOL, "outsider", *STUDENTS, "organiser")),
     ("school-list", "post"): Row(only(201, "organiser"), body=new(school_body, "SCH-NEW")),

@@ -56,3 +56,30 @@ def test_the_token_list_renders_and_revokes(world, admin_user):
 
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_the_admin_cannot_mark_a_session_cancelled_by_a_field(world, admin_user):
+    # Cancelling mails everyone booked and ends their bookings: only session_cancel may do it.
+    make_booking(world.adult, world.session, Booking.Status.CONFIRMED)
+    client = logged_in(admin_user)
+    page = client.get(f"/admin/companies/session/{world.session.pk}/change/").content.decode()
+    assert 'name="cancelled_at' not in page and 'name="cancel_reason"' not in page
+
+    client.post(
+        f"/admin/companies/session/{world.session.pk}/change/",
+        {
+            "external_id": world.session.external_id,
+            "opportunity": world.session.opportunity_id,
+            "starts_at_0": "2030-10-01",
+            "starts_at_1": "08:00:00",
+            "ends_at_0": "2030-10-01",
+            "ends_at_1": "11:00:00",
+            "capacity": "10",
+            "cancelled_at_0": "2030-09-20",
+            "cancelled_at_1": "09:00:00",
+            "cancel_reason": "typed in the admin",
+        },
+    )
+
+    world.session.refresh_from_db()
+    assert world.session.cancelled_at is None and world.session.cancel_reason == ""

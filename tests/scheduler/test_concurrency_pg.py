@@ -147,3 +147,27 @@ def test_lowering_a_capacity_while_students_book_never_leaves_seats_above_it(tri
         assert taken == 5 and not refused_edit
     else:  # a booking came first: the edit recounted under the lock and was refused
         assert refused_edit and taken > 5
+
+
+@pytest.mark.parametrize("trial", range(4))
+def test_cancelling_a_session_while_students_book_leaves_no_one_booked_and_everyone_told(trial):
+    from notifications.models import OutboxMessage
+
+    session = f.SessionFactory(capacity=10)
+    bookers = adults(6)
+    cancel = [lambda: services.session_cancel(session_id=session.pk, reason="Diễn giả bị ốm")]
+    book = [lambda s=s: services.booking_request(session_id=session.pk, student_id=s.pk) for s in bookers]
+
+    results = at_once(cancel + book if trial % 2 else book + cancel)
+
+    # Whoever booked before the cancellation took the lock was cancelled with the rest; whoever came
+    # after found the session cancelled. No one holds a seat in it, and each booking was mailed once.
+    assert not Booking.objects.filter(session=session).active().exists()
+    made = [r for r in results if isinstance(r, Booking)]
+    refused = [r for r in results if isinstance(r, services.BookingStateError)]
+    assert len(made) + len(refused) == len(bookers)
+    assert all("Diễn giả bị ốm" in str(r) for r in refused)  # the refusal says why, in any language
+    told = OutboxMessage.objects.filter(
+        category=OutboxMessage.Category.BOOKING_CANCELLED, context__reason="session_cancelled"
+    )
+    assert sorted(told.values_list("student_id", flat=True)) == sorted(b.student_id for b in made)

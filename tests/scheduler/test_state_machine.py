@@ -1,12 +1,14 @@
 """A property test of the booking workflows as a state machine (hypothesis).
 
 Random sequences of requests, confirmations, declines, cancellations, hold expiry, capacity changes,
-session moves and scheduling rounds, on a few small sessions two of which overlap; after every step:
+session moves, a company cancelling a whole session and scheduling rounds, on a few small sessions two
+of which overlap; after every step:
 - no session holds more seats than its capacity;
 - no participant holds two active bookings that overlap in time;
 - a booking that is not cancelled has its session's times (moves carry every booking along);
 - each session's waitlist ranks are distinct and start at 1 or later;
-- every dedupe key of the outbox is queued once.
+- every dedupe key of the outbox is queued once;
+- a cancelled session holds no proposal, confirmation or waitlist place.
 """
 
 from __future__ import annotations
@@ -111,6 +113,13 @@ class Bookings(RuleBasedStateMachine):
         except services.BookingError:
             pass
 
+    @rule(session=st.integers(0, 2))
+    def cancel_session(self, session: int) -> None:
+        try:
+            services.session_cancel(session_id=self.sessions[session].pk, reason="Diễn giả bị ốm", now=self.now)
+        except services.BookingError:
+            pass
+
     @precondition(lambda self: True)
     @rule(pairs=st.lists(st.tuples(st.integers(0, STUDENTS - 1), st.integers(0, 2)), max_size=8))
     def scheduling_round(self, pairs: list[tuple[int, int]]) -> None:
@@ -152,6 +161,13 @@ class Bookings(RuleBasedStateMachine):
     def every_dedupe_key_is_queued_once(self) -> None:
         keys = Counter(OutboxMessage.objects.values_list("dedupe_key", flat=True))
         assert not [key for key, n in keys.items() if n > 1]
+
+    @invariant()
+    def a_cancelled_session_holds_no_one(self) -> None:
+        held = Booking.objects.filter(
+            session__cancelled_at__isnull=False, status__in=(*ACTIVE, Booking.Status.WAITLISTED)
+        )
+        assert not held.exists(), list(held)
 
 
 Bookings.TestCase.settings = settings(

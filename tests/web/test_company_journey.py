@@ -308,3 +308,40 @@ def test_an_artisan_registers_on_a_phone_and_lands_waiting_for_approval(journey:
     expect(page).to_have_url(journey.url("/company/"))
     journey.check("home-waiting")
     expect(page.locator("#approval")).to_be_visible()
+
+
+def test_the_hr_officer_on_a_phone_cancels_a_booked_session_with_a_reason(journey: Journey, world: World) -> None:
+    """On a 390 × 844 phone in Vietnamese: the session's page says how many will be told; the reason is
+    required (the error beside it); once cancelled the page says so and why, and so does the student's."""
+    page = journey.page
+    page.set_viewport_size(HR_PHONE)
+    confirmed = place(world.student, world.session, Status.CONFIRMED)
+    waiting = f.StudentFactory(school=world.school, birth_date=dt.date(2000, 1, 1))
+    place(waiting, world.session, Status.WAITLISTED, rank=1)
+
+    sign_in(journey, "staff")
+    journey.go(f"/company/sessions/{world.session.pk}/", "cancel-session")
+    section = page.locator("section[aria-labelledby=cancel-heading]")
+    expect(section).to_contain_text("2")
+    section.locator("summary").click()
+    form = section.locator(f"form[action='/company/sessions/{world.session.pk}/cancel/']")
+    expect(form.locator("#id_reason")).to_be_visible()
+    screen(journey, "cancel-open", form)
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#id_reason_error")).to_be_visible()  # no reason: refused beside the field
+    journey.check("cancel-no-reason")
+    page.locator("#id_reason").fill("Diễn giả bị ốm, chúng tôi sẽ báo ngày mới.")
+    screen(journey, "cancel-reason", page.locator("#id_reason"))
+    page.locator(f"form[action='/company/sessions/{world.session.pk}/cancel/'] button[type=submit]").click()
+
+    expect(page.locator(".cancelled-notice")).to_contain_text("Diễn giả bị ốm, chúng tôi sẽ báo ngày mới.")
+    expect(page.locator("#id_reason")).to_have_count(0)
+    journey.check("cancelled")
+    confirmed.refresh_from_db()
+    assert confirmed.status == Status.CANCELLED
+    assert OutboxMessage.objects.filter(category=OutboxMessage.Category.BOOKING_CANCELLED).count() == 2
+
+    page.context.clear_cookies()
+    sign_in(journey, "mai")
+    journey.go("/student/bookings/", "student-cancelled")
+    expect(page.locator(f"#booking-{confirmed.pk} .cancelled-note")).to_contain_text("Diễn giả bị ốm")

@@ -115,8 +115,10 @@ def test_other_roles_cannot_reach_a_companys_rows_or_answer_its_bookings(world: 
     ):
         assert client.get(path).status_code == 404, path
     assert client.post(f"/company/bookings/{booking.pk}/decline/").status_code == 404
+    assert client.post(f"/company/sessions/{world.session.pk}/cancel/", {"reason": "Hết phòng"}).status_code == 404
     booking.refresh_from_db()
     assert booking.status == Status.PROPOSED
+    assert Session.objects.get(pk=world.session.pk).cancelled_at is None
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client: Client) -> None:
@@ -141,6 +143,7 @@ def test_another_companys_opportunity_session_participants_and_booking_are_404(
         (f"/company/opportunities/{opp.pk}/sessions/", {}),
         (f"/company/sessions/{session.pk}/", {"capacity": "1"}),
         (f"/company/sessions/{session.pk}/delete/", {}),
+        (f"/company/sessions/{session.pk}/cancel/", {"reason": "Hết phòng"}),
         (f"/company/bookings/{booking.pk}/decline/", {}),
         (f"/company/bookings/{booking.pk}/accept/", {}),
         (f"/company/bookings/{booking.pk}/present/", {}),
@@ -150,7 +153,7 @@ def test_another_companys_opportunity_session_participants_and_booking_are_404(
     booking.refresh_from_db()
     assert booking.status == Status.PROPOSED and booking.company_answer == ""
     assert Opportunity.objects.filter(pk=opp.pk, title="Tham quan khách sạn").exists()
-    assert Session.objects.filter(pk=session.pk).exists()
+    assert Session.objects.filter(pk=session.pk, cancelled_at__isnull=True).exists()
 
 
 # --- home ------------------------------------------------------------------------------------------
@@ -348,6 +351,97 @@ def test_a_booked_session_is_not_deleted_and_an_empty_one_is(world: World, hr: C
 
     hr.post(f"/company/sessions/{empty.pk}/delete/")
     assert not Session.objects.filter(pk=empty.pk).exists()
+
+
+# --- cancelling a session ------------------------------------------------------------------------------------
+
+
+def test_the_session_page_says_how_many_will_be_told_before_cancelling(world: World, hr: Client) -> None:
+    book(adult(world), world.session)
+    book(adult(world, "Đỗ Thu Hà"), world.session, Status.PROPOSED)
+    book(adult(world, "Vũ Hải"), world.session, Status.WAITLISTED, rank=1)
+    book(adult(world, "Ngô Lan"), world.session, Status.DECLINED)
+
+    body = hr.get(f"/company/sessions/{world.session.pk}/").content.decode()
+
+    assert "3 participants (a class counts as one) will be emailed that the session is cancelled" in body
+    assert f'action="/company/sessions/{world.session.pk}/cancel/"' in body
+    assert 'name="reason"' in body and "Yes, cancel the session" in body
+    assert "csrfmiddlewaretoken" in body
+
+
+def test_cancelling_without_a_reason_is_refused_beside_the_reason_and_changes_nothing(
+    world: World, hr: Client
+) -> None:
+    booking = book(adult(world), world.session)
+
+    answer = hr.post(f"/company/sessions/{world.session.pk}/cancel/", {"reason": "   "})
+
+    body = answer.content.decode()
+    assert answer.status_code == 200 and 'id="id_reason_error"' in body
+    assert "<details class=\"confirm-cancel\" open>" in body  # the step stays open, the error in sight
+    booking.refresh_from_db()
+    assert booking.status == Status.CONFIRMED and not OutboxMessage.objects.exists()
+
+
+def test_a_cancelled_session_shows_the_reason_and_no_more_forms(world: World, hr: Client) -> None:
+    booking = book(adult(world), world.session)
+
+    answer = hr.post(f"/company/sessions/{world.session.pk}/cancel/", {"reason": "Diễn giả bị ốm"})
+
+    assert answer.status_code == 302 and answer["Location"] == f"/company/sessions/{world.session.pk}/"
+    body = hr.get(answer["Location"]).content.decode()
+    assert "Session cancelled. Everyone booked or waiting was mailed your reason." in body
+    assert "Reason: Diễn giả bị ốm" in body
+    assert 'name="reason"' not in body and "Save the session" not in body
+    booking.refresh_from_db()
+    assert booking.status == Status.CANCELLED
+    [mail] = OutboxMessage.objects.filter(category=Category.BOOKING_CANCELLED)
+    assert mail.to_email == booking.student.email and mail.context["cancel_reason"] == "Diễn giả bị ốm"
+    opportunity = hr.get(f"/company/opportunities/{world.opportunity.pk}/").content.decode()
+    assert 'class="cancelled-note">Cancelled<' in opportunity
+    # A second post (a double tap) is refused on the page, and mails no one again.
+    again = hr.post(f"/company/sessions/{world.session.pk}/cancel/", {"reason": "Diễn giả bị ốm"})
+    assert again.status_code == 302
+    assert "This session is already cancelled." in hr.get(again["Location"]).content.decode()
+    assert OutboxMessage.objects.filter(category=Category.BOOKING_CANCELLED).count() == 1
+
+
+def test_a_get_to_the_cancel_address_cancels_nothing(world: World, hr: Client) -> None:
+    assert hr.get(f"/company/sessions/{world.session.pk}/cancel/").status_code == 405
+    assert Session.objects.get(pk=world.session.pk).cancelled_at is None
+
+
+def test_students_and_coordinators_read_that_the_session_was_cancelled_and_why(world: World, hr: Client) -> None:
+    mine = book(world.student, world.session)
+    klass = f.ClassRequestFactory(school=world.school, class_name="10A2", group_size=5)
+    Booking.objects.create(
+        class_request=klass, session=world.session, status=Status.CONFIRMED, seats=5,
+        starts_at=world.session.starts_at, ends_at=world.session.ends_at,
+    )
+    hr.post(f"/company/sessions/{world.session.pk}/cancel/", {"reason": "Diễn giả bị ốm"})
+
+    student_page = signed_in(world.student_user).get("/student/bookings/").content.decode()
+    class_page = signed_in(world.coordinator).get(f"/school/classes/{klass.pk}/").content.decode()
+    public = signed_in(world.student_user).get(f"/opportunities/{world.opportunity.external_id}/").content.decode()
+
+    assert f'id="booking-{mine.pk}"' in student_page
+    assert "This session was cancelled: Diễn giả bị ốm" in student_page
+    assert "Cancel my booking" not in student_page
+    assert "This session was cancelled: Diễn giả bị ốm" in class_page
+    assert "Cancelled: Diễn giả bị ốm" in public and "Book a seat" not in public
+
+
+def test_the_vietnamese_pages_say_the_session_is_cancelled(world: World) -> None:
+    book(world.student, world.session)
+    client = signed_in(world.staff)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "vi"
+    page = client.get(f"/company/sessions/{world.session.pk}/").content.decode()
+    assert "Hủy buổi" in page and "Lý do hủy" in page
+    client.post(f"/company/sessions/{world.session.pk}/cancel/", {"reason": "Diễn giả bị ốm"})
+    student = signed_in(world.student_user)
+    student.defaults["HTTP_ACCEPT_LANGUAGE"] = "vi"
+    assert "Buổi này đã bị hủy: Diễn giả bị ốm" in student.get("/student/bookings/").content.decode()
 
 
 # --- the company's answer ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import User
+from scheduler import services
 from scheduler.models import Booking
 
 from .. import factories as f
@@ -195,3 +196,13 @@ def test_forms_carry_a_csrf_token(site: Site) -> None:
     strict = Client(enforce_csrf_checks=True)
     assert strict.post("/accounts/login/", {"username": "mai", "password": "x"}).status_code == 403
     assert 'name="csrfmiddlewaretoken"' in strict.get("/accounts/login/").content.decode()
+
+
+def test_a_cancelled_session_is_no_date_to_find_nor_a_seat_to_book(client: Client, site: Site) -> None:
+    services.session_cancel(session_id=site.session.pk, reason="Diễn giả bị ốm")
+
+    on_its_day = client.get("/?date_from=2030-10-01&date_to=2030-10-01").content.decode()
+    home = client.get("/").content.decode()
+
+    assert "Thực tập AI" not in on_its_day  # its only session that day is cancelled
+    assert "còn 10 chỗ" in home and f'id="session-{site.session.pk}"' not in home  # the later one only

@@ -29,7 +29,7 @@ from scheduler import selectors
 from scheduler import services as booking_services
 from scheduler.models import Booking
 
-from ..forms_company import CompanyProfileForm, NewSessionForm, OpportunityForm, SessionForm
+from ..forms_company import CompanyProfileForm, NewSessionForm, OpportunityForm, SessionCancelForm, SessionForm
 from .opportunity_reach import reach
 from .roles import role_required
 
@@ -202,12 +202,11 @@ def session_new(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_only
 @require_http_methods(["GET", "POST"])
 def session(request: HttpRequest, pk: int) -> HttpResponse:
-    """A session: move it or change its seats (``session_update``), its participants to answer, and on
-    the day the attendance list."""
+    """A session: move it or change its seats (``session_update``), cancel it (``session_cancel``), its
+    participants to answer, and on the day the attendance list."""
     company = _company(request)
     row = get_object_or_404(_sessions(company), pk=pk)
-    initial = {"starts_at": row.starts_at, "ends_at": row.ends_at, "capacity": row.capacity}
-    form = SessionForm(_posted(request), initial=initial)
+    form = _session_form(row, _posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -221,6 +220,16 @@ def session(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Session saved. Everyone booked was mailed the new details."))
             return redirect("web:company-session", pk=row.pk)
+    return _session_page(request, company, row, form=form, cancel_form=SessionCancelForm())
+
+
+def _session_form(row: Session, data: Any = None) -> SessionForm:
+    return SessionForm(data, initial={"starts_at": row.starts_at, "ends_at": row.ends_at, "capacity": row.capacity})
+
+
+def _session_page(
+    request: HttpRequest, company: Company, row: Session, *, form: SessionForm, cancel_form: SessionCancelForm
+) -> HttpResponse:
     now = timezone.now()
     bookings = list(
         _bookings(company)
@@ -236,9 +245,34 @@ def session(request: HttpRequest, pk: int) -> HttpResponse:
         "started": row.starts_at <= now,
         "bookings": [b for b in bookings if b.status != Status.WAITLISTED],
         "waitlisted": [b for b in bookings if b.status == Status.WAITLISTED],
+        # Whom a cancellation would mail: each place held or waited for (a class is one, its school's contact).
+        "to_tell": sum(1 for b in bookings if b.status in (*Booking.ACTIVE, Status.WAITLISTED)),
+        "cancel_form": cancel_form,
         "Status": Status,
     }
     return render(request, "web/company/session.html", context)
+
+
+@staff_only
+@require_POST
+def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel the session with a reason (``session_cancel``): a refused reason comes back beside the field,
+    any other refusal (a double tap, a session started meanwhile) as a message on the session's page."""
+    company = _company(request)
+    row = get_object_or_404(_sessions(company), pk=pk)
+    cancel_form = SessionCancelForm(request.POST)
+    if cancel_form.is_valid():
+        try:
+            booking_services.session_cancel(session_id=row.pk, reason=cancel_form.cleaned_data["reason"])
+        except booking_services.SessionChangeRefused as exc:
+            if exc.field != "reason":  # started or already cancelled: the page no longer has the form
+                messages.error(request, str(exc))
+                return redirect("web:company-session", pk=row.pk)
+            cancel_form.add_error("reason", str(exc))
+        else:
+            messages.success(request, _("Session cancelled. Everyone booked or waiting was mailed your reason."))
+            return redirect("web:company-session", pk=row.pk)
+    return _session_page(request, company, row, form=_session_form(row), cancel_form=cancel_form)
 
 
 @staff_only

@@ -85,7 +85,9 @@ def reach(opportunity: Opportunity, now: dt.datetime) -> Reach:
     classes = classes.exclude(pk__in=[pk for pk, wanted in asking if kind not in wanted])
     if step(_("who take this kind of opportunity")).nobody:
         return Reach(steps, _("Few participants look for this kind: another kind may reach more."))
-    sessions = list(Session.objects.filter(opportunity=opportunity, starts_at__gt=now).order_by("starts_at"))
+    sessions = list(
+        Session.objects.not_cancelled().filter(opportunity=opportunity, starts_at__gt=now).order_by("starts_at")
+    )
     if not sessions:
         return Reach(steps, _("Add a session: the round proposes participants for upcoming sessions only."))
     if opportunity.min_age:

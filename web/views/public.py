@@ -23,8 +23,9 @@ PAGE_SIZE = 12
 
 
 def upcoming_sessions() -> QuerySet[Session]:
-    """Sessions still to start, with ``seats_left`` (counted from bookings, see scheduler.selectors)."""
-    qs = sessions_with_seats(Session.objects.filter(starts_at__gt=timezone.now()))
+    """Sessions still to start and not cancelled, with ``seats_left`` (counted from bookings, see
+    scheduler.selectors): the ones a page may offer."""
+    qs = sessions_with_seats(Session.objects.not_cancelled().filter(starts_at__gt=timezone.now()))
     return qs.annotate(seats_left=F("capacity") - F("seats_taken")).order_by("starts_at", "pk")
 
 
@@ -61,7 +62,9 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     form = CatalogueFilter(data or None)
     now = timezone.now()
     qs = form.apply(opportunities_published()).annotate(
-        next_start=Min("sessions__starts_at", filter=Q(sessions__starts_at__gt=now))
+        next_start=Min(
+            "sessions__starts_at", filter=Q(sessions__starts_at__gt=now, sessions__cancelled_at__isnull=True)
+        )
     )
     order: list[Any] = [F("next_start").asc(nulls_last=True), "title", "pk"]
     if "search_score" in qs.query.annotations:  # a search: the best matches first
@@ -100,8 +103,11 @@ def opportunity(request: HttpRequest, external_id: str) -> HttpResponse:
     )
     held_classes = list(held) if open_to else []
     holding = {b.class_request_id for b in held_classes}
+    # Upcoming sessions the company cancelled: said so, with its reason, never offered.
+    cancelled = Session.objects.filter(opportunity=found, starts_at__gt=timezone.now(), cancelled_at__isnull=False)
     context = {
         "opportunity": found,
+        "cancelled_sessions": list(cancelled.order_by("starts_at", "pk")),
         **booked_for(request.user),
         "classes": [c for c in open_to if c.pk not in holding],
         "held_classes": held_classes,
