@@ -412,6 +412,14 @@ class _Reader:
         return Row(line, values) if ok else None
 
 
+def _level_refusal(school_id: str, school_level: str, level: str) -> str:
+    return _("school %(id)s teaches %(school_level)s only, not %(level)s") % {
+        "level": level,
+        "id": repr(school_id),
+        "school_level": school_level,
+    }
+
+
 def _unnamed(header: list[str]) -> list[int]:
     """The positions of empty header cells with a named one after them: the missing column may be there."""
     return [i for i, cell in enumerate(header) if not cell.strip() and any(h.strip() for h in header[i + 1 :])]
@@ -477,6 +485,10 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date, defaults:
     opportunity_capacity: dict[str, int | None] = {}
     sessions_needing_capacity: dict[str, list[int]] = defaultdict(list)
     sessions_file = "sessions.csv"
+    # A class is at its school's level (``students.models.School.teaches``): the level of each school in
+    # the folder, and each class row's (file, line, school, level) to check once the stored ones are known.
+    school_levels: dict[str, str] = {}
+    class_levels: list[tuple[str, int, str, str]] = []
 
     for spec in present_files(directory):
         both = [spec.stem + s for s in SUFFIXES]
@@ -517,6 +529,10 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date, defaults:
                     pending[parent_file][parent_id].append((path.name, row.line, column))
             if spec.name == "opportunities.csv":
                 opportunity_capacity[external_id] = row.values.get("capacity")
+            if spec.name == "schools.csv":
+                school_levels[external_id] = row.values["level"]
+            if spec.name == "class_requests.csv":
+                class_levels.append((path.name, row.line, row.values["school"], row.values["level"]))
             if spec.name == "sessions.csv" and row.values.get("capacity") is None:
                 sessions_needing_capacity[row.values["opportunity"]].append(row.line)
         ids_in_file[spec.name] = set(first_line)
@@ -527,11 +543,17 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date, defaults:
         stored = lookup(parent_file, set(references))
         if parent_file == "opportunities.csv":
             stored_opportunities = stored
+        if parent_file == "schools.csv":
+            school_levels.update((k, v["level"]) for k, v in stored.items() if v.get("level"))
         for parent_id, places_used in references.items():
             if parent_id not in stored:
                 reason = _(_UNKNOWN_PARENT[parent_file]) % {"id": repr(parent_id)}
                 for child_file, line, column in places_used:
                     problems.append(Problem(child_file, line, column, reason))
+    for file_name, line, school_id, level in class_levels:
+        school_level = school_levels.get(school_id)
+        if school_level is not None and level != school_level:
+            problems.append(Problem(file_name, line, "level", _level_refusal(school_id, school_level, level)))
     for opportunity_id, lines in sessions_needing_capacity.items():
         if opportunity_id in opportunity_capacity:
             capacity = opportunity_capacity[opportunity_id]

@@ -247,7 +247,7 @@ def class_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     day (the student's editor), and ticked ones removed; all saved with the class in one transaction."""
     school = school_of(request)
     row = _class(request, pk) if pk is not None else None
-    initial = {}
+    initial: dict[str, Any] = {"level": school.level}  # a class is at its school's level
     if row is not None:
         initial = {name: getattr(row, name) for name in ClassRequestForm.base_fields}
         initial["topics"] = "; ".join(row.topics)
