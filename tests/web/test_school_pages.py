@@ -613,7 +613,8 @@ def test_the_coordinator_books_a_class_from_the_opportunitys_page(coordinator: C
 
     # Refused (already booked): said on the opportunity's page, which the coordinator returns to.
     again = coordinator.post(book, {"class_request": school.unmatched.pk}, follow=True, HTTP_ACCEPT_LANGUAGE="vi")
-    assert again.redirect_chain[-1][0] == reverse("web:opportunity", args=[opportunity.external_id])
+    page_of = reverse("web:opportunity", args=[opportunity.external_id])
+    assert again.redirect_chain[-1][0] == f"{page_of}?class_request={school.unmatched.pk}"
     assert 'class="message error"' in again.content.decode()
     # Said of the class, not of the coordinator ("Bạn đã đăng ký…" read as if they had booked themselves).
     name = school.unmatched.class_name
@@ -641,6 +642,7 @@ def test_a_class_is_not_booked_outside_its_free_times_and_the_page_says_both_tim
     assert 'class="message error"' in page
     assert "Lớp 9C chỉ rảnh 06/10/2030 08:00–12:00" in page
     assert "03/10/2030 08:00–11:00" in page
+    assert f'<option value="{row.pk}" selected>' in page  # the class chosen stays chosen
     assert not Booking.objects.filter(class_request=row).exists()
 
 

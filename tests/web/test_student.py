@@ -419,6 +419,14 @@ def test_bad_free_times_are_errors_next_to_the_field(
     assert not AvailabilityInterval.objects.filter(student=site.world.student).exists()
 
 
+def test_missing_free_time_fields_say_what_to_choose(mai: Client, site: Site) -> None:
+    # "Trường này là bắt buộc." under the parts of the day told a student nothing to do.
+    page = mai.post("/student/availability/", {"date_from": "2030-10-01"}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Hãy chọn ngày cuối." in page
+    assert "Hãy đánh dấu ít nhất một buổi: sáng, chiều hoặc tối." in page
+    assert "Trường này là bắt buộc." not in page
+
+
 def test_a_free_time_is_removed_and_another_students_is_a_404(mai: Client, site: Site) -> None:
     mine = f.AvailabilityFactory(student=site.world.student)
     theirs = f.AvailabilityFactory(student=site.world.adult)

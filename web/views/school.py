@@ -366,7 +366,8 @@ def session_book(request: HttpRequest, pk: int) -> HttpResponse:
         booking_services.booking_request(session_id=session.pk, class_request_id=row.pk)
     except booking_services.BookingError as exc:
         messages.error(request, str(exc))  # at the top of the page, where a phone opens it
-        return redirect("web:opportunity", external_id=session.opportunity.external_id)
+        page = reverse("web:opportunity", args=[session.opportunity.external_id])
+        return redirect(f"{page}?class_request={row.pk}")
     messages.success(request, _("Booked for the class. It is in the school's bookings."))
     return redirect("web:school-class", pk=row.pk)
 
