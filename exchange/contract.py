@@ -412,12 +412,26 @@ class _Reader:
         return Row(line, values) if ok else None
 
 
-def _level_refusal(school_id: str, school_level: str, level: str) -> str:
-    return _("school %(id)s teaches %(school_level)s only, not %(level)s") % {
-        "level": level,
+# The school types a coordinator knows, beside the contract's codes, in a refusal.
+_LEVEL_SHORT = {
+    "lower_secondary": "THCS",
+    "upper_secondary": "THPT",
+    "vocational": "trung cấp/cao đẳng",
+    "university": "đại học",
+}
+
+
+def _level_refusal(school_id: str, school_level: str, level: str, grade: int | None) -> str:
+    values = {
         "id": repr(school_id),
-        "school_level": school_level,
+        "school_level": f"{_LEVEL_SHORT[school_level]} ({school_level})",
+        "level": f"{_LEVEL_SHORT[level]} ({level})",
+        "grade": grade,
     }
+    if grade is None:
+        return _("school %(id)s teaches %(school_level)s only, not %(level)s") % values
+    # A school's own file without a level column: the grade said the level (see ``_LEVEL_OF_GRADE``).
+    return _("school %(id)s teaches %(school_level)s only, not %(level)s, the level of grade %(grade)s") % values
 
 
 def _unnamed(header: list[str]) -> list[int]:
@@ -488,7 +502,7 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date, defaults:
     # A class is at its school's level (``students.models.School.teaches``): the level of each school in
     # the folder, and each class row's (file, line, school, level) to check once the stored ones are known.
     school_levels: dict[str, str] = {}
-    class_levels: list[tuple[str, int, str, str]] = []
+    class_levels: list[tuple[str, int, str, str, int | None]] = []
 
     for spec in present_files(directory):
         both = [spec.stem + s for s in SUFFIXES]
@@ -532,7 +546,8 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date, defaults:
             if spec.name == "schools.csv":
                 school_levels[external_id] = row.values["level"]
             if spec.name == "class_requests.csv":
-                class_levels.append((path.name, row.line, row.values["school"], row.values["level"]))
+                values = row.values
+                class_levels.append((path.name, row.line, values["school"], values["level"], values.get("grade")))
             if spec.name == "sessions.csv" and row.values.get("capacity") is None:
                 sessions_needing_capacity[row.values["opportunity"]].append(row.line)
         ids_in_file[spec.name] = set(first_line)
@@ -550,10 +565,10 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date, defaults:
                 reason = _(_UNKNOWN_PARENT[parent_file]) % {"id": repr(parent_id)}
                 for child_file, line, column in places_used:
                     problems.append(Problem(child_file, line, column, reason))
-    for file_name, line, school_id, level in class_levels:
+    for file_name, line, school_id, level, grade in class_levels:
         school_level = school_levels.get(school_id)
         if school_level is not None and level != school_level:
-            problems.append(Problem(file_name, line, "level", _level_refusal(school_id, school_level, level)))
+            problems.append(Problem(file_name, line, "level", _level_refusal(school_id, school_level, level, grade)))
     for opportunity_id, lines in sessions_needing_capacity.items():
         if opportunity_id in opportunity_capacity:
             capacity = opportunity_capacity[opportunity_id]

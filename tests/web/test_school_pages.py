@@ -343,6 +343,13 @@ def test_a_file_without_the_school_and_level_columns_is_the_coordinators_school(
     upload = SimpleUploadedFile("lop.csv", text.encode(), content_type="text/csv")
     page = coordinator.post(reverse("web:school-upload"), {"class_requests": upload}).content.decode()
     assert "lop.csv, dòng 2, cột Mã trường (school)" in page
+    # A class's grade of the other level is not the school's: a school has one level (School.teaches).
+    other = "7" if home.level == "upper_secondary" else "11"
+    text = f"Mã yêu cầu,Lớp,Sĩ số,Khối\nYC-SW3,{other}A,38,{other}\n"
+    upload = SimpleUploadedFile("lop.csv", text.encode(), content_type="text/csv")
+    page = coordinator.post(reverse("web:school-upload"), {"class_requests": upload}, HTTP_ACCEPT_LANGUAGE="vi")
+    assert f"không dạy cấp {'THCS' if other == '7' else 'THPT'}" in page.content.decode()
+    assert f"của khối {other}" in page.content.decode()
 
 
 @pytest.mark.parametrize("name", ["students", "class_requests"])
