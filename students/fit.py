@@ -181,6 +181,11 @@ def _misfit(
         size, low, high = participant.group_size, opportunity.group_min, opportunity.group_max
         if (low and size < low) or (high and size > high):
             return "group"
-    if free is not None and not any(a <= session.starts_at and session.ends_at <= b for a, b in free):
+    if free is not None and not within(session, free):
         return "time"
     return None
+
+
+def within(session: Session, free: Sequence[Interval]) -> bool:
+    """The whole session inside one stretch of free time (``free`` as ``free_time`` gives it)."""
+    return any(a <= session.starts_at and session.ends_at <= b for a, b in free)

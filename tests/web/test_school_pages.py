@@ -653,6 +653,18 @@ def test_a_class_is_not_booked_outside_its_free_times_and_the_page_says_both_tim
     assert not Booking.objects.filter(class_request=row).exists()
 
 
+def test_the_class_page_offers_no_booking_button_for_a_session_outside_the_classs_free_times(
+    coordinator: Client, school: School
+) -> None:
+    row, later = school.cls, school.site.later
+    f.AvailabilityFactory(class_request=row, starts_at=f.OCT1, ends_at=f.OCT1 + dt.timedelta(hours=4))
+    page = coordinator.get(reverse("web:school-class", args=[row.pk]), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    item = page[page.index(f'id="session-{later.pk}"') :]
+    item = item[: item.index("</li>")]
+    assert "Ngoài thời gian rảnh của lớp" in item and "Đăng ký cho lớp" not in item
+    assert f'href="{reverse("web:school-class-edit", args=[row.pk])}"' in item
+
+
 def test_a_company_declining_a_class_says_on_the_to_do_list_and_the_class_page_where_to_look_next(
     coordinator: Client, school: School
 ) -> None:

@@ -34,6 +34,7 @@ from privacy.models import InvitationRun
 from privacy.services import privacy_link_make
 from scheduler import services as booking_services
 from scheduler.models import Booking
+from students.fit import free_time, within
 from students.models import ClassRequest, GuardianConsent, School, Student, StudentQuerySet
 from students.services import class_request_save
 
@@ -292,9 +293,12 @@ def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] 
     now = timezone.now()
     for booking in bookings:
         booking.error = errors.get(f"booking-{booking.pk}", "")  # type: ignore[attr-defined]
+    free = free_time(list(row.availability.values_list("starts_at", "ends_at")))
     for match in matches:
         for session in match.opportunity.upcoming:  # type: ignore[attr-defined]
             session.error = errors.get(f"session-{session.pk}", "")
+            # Booking it would be refused (booking_request): say so instead of offering the button.
+            session.outside_free_time = not within(session, free)
         # Reasons naming no topic: what the class's wishes and the opportunity have in common.
         match.in_common = in_common(  # type: ignore[attr-defined]
             match.reasons or [], row.interests or "", f"{match.opportunity.title}\n{match.opportunity.description}"
