@@ -412,6 +412,28 @@ class _Reader:
         return Row(line, values) if ok else None
 
 
+# The school types a coordinator knows, beside the contract's codes, in a refusal.
+_LEVEL_SHORT = {
+    "lower_secondary": "THCS",
+    "upper_secondary": "THPT",
+    "vocational": "trung cấp/cao đẳng",
+    "university": "đại học",
+}
+
+
+def _level_refusal(school_id: str, school_level: str, level: str, grade: int | None) -> str:
+    values = {
+        "id": repr(school_id),
+        "school_level": f"{_LEVEL_SHORT[school_level]} ({school_level})",
+        "level": f"{_LEVEL_SHORT[level]} ({level})",
+        "grade": grade,
+    }
+    if grade is None:
+        return _("school %(id)s teaches %(school_level)s only, not %(level)s") % values
+    # A school's own file without a level column: the grade said the level (see ``_LEVEL_OF_GRADE``).
+    return _("school %(id)s teaches %(school_level)s only, not %(level)s, the level of grade %(grade)s") % values
+
+
 def _unnamed(header: list[str]) -> list[int]:
     """The positions of empty header cells with a named one after them: the missing column may be there."""
     return [i for i, cell in enumerate(header) if not cell.strip() and any(h.strip() for h in header[i + 1 :])]
@@ -477,6 +499,10 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date, defaults:
     opportunity_capacity: dict[str, int | None] = {}
     sessions_needing_capacity: dict[str, list[int]] = defaultdict(list)
     sessions_file = "sessions.csv"
+    # A class is at its school's level (``students.models.School.teaches``): the level of each school in
+    # the folder, and each class row's (file, line, school, level) to check once the stored ones are known.
+    school_levels: dict[str, str] = {}
+    class_levels: list[tuple[str, int, str, str, int | None]] = []
 
     for spec in present_files(directory):
         both = [spec.stem + s for s in SUFFIXES]
@@ -517,6 +543,11 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date, defaults:
                     pending[parent_file][parent_id].append((path.name, row.line, column))
             if spec.name == "opportunities.csv":
                 opportunity_capacity[external_id] = row.values.get("capacity")
+            if spec.name == "schools.csv":
+                school_levels[external_id] = row.values["level"]
+            if spec.name == "class_requests.csv":
+                values = row.values
+                class_levels.append((path.name, row.line, values["school"], values["level"], values.get("grade")))
             if spec.name == "sessions.csv" and row.values.get("capacity") is None:
                 sessions_needing_capacity[row.values["opportunity"]].append(row.line)
         ids_in_file[spec.name] = set(first_line)
@@ -527,11 +558,17 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date, defaults:
         stored = lookup(parent_file, set(references))
         if parent_file == "opportunities.csv":
             stored_opportunities = stored
+        if parent_file == "schools.csv":
+            school_levels.update((k, v["level"]) for k, v in stored.items() if v.get("level"))
         for parent_id, places_used in references.items():
             if parent_id not in stored:
                 reason = _(_UNKNOWN_PARENT[parent_file]) % {"id": repr(parent_id)}
                 for child_file, line, column in places_used:
                     problems.append(Problem(child_file, line, column, reason))
+    for file_name, line, school_id, level, grade in class_levels:
+        school_level = school_levels.get(school_id)
+        if school_level is not None and level != school_level:
+            problems.append(Problem(file_name, line, "level", _level_refusal(school_id, school_level, level, grade)))
     for opportunity_id, lines in sessions_needing_capacity.items():
         if opportunity_id in opportunity_capacity:
             capacity = opportunity_capacity[opportunity_id]

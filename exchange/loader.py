@@ -47,7 +47,7 @@ MODELS: dict[str, type[models.Model]] = {
 _PARENT_ATTRS = {
     "companies.csv": ["province"],
     "opportunities.csv": ["capacity"],
-    "schools.csv": ["province"],
+    "schools.csv": ["province", "level"],
 }
 
 

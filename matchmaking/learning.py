@@ -60,6 +60,16 @@ def feedback_record(*, match: Match, kind: str) -> Feedback:
     )
 
 
+def feedback_withdraw(*, match: Match, kind: str) -> int:
+    """The participant takes back what they said of a recommendation ("not interested" undone): their
+    rows of ``kind`` on its opportunity go, so the next training (``_examples``) no longer learns from a
+    decision they withdrew. Returns how many rows went (none after a second click)."""
+    owner = {"student_id": match.student_id} if match.student_id else {"class_request_id": match.class_request_id}
+    rows = Feedback.objects.filter(**owner, opportunity_id=match.opportunity_id, kind=kind)
+    deleted, _by_model = rows.delete()
+    return deleted
+
+
 def feedback_simulate(*, seed: int = 7, top: int = 5) -> int:
     """The demo's stand-in for a week of real use: students look at their top ``top`` and accept or
     decline. The simulated students follow their interests: what they accept is driven by the text

@@ -183,6 +183,7 @@ def booking_request(
         if session.starts_at <= now:
             raise BookingStateError(_("This session has already started."))
         participant: Student | ClassRequest
+        availability: list[tuple[dt.datetime, dt.datetime]] | None = None
         if student_id is not None:
             participant = _lock_participant(Student.objects.select_related("school"), student_id)
             if participant.erased_at is not None:
@@ -194,7 +195,10 @@ def booking_request(
             assert class_request_id is not None
             participant = _lock_participant(ClassRequest.objects.select_related("school"), class_request_id)
             seats = participant.group_size
-        if reason := session_misfit(participant, session, now=now):
+            # The class's request says when it is free: its coordinator books inside those times, as a
+            # round proposes (a student choosing a seat has chosen the time).
+            availability = list(participant.availability.values_list("starts_at", "ends_at"))
+        if reason := session_misfit(participant, session, now=now, availability=availability):
             raise BookingStateError(reason)
         if reason := _conflict(participant, session, now):
             raise BookingConflict(reason)

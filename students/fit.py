@@ -43,8 +43,9 @@ def session_misfit(
     """Why the session does not fit the participant, in words for them, or None when it fits.
 
     ``availability``: the participant's free time, checked when given (a round proposes only inside
-    it; a participant booking a seat themselves has chosen the time). Overlapping or touching intervals
-    count as one (free 08:00–10:00 and 10:00–12:00 is free 08:00–12:00), as in the engine.
+    it; so does a coordinator booking for a class, whose request states when the class is free; a student
+    booking a seat themselves has chosen the time). Overlapping or touching intervals count as one (free
+    08:00–10:00 and 10:00–12:00 is free 08:00–12:00), as in the engine.
     """
     free = None if availability is None else free_time(availability)
     misfit = _misfit(participant, session, now=now, free=free)
@@ -62,7 +63,36 @@ def session_misfit(
             "low": opportunity.group_min or 1,
             "high": opportunity.group_max or "…",
         }
+    if isinstance(participant, ClassRequest):
+        return _class_time_misfit(participant, session, free or ())
     return _("This session is outside your free time.")
+
+
+def _class_time_misfit(row: ClassRequest, session: Session, free: Sequence[Interval]) -> str:
+    """A class's coordinator is told the class's free times and the session's, to see which to change."""
+    when = {"name": row.class_name, "session": span_text(session.starts_at, session.ends_at)}
+    if not free:
+        return _(
+            "Class %(name)s has no free times on record, and this session is on %(session)s: add the "
+            "class's free times on its page first."
+        ) % when
+    shown = [span_text(a, b) for a, b in free[:_FREE_SHOWN]]
+    if len(free) > _FREE_SHOWN:
+        shown.append(_("%(n)d more") % {"n": len(free) - _FREE_SHOWN})
+    return _(
+        "Class %(name)s is free %(free)s; this session, on %(session)s, is outside those times. Add its "
+        "time to the class's free times, or choose another session."
+    ) % {**when, "free": "; ".join(shown)}
+
+
+_FREE_SHOWN = 3
+
+
+def span_text(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
+    """``05/10/2026 08:00–11:30`` in local time (the end's date too when it is another day)."""
+    a, b = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    end = f"{b:%H:%M}" if a.date() == b.date() else f"{b:%d/%m/%Y %H:%M}"
+    return f"{a:%d/%m/%Y %H:%M}–{end}"
 
 
 def session_fits(
@@ -151,6 +181,11 @@ def _misfit(
         size, low, high = participant.group_size, opportunity.group_min, opportunity.group_max
         if (low and size < low) or (high and size > high):
             return "group"
-    if free is not None and not any(a <= session.starts_at and session.ends_at <= b for a, b in free):
+    if free is not None and not within(session, free):
         return "time"
     return None
+
+
+def within(session: Session, free: Sequence[Interval]) -> bool:
+    """The whole session inside one stretch of free time (``free`` as ``free_time`` gives it)."""
+    return any(a <= session.starts_at and session.ends_at <= b for a, b in free)

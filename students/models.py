@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -43,6 +44,11 @@ class School(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def teaches(self, level: str) -> bool:
+        """Whether a class of ``level`` can be the school's. A school has one level, so its classes are at
+        it (a THCS school has no THPT class); the CSV import checks the same (``exchange.contract``)."""
+        return level == self.level
 
 
 def born_by(day: dt.date, years: int) -> dt.date:
@@ -152,6 +158,23 @@ class ClassRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.class_name} — {self.school}"
+
+    def clean(self) -> None:
+        super().clean()
+        # An unknown level is the field's own error (clean_fields); only a real one is checked here.
+        if self.school_id is not None and self.level in Level.values and not self.school.teaches(self.level):
+            raise ValidationError(
+                {
+                    "level": _(
+                        "%(school)s teaches %(school_level)s only: its classes are at that level, not %(level)s."
+                    )
+                    % {
+                        "school": self.school.name,
+                        "school_level": self.school.get_level_display().lower(),
+                        "level": Level(self.level).label.lower(),
+                    }
+                }
+            )
 
 
 class AvailabilityInterval(models.Model):

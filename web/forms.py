@@ -193,11 +193,21 @@ PARTS_OF_DAY: dict[str, tuple[dt.time, dt.time]] = {
 class AvailabilityForm(forms.Form):
     """ "Mornings of 1–7 October": a date range and parts of the day, turned into free-time intervals."""
 
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    # Django's "This field is required." says nothing a 15-year-old on a phone can act on.
+    date_from = forms.DateField(
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("Choose the first day.")},
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("Choose the last day.")},
+    )
     parts = forms.MultipleChoiceField(
         label=_("Parts of the day"),
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one: morning, afternoon or evening.")},
         choices=[
             ("morning", _("Morning (07:30–11:30)")),
             ("afternoon", _("Afternoon (13:30–17:00)")),

@@ -26,6 +26,7 @@ urlpatterns: list[URLPattern] = [
     # Student
     path("student/", student.recommendations, name="student-home"),
     path("student/recommendations/<int:pk>/feedback/", student.feedback, name="student-feedback"),
+    path("student/recommendations/<int:pk>/feedback/undo/", student.feedback_undo, name="student-feedback-undo"),
     path("student/sessions/<int:pk>/book/", student.book, name="student-book"),
     path("student/consent-request/", student.consent_request, name="student-consent-request"),
     path("student/bookings/", student.bookings, name="student-bookings"),

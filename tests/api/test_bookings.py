@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from matchmaking.models import Feedback
 from scheduler.models import Booking
 from students.models import GuardianConsent
+from tests import factories as f
 
 Status = Booking.Status
 
@@ -107,6 +108,7 @@ def test_a_student_books_an_open_session_and_a_full_one_is_a_conflict(api, as_ro
 
 def test_a_coordinator_books_only_its_own_schools_classes(api, as_role):
     Booking.objects.filter(pk=api.class_booking.pk).delete()  # the class asked for one booking only
+    f.AvailabilityFactory(class_request=api.class_request)  # free all that week
     url = reverse("api:booking-list")
     mine = as_role("coordinator").post(
         url, {"session": api.open_session.pk, "class_request": api.class_request.pk}, format="json"
@@ -116,6 +118,23 @@ def test_a_coordinator_books_only_its_own_schools_classes(api, as_role):
     )
     assert mine.status_code == 201 and mine.data["seats"] == 3
     assert theirs.status_code == 400 and "class_request" in theirs.data
+
+
+def test_a_class_is_not_booked_outside_its_free_times_over_the_api_either(api, as_role):
+    Booking.objects.filter(pk=api.class_booking.pk).delete()
+    starts = api.open_session.starts_at
+    day_before = starts - dt.timedelta(days=1)
+    day_ends = day_before + dt.timedelta(hours=4)
+    f.AvailabilityFactory(class_request=api.class_request, starts_at=day_before, ends_at=day_ends)
+    response = as_role("coordinator").post(
+        reverse("api:booking-list"),
+        {"session": api.open_session.pk, "class_request": api.class_request.pk},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 409
+    assert "is outside those times" in str(response.data) and api.class_request.class_name in str(response.data)
+    assert not Booking.objects.filter(class_request=api.class_request).exists()
 
 
 def test_feedback_copies_the_recommendations_features(api, as_role):

@@ -121,6 +121,12 @@ def test_rules_across_fields_name_the_field_at_fault(api, as_role):
     assert "province" in staff.patch(url, {"province": "", "online": False}, format="json").data
     session = reverse("api:session-detail", args=[api.open_session.pk])
     assert "ends_at" in staff.patch(session, {"ends_at": "2000-01-01T00:00:00Z"}, format="json").data
+    # A THPT school's class is upper secondary: a lower-secondary one is refused by its level.
+    classes = reverse("api:class-request-list")
+    body = {"external_id": "CR-9C", "class_name": "9C", "level": "lower_secondary", "group_size": 30}
+    refused = as_role("coordinator").post(classes, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400 and list(refused.data) == ["level"]
+    assert "upper secondary" in refused.data["level"][0]
 
 
 def test_a_booked_session_moves_with_its_bookings_and_keeps_its_taken_seats(api, as_role):

@@ -104,7 +104,7 @@ def student_body(a: ApiWorld) -> dict[str, Any]:
 
 
 def class_body(a: ApiWorld) -> dict[str, Any]:
-    return {"class_name": "9C", "level": "lower_secondary", "group_size": 30}
+    return {"class_name": "11C", "level": "upper_secondary", "group_size": 30}  # the schools are THPT
 
 
 def new(body: Build, external_id: str, **extra: Any) -> Build:

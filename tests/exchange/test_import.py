@@ -181,6 +181,7 @@ BAD_CASES = [
      "students.csv:4: available: interval '2030-10-02T12:00/2030-10-02T08:00' ends before it starts"),
     ("students.csv", "ST9,S404,A,a@a.example.vn,2010-01-01,upper_secondary", "students.csv:4: school: unknown school id 'S404'"),
     ("class_requests.csv", "CR9,S1,11B,upper_secondary,", "class_requests.csv:3: group_size: required"),
+    ("class_requests.csv", "CR9,S2,10A,upper_secondary,35", "class_requests.csv:3: level: school 'S2' teaches THCS (lower_secondary) only, not THPT (upper_secondary)"),
 ]  # fmt: skip
 
 
@@ -248,6 +249,21 @@ def test_a_bad_row_leaves_earlier_data_untouched(tmp_path: Path) -> None:
     assert not report.ok
     assert stored_counts() == before
     assert Student.objects.get(external_id="ST1").interests == "lập trình game"
+
+
+@pytest.mark.django_db
+def test_a_class_at_another_level_than_its_stored_school_is_reported(tmp_path: Path) -> None:
+    data_import(directory=write(tmp_path / "a", GOOD), today=TODAY)
+    header = GOOD["class_requests.csv"][0]
+    classes = {"class_requests.csv": [header, "CR5,S2,9A,lower_secondary,35", "CR6,S2,11B,THPT,35,11"]}
+
+    report = data_import(directory=write(tmp_path / "b", classes), today=TODAY)
+
+    assert [str(p) for p in report.problems] == [
+        "class_requests.csv:3: level: school 'S2' teaches THCS (lower_secondary) only, not THPT (upper_secondary), "
+        "the level of grade 11"
+    ]
+    assert not ClassRequest.objects.filter(school__external_id="S2").exists()
 
 
 @pytest.mark.django_db

@@ -195,7 +195,7 @@ def test_a_missing_required_column_names_its_vietnamese_headers(tmp_path: Path) 
 def test_sessions_and_class_requests_take_day_first_dates(tmp_path: Path) -> None:
     files = {name: list(lines) for name, lines in GOOD.items()}
     files["sessions.csv"].append("X9,O2,03/10/2030 08:00,03/10/2030 11:30,40")
-    files["class_requests.csv"].append("CR9,S1,9A,THCS,35,9,,,visit,01/10/2030..03/10/2030 07:30-11:30,")
+    files["class_requests.csv"].append("CR9,S2,9A,THCS,35,9,,,visit,01/10/2030..03/10/2030 07:30-11:30,")
     files["opportunities.csv"][1] = files["opportunities.csv"][1].replace("2030-09-25", "25/09/2030")
 
     report = data_import(directory=write(tmp_path, files), today=TODAY)

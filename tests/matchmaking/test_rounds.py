@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from matchmaking.learning import feedback_record, ranker_train
+from matchmaking.learning import _examples, feedback_record, feedback_withdraw, ranker_train
 from matchmaking.models import Feedback, Match, MatchRound, OpportunityMatch, RankerModel, StagedMatch
 from matchmaking.services import matchmake
 
@@ -151,6 +151,21 @@ def test_feedback_keeps_the_features_the_pair_was_scored_with() -> None:
     Match.objects.all().delete()  # a later round replaces matches; feedback stays for training
     feedback.refresh_from_db()
     assert feedback.features
+
+
+def test_a_withdrawn_decline_is_no_longer_learned_from() -> None:
+    small_world()
+    matchmake(k=2, now=NOW)
+    match, other = Match.objects.filter(student__isnull=False).order_by("pk")[:2]
+    feedback_record(match=match, kind=Feedback.Kind.CLICKED)
+    feedback_record(match=match, kind=Feedback.Kind.NOT_INTERESTED)
+    feedback_record(match=other, kind=Feedback.Kind.NOT_INTERESTED)
+
+    assert feedback_withdraw(match=match, kind=Feedback.Kind.NOT_INTERESTED) == 1
+    assert feedback_withdraw(match=match, kind=Feedback.Kind.NOT_INTERESTED) == 0  # a second click
+
+    labels = sorted((e.item, e.label) for e in _examples())
+    assert labels == sorted([(match.opportunity.external_id, 1), (other.opportunity.external_id, 0)])
 
 
 def feedback_rows(label_of: str, *, held: bool, n: int) -> None:

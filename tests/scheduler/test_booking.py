@@ -201,7 +201,9 @@ def test_a_class_takes_its_whole_size_in_seats_or_nothing(world):
     session = f.SessionFactory(opportunity=world.opportunity, capacity=40)
     make_booking(world.adult, session, Booking.Status.CONFIRMED)
     big = f.ClassRequestFactory(school=world.school, group_size=40)
+    f.AvailabilityFactory(class_request=big)
     fits = f.ClassRequestFactory(school=world.school, group_size=39)
+    f.AvailabilityFactory(class_request=fits)  # free all that week
 
     with pytest.raises(services.SessionFull):
         services.booking_request(session_id=session.pk, class_request_id=big.pk)
@@ -272,3 +274,30 @@ def test_booking_from_the_catalogue_keeps_to_the_opportunitys_audience(world):
     with pytest.raises(services.BookingStateError, match="groups of 1 to 30"):
         services.booking_request(session_id=session.pk, class_request_id=big_class.pk, now=NOW)
     assert services.booking_request(session_id=session.pk, student_id=world.adult.pk, now=NOW).status == "confirmed"
+
+
+def test_a_class_is_booked_only_inside_its_free_times_and_is_told_both_times(world):
+    # A coordinator could book class 11A into an afternoon session though the class had said it is free
+    # in the mornings only: a round would never have proposed it, and the class would not be there.
+    session = f.SessionFactory(
+        opportunity=world.opportunity,
+        capacity=40,
+        starts_at=f.OCT1 + dt.timedelta(hours=6),  # 14:00–17:00
+    )
+    klass = f.ClassRequestFactory(school=world.school, class_name="11A", group_size=30)
+    f.AvailabilityFactory(class_request=klass, starts_at=f.OCT1, ends_at=f.OCT1 + dt.timedelta(hours=4))
+
+    with pytest.raises(services.BookingStateError) as refused:
+        services.booking_request(session_id=session.pk, class_request_id=klass.pk, now=NOW)
+    message = str(refused.value)
+    assert "11A" in message
+    assert "01/10/2030 08:00–12:00" in message  # the class's free time
+    assert "01/10/2030 14:00–17:00" in message  # the session's time
+    assert not Booking.objects.filter(class_request=klass).exists()
+
+    bare = f.ClassRequestFactory(school=world.school, class_name="11B", group_size=30)
+    with pytest.raises(services.BookingStateError, match="11B has no free times"):
+        services.booking_request(session_id=session.pk, class_request_id=bare.pk, now=NOW)
+
+    morning = f.SessionFactory(opportunity=f.OpportunityFactory(company=world.company), capacity=40)
+    assert services.booking_request(session_id=morning.pk, class_request_id=klass.pk, now=NOW).seats == 30

@@ -26,6 +26,7 @@ def test_a_student_books_a_session_from_its_page(world):
 
 def test_a_coordinator_books_for_a_class_of_their_school_only(world):
     mine = f.ClassRequestFactory(school=world.school, group_size=8)
+    f.AvailabilityFactory(class_request=mine)  # free all that week
     theirs = f.ClassRequestFactory(school=world.other_school, group_size=8)
     url = reverse("scheduler:session-book", args=[world.session.pk])
 

@@ -63,3 +63,13 @@ def test_it_refuses_another_schools_class_request() -> None:
         class_request_save(school=f.SchoolFactory(), class_request=row, values={"group_size": 3})
     row.refresh_from_db()
     assert row.group_size != 3
+
+
+def test_a_class_is_at_its_schools_level() -> None:
+    # An upper-secondary class was accepted in a THCS school, and matched to THPT opportunities.
+    school = f.SchoolFactory(name="THCS Nguyễn Du", level="lower_secondary")
+    with pytest.raises(ValidationError) as refused:
+        class_request_save(school=school, values=VALUES)
+    assert "level" in refused.value.message_dict
+    assert not ClassRequest.objects.exists()
+    assert class_request_save(school=school, values={**VALUES, "level": "lower_secondary"}).level == "lower_secondary"

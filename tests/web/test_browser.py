@@ -67,9 +67,15 @@ def test_a_student_signs_in_gets_recommendations_books_downloads_the_calendar_an
     # Not interested: the card updates in place (htmx), and the learner gets a negative label.
     game = page.locator("article.recommendation", has_text="Xưởng lập trình game")
     game.get_by_role("button", name="Không quan tâm").click()
-    expect(game).to_contain_text("Đã ghi nhận")
+    expect(game).to_contain_text("Đã ẩn")
     journey.check("not-interested")
     assert Feedback.objects.filter(student=site.world.student, kind=Feedback.Kind.NOT_INTERESTED).count() == 1
+    # Undone in place: the card is back with its sessions, and the learner forgets the decline.
+    game.get_by_role("button", name="Hoàn tác").click()
+    expect(game.get_by_role("button", name="Không quan tâm")).to_be_visible()
+    assert not Feedback.objects.filter(student=site.world.student, kind=Feedback.Kind.NOT_INTERESTED).exists()
+    game.get_by_role("button", name="Không quan tâm").click()
+    expect(game).to_contain_text("Đã ẩn")
 
     # Book the first session from the recommendation, in place.
     first_card.locator(f"#session-{site.session.pk}").get_by_role("button", name="Đặt chỗ").click()

@@ -343,6 +343,13 @@ def test_a_file_without_the_school_and_level_columns_is_the_coordinators_school(
     upload = SimpleUploadedFile("lop.csv", text.encode(), content_type="text/csv")
     page = coordinator.post(reverse("web:school-upload"), {"class_requests": upload}).content.decode()
     assert "lop.csv, dòng 2, cột Mã trường (school)" in page
+    # A class's grade of the other level is not the school's: a school has one level (School.teaches).
+    other = "7" if home.level == "upper_secondary" else "11"
+    text = f"Mã yêu cầu,Lớp,Sĩ số,Khối\nYC-SW3,{other}A,38,{other}\n"
+    upload = SimpleUploadedFile("lop.csv", text.encode(), content_type="text/csv")
+    page = coordinator.post(reverse("web:school-upload"), {"class_requests": upload}, HTTP_ACCEPT_LANGUAGE="vi")
+    assert f"không dạy cấp {'THCS' if other == '7' else 'THPT'}" in page.content.decode()
+    assert f"của khối {other}" in page.content.decode()
 
 
 @pytest.mark.parametrize("name", ["students", "class_requests"])
@@ -461,6 +468,21 @@ def test_a_bad_class_request_shows_errors_next_to_the_fields(coordinator: Client
     assert not ClassRequest.objects.filter(class_name="12A2").exists()
 
 
+def test_a_class_at_another_level_than_the_school_is_refused_beside_the_level(
+    coordinator: Client, school: School
+) -> None:
+    # A THCS school could post an upper-secondary class, and have it matched to THPT opportunities.
+    home = school.site.world.school
+    home.level = "lower_secondary"
+    home.save(update_fields=["level"])
+    assert 'value="lower_secondary" selected' in coordinator.get(reverse("web:school-class-new")).content.decode()
+    form = _class_form(grade="")
+    page = coordinator.post(reverse("web:school-class-new"), form, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    error = page[page.index('id="id_level_error"') :]
+    assert "là trường trung học cơ sở" in error[: error.index("</")]
+    assert not ClassRequest.objects.filter(class_name="12A2").exists()
+
+
 def test_djangos_number_errors_read_as_vietnamese_beside_the_fields(coordinator: Client, school: School) -> None:
     # Django's own Vietnamese says "Nhập một số tổng thể." and "… bằng với 1 ." (web/django_messages.py).
     form = _class_form(group_size="0", grade="1.5", max_bookings="500")
@@ -557,6 +579,7 @@ def test_a_lapsed_proposal_is_refused_next_to_its_button(coordinator: Client, sc
 
 
 def test_the_coordinator_books_a_class_into_a_session_and_sees_a_refusal(coordinator: Client, school: School) -> None:
+    f.AvailabilityFactory(class_request=school.unmatched)  # free the whole week of the sessions
     url = reverse("web:school-class-book", args=[school.unmatched.pk])
     assert coordinator.post(url, {"session": school.site.session.pk}).status_code == 302
     booking = Booking.objects.get(class_request=school.unmatched, session=school.site.session)
@@ -575,6 +598,7 @@ def test_the_coordinator_books_a_class_into_a_session_and_sees_a_refusal(coordin
 
 def test_the_coordinator_books_a_class_from_the_opportunitys_page(coordinator: Client, school: School) -> None:
     opportunity, session = school.site.opportunity, school.site.later
+    f.AvailabilityFactory(class_request=school.unmatched)  # free the whole week of the sessions
     page = coordinator.get(reverse("web:opportunity", args=[opportunity.external_id])).content.decode()
     form = page[page.index('id="book-class"') : page.index("</form>", page.index('id="book-class"'))]
     book = reverse("web:school-session-book", args=[session.pk])
@@ -596,7 +620,8 @@ def test_the_coordinator_books_a_class_from_the_opportunitys_page(coordinator: C
 
     # Refused (already booked): said on the opportunity's page, which the coordinator returns to.
     again = coordinator.post(book, {"class_request": school.unmatched.pk}, follow=True, HTTP_ACCEPT_LANGUAGE="vi")
-    assert again.redirect_chain[-1][0] == reverse("web:opportunity", args=[opportunity.external_id])
+    page_of = reverse("web:opportunity", args=[opportunity.external_id])
+    assert again.redirect_chain[-1][0] == f"{page_of}?class_request={school.unmatched.pk}"
     assert 'class="message error"' in again.content.decode()
     # Said of the class, not of the coordinator ("Bạn đã đăng ký…" read as if they had booked themselves).
     name = school.unmatched.class_name
@@ -612,12 +637,41 @@ def test_the_coordinator_books_a_class_from_the_opportunitys_page(coordinator: C
     assert coordinator.post(hidden, {"class_request": school.unmatched.pk}).status_code == 404
 
 
+def test_a_class_is_not_booked_outside_its_free_times_and_the_page_says_both_times(
+    coordinator: Client, school: School
+) -> None:
+    # Booked into a session the class had not said it was free for: the refusal names both times.
+    row = f.ClassRequestFactory(external_id="CR-9C", school=school.site.world.school, class_name="9C")
+    free = f.OCT1 + dt.timedelta(days=5)
+    f.AvailabilityFactory(class_request=row, starts_at=free, ends_at=free + dt.timedelta(hours=4))
+    book = reverse("web:school-session-book", args=[school.site.later.pk])
+    page = coordinator.post(book, {"class_request": row.pk}, follow=True, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert 'class="message error"' in page
+    assert "Lớp 9C chỉ rảnh 06/10/2030 08:00–12:00" in page
+    assert "03/10/2030 08:00–11:00" in page
+    assert f'<option value="{row.pk}" selected>' in page  # the class chosen stays chosen
+    assert not Booking.objects.filter(class_request=row).exists()
+
+
+def test_the_class_page_offers_no_booking_button_for_a_session_outside_the_classs_free_times(
+    coordinator: Client, school: School
+) -> None:
+    row, later = school.cls, school.site.later
+    f.AvailabilityFactory(class_request=row, starts_at=f.OCT1, ends_at=f.OCT1 + dt.timedelta(hours=4))
+    page = coordinator.get(reverse("web:school-class", args=[row.pk]), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    item = page[page.index(f'id="session-{later.pk}"') :]
+    item = item[: item.index("</li>")]
+    assert "Ngoài thời gian rảnh của lớp" in item and "Đăng ký cho lớp" not in item
+    assert f'href="{reverse("web:school-class-edit", args=[row.pk])}"' in item
+
+
 def test_a_company_declining_a_class_says_on_the_to_do_list_and_the_class_page_where_to_look_next(
     coordinator: Client, school: School
 ) -> None:
     # The decline showed only as "Doanh nghiệp đã từ chối" at the foot of the class's page: nothing on the
     # to-do list, no way on from it to another session.
     row, session = school.unmatched, school.site.later
+    f.AvailabilityFactory(class_request=row)  # free the whole week of the sessions
     coordinator.post(reverse("web:school-session-book", args=[session.pk]), {"class_request": row.pk})
     booking = Booking.objects.get(class_request=row, session=session)
     booking_services.booking_company_decline(booking_id=booking.pk)
@@ -823,12 +877,17 @@ def test_the_class_page_lists_when_the_class_is_free(coordinator: Client, school
 def test_a_grade_outside_the_school_level_is_refused_next_to_the_grade(
     coordinator: Client, school: School, level: str, grade: str
 ) -> None:
+    home = school.site.world.school
+    home.level = level  # a class is at its school's level
+    home.save(update_fields=["level"])
     page = coordinator.post(reverse("web:school-class-new"), _class_form(level=level, grade=grade)).content.decode()
     assert 'id="id_grade_error"' in page
     assert not ClassRequest.objects.filter(class_name="12A2").exists()
     # Every level takes a grade it teaches, and vocational schools or universities take any grade.
     ok = {"lower_secondary": "8", "upper_secondary": "11"}[level]
     assert coordinator.post(reverse("web:school-class-new"), _class_form(level=level, grade=ok)).status_code == 302
+    home.level = "vocational"
+    home.save(update_fields=["level"])
     assert coordinator.post(
         reverse("web:school-class-new"), _class_form(class_name="CĐ1", level="vocational", grade="13")
     ).status_code == 302

@@ -77,7 +77,7 @@ def test_feedback_is_recorded_for_the_learner_and_the_card_updates_in_place(
         .lstrip()
         .startswith(f'<article class="recommendation opportunity" id="match-{site.match.pk}"')
     )
-    assert "Đã ghi nhận" in response.content.decode()
+    assert ("Đã ghi nhận" if button == "interested" else "Đã ẩn") in response.content.decode()
     feedback = Feedback.objects.get(student=site.world.student)
     assert (feedback.kind, feedback.opportunity_id, feedback.features) == (kind, site.opportunity.pk, {"text": 0.5})
 
@@ -91,6 +91,36 @@ def test_feedback_on_another_students_recommendation_is_a_404(mai: Client, site:
 
 def test_an_unknown_feedback_kind_is_refused(mai: Client, site: Site) -> None:
     assert mai.post(f"/student/recommendations/{site.match.pk}/feedback/", {"kind": "love"}).status_code == 400
+
+
+def test_not_interested_hides_the_recommendation_and_undo_brings_it_back_and_the_learner_forgets(
+    mai: Client, site: Site
+) -> None:
+    # "Không quan tâm" could not be taken back, and the learner kept training on the decline.
+    match, url = site.match, f"/student/recommendations/{site.match.pk}/feedback/"
+    mai.post(url, {"kind": "interested"})
+    response = mai.post(url, {"kind": "not_interested"}, follow=True)  # without JavaScript
+    page = response.content.decode()
+    hidden = page[page.index('id="hidden"') :]
+    assert f'id="match-{match.pk}"' in hidden and 'href="#hidden"' in page
+    undo = f"/student/recommendations/{match.pk}/feedback/undo/"
+    assert f'action="{undo}"' in hidden and "Hoàn tác" in hidden
+
+    response = mai.post(undo, **HTMX)  # with htmx: the card comes back in place, with its sessions
+    card = response.content.decode()
+    assert card.lstrip().startswith(f'<article class="recommendation opportunity" id="match-{match.pk}"')
+    assert "Hoàn tác" not in card and "Đã ghi nhận: bạn quan tâm" in card
+    # The learner keeps the "interested" it was told, and no longer the withdrawn decline.
+    assert list(Feedback.objects.filter(student=site.world.student).values_list("kind", flat=True)) == ["clicked"]
+    page = mai.get("/student/").content.decode()
+    assert 'id="hidden"' not in page and f'id="match-{match.pk}"' in page
+
+    mai.post(url, {"kind": "not_interested"})
+    response = mai.post(undo, follow=True)  # without JavaScript: back to the list, at the card
+    assert response.redirect_chain[-1][0] == f"/student/#match-{match.pk}"
+    assert 'id="hidden"' not in response.content.decode()
+    assert mai.post(f"/student/recommendations/{site.other_match.pk}/feedback/undo/").status_code == 404
+    assert mai.get(undo).status_code == 405
 
 
 # --- booking ------------------------------------------------------------------------------------
@@ -387,6 +417,14 @@ def test_bad_free_times_are_errors_next_to_the_field(
     assert response.status_code == 200
     assert f'id="id_{field}_error"' in response.content.decode()
     assert not AvailabilityInterval.objects.filter(student=site.world.student).exists()
+
+
+def test_missing_free_time_fields_say_what_to_choose(mai: Client, site: Site) -> None:
+    # "Trường này là bắt buộc." under the parts of the day told a student nothing to do.
+    page = mai.post("/student/availability/", {"date_from": "2030-10-01"}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Hãy chọn ngày cuối." in page
+    assert "Hãy đánh dấu ít nhất một buổi: sáng, chiều hoặc tối." in page
+    assert "Trường này là bắt buộc." not in page
 
 
 def test_a_free_time_is_removed_and_another_students_is_a_404(mai: Client, site: Site) -> None:

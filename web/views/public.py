@@ -112,6 +112,8 @@ def opportunity(request: HttpRequest, external_id: str) -> HttpResponse:
         "classes": [c for c in open_to if c.pk not in holding],
         "held_classes": held_classes,
         "has_classes": bool(classes),
+        # After a refusal the class the coordinator chose stays chosen (it was the first one again).
+        "chosen_class": request.GET.get("class_request", ""),
     }
     return render(request, "web/public/opportunity.html", context)
 

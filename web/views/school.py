@@ -34,6 +34,7 @@ from privacy.models import InvitationRun
 from privacy.services import privacy_link_make
 from scheduler import services as booking_services
 from scheduler.models import Booking
+from students.fit import free_time, within
 from students.models import ClassRequest, GuardianConsent, School, Student, StudentQuerySet
 from students.services import class_request_save
 
@@ -247,7 +248,7 @@ def class_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     day (the student's editor), and ticked ones removed; all saved with the class in one transaction."""
     school = school_of(request)
     row = _class(request, pk) if pk is not None else None
-    initial = {}
+    initial: dict[str, Any] = {"level": school.level}  # a class is at its school's level
     if row is not None:
         initial = {name: getattr(row, name) for name in ClassRequestForm.base_fields}
         initial["topics"] = "; ".join(row.topics)
@@ -292,9 +293,12 @@ def _class_page(request: HttpRequest, row: ClassRequest, errors: dict[str, str] 
     now = timezone.now()
     for booking in bookings:
         booking.error = errors.get(f"booking-{booking.pk}", "")  # type: ignore[attr-defined]
+    free = free_time(list(row.availability.values_list("starts_at", "ends_at")))
     for match in matches:
         for session in match.opportunity.upcoming:  # type: ignore[attr-defined]
             session.error = errors.get(f"session-{session.pk}", "")
+            # Booking it would be refused (booking_request): say so instead of offering the button.
+            session.outside_free_time = not within(session, free)
         # Reasons naming no topic: what the class's wishes and the opportunity have in common.
         match.in_common = in_common(  # type: ignore[attr-defined]
             match.reasons or [], row.interests or "", f"{match.opportunity.title}\n{match.opportunity.description}"
@@ -366,7 +370,8 @@ def session_book(request: HttpRequest, pk: int) -> HttpResponse:
         booking_services.booking_request(session_id=session.pk, class_request_id=row.pk)
     except booking_services.BookingError as exc:
         messages.error(request, str(exc))  # at the top of the page, where a phone opens it
-        return redirect("web:opportunity", external_id=session.opportunity.external_id)
+        page = reverse("web:opportunity", args=[session.opportunity.external_id])
+        return redirect(f"{page}?class_request={row.pk}")
     messages.success(request, _("Booked for the class. It is in the school's bookings."))
     return redirect("web:school-class", pk=row.pk)
 

@@ -16,6 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from companies.selectors import opportunities_published, sessions_published
 from matchmaking.inputs import participant_text
-from matchmaking.learning import feedback_record
+from matchmaking.learning import feedback_record, feedback_withdraw
 from matchmaking.models import Feedback, Match, MatchRound
 from matchmaking.search import in_common, interest_query
 from notifications.suppressions import address_preferences_update
@@ -86,8 +87,11 @@ def recommendations(request: HttpRequest) -> HttpResponse:
     for match in matches:
         match.feedback = feedback.get(match.opportunity_id, "")  # type: ignore[attr-defined]
         _in_common(match, student)
+    # "Not interested" hides a recommendation: it goes to the foot of the page, where it can be undone.
+    hidden = [m for m in matches if m.feedback == Feedback.Kind.NOT_INTERESTED]  # type: ignore[attr-defined]
     context = {
-        "matches": matches,
+        "matches": [m for m in matches if m.feedback != Feedback.Kind.NOT_INTERESTED],  # type: ignore[attr-defined]
+        "hidden": hidden,
         **booked_for(request.user),
         "student": student,
         # The catalogue searched for the interests now, without waiting for the next round.
@@ -124,8 +128,35 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseBadRequest(_("Say interested or not_interested."))
     feedback_record(match=match, kind=kind)
     if not request.htmx:  # type: ignore[attr-defined]
+        if kind == Feedback.Kind.NOT_INTERESTED:
+            hidden = _("Hidden. It is under “Hidden recommendations” at the foot of the page, to undo.")
+            messages.success(request, hidden)
         return redirect("web:student-home")
     match.feedback = kind  # type: ignore[attr-defined]
+    return _recommendation(request, match, student)
+
+
+@student_only
+@require_POST
+def feedback_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo "not interested": the recommendation shows again, and the learner forgets the decline."""
+    student = _student(request)
+    match = get_object_or_404(
+        Match.objects.filter(student=student)
+        .select_related("opportunity__company")
+        .prefetch_related(Prefetch("opportunity__sessions", queryset=upcoming_sessions(), to_attr="upcoming")),
+        pk=pk,
+    )
+    feedback_withdraw(match=match, kind=Feedback.Kind.NOT_INTERESTED)
+    if not request.htmx:  # type: ignore[attr-defined]
+        messages.success(request, _("Shown again: “%(title)s”.") % {"title": match.opportunity.title})
+        return redirect(f"{reverse('web:student-home')}#match-{match.pk}")
+    match.feedback = _last_feedback(student).get(match.opportunity_id, "")  # type: ignore[attr-defined]
+    return _recommendation(request, match, student)
+
+
+def _recommendation(request: HttpRequest, match: Match, student: Student) -> HttpResponse:
+    """One recommendation, for htmx to swap in place of the one the student answered."""
     _in_common(match, student)
     context = {"match": match, **booked_for(request.user)}
     return render(request, "web/student/_recommendation.html", context)
