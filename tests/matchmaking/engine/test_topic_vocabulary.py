@@ -104,6 +104,45 @@ def test_vietnamese_english_and_unaccented_phrasings_meet_on_one_topic() -> None
     assert "conical-hat" in ids("nón lá Huế") and "conical-hat" in ids("conical hat making")
 
 
+@pytest.mark.parametrize(
+    ("phrasings", "topic"),
+    [
+        (["thợ xây", "tho ho", "bricklayer", "site engineer"], "construction"),
+        (["luật kinh tế", "luat kinh te", "tòa án", "notary"], "law"),  # not economics
+        (["vật lý trị liệu", "phuc hoi chuc nang", "physiotherapy"], "physiotherapy"),  # not physics
+        (["kỹ thuật viên xét nghiệm", "chan doan hinh anh", "radiology"], "medical-technology"),
+        (["sĩ quan hàng hải", "thuyen truong", "marine engineer"], "maritime"),  # not marine biology
+        (["sửa xe", "oto", "auto repair"], "automotive"),
+        (["thợ điện nước", "electrical wiring"], "electrical"),
+        (["ủy ban nhân dân", "ubnd", "civil servant", "public policy"], "public-administration"),
+        (["ngành công an", "cảnh sát", "police officer", "army"], "police-military"),
+        (["làm nail", "tham my vien", "hair stylist", "beautician"], "beauty"),
+        (["phụ bếp", "nha bep", "kitchen assistant"], "culinary"),
+        (["quản trị văn phòng", "thu ky", "secretary"], "office-administration"),
+    ],
+)
+def test_a_trade_or_field_beyond_computing_meets_its_topic_in_either_language_and_typed_bare(phrasings, topic) -> None:
+    assert [ids(p) for p in phrasings] == [{topic}] * len(phrasings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tạo công ăn việc làm cho người dân",  # not "công an", police
+        "Phòng học có máy và bàn ghế mới",  # not "may vá", sewing
+        "Lấy mẫu nước và viết báo cáo",  # not "viết báo", journalism
+        "Học công nghệ máy tính",  # not "công nghệ may", garment technology
+        "Làm nóng lò trước khi nướng",  # not "làm nông", farming
+        "Mỗi cá nhân học được kỹ năng mới",  # not "nhân học", anthropology
+        "Môi trường làm việc năng động, xây dựng đội ngũ",  # "môi trường" and "xây dựng" alone are no field
+        "Cuối tuần đi biển cùng gia đình",  # a trip to the seaside, not seafaring
+        "Our company philosophy",
+    ],
+)
+def test_a_common_phrase_folded_like_a_topic_phrase_names_no_topic(text) -> None:
+    assert ids(text) == set()
+
+
 def test_the_longest_phrase_wins_and_words_must_match_whole() -> None:
     assert ids("lập trình game") == {"game-dev"}  # not also "programming"
     assert ids("ứng dụng di động") == {"mobile-apps"}
