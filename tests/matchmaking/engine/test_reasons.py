@@ -178,3 +178,13 @@ def test_relevance_reasons_come_before_the_context_however_small_their_contribut
         weights=None,
     )
     assert [r["factor"] for r in mine] == ["topics", "place", "fresh", "session"]
+
+
+def test_beauty_is_a_service_beside_hotels_not_a_field_of_medicine() -> None:
+    # A nursing student was related to a make-up class through "health and medicine".
+    nursing, _ = reasons_for(
+        student(text="điều dưỡng, chăm sóc người bệnh"), opportunity(title="Lớp trang điểm cơ bản"), floor=0.0
+    )
+    assert all(r["factor"] not in ("field", "topics") for r in nursing)
+    spa, _ = reasons_for(student(text="quản trị khách sạn"), opportunity(title="Thực tập tại spa"), floor=0.0)
+    assert spa[0] == {"factor": "field", "fields": ["tourism"]}
