@@ -553,7 +553,8 @@ def offer_delete(
 def sessions_import_guard(file_name: str, rows: list[Row]) -> list[Problem]:
     """The import's side of ``session_update``: a sessions file may not lower a capacity below the seats
     taken, nor move a session that has bookings (a move mails every participant an updated invitation,
-    which a file cannot do: the company moves it on its page). Runs inside the import's transaction and
+    which a file cannot do: the company moves it on its page), nor change a cancelled session (the same
+    row again is fine). Runs inside the import's transaction and
     locks the sessions it checks, in primary-key order, so a booking cannot slip in between."""
     if file_name != "sessions.csv" or not rows:
         return []
@@ -582,6 +583,11 @@ def sessions_import_guard(file_name: str, rows: list[Row]) -> list[Problem]:
             }
             problems.append(Problem("sessions.csv", row.line, "capacity", reason))
         moved = (row.values["starts_at"], row.values["ends_at"]) != (session.starts_at, session.ends_at)
+        if session.cancelled_at is not None and (moved or capacity != session.capacity):
+            # Everyone was told it is off: a file cannot bring it back at another time; a new session can.
+            reason = _("this session was cancelled; add a new session (with a new external_id) instead")
+            problems.append(Problem("sessions.csv", row.line, "external_id", reason))
+            continue
         if moved and session.pk in booked:
             reason = _(
                 "this session has bookings: move it on the company's page, which mails everyone booked"

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from companies.models import Session
+from exchange.contract import Row
 from matchmaking.inputs import opportunities_from_db
 from matchmaking.models import Match
 from notifications.models import OutboxMessage
@@ -261,3 +262,17 @@ def test_recommendations_never_see_a_cancelled_session():
 
     (opportunity,) = opportunities_from_db()
     assert [s.id for s in opportunity.sessions] == [kept.external_id]
+
+
+def test_a_sessions_file_cannot_change_a_cancelled_session_but_may_repeat_it():
+    session = f.SessionFactory(capacity=10, external_id="X1")
+    services.session_cancel(session_id=session.pk, reason=REASON, now=NOW)
+    same = {"external_id": "X1", "starts_at": session.starts_at, "ends_at": session.ends_at, "capacity": 10}
+    assert services.sessions_import_guard("sessions.csv", [Row(4, same)]) == []
+    day = dt.timedelta(days=1)
+    later = {**same, "starts_at": session.starts_at + day, "ends_at": session.ends_at + day}
+    bigger = {**same, "capacity": 20}
+    problems = services.sessions_import_guard("sessions.csv", [Row(5, later)])
+    problems += services.sessions_import_guard("sessions.csv", [Row(6, bigger)])
+    assert [(p.line, p.column) for p in problems] == [(5, "external_id"), (6, "external_id")]
+    assert all("cancelled" in p.reason for p in problems)
