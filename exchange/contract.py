@@ -514,7 +514,7 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date, defaults:
     opportunity_capacity: dict[str, int | None] = {}
     sessions_needing_capacity: dict[str, list[int]] = defaultdict(list)
     sessions_file = "sessions.csv"
-    # A class is at its school's level (``students.models.School.teaches``): the level of each school in
+    # A class is at one of its school's levels (``students.models.School.teaches``): the levels of each school in
     # the folder, and each class row's (file, line, school, level) to check once the stored ones are known.
     school_levels: dict[str, list[str]] = {}
     class_levels: list[tuple[str, int, str, str, int | None]] = []
