@@ -320,7 +320,9 @@ def test_a_file_without_the_school_and_level_columns_is_the_coordinators_school(
     upload = SimpleUploadedFile("lop11a.csv", text.encode("utf-8-sig"), content_type="text/csv")
     page = coordinator.post(reverse("web:school-upload"), {"students": upload}).content.decode()
     assert "thiếu cột bắt buộc" not in page and 'class="problems"' not in page
-    assert "<strong>Trường và cấp học</strong>" in coordinator.get(reverse("web:school-upload")).content.decode()
+    help_page = coordinator.get(reverse("web:school-upload")).content.decode()
+    assert "<strong>Trường và cấp học</strong>" in help_page
+    assert f'<a href="{reverse("web:school-levels")}">cấp học của trường</a>' in help_page  # a combined school
     token = coordinator.session[school_files.SESSION_KEY]["token"]
     assert coordinator.post(reverse("web:school-import"), {"token": token}).status_code == 200
     student = Student.objects.get(external_id="ST-SW1")
