@@ -36,7 +36,9 @@ ParentLookup = Callable[[str, set[str]], Mapping[str, Mapping[str, Any]]]
 
 Defaults = Mapping[str, Mapping[str, str]]
 """file name -> {column: cell text} standing for a column the file's header leaves out, on every row: a
-school's own upload needs no ``school`` column (nor ``level``: the school's), as its software's export has none."""
+school's own upload needs no ``school`` column (nor ``level``: the school's), as its software's export has none.
+Beside the columns, ``levels`` (not a column of those files) is the ``;``-list of the levels the school
+teaches: a row's grade chooses among them (``_LEVEL_OF_GRADE``)."""
 
 MAX_PROBLEMS = 1000
 SUFFIXES = (".csv", ".xlsx")
@@ -215,7 +217,8 @@ SPECS: tuple[FileSpec, ...] = (
         (
             _ID,
             Column("name", f.text(200), required=True),
-            Column("level", f.level, required=True),
+            # One level, or a combined school's ``;``-list (``THCS;THPT``), its main level first.
+            Column("level", f.school_levels, required=True),
             Column("province", f.province, required=True),
             Column("contact_email", f.email, required=True),
             Column("address", f.text(300)),
@@ -342,6 +345,7 @@ class _Reader:
                 if c.name in self.defaults and c.name not in present
             }
             present |= set(fixed)
+            taught = f.school_levels(self.defaults["levels"]) if "levels" in self.defaults else []
             missing = [c for c in self.spec.columns if c.required and c.name not in present]
             for column in missing:
                 reason = _("required column is missing")
@@ -365,7 +369,7 @@ class _Reader:
                         reason += _(" (a cell that holds a ;-list must be in double quotes)")
                     problems.append(Problem(name, line, "-", reason))
                     continue
-                row = self._parse(name, line, cells, positions, problems, today, table.encoding, fixed)
+                row = self._parse(name, line, cells, positions, problems, today, table.encoding, fixed, taught)
                 if row is not None:
                     yield row
         except SourceError as exc:
@@ -383,6 +387,7 @@ class _Reader:
         today: dt.date,
         encoding: str,
         fixed: Mapping[str, Any],
+        taught: list[str],
     ) -> Row | None:
         values: dict[str, Any] = dict(fixed)
         ok = True
@@ -404,8 +409,12 @@ class _Reader:
                 ok = False
         if "level" in fixed and values.get("grade") in _LEVEL_OF_GRADE:
             # A level the file leaves out is the school's, unless the row's grade says which: a school of
-            # both levels (liên cấp) exports grades 6 to 12 under one school.
-            values["level"] = _LEVEL_OF_GRADE[values["grade"]]
+            # both levels (liên cấp) exports grades 6 to 12 under one school. A vocational school's grade
+            # 10 (trung cấp with the upper-secondary curriculum) is at the school's vocational level; a
+            # THCS-only school's grade 10 is read as THPT, so that a class of it is refused naming the grade.
+            grade_level = _LEVEL_OF_GRADE[values["grade"]]
+            beyond = [code for code in taught if code not in _LEVEL_OF_GRADE.values()]
+            values["level"] = grade_level if grade_level in taught or not beyond else beyond[0]
         for column_name, reason in _row_checks(self.spec, values, today):
             problems.append(Problem(name, line, column_name, reason))
             ok = False
@@ -421,13 +430,19 @@ _LEVEL_SHORT = {
 }
 
 
-def _level_refusal(school_id: str, school_level: str, level: str, grade: int | None) -> str:
+def _level_refusal(school_id: str, school_levels: list[str], level: str, grade: int | None) -> str:
+    named = [f"{_LEVEL_SHORT[code]} ({code})" for code in school_levels]
     values = {
         "id": repr(school_id),
-        "school_level": f"{_LEVEL_SHORT[school_level]} ({school_level})",
+        "school_level": named[0],
         "level": f"{_LEVEL_SHORT[level]} ({level})",
         "grade": grade,
     }
+    if len(named) > 1:  # a combined school (liên cấp)
+        values["school_level"] = _("%(first)s and %(last)s") % {"first": ", ".join(named[:-1]), "last": named[-1]}
+        if grade is None:
+            return _("school %(id)s teaches %(school_level)s, not %(level)s") % values
+        return _("school %(id)s teaches %(school_level)s, not %(level)s, the level of grade %(grade)s") % values
     if grade is None:
         return _("school %(id)s teaches %(school_level)s only, not %(level)s") % values
     # A school's own file without a level column: the grade said the level (see ``_LEVEL_OF_GRADE``).
@@ -499,9 +514,9 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date, defaults:
     opportunity_capacity: dict[str, int | None] = {}
     sessions_needing_capacity: dict[str, list[int]] = defaultdict(list)
     sessions_file = "sessions.csv"
-    # A class is at its school's level (``students.models.School.teaches``): the level of each school in
+    # A class is at one of its school's levels (``students.models.School.teaches``): the levels of each school in
     # the folder, and each class row's (file, line, school, level) to check once the stored ones are known.
-    school_levels: dict[str, str] = {}
+    school_levels: dict[str, list[str]] = {}
     class_levels: list[tuple[str, int, str, str, int | None]] = []
 
     for spec in present_files(directory):
@@ -559,16 +574,20 @@ def validate(directory: Path, lookup: ParentLookup, *, today: dt.date, defaults:
         if parent_file == "opportunities.csv":
             stored_opportunities = stored
         if parent_file == "schools.csv":
-            school_levels.update((k, v["level"]) for k, v in stored.items() if v.get("level"))
+            school_levels.update(
+                (k, [v["level"], *(c for c in v.get("other_levels") or [] if c != v["level"])])
+                for k, v in stored.items()
+                if v.get("level")
+            )
         for parent_id, places_used in references.items():
             if parent_id not in stored:
                 reason = _(_UNKNOWN_PARENT[parent_file]) % {"id": repr(parent_id)}
                 for child_file, line, column in places_used:
                     problems.append(Problem(child_file, line, column, reason))
     for file_name, line, school_id, level, grade in class_levels:
-        school_level = school_levels.get(school_id)
-        if school_level is not None and level != school_level:
-            problems.append(Problem(file_name, line, "level", _level_refusal(school_id, school_level, level, grade)))
+        taught_levels = school_levels.get(school_id)
+        if taught_levels is not None and level not in taught_levels:
+            problems.append(Problem(file_name, line, "level", _level_refusal(school_id, taught_levels, level, grade)))
     for opportunity_id, lines in sessions_needing_capacity.items():
         if opportunity_id in opportunity_capacity:
             capacity = opportunity_capacity[opportunity_id]

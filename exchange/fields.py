@@ -420,3 +420,21 @@ def level(value: str) -> str:
         )
         % {"value": repr(value)}
     )
+
+
+def school_levels(value: str) -> list[str]:
+    """The levels a school teaches, as ``schools.csv`` writes them: one level (``THCS``), or a ``;``-list
+    for a combined school (``THCS;THPT``), its main level first."""
+    try:
+        out = items(level)(value)
+    except FieldError as exc:
+        if any(sep in value for sep in (",", "+", "&", "/")) or " va " in f" {places.fold(value)} ":
+            # "THCS và THPT", as the school's name says it: the contract's list separator is ';'.
+            raise FieldError(
+                _("%(error)s; a school of several levels lists them separated by ;, e.g. THCS;THPT")
+                % {"error": exc}
+            ) from None
+        raise
+    if not out:
+        raise FieldError(_("%(value)s names no level") % {"value": repr(value)})
+    return out

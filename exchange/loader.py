@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from companies.models import Company, Opportunity, Session
 from companies.search import search_text
-from students.models import AvailabilityInterval, ClassRequest, GuardianConsent, School, Student
+from students.models import AvailabilityInterval, ClassRequest, GuardianConsent, School, Student, split_levels
 
 from .contract import (
     MAX_PROBLEMS,
@@ -47,7 +47,7 @@ MODELS: dict[str, type[models.Model]] = {
 _PARENT_ATTRS = {
     "companies.csv": ["province"],
     "opportunities.csv": ["capacity"],
-    "schools.csv": ["province", "level"],
+    "schools.csv": ["province", "level", "other_levels"],
 }
 
 
@@ -287,7 +287,11 @@ class _Loader:
         return out
 
     def _schools(self, v: Mapping[str, Any]) -> dict[str, Any]:
-        return self._take(v, ["external_id", "name", "level", "province", "contact_email", "address"], {})
+        out = self._take(v, ["external_id", "name", "province", "contact_email", "address"], {})
+        # The level column lists every level the school teaches, its main one first: the whole list is the
+        # file's word, so a school listed with one level again teaches that one only.
+        out["level"], out["other_levels"] = split_levels(v["level"])
+        return out
 
     def _students(self, v: Mapping[str, Any]) -> dict[str, Any]:
         names = [

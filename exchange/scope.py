@@ -55,7 +55,7 @@ def _rows(directory: Path, name: str, today: dt.date, defaults: Defaults | None 
 def school_defaults(school: School) -> Defaults:
     """A school's own files may leave out the school's code and its level: every row is the school's, as
     an export of its management software (which knows neither column) is."""
-    own = {"school": school.external_id, "level": school.level}
+    own = {"school": school.external_id, "level": school.level, "levels": ";".join(school.levels)}
     return {"students.csv": own, "class_requests.csv": own}
 
 

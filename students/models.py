@@ -21,10 +21,43 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
+def validate_levels(value: object) -> None:
+    """A list of level codes (``lower_secondary`` …), each once."""
+    if not isinstance(value, list) or any(item not in Level.values for item in value):
+        raise ValidationError(
+            _("Give a list of levels, each one of: %(levels)s.") % {"levels": ", ".join(Level.values)},
+            code="invalid",
+        )
+
+
+def split_levels(levels: list[str]) -> tuple[str, list[str]]:
+    """``levels`` as a school keeps them: the first is its main level (``School.level``), the others
+    (``School.other_levels``) follow in the order of ``Level``, each once, without the main one."""
+    main = levels[0]
+    return main, [code for code in Level.values if code in levels[1:] and code != main]
+
+
+def levels_text(levels: list[str]) -> str:
+    """``trung học cơ sở và trung học phổ thông``: the levels' names, lower case, for a sentence."""
+    names = [str(Level(code).label).lower() for code in levels]
+    if len(names) == 1:
+        return names[0]
+    return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
 class School(models.Model):
     external_id = models.CharField(_("external ID"), max_length=64, unique=True)
     name = models.CharField(pgettext_lazy("organisation", "name"), max_length=200, validators=[validate_single_line])
+    # The school's main level; a combined school (trường liên cấp: "THCS và THPT") also teaches
+    # ``other_levels``. Kept apart so that every reader of ``level`` stays right for a one-level school.
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    other_levels = models.JSONField(
+        _("other levels"),
+        default=list,
+        blank=True,
+        validators=[validate_levels],
+        help_text=_("A combined school's other levels, besides its main one (THPT for a “THCS và THPT” school)."),
+    )
     province = models.CharField(_("province"), max_length=32, validators=[validate_province_code])
     contact_email = models.EmailField(_("contact email"))
     address = models.CharField(_("address"), max_length=300, blank=True, validators=[validate_single_line])
@@ -45,10 +78,33 @@ class School(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def levels(self) -> list[str]:
+        """Every level the school teaches, its main level first."""
+        return [self.level, *(code for code in self.other_levels if code != self.level)]
+
+    def check_levels(self, levels: list[str]) -> None:
+        """Raise ``ValidationError`` (on ``levels``) when the school would stop teaching a level that
+        some of its class requests are at: those classes would be refused at their next save."""
+        if self.pk is None:
+            return
+        kept = ClassRequest.objects.filter(school=self).exclude(level__in=levels).order_by("level", "class_name")
+        stranded = list(kept.values_list("class_name", "level")[:5])
+        if stranded:
+            raise ValidationError(
+                {
+                    "levels": _(
+                        "Class %(class)s is at the %(level)s level: keep that level, or change or delete its "
+                        "class requests first."
+                    )
+                    % {"class": stranded[0][0], "level": str(Level(stranded[0][1]).label).lower()}
+                }
+            )
+
     def teaches(self, level: str) -> bool:
-        """Whether a class of ``level`` can be the school's. A school has one level, so its classes are at
-        it (a THCS school has no THPT class); the CSV import checks the same (``exchange.contract``)."""
-        return level == self.level
+        """Whether a class of ``level`` can be the school's: a THCS school has no THPT class, a combined
+        THCS and THPT school has both. The CSV import checks the same (``exchange.contract``)."""
+        return level in self.levels
 
 
 def born_by(day: dt.date, years: int) -> dt.date:
@@ -162,19 +218,20 @@ class ClassRequest(models.Model):
     def clean(self) -> None:
         super().clean()
         # An unknown level is the field's own error (clean_fields); only a real one is checked here.
-        if self.school_id is not None and self.level in Level.values and not self.school.teaches(self.level):
-            raise ValidationError(
-                {
-                    "level": _(
-                        "%(school)s teaches %(school_level)s only: its classes are at that level, not %(level)s."
-                    )
-                    % {
-                        "school": self.school.name,
-                        "school_level": self.school.get_level_display().lower(),
-                        "level": Level(self.level).label.lower(),
-                    }
-                }
-            )
+        school = self.school if self.school_id is not None else None
+        if school is not None and self.level in Level.values and not school.teaches(self.level):
+            values = {
+                "school": school.name,
+                "school_level": levels_text(school.levels),
+                "level": str(Level(self.level).label).lower(),
+            }
+            if len(school.levels) == 1:
+                message = _("%(school)s teaches %(school_level)s only: its classes are at that level, not %(level)s.")
+            else:
+                message = _(
+                    "%(school)s teaches %(school_level)s: its classes are at one of these levels, not %(level)s."
+                )
+            raise ValidationError({"level": message % values})
 
 
 class AvailabilityInterval(models.Model):

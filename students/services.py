@@ -1,4 +1,5 @@
-"""Services of the students base: a participant's free times, a class request saved with them.
+"""Services of the students base: a participant's free times, a class request saved with them, the levels
+a school teaches.
 
 Consent workflows (asking a guardian by mail, recording and withdrawing consent) live in
 ``privacy.consent``: they send mail, and the base sends none.
@@ -12,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from .models import AvailabilityInterval, ClassRequest, School, Student
+from .models import AvailabilityInterval, ClassRequest, School, Student, split_levels
 
 
 def availability_replace(*, owner: Student | ClassRequest, intervals: Iterable[Mapping[str, Any]]) -> None:
@@ -55,3 +56,18 @@ def class_request_save(
         if intervals is not None:
             availability_replace(owner=row, intervals=intervals)
     return row
+
+
+def school_levels_set(*, school: School, levels: list[str]) -> School:
+    """Set the levels ``school`` teaches: ``levels[0]`` its main level, the others a combined school's
+    (THCS and THPT). Refused (``ValidationError`` on ``levels``) when a class request of the school is at
+    a level left out."""
+    if not levels:
+        raise ValueError("a school teaches at least one level")
+    with transaction.atomic():
+        school = School.objects.select_for_update().get(pk=school.pk)
+        school.check_levels(levels)
+        school.level, school.other_levels = split_levels(levels)
+        school.full_clean()
+        school.save(update_fields=["level", "other_levels", "updated_at"])
+    return school

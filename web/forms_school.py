@@ -96,9 +96,14 @@ class ClassRequestForm(ChoicesMixin, forms.Form):
     )
     max_bookings = forms.IntegerField(label=_("How many sessions at most"), min_value=1, max_value=50, initial=1)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, levels: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._choices("level", level_choices())
+        if levels:
+            # Only the levels the school teaches are offered (a combined school's THCS and THPT). Any level
+            # is still taken, so that another one gets the model's refusal naming the school's levels.
+            offered = [*levels, *([self.initial["level"]] if self.initial.get("level") else [])]
+            self.fields["level"].widget.choices = [c for c in level_choices() if c[0] in offered]
         self._choices("kinds", kind_choices())
 
     def clean_topics(self) -> list[str]:
@@ -120,6 +125,28 @@ class ClassRequestForm(ChoicesMixin, forms.Form):
 
     def values(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
+
+
+class SchoolLevelsForm(ChoicesMixin, forms.Form):
+    """The levels the school teaches: its main level, and the others of a combined school (liên cấp)."""
+
+    level = forms.ChoiceField(label=_("Main level"), widget=forms.RadioSelect)
+    other_levels = forms.MultipleChoiceField(
+        label=_("The school also teaches"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("A combined school (trường liên cấp), such as “THCS và THPT”: tick its other levels."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._choices("level", level_choices())
+        self._choices("other_levels", level_choices())
+
+    def levels(self) -> list[str]:
+        """Every level ticked, the main one first."""
+        main = self.cleaned_data["level"]
+        return [main, *(code for code in self.cleaned_data["other_levels"] if code != main)]
 
 
 class FreeTimesForm(AvailabilityForm):

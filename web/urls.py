@@ -39,6 +39,7 @@ urlpatterns: list[URLPattern] = [
     path("student/erase/", student.erase, name="student-erase"),
     # School coordinator
     path("school/", school.home, name="coordinator-home"),
+    path("school/levels/", school.school_levels, name="school-levels"),
     path("school/files/", school_files.upload, name="school-upload"),
     path("school/files/import/", school_files.upload_import, name="school-import"),
     path("school/files/<str:name>.<str:format>", school_files.template_download, name="school-template"),

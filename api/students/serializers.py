@@ -16,10 +16,10 @@ from rest_framework import serializers
 
 from api.companies.serializers import PROVINCES
 from api.rest import MomentField, StrictModelSerializer, StrictSerializer
-from companies.models import Kind
+from companies.models import Kind, Level
 from companies.validators import validate_free_text
 from exchange import fields
-from students.models import ClassRequest, GuardianConsent, School, Student
+from students.models import ClassRequest, GuardianConsent, School, Student, split_levels
 
 TEXT_MAX = 5_000
 FREE_TEXT = [validate_free_text]
@@ -72,12 +72,37 @@ class AvailabilitySerializer(serializers.Serializer):
 
 
 class SchoolSerializer(StrictModelSerializer):
+    """A school. ``level`` is its main level; ``levels`` every level it teaches, the main one first (a
+    combined school, trường liên cấp: ``["lower_secondary", "upper_secondary"]``). Writing ``levels`` sets
+    both; writing ``level`` alone changes the main level and keeps the others."""
+
     province = serializers.ChoiceField(choices=PROVINCES)
+    levels = serializers.ListField(
+        child=serializers.ChoiceField(choices=Level.choices),
+        min_length=1,
+        max_length=len(Level.values),
+        required=False,
+        help_text="Every level the school teaches, its main level (level) first.",
+    )
 
     class Meta:
         model = School
-        fields = ["id", "external_id", "name", "level", "province", "contact_email", "address", "created_at"]
+        fields = ["id", "external_id", "name", "level", "levels", "province", "contact_email", "address", "created_at"]
         read_only_fields = ["created_at"]
+        extra_kwargs = {"level": {"required": False}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        levels = attrs.pop("levels", None)
+        if levels is not None:
+            if "level" in attrs and attrs["level"] != levels[0]:
+                message = _("The first of levels is the main level: it must be level (%(level)s).")
+                raise serializers.ValidationError({"levels": [message % {"level": attrs["level"]}]})
+            attrs["level"], attrs["other_levels"] = split_levels(levels)
+        elif "level" in attrs and self.instance is not None:
+            attrs["other_levels"] = [code for code in self.instance.other_levels if code != attrs["level"]]
+        elif self.instance is None and "level" not in attrs:
+            raise serializers.ValidationError({"level": [_("Give level or levels.")]})
+        return super().validate(attrs)
 
 
 class SchoolUpdateSerializer(SchoolSerializer):

@@ -283,6 +283,14 @@ def test_an_organisers_invitation_names_a_missing_or_unknown_school(world: World
     assert not User.objects.filter(email="x@example.vn").exists()
 
 
+def test_the_organiser_sees_the_levels_each_school_teaches(world: World) -> None:
+    f.SchoolFactory(name="THCS và THPT Lê Lợi", level="lower_secondary", other_levels=["upper_secondary"])
+    office = _as(world.organiser)
+    page = office.get(reverse("web:organiser-schools"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    row = page[page.index("<strong>THCS và THPT Lê Lợi</strong>") :]
+    assert row[: row.index("</small>")].count("Trung học cơ sở, Trung học phổ thông ·") == 1
+
+
 @pytest.mark.parametrize("who", ["coordinator", "staff", "student_user"])
 def test_only_the_organiser_sees_the_schools(world: World, who: str) -> None:
     assert _as(getattr(world, who)).get(reverse("web:organiser-schools")).status_code == 404

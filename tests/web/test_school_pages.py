@@ -320,7 +320,9 @@ def test_a_file_without_the_school_and_level_columns_is_the_coordinators_school(
     upload = SimpleUploadedFile("lop11a.csv", text.encode("utf-8-sig"), content_type="text/csv")
     page = coordinator.post(reverse("web:school-upload"), {"students": upload}).content.decode()
     assert "thiếu cột bắt buộc" not in page and 'class="problems"' not in page
-    assert "<strong>Trường và cấp học</strong>" in coordinator.get(reverse("web:school-upload")).content.decode()
+    help_page = coordinator.get(reverse("web:school-upload")).content.decode()
+    assert "<strong>Trường và cấp học</strong>" in help_page
+    assert f'<a href="{reverse("web:school-levels")}">cấp học của trường</a>' in help_page  # a combined school
     token = coordinator.session[school_files.SESSION_KEY]["token"]
     assert coordinator.post(reverse("web:school-import"), {"token": token}).status_code == 200
     student = Student.objects.get(external_id="ST-SW1")
@@ -479,8 +481,55 @@ def test_a_class_at_another_level_than_the_school_is_refused_beside_the_level(
     form = _class_form(grade="")
     page = coordinator.post(reverse("web:school-class-new"), form, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     error = page[page.index('id="id_level_error"') :]
-    assert "là trường trung học cơ sở" in error[: error.index("</")]
+    assert "chỉ dạy cấp trung học cơ sở" in error[: error.index("</")]
     assert not ClassRequest.objects.filter(class_name="12A2").exists()
+
+
+def test_a_combined_schools_class_form_offers_its_levels_and_takes_a_grade_10_class(
+    coordinator: Client, school: School
+) -> None:
+    # A "THCS và THPT" school had its grade-10 class refused: a school had one level.
+    home = school.site.world.school
+    home.level, home.other_levels = "lower_secondary", ["upper_secondary"]
+    home.save(update_fields=["level", "other_levels"])
+    page = coordinator.get(reverse("web:school-class-new"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    select = page[page.index('name="level"') : page.index("</select>", page.index('name="level"'))]
+    assert 'value="lower_secondary" selected' in select and 'value="upper_secondary"' in select
+    assert 'value="vocational"' not in select and 'value="university"' not in select
+    response = coordinator.post(reverse("web:school-class-new"), _class_form(class_name="10A1", grade="10"))
+    assert response.status_code == 302
+    assert ClassRequest.objects.get(class_name="10A1").level == "upper_secondary"
+    # A level it does not teach is refused beside the level, naming the two it teaches.
+    form = _class_form(class_name="K1", level="vocational", grade="")
+    page = coordinator.post(reverse("web:school-class-new"), form, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    error = page[page.index('id="id_level_error"') :]
+    assert "dạy cấp trung học cơ sở và trung học phổ thông" in error[: error.index("</")]
+
+
+def test_the_coordinator_sets_the_schools_levels_and_cannot_drop_one_a_class_is_at(
+    coordinator: Client, school: School
+) -> None:
+    home = school.site.world.school  # THPT, with a THPT class
+    page = coordinator.get(reverse("web:coordinator-home"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Cấp học của trường:" in page and reverse("web:school-levels") in page
+    form = coordinator.get(reverse("web:school-levels"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Cấp chính" in form and 'type="checkbox" name="other_levels" value="lower_secondary"' in form
+    answer = coordinator.post(
+        reverse("web:school-levels"), {"level": "lower_secondary", "other_levels": ["upper_secondary"]}
+    )
+    assert answer.status_code == 302
+    home.refresh_from_db()
+    assert home.levels == ["lower_secondary", "upper_secondary"]
+    page = coordinator.get(reverse("web:coordinator-home"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Cấp học của trường: Trung học cơ sở, Trung học phổ thông" in page
+    # Dropping THPT would leave the school's THPT class at a level it does not teach.
+    page = coordinator.post(
+        reverse("web:school-levels"), {"level": "lower_secondary"}, HTTP_ACCEPT_LANGUAGE="vi"
+    ).content.decode()
+    error = page[page.index('id="id_other_levels_error"') :]
+    assert "Lớp 10B" in error[: error.index("</")]  # the first of the school's THPT classes
+    home.refresh_from_db()
+    assert home.levels == ["lower_secondary", "upper_secondary"]
 
 
 def test_djangos_number_errors_read_as_vietnamese_beside_the_fields(coordinator: Client, school: School) -> None:

@@ -36,9 +36,9 @@ from scheduler import services as booking_services
 from scheduler.models import Booking
 from students.fit import free_time, within
 from students.models import ClassRequest, GuardianConsent, School, Student, StudentQuerySet
-from students.services import class_request_save
+from students.services import class_request_save, school_levels_set
 
-from ..forms_school import ClassRequestForm, FreeTimesForm, RemoveTimesForm, StudentFilter
+from ..forms_school import ClassRequestForm, FreeTimesForm, RemoveTimesForm, SchoolLevelsForm, StudentFilter
 from .class_misses import near_misses
 from .public import upcoming_sessions
 from .roles import role_required
@@ -91,6 +91,25 @@ def home(request: HttpRequest) -> HttpResponse:
         "classes": ClassRequest.objects.filter(school=school).count(),
     }
     return render(request, "web/school/home.html", context)
+
+
+@coordinator_only
+@require_http_methods(["GET", "POST"])
+def school_levels(request: HttpRequest) -> HttpResponse:
+    """The levels the school teaches: one, or several for a combined school (THCS and THPT); its class
+    requests are at one of them."""
+    school = school_of(request)
+    initial = {"level": school.level, "other_levels": school.other_levels}
+    form = SchoolLevelsForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            school_levels_set(school=school, levels=form.levels())
+        except ValidationError as exc:
+            form.add_error("other_levels", exc.message_dict.get("levels") or exc.messages)
+        else:
+            messages.success(request, _("The school's levels are saved."))
+            return redirect("web:coordinator-home")
+    return render(request, "web/school/levels.html", {"form": form, "school": school})
 
 
 def _declined_needing_another(school: School) -> list[Booking]:
@@ -248,12 +267,12 @@ def class_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     day (the student's editor), and ticked ones removed; all saved with the class in one transaction."""
     school = school_of(request)
     row = _class(request, pk) if pk is not None else None
-    initial: dict[str, Any] = {"level": school.level}  # a class is at its school's level
+    initial: dict[str, Any] = {"level": school.level}  # a class is at one of its school's levels, the main first
     if row is not None:
         initial = {name: getattr(row, name) for name in ClassRequestForm.base_fields}
         initial["topics"] = "; ".join(row.topics)
     posted = request.POST if request.method == "POST" else None
-    form = ClassRequestForm(posted, initial=initial)
+    form = ClassRequestForm(posted, initial=initial, levels=school.levels)
     times = FreeTimesForm(posted, prefix="free", initial={"weekends": False})
     remove = RemoveTimesForm(posted, choices=_intervals_choices(row))
     if posted is not None and form.is_valid() and times.is_valid() and remove.is_valid():
