@@ -9,6 +9,7 @@ or two; the permission matrix and the other tests cover the semantics.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -93,9 +94,15 @@ def exercise(operation: Any, mode: schemathesis.GenerationMode, headers: dict[st
     return failures
 
 
+@functools.cache
+def served_schema() -> Any:
+    """The schema as the API serves it, loaded once for every role's test (it is the same for all: public)."""
+    return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_operation_keeps_to_the_schema(api, role, unthrottled, app_in_test_transaction):
-    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+    schema = served_schema()
     user = api.users[role]
     headers = {"Authorization": f"Token {api_token_issue(user=user)[0]}"} if user else {}
     failures: list[str] = []
