@@ -31,7 +31,7 @@ demo: install
 	$(PY) manage.py demo
 
 ## Run the suite on SQLite and, side by side, on PostgreSQL with a real Celery worker on Redis if reachable
-## (each suite's output in var/suites/<suite>/pytest.log, printed whole at the end).
+## (progress lines as they come; each suite's output in var/suites/<suite>/pytest.log, printed whole at the end).
 test: install-dev
 	$(PY) tests/run_suites.py
 
