@@ -31,7 +31,7 @@ demo: install
 	$(PY) manage.py demo
 
 ## Run the suite on SQLite and, side by side, on PostgreSQL with a real Celery worker on Redis if reachable
-## (each suite's output in var/suites/<suite>/pytest.log, printed whole at the end).
+## (progress lines as they come; each suite's output in var/suites/<suite>/pytest.log, printed whole at the end).
 test: install-dev
 	$(PY) tests/run_suites.py
 
@@ -42,7 +42,7 @@ lint: install-dev
 	$(VENV)/bin/lint-imports
 
 ## Back up the database DATABASE_URL names (SQLite: the online backup API; PostgreSQL: pg_dump -Fc).
-## FILE=… chooses the file (default var/backups/caunoi-<UTC time>.sqlite3|.pgdump).
+## FILE=… chooses the file (default $VAR_DIR/backups/caunoi-<UTC time>.sqlite3|.pgdump, VAR_DIR being var/ unless set).
 backup:
 	$(PY) scripts/db_backup.py backup $(FILE)
 

@@ -1,10 +1,20 @@
-"""The OpenAPI schema's error answers. drf-spectacular documents what a view returns on success; every
-operation can also be refused, and clients (and the contract tests) need those bodies described too."""
+"""The OpenAPI schema's error answers, and the view that serves the schema.
+
+drf-spectacular documents what a view returns on success; every operation can also be refused, and
+clients (and the contract tests) need those bodies described too."""
 
 from __future__ import annotations
 
+import copy
 import re
-from typing import Any
+from typing import Any, ClassVar
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils import translation
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from api.rest import MAX_ID
 
@@ -76,3 +86,34 @@ def _strict_query_parameters(operation: dict[str, Any]) -> None:
             items = schema.get("items", {})
             if items.get("type") == "string" and "enum" not in items:
                 items.setdefault("minLength", 1)
+
+
+class SchemaView(SpectacularAPIView):
+    """/api/v1/schema/, made once per process for each language (and API version), then served from memory.
+
+    The schema is public (SERVE_PUBLIC): made from the code alone, the same whoever asks. Making it costs
+    seconds of CPU, which this anonymous page would otherwise spend on every request. The settings it is
+    made from do not change in a running service; a test that changes them gets it made afresh
+    (``_forget_made_schemas``)."""
+
+    made: ClassVar[dict[tuple[str, str | None], dict[str, Any]]] = {}
+
+    def _get_schema_response(self, request: Request) -> Response:
+        if not self.serve_public:  # a schema of what the caller may use differs by caller
+            return super()._get_schema_response(request)  # type: ignore[no-any-return]
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (translation.get_language() or "", version)
+        schema = self.made.get(key)
+        if schema is None:
+            generator = self.generator_class(urlconf=self.urlconf, api_version=version, patterns=self.patterns)
+            schema = self.made[key] = generator.get_schema(request=request, public=True)
+        return Response(
+            data=copy.deepcopy(schema),  # whatever a caller does to the answer, the kept one stays as made
+            headers={"Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'},
+        )
+
+
+@receiver(setting_changed)
+def _forget_made_schemas(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("REST_FRAMEWORK", "SPECTACULAR_SETTINGS", "ROOT_URLCONF", "LANGUAGES", "USE_I18N"):
+        SchemaView.made.clear()

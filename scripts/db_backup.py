@@ -31,18 +31,24 @@ class Refused(Exception):
     """The request is wrong or unsafe; nothing was changed."""
 
 
-def database() -> dict[str, Any]:
+def _settings() -> Any:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.conf import settings
 
-    return dict(settings.DATABASES["default"])
+    return settings
+
+
+def database() -> dict[str, Any]:
+    return dict(_settings().DATABASES["default"])
 
 
 def default_file(db: dict[str, Any]) -> Path:
+    """VAR_DIR/backups/caunoi-<UTC time>.*: under the same VAR_DIR as the rest of the service's files
+    (var/ unless VAR_DIR says otherwise), never the checkout's var/ when another one is configured."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     suffix = "sqlite3" if is_sqlite(db) else "pgdump"
-    return ROOT / "var" / "backups" / f"caunoi-{stamp}.{suffix}"
+    return Path(_settings().VAR_DIR) / "backups" / f"caunoi-{stamp}.{suffix}"
 
 
 def is_sqlite(db: dict[str, Any]) -> bool:
@@ -137,7 +143,7 @@ def restore(db: dict[str, Any], source: Path, *, force: bool) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    back = commands.add_parser("backup", help="copy the database to FILE (default var/backups/caunoi-<time>.*)")
+    back = commands.add_parser("backup", help="copy the database to FILE (default VAR_DIR/backups/caunoi-<time>.*)")
     back.add_argument("file", nargs="?", default="")
     back_in = commands.add_parser("restore", help="load FILE into the (empty) database")
     back_in.add_argument("file")

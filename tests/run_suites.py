@@ -4,13 +4,14 @@ any failed.
 
 The two suites run side by side, each in its own pytest process: a suite spends much of its time waiting
 (on browsers, servers, subprocesses and the database), which the other fills. Each one's output goes to
-var/suites/<suite>/pytest.log while it runs (`tail -f` it to follow) and is printed whole once both have
-finished, the SQLite suite's first, then the summary. Nothing the two share can collide: each suite has
-its own VAR_DIR (var/suites/<suite>/: the file cache, mail, screenshots), its own pytest cache (so
-`tests/run_suites.py --lf` reruns each suite's own failures), and its own range of ports for the servers
-tests start themselves (tests/ports.py); its databases differ (SQLite in memory; PostgreSQL's test
-database and Redis database 15), and the fault tests' private PostgreSQL and Redis run in the second
-suite only.
+var/suites/<suite>/pytest.log while it runs; its progress lines (a test file's dots and the percentage
+done, an F where a test failed) are printed as they come, each after the suite's name, and each log is
+printed whole once both have finished, the SQLite suite's first, then the summary. Nothing the two
+share can collide: each suite has its own VAR_DIR (var/suites/<suite>/: the file cache, mail,
+screenshots), its own pytest cache (so `tests/run_suites.py --lf` reruns each suite's own failures), and
+its own range of ports for the servers tests start themselves (tests/ports.py); its databases differ
+(SQLite in memory; PostgreSQL's test database and Redis database 15), and the fault tests' private
+PostgreSQL and Redis run in the second suite only.
 
 REQUIRE_SERVICES=1 (set by CI) turns "PostgreSQL or Redis unreachable" into a failure instead of a skip.
 Extra arguments go to pytest, in both suites (e.g. `tests/run_suites.py -k import`).
@@ -19,6 +20,7 @@ Extra arguments go to pytest, in both suites (e.g. `tests/run_suites.py -k impor
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -31,6 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 SUITES_DIR = ROOT / "var" / "suites"
+# A line of pytest's progress ("tests/api/test_auth.py ....  [  3%]", or a test's line under -v),
+# recognised with any colour codes taken out.
+PROGRESS = re.compile(r"\[\s*\d+%\]\s*$")
+COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def reachable(host: str, port: int) -> bool:
@@ -67,11 +73,38 @@ class Suite:
         with self.log.open("wb") as sink:
             return subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
 
+    def progress(self, tail: Tail) -> None:
+        """Print the progress lines the suite wrote since the last call, each after the suite's name."""
+        for line in tail.new_lines():
+            text = line.decode(errors="replace").rstrip()
+            if PROGRESS.search(COLOUR.sub("", text)):
+                print(f"{self.slug:>10} | {text}", flush=True)
+
     def print_log(self) -> None:
         print(f"\n=== suite: {self.name} ===", flush=True)
         with self.log.open("rb") as log:
             shutil.copyfileobj(log, sys.stdout.buffer)
         sys.stdout.buffer.flush()
+
+
+class Tail:
+    """What a growing file gained since the last look, in whole lines (a line still being written waits)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.partial = b""
+
+    def new_lines(self) -> list[bytes]:
+        try:
+            with self.path.open("rb") as file:
+                file.seek(self.offset)
+                chunk = file.read()
+        except FileNotFoundError:
+            return []
+        self.offset += len(chunk)
+        *lines, self.partial = (self.partial + chunk).split(b"\n")
+        return lines
 
 
 def own_basetemp(args: list[str], slug: str) -> list[str]:
@@ -97,18 +130,23 @@ def main() -> int:
         suites.append(Suite("postgresql + redis (real Celery worker)", "postgresql", env, "22000-31999"))
     missing = ", ".join(name for name, up in services.items() if not up)
 
-    print("running side by side, each suite's output printed whole when both have finished:" if len(suites) > 1
-          else "running:", flush=True)
+    print("running side by side (progress lines as they come; each suite's output printed whole when both have "
+          "finished):" if len(suites) > 1 else "running:", flush=True)
     for suite in suites:
         print(f"  {suite.name}: {suite.log.relative_to(ROOT)}", flush=True)
     started = time.monotonic()
     processes = [(suite, suite.start(args)) for suite in suites]
+    tails = {suite.name: Tail(suite.log) for suite in suites}
     ended: set[str] = set()
     try:
         while len(ended) < len(processes):
             time.sleep(0.5)
             for suite, process in processes:
-                if suite.name not in ended and process.poll() is not None:  # a line as each ends
+                if suite.name in ended:
+                    continue
+                done = process.poll() is not None  # asked before reading: nothing written is left unread
+                suite.progress(tails[suite.name])
+                if done:  # a line as each ends
                     ended.add(suite.name)
                     print(f"  {suite.name}: finished after {time.monotonic() - started:.0f} s", flush=True)
     except KeyboardInterrupt:  # Ctrl-C reached the suites too (same process group): let them stop

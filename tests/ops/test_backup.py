@@ -21,12 +21,13 @@ pytestmark = once_per_run
 PG = {"PGHOST": "127.0.0.1", "PGPORT": "5432", "PGUSER": "postgres"}
 
 
-def make(target: str, *, database_url: str, **variables: str) -> subprocess.CompletedProcess[str]:
+def make(target: str, *, database_url: str, env: dict[str, str] | None = None,
+         **variables: str) -> subprocess.CompletedProcess[str]:
     # PY is given so that make does not install anything first.
     args = ["make", "-s", target, f"PY={ROOT / '.venv' / 'bin' / 'python'}"]
     args += [f"{name}={value}" for name, value in variables.items()]
-    return subprocess.run(args, cwd=ROOT, env=clean_env(DATABASE_URL=database_url), capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(args, cwd=ROOT, env=clean_env(DATABASE_URL=database_url, **(env or {})),
+                          capture_output=True, text=True, timeout=300)
 
 
 def sqlite_tables(path: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -61,6 +62,20 @@ def test_a_sqlite_database_survives_backup_and_restore(sqlite_copy: Path, tmp_pa
     forced = make("restore", database_url=f"sqlite:///{fresh}", FILE=str(archive), FORCE="1")
     assert forced.returncode == 0, forced.stderr
     assert sqlite_tables(fresh) == before
+
+
+def test_a_backup_without_file_goes_under_var_dir(sqlite_copy: Path, tmp_path: Path) -> None:
+    # The default file is VAR_DIR/backups/…, like every other file of the service: not the checkout's var/.
+    var_dir = tmp_path / "elsewhere"
+    checkout_backups = ROOT / "var" / "backups"
+    before = set(checkout_backups.iterdir()) if checkout_backups.exists() else set()
+    backed = make("backup", database_url=f"sqlite:///{sqlite_copy}", env={"VAR_DIR": str(var_dir)})
+    assert backed.returncode == 0, backed.stderr
+    made = list((var_dir / "backups").glob("caunoi-*.sqlite3"))
+    assert len(made) == 1, backed.stdout
+    assert str(made[0]) in backed.stdout
+    assert sqlite_tables(made[0]) == sqlite_tables(sqlite_copy)
+    assert (set(checkout_backups.iterdir()) if checkout_backups.exists() else set()) == before
 
 
 def test_restore_refuses_what_is_not_a_backup(tmp_path: Path) -> None:
