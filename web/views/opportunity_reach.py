@@ -22,12 +22,7 @@ from students.selectors import opportunity_reach
 @dataclass(frozen=True)
 class Step:
     text: str  # "120 students and 3 classes of the levels it is for"; later steps "of them, …"
-    students: int
-    classes: int
-
-    @property
-    def nobody(self) -> bool:
-        return not self.students and not self.classes
+    nobody: bool  # the step left no one
 
 
 @dataclass(frozen=True)
@@ -49,7 +44,7 @@ def reach(opportunity: Opportunity, now: dt.datetime) -> Reach:
             text = _("of them, %(students)s and %(classes)s %(step)s") % values
         else:
             text = _("%(students)s and %(classes)s %(step)s") % values
-        steps.append(Step(text, counted.students, counted.classes))
+        steps.append(Step(text, counted.nobody))
     return Reach(steps, _advice(counts.stopped))
 
 

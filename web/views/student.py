@@ -113,16 +113,21 @@ def _in_common(match: Match, student: Student) -> None:
     )
 
 
-@student_only
-@require_POST
-def feedback(request: HttpRequest, pk: int) -> HttpResponse:
-    student = _student(request)
-    match = get_object_or_404(
+def _own_match(student: Student, pk: int) -> Match:
+    """One of the student's recommendations, with what its card shows (404 for anyone else's)."""
+    return get_object_or_404(
         Match.objects.filter(student=student)
         .select_related("opportunity__company")
         .prefetch_related(Prefetch("opportunity__sessions", queryset=upcoming_sessions(), to_attr="upcoming")),
         pk=pk,
     )
+
+
+@student_only
+@require_POST
+def feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    student = _student(request)
+    match = _own_match(student, pk)
     kind = FEEDBACK.get(request.POST.get("kind", ""))
     if kind is None:
         return HttpResponseBadRequest(_("Say interested or not_interested."))
@@ -141,12 +146,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
 def feedback_undo(request: HttpRequest, pk: int) -> HttpResponse:
     """Undo "not interested": the recommendation shows again, and the learner forgets the decline."""
     student = _student(request)
-    match = get_object_or_404(
-        Match.objects.filter(student=student)
-        .select_related("opportunity__company")
-        .prefetch_related(Prefetch("opportunity__sessions", queryset=upcoming_sessions(), to_attr="upcoming")),
-        pk=pk,
-    )
+    match = _own_match(student, pk)
     feedback_withdraw(match=match, kind=Feedback.Kind.NOT_INTERESTED)
     if not request.htmx:  # type: ignore[attr-defined]
         messages.success(request, _("Shown again: “%(title)s”.") % {"title": match.opportunity.title})
