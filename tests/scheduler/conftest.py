@@ -20,6 +20,7 @@ from accounts.models import User
 from companies.models import Session
 from scheduler.models import Booking
 from students.models import ClassRequest, Student
+from tests import factories as f
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = dt.datetime(2030, 9, 20, 9, 0, tzinfo=TZ)
@@ -46,6 +47,22 @@ def _english() -> Iterator[None]:
     # Messages are asserted in English; the Vietnamese pages have a test of their own.
     with translation.override("en"):
         yield
+
+
+def adults(n: int, **fields: object) -> list[Student]:
+    """``n`` students of 18 or more (no guardian's consent in the way), with these fields."""
+    return f.StudentFactory.create_batch(n, birth_date=dt.date(2000, 1, 1), **fields)
+
+
+def every_place(session: Session) -> tuple[Booking, Booking, Booking, Booking]:
+    """Four adults on ``session``: confirmed, proposed, waitlisted (first) and declined, in that order."""
+    confirmed, proposed, waitlisted, declined = adults(4)
+    return (
+        make_booking(confirmed, session, Booking.Status.CONFIRMED),
+        make_booking(proposed, session, Booking.Status.PROPOSED),
+        make_booking(waitlisted, session, Booking.Status.WAITLISTED, rank=1),
+        make_booking(declined, session, Booking.Status.DECLINED),
+    )
 
 
 def make_booking(

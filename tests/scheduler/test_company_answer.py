@@ -14,19 +14,15 @@ from scheduler.models import Booking
 from scheduler.selectors import seats_taken
 from tests import factories as f
 
-from .conftest import NOW, make_booking
+from .conftest import NOW, adults, make_booking
 
 Status = Booking.Status
 Category = OutboxMessage.Category
 
 
-def adults(n: int, school) -> list:
-    return f.StudentFactory.create_batch(n, school=school, birth_date=dt.date(2000, 1, 1))
-
-
 def test_a_company_decline_frees_the_seat_for_the_first_on_the_waitlist(world, clock):
     session = f.SessionFactory(opportunity=world.opportunity, capacity=1)
-    a, b, c = adults(3, world.school)
+    a, b, c = adults(3, school=world.school)
     proposed = make_booking(a, session)
     first = make_booking(b, session, Status.WAITLISTED, rank=1)
     second = make_booking(c, session, Status.WAITLISTED, rank=2)

@@ -14,6 +14,7 @@ from scheduler import services
 from scheduler.models import Booking
 from scheduler.selectors import seats_taken
 from tests import factories as f
+from tests.scheduler.conftest import adults
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 Status = Booking.Status
@@ -34,10 +35,6 @@ def at_once(calls: list[Callable[[], object]]) -> list[object]:
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return list(pool.map(run, calls))
-
-
-def adults(n: int) -> list:
-    return f.StudentFactory.create_batch(n, birth_date=dt.date(2000, 1, 1))
 
 
 def test_fifty_students_booking_ten_seats_at_once_end_with_exactly_ten():

@@ -20,16 +20,12 @@ from scheduler.reports import fill_by_province
 from scheduler.selectors import seats_taken
 from students.models import AvailabilityInterval
 from tests import factories as f
-from tests.scheduler.conftest import NOW, make_booking
+from tests.scheduler.conftest import NOW, adults, every_place, make_booking
 
 pytestmark = pytest.mark.django_db
 Status = Booking.Status
 Category = OutboxMessage.Category
 REASON = "Our trainer is ill; we will post a new date soon."
-
-
-def adults(n: int) -> list:
-    return f.StudentFactory.create_batch(n, birth_date=dt.date(2000, 1, 1))
 
 
 def cancel_mails() -> list[OutboxMessage]:
@@ -38,11 +34,7 @@ def cancel_mails() -> list[OutboxMessage]:
 
 def test_cancelling_marks_the_session_and_cancels_every_place_held_or_waited_for():
     session = f.SessionFactory(capacity=10)
-    confirmed, proposed, waitlisted, declined = adults(4)
-    kept = make_booking(confirmed, session, Status.CONFIRMED)
-    offer = make_booking(proposed, session, Status.PROPOSED)
-    queue = make_booking(waitlisted, session, Status.WAITLISTED, rank=1)
-    gone = make_booking(declined, session, Status.DECLINED)
+    kept, offer, queue, gone = every_place(session)
 
     services.session_cancel(
         session_id=session.pk, reason="  Our trainer is ill;\nwe will post a new date soon. ", now=NOW

@@ -13,16 +13,12 @@ from scheduler.calendar import booking_ics
 from scheduler.models import Booking
 from scheduler.selectors import seats_taken
 from tests import factories as f
-from tests.scheduler.conftest import NOW, make_booking
+from tests.scheduler.conftest import NOW, adults, every_place, make_booking
 
 pytestmark = pytest.mark.django_db
 Status = Booking.Status
 Category = OutboxMessage.Category
 HOUR = dt.timedelta(hours=1)
-
-
-def adults(n: int) -> list:
-    return f.StudentFactory.create_batch(n, birth_date=dt.date(2000, 1, 1))
 
 
 def test_capacity_never_falls_below_the_seats_taken():
@@ -54,11 +50,7 @@ def test_raising_the_capacity_offers_the_new_seats_to_the_waitlist():
 
 def test_moving_a_booked_session_moves_every_booking_and_mails_each_participant_once():
     session = f.SessionFactory(capacity=10)
-    confirmed, proposed, waitlisted, declined = adults(4)
-    kept = make_booking(confirmed, session, Status.CONFIRMED)
-    offer = make_booking(proposed, session, Status.PROPOSED)
-    queue = make_booking(waitlisted, session, Status.WAITLISTED, rank=1)
-    make_booking(declined, session, Status.DECLINED)
+    kept, offer, queue, _ = every_place(session)
     later = session.starts_at + dt.timedelta(days=1)
 
     services.session_update(session_id=session.pk, starts_at=later, ends_at=later + 2 * HOUR, now=NOW)
@@ -68,12 +60,12 @@ def test_moving_a_booked_session_moves_every_booking_and_mails_each_participant_
         booking.refresh_from_db()
         assert (booking.starts_at, booking.ends_at) == (later, later + 2 * HOUR)
     moved = OutboxMessage.objects.filter(category=Category.BOOKING_MOVED)
-    assert sorted(m.student_id for m in moved) == sorted([confirmed.pk, proposed.pk])  # once each, no more
+    assert sorted(m.student_id for m in moved) == sorted([kept.student_id, offer.student_id])  # once each, no more
     kept.refresh_from_db()
     assert kept.sequence == 1
     ics = booking_ics(Booking.objects.with_details().get(pk=kept.pk)).decode()
     assert f"UID:{kept.uid}" in ics and "SEQUENCE:1" in ics
-    assert moved.get(student_id=confirmed.pk).context["previous_starts_at"].startswith("2030-10-01")
+    assert moved.get(student_id=kept.student_id).context["previous_starts_at"].startswith("2030-10-01")
 
 
 def test_a_move_that_would_give_someone_two_bookings_at_once_is_refused_with_the_reason():

@@ -13,13 +13,9 @@ from scheduler.models import Booking
 from scheduler.selectors import seats_taken
 from tests import factories as f
 
-from .conftest import HOLD, NOW, make_booking
+from .conftest import HOLD, NOW, adults, make_booking
 
 Status = Booking.Status
-
-
-def adults(n: int, school) -> list:
-    return f.StudentFactory.create_batch(n, school=school, birth_date=dt.date(2000, 1, 1))
 
 
 def status_of(booking: Booking) -> str:
@@ -37,7 +33,7 @@ def offers() -> list[str]:
 
 def test_expired_holds_pass_the_seats_down_the_waitlist_one_by_one(world, clock):
     session = f.SessionFactory(opportunity=world.opportunity, capacity=2)
-    a, b, c, d, e = adults(5, world.school)
+    a, b, c, d, e = adults(5, school=world.school)
     first, second = make_booking(a, session), make_booking(b, session)
     queue = [make_booking(p, session, Status.WAITLISTED, rank=i) for i, p in enumerate([c, d, e], 1)]
 
@@ -81,7 +77,7 @@ def test_a_lapsed_hold_mails_the_participant_that_it_expired(world, clock):
 
 def test_running_expiry_twice_changes_nothing_the_second_time(world, clock):
     make_booking(world.adult, world.session)
-    make_booking(adults(1, world.school)[0], world.session, Status.WAITLISTED, rank=1)
+    make_booking(adults(1, school=world.school)[0], world.session, Status.WAITLISTED, rank=1)
     clock.shift(HOLD)
 
     assert services.holds_expire() == 1
@@ -92,7 +88,7 @@ def test_running_expiry_twice_changes_nothing_the_second_time(world, clock):
 
 def test_a_cancellation_offers_the_seat_to_the_next_only(world, clock):
     session = f.SessionFactory(opportunity=world.opportunity, capacity=1)
-    holder, *waiting = adults(4, world.school)
+    holder, *waiting = adults(4, school=world.school)
     booking = make_booking(holder, session, Status.CONFIRMED)
     queue = [make_booking(p, session, Status.WAITLISTED, rank=i) for i, p in enumerate(waiting, 1)]
     clock.shift(dt.timedelta(days=2))
@@ -106,7 +102,7 @@ def test_a_cancellation_offers_the_seat_to_the_next_only(world, clock):
 
 def test_a_decline_offers_the_seat_on(world):
     session = f.SessionFactory(opportunity=world.opportunity, capacity=1)
-    first, nxt = adults(2, world.school)
+    first, nxt = adults(2, school=world.school)
     booking = make_booking(first, session)
     queued = make_booking(nxt, session, Status.WAITLISTED, rank=1)
 
@@ -123,7 +119,7 @@ def test_whoever_does_not_fit_is_passed_over_but_keeps_their_place(world):
         f.ClassRequestFactory(school=world.school, group_size=6), session, Status.WAITLISTED, rank=1
     )
     minor = make_booking(f.StudentFactory(school=world.school), session, Status.WAITLISTED, rank=2)
-    fits = make_booking(adults(1, world.school)[0], session, Status.WAITLISTED, rank=3)
+    fits = make_booking(adults(1, school=world.school)[0], session, Status.WAITLISTED, rank=3)
 
     services.booking_cancel(booking_id=holder.pk, now=NOW)
 
@@ -140,7 +136,7 @@ def test_freed_seats_are_offered_seat_by_seat_to_as_many_as_they_free(world):
     session = f.SessionFactory(opportunity=world.opportunity, capacity=3)
     klass = make_booking(f.ClassRequestFactory(school=world.school, group_size=3), session, Status.CONFIRMED)
     queue = [
-        make_booking(p, session, Status.WAITLISTED, rank=i) for i, p in enumerate(adults(5, world.school), 1)
+        make_booking(p, session, Status.WAITLISTED, rank=i) for i, p in enumerate(adults(5, school=world.school), 1)
     ]
 
     services.booking_cancel(booking_id=klass.pk, now=NOW)
@@ -151,9 +147,9 @@ def test_freed_seats_are_offered_seat_by_seat_to_as_many_as_they_free(world):
 def test_someone_booked_elsewhere_at_that_time_is_passed_over(world):
     session = f.SessionFactory(opportunity=world.opportunity, capacity=1)
     clash = f.SessionFactory(starts_at=session.starts_at)
-    busy, free = adults(2, world.school)
+    busy, free = adults(2, school=world.school)
     make_booking(busy, clash, Status.CONFIRMED)
-    holder = make_booking(adults(1, world.school)[0], session, Status.CONFIRMED)
+    holder = make_booking(adults(1, school=world.school)[0], session, Status.CONFIRMED)
     busy_wait = make_booking(busy, session, Status.WAITLISTED, rank=1)
     free_wait = make_booking(free, session, Status.WAITLISTED, rank=2)
 
@@ -167,7 +163,7 @@ def test_an_offer_close_to_the_session_holds_only_until_it_starts(world, clock):
         opportunity=world.opportunity, capacity=1, starts_at=NOW + dt.timedelta(hours=3)
     )
     holder = make_booking(world.adult, session, Status.CONFIRMED)
-    queued = make_booking(adults(1, world.school)[0], session, Status.WAITLISTED, rank=1)
+    queued = make_booking(adults(1, school=world.school)[0], session, Status.WAITLISTED, rank=1)
 
     services.booking_cancel(booking_id=holder.pk)
 
@@ -187,7 +183,7 @@ def test_nobody_is_offered_a_seat_in_a_session_that_has_started(world, clock):
 def test_waitlist_offer_next_only_offers_a_seat_that_is_free(world, capacity, expected):
     session = f.SessionFactory(opportunity=world.opportunity, capacity=capacity)
     make_booking(world.adult, session, Status.CONFIRMED)
-    make_booking(adults(1, world.school)[0], session, Status.WAITLISTED, rank=1)
+    make_booking(adults(1, school=world.school)[0], session, Status.WAITLISTED, rank=1)
 
     offer = services.waitlist_offer_next(session_id=session.pk, now=NOW)
 
