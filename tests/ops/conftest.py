@@ -110,14 +110,22 @@ class Server:
     def log_lines(self) -> list[str]:
         return self.log.read_text(errors="replace").splitlines()
 
+    def served_by(self, path: str) -> set[int]:
+        """The processes whose access lines (JSON) name ``path``."""
+        records = (json.loads(line) for line in self.log_lines() if line.startswith("{"))
+        return {r["process"] for r in records if r.get("path") == path}
+
+
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int, log: Path) -> Iterator[Server]:
+def gunicorn(env: dict[str, str], *, workers: int, log: Path, max_requests: int = 0) -> Iterator[Server]:
+    """gunicorn serving the project; with ``max_requests``, each worker process is replaced after that many
+    requests (so a run of requests is served by several processes, whichever worker the kernel wakes)."""
     port = free_port()
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(workers), "--bind",
-             f"127.0.0.1:{port}", "--timeout", "60"],
+             f"127.0.0.1:{port}", "--timeout", "60", "--max-requests", str(max_requests)],
             cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
         )
     server = Server(f"http://127.0.0.1:{port}", process, log)
