@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -102,6 +103,11 @@ class SchoolSerializer(StrictModelSerializer):
             attrs["other_levels"] = [code for code in self.instance.other_levels if code != attrs["level"]]
         elif self.instance is None and "level" not in attrs:
             raise serializers.ValidationError({"level": [_("Give level or levels.")]})
+        if self.instance is not None and "level" in attrs:  # the pages' rule: no class left at a level dropped
+            try:
+                self.instance.check_levels([attrs["level"], *attrs["other_levels"]])
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(error.message_dict) from None
         return super().validate(attrs)
 
 

@@ -192,7 +192,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         pk=lambda a: a.w.school.pk,
     ),
     ("school-detail", "put"): Row(
-        only(200, *SCHOOL, "organiser", outsider=404), pk=lambda a: a.w.school.pk, body=school_body
+        only(200, *SCHOOL, "organiser", outsider=404),
+        pk=lambda a: a.w.school.pk,
+        # a THPT school with THPT classes stays THPT (dropping a level its classes are at is refused)
+        body=lambda a: {**school_body(a), "level": a.w.school.level},
     ),
     ("school-detail", "patch"): Row(
         only(200, *SCHOOL, "organiser", outsider=404),

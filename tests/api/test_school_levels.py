@@ -34,14 +34,25 @@ def test_a_school_payload_lists_its_levels_and_a_coordinator_makes_it_combined(a
 def test_writing_level_alone_changes_the_main_level_and_keeps_the_others(api, as_role):
     organiser = as_role("organiser")
     url = reverse("api:school-detail", args=[api.w.school.pk])
-    organiser.patch(url, {"levels": ["upper_secondary", "lower_secondary"]}, format="json")
+    organiser.patch(url, {"levels": ["lower_secondary", "upper_secondary", "vocational"]}, format="json")
 
-    answer = organiser.patch(url, {"level": "lower_secondary"}, format="json")
+    answer = organiser.patch(url, {"level": "upper_secondary"}, format="json")
 
-    assert answer.status_code == 200 and answer.data["levels"] == ["lower_secondary"]
-    answer = organiser.patch(url, {"levels": ["lower_secondary", "upper_secondary"]}, format="json")
-    answer = organiser.patch(url, {"level": "university"}, format="json")
-    assert answer.data["levels"] == ["university", "upper_secondary"]
+    assert answer.status_code == 200 and answer.data["levels"] == ["upper_secondary", "vocational"]
+
+
+def test_a_level_the_schools_classes_are_at_cannot_be_dropped(api, as_role):
+    # As on the school's levels page: the school's THPT class would be refused at its next save.
+    organiser = as_role("organiser")
+    url = reverse("api:school-detail", args=[api.w.school.pk])
+    assert api.w.school.level == "upper_secondary" and api.w.school.class_requests.exists()
+
+    refused = organiser.patch(url, {"levels": ["lower_secondary"]}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    also = organiser.patch(url, {"level": "lower_secondary"}, format="json")
+
+    assert refused.status_code == 400 and "keep that level" in refused.data["levels"][0]
+    assert also.status_code == 400 and list(also.data) == ["levels"]
+    assert School.objects.get(pk=api.w.school.pk).levels == ["upper_secondary"]
 
 
 def test_bad_levels_are_refused_by_name(api, as_role):
