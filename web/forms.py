@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 import places
-from companies.models import Kind, Level, Opportunity
+from companies.models import Kind, Level, Opportunity, Session
 from matchmaking.engine.topics import load_vocabulary
 from matchmaking.search import catalogue_search
 from students.models import Student
@@ -127,13 +127,16 @@ class CatalogueFilter(ChoicesMixin, forms.Form):
             qs = qs.filter(province=province)
         if (online := data.get("online")) in ("0", "1"):
             qs = qs.filter(online=online == "1")
-        # A session the company cancelled is no date to offer.
-        if start := data.get("date_from"):
-            qs = qs.filter(sessions__starts_at__date__gte=start, sessions__cancelled_at__isnull=True)
-        if end := data.get("date_to"):
-            qs = qs.filter(sessions__starts_at__date__lte=end, sessions__cancelled_at__isnull=True)
+        # One session inside both dates (two filters over the sessions would take one after the start
+        # and another before the end); a session the company cancelled is no date to offer.
+        start, end = data.get("date_from"), data.get("date_to")
         if start or end:
-            qs = qs.distinct()
+            sessions = Session.objects.not_cancelled()
+            if start:
+                sessions = sessions.filter(starts_at__date__gte=start)
+            if end:
+                sessions = sessions.filter(starts_at__date__lte=end)
+            qs = qs.filter(pk__in=sessions.values("opportunity_id"))
         # JSON lists: the same test on SQLite and PostgreSQL, in Python over (id, list) pairs.
         if topic := data.get("topic"):
             qs = qs.filter(pk__in=[pk for pk, ts in qs.values_list("pk", "topics") if topic in (ts or [])])

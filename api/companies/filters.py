@@ -70,12 +70,25 @@ class OpportunityFilter(StrictFilterSet):
     def filter_starts_after(
         self, qs: QuerySet[Opportunity], name: str, value: object
     ) -> QuerySet[Opportunity]:
-        return qs.filter(sessions__starts_at__gte=value, sessions__cancelled_at__isnull=True).distinct()
+        return self._with_a_session_between(qs)
 
     def filter_starts_before(
         self, qs: QuerySet[Opportunity], name: str, value: object
     ) -> QuerySet[Opportunity]:
-        return qs.filter(sessions__starts_at__lt=value, sessions__cancelled_at__isnull=True).distinct()
+        if self.form.cleaned_data.get("starts_after"):  # both bounds were applied together
+            return qs
+        return self._with_a_session_between(qs)
+
+    def _with_a_session_between(self, qs: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
+        """Opportunities with one session (not cancelled) inside both bounds: two filters over the
+        sessions one after the other would accept one session after the first and another before the
+        second."""
+        sessions = Session.objects.not_cancelled()
+        if after := self.form.cleaned_data.get("starts_after"):
+            sessions = sessions.filter(starts_at__gte=after)
+        if before := self.form.cleaned_data.get("starts_before"):
+            sessions = sessions.filter(starts_at__lt=before)
+        return qs.filter(pk__in=sessions.values("opportunity_id"))
 
 
 class SessionFilter(StrictFilterSet):

@@ -113,3 +113,17 @@ def test_a_cancelled_session_is_no_date_an_opportunity_is_found_by(api, as_role)
         services.session_cancel(session_id=session.pk, reason="Diễn giả bị ốm")
 
     assert ids(client.get(url, later)) == []
+
+
+def test_an_opportunity_is_found_by_a_session_inside_both_bounds_not_one_after_and_another_before(api, as_role):
+    late = f.OpportunityFactory(external_id="O-SPLIT", company=api.w.company)
+    for day in (1, 5):
+        f.SessionFactory(opportunity=late, starts_at=dt.datetime(2030, 11, day, 8, tzinfo=dt.UTC))
+    client = as_role("student")
+    url = reverse("api:opportunity-list")
+
+    between = {"starts_after": "2030-11-02T00:00:00Z", "starts_before": "2030-11-04T00:00:00Z"}
+    around = {"starts_after": "2030-11-02T00:00:00Z", "starts_before": "2030-11-06T00:00:00Z"}
+
+    assert "O-SPLIT" not in ids(client.get(url, between))
+    assert "O-SPLIT" in ids(client.get(url, around))

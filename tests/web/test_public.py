@@ -48,6 +48,7 @@ def test_the_home_page_shows_seats_left_per_session(client: Client, site: Site) 
         ("topic=software-engineering", False),
         ("level=upper_secondary", True),  # no levels on file: open to every level
         ("date_from=2030-10-01&date_to=2030-10-01", True),
+        ("date_from=2030-10-02&date_to=2030-10-02", False),  # one session before, one after: none inside
         ("date_from=2031-01-01", False),
         ("online=1", False),
         ("online=0", True),
