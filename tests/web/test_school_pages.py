@@ -645,6 +645,22 @@ def test_the_coordinator_books_a_class_into_a_session_and_sees_a_refusal(coordin
     assert coordinator.post(url, {"session": school.site.hidden.sessions.get().pk}).status_code == 404
 
 
+def test_the_opportunitys_page_says_which_classes_are_free_at_each_session(coordinator: Client, school: School) -> None:
+    # A class is booked only inside its free times: the coordinator sees which one a button can take.
+    opportunity, session = school.site.opportunity, school.site.later
+    url = reverse("web:opportunity", args=[opportunity.external_id])
+    book = reverse("web:school-session-book", args=[session.pk])
+
+    def under_the_button() -> str:
+        page = coordinator.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        after = page[page.index(f'formaction="{book}"') :]
+        return after[: after.index("</p>")]
+
+    assert "None of your classes is free at this time" in under_the_button()
+    f.AvailabilityFactory(class_request=school.unmatched)  # free the whole week of the sessions
+    assert f"Free at this time: {school.unmatched.class_name}" in under_the_button()
+
+
 def test_the_coordinator_books_a_class_from_the_opportunitys_page(coordinator: Client, school: School) -> None:
     opportunity, session = school.site.opportunity, school.site.later
     f.AvailabilityFactory(class_request=school.unmatched)  # free the whole week of the sessions

@@ -15,6 +15,7 @@ from companies.models import Opportunity, Session
 from companies.selectors import opportunities_published
 from scheduler.models import Booking
 from scheduler.selectors import sessions_with_seats
+from students.fit import free_time, within
 from students.models import ClassRequest, Student
 
 from ..forms import CatalogueFilter
@@ -103,13 +104,19 @@ def opportunity(request: HttpRequest, external_id: str) -> HttpResponse:
     )
     held_classes = list(held) if open_to else []
     holding = {b.class_request_id for b in held_classes}
+    offered = [c for c in open_to if c.pk not in holding]
+    # Which of them are free for each session: a class is booked only inside its free times
+    # (booking_request), so the coordinator sees which class a session's button can take before the tap.
+    free = {c.pk: free_time([(a.starts_at, a.ends_at) for a in c.availability.all()]) for c in offered}
+    for session in found.upcoming:  # type: ignore[attr-defined]
+        session.free_classes = [c.class_name for c in offered if within(session, free[c.pk])]
     # Upcoming sessions the company cancelled: said so, with its reason, never offered.
     cancelled = Session.objects.filter(opportunity=found, starts_at__gt=timezone.now(), cancelled_at__isnull=False)
     context = {
         "opportunity": found,
         "cancelled_sessions": list(cancelled.order_by("starts_at", "pk")),
         **booked_for(request.user),
-        "classes": [c for c in open_to if c.pk not in holding],
+        "classes": offered,
         "held_classes": held_classes,
         "has_classes": bool(classes),
         # After a refusal the class the coordinator chose stays chosen (it was the first one again).
@@ -122,4 +129,5 @@ def _classes_of(user: User | Any) -> list[ClassRequest]:
     """A coordinator's classes, to book one of them into a session from this page; nobody else's."""
     if not isinstance(user, User) or user.role != User.Role.SCHOOL_COORDINATOR or user.school_id is None:
         return []
-    return list(ClassRequest.objects.filter(school_id=user.school_id).order_by("class_name", "pk"))
+    classes = ClassRequest.objects.filter(school_id=user.school_id).prefetch_related("availability")
+    return list(classes.order_by("class_name", "pk"))
