@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
 
@@ -24,12 +24,21 @@ def _years_ago(years: int) -> dt.date:
 
 class SchoolFilter(StrictFilterSet):
     province = filters.ChoiceFilter(choices=places.choices)
-    level = filters.ChoiceFilter(choices=Level.choices)
+    level = filters.ChoiceFilter(
+        choices=Level.choices,
+        method="filter_level",
+        help_text="Teaches this level: its main level, or another level of a combined school.",
+    )
     name = filters.CharFilter(lookup_expr="icontains", max_length=200)
 
     class Meta:
         model = School
         fields = ["province", "level", "name"]
+
+    def filter_level(self, qs: QuerySet[School], name: str, value: str) -> QuerySet[School]:
+        # other_levels is a short JSON list of codes: its quoted item is found in the JSON text on both
+        # SQLite and PostgreSQL (as the opportunities' levels filter does).
+        return qs.filter(Q(level=value) | Q(other_levels__icontains=f'"{value}"'))
 
 
 class StudentFilter(StrictFilterSet):

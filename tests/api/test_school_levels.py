@@ -82,3 +82,17 @@ def test_a_school_is_created_with_its_levels_or_its_level(api, as_role):
     assert old.status_code == 201 and old.data["levels"] == ["vocational"]
     neither = organiser.post(reverse("api:school-list"), {**body, "external_id": "SCH-NONE"}, format="json")
     assert neither.status_code == 400 and "level" in neither.data
+
+
+def test_the_school_list_finds_a_combined_school_by_either_of_its_levels(api, as_role):
+    organiser = as_role("organiser")
+    url = reverse("api:school-detail", args=[api.w.school.pk])
+    organiser.patch(url, {"levels": ["upper_secondary", "lower_secondary"]}, format="json")
+    schools = reverse("api:school-list")
+
+    def found(level: str) -> bool:
+        answer = organiser.get(schools, {"level": level})
+        assert answer.status_code == 200
+        return api.w.school.pk in {s["id"] for s in answer.data["results"]}
+
+    assert found("upper_secondary") and found("lower_secondary") and not found("vocational")
