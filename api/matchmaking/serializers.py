@@ -162,6 +162,10 @@ class FeedbackRequestSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=Feedback.Kind.choices)
 
 
+class FeedbackWithdrawnSerializer(serializers.Serializer):
+    withdrawn = serializers.IntegerField(help_text="How many feedback rows were taken back (0 on a second call).")
+
+
 class FeedbackSerializer(serializers.ModelSerializer):
     class Meta:
         model = Feedback

@@ -24,6 +24,7 @@ from api.matchmaking.filters import ProposedParticipantFilter, RecommendationFil
 from api.matchmaking.serializers import (
     FeedbackRequestSerializer,
     FeedbackSerializer,
+    FeedbackWithdrawnSerializer,
     ProposedParticipantSerializer,
     RecommendationSerializer,
     RoundJobSerializer,
@@ -38,7 +39,7 @@ from api.rest import (
     pk_or_404,
 )
 from companies.models import Opportunity
-from matchmaking.learning import feedback_record
+from matchmaking.learning import feedback_record, feedback_withdraw
 from matchmaking.models import Match, OpportunityMatch
 from matchmaking.phrasing import reasons_text
 from rounds.models import RoundJob
@@ -67,7 +68,12 @@ class _Recommendations(mixins.ListModelMixin, p.ScopedViewSet):
 class RecommendationViewSet(mixins.RetrieveModelMixin, _Recommendations):
     """Recommendations the actor may see: a student's own, a school's students' and classes', all."""
 
-    roles = {"list": PARTICIPANTS, "retrieve": PARTICIPANTS, "feedback": PARTICIPANTS}
+    roles = {
+        "list": PARTICIPANTS,
+        "retrieve": PARTICIPANTS,
+        "feedback": PARTICIPANTS,
+        "feedback_withdraw": PARTICIPANTS,
+    }
 
     def get_queryset(self) -> QuerySet[Match]:
         # Feedback is a POST, but it changes no recommendation: whoever may see one may answer it.
@@ -83,6 +89,18 @@ class RecommendationViewSet(mixins.RetrieveModelMixin, _Recommendations):
         given.is_valid(raise_exception=True)
         feedback = feedback_record(match=match, kind=given.validated_data["kind"])
         return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=FeedbackRequestSerializer, responses={200: FeedbackWithdrawnSerializer})
+    @action(detail=True, methods=["post"], url_path="feedback/withdraw", filterset_class=None)
+    def feedback_withdraw(self, request: Request, pk: str) -> Response:
+        """Take back what was said of a recommendation ("not interested" undone, as on the student's
+        page): the participant's feedback of that kind on its opportunity goes, and the ranker no longer
+        learns from it. A second call withdraws nothing (``withdrawn``: 0)."""
+        match = self.get_object()
+        given = FeedbackRequestSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        withdrawn = feedback_withdraw(match=match, kind=given.validated_data["kind"])
+        return Response({"withdrawn": withdrawn})
 
 
 @extend_schema(tags=["me"])

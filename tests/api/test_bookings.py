@@ -152,3 +152,20 @@ def test_feedback_copies_the_recommendations_features(api, as_role):
         reverse("api:recommendation-feedback", args=[api.match.pk]), {"kind": "loved"}, format="json"
     )
     assert bad.status_code == 400 and "kind" in bad.data
+
+
+def test_not_interested_is_withdrawn_once_and_the_ranker_no_longer_sees_it(api, as_role):
+    student = as_role("student")
+    feedback = reverse("api:recommendation-feedback", args=[api.match.pk])
+    withdraw = reverse("api:recommendation-feedback-withdraw", args=[api.match.pk])
+    student.post(feedback, {"kind": "clicked"}, format="json")
+    student.post(feedback, {"kind": "not_interested"}, format="json")
+
+    first = student.post(withdraw, {"kind": "not_interested"}, format="json")
+    again = student.post(withdraw, {"kind": "not_interested"}, format="json")
+    bad = student.post(withdraw, {"kind": "loved"}, format="json")
+
+    assert (first.status_code, first.data) == (200, {"withdrawn": 1})
+    assert (again.status_code, again.data) == (200, {"withdrawn": 0})
+    assert bad.status_code == 400 and "kind" in bad.data
+    assert list(Feedback.objects.values_list("kind", flat=True)) == ["clicked"]  # the click stays

@@ -256,6 +256,11 @@ MATRIX: dict[tuple[str, str], Row] = {
         pk=lambda a: a.match.pk,
         body=lambda a: {"kind": "clicked"},
     ),
+    ("recommendation-feedback-withdraw", "post"): Row(
+        only(200, *SCHOOL, "student", "organiser", outsider=404, other_student=404),
+        pk=lambda a: a.match.pk,
+        body=lambda a: {"kind": "not_interested"},
+    ),
     # bookings and their commands
     ("booking-list", "get"): Row(every(200)),
     ("booking-list", "post"): Row(
