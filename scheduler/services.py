@@ -391,7 +391,7 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
     ).with_details()
     with transaction.atomic():
         for booking in bookings.order_by("pk"):
-            key = f"booking-reminder:{booking.pk}:{tomorrow.isoformat()}"
+            key = _reminder_key(booking.pk, tomorrow)
             queued += booking_mail_enqueue(booking, Category.BOOKING_REMINDER, key=key)
     return queued
 
@@ -496,7 +496,7 @@ def session_cancel(*, session_id: int, reason: str, now: dt.datetime | None = No
         for booking in bookings:
             was_waiting = booking.status == Status.WAITLISTED
             if booking.status == Status.CONFIRMED:
-                reminders.append(f"booking-reminder:{booking.pk}:{timezone.localdate(booking.starts_at).isoformat()}")
+                reminders.append(_reminder_key(booking.pk, timezone.localdate(booking.starts_at)))
             booking.status = Status.CANCELLED
             booking.hold_until = None
             booking.waitlist_rank = None
@@ -643,6 +643,11 @@ def calendar_token_revoke(*, token: CalendarToken) -> None:
 
 
 # --- internals ------------------------------------------------------------------------------------
+
+
+def _reminder_key(booking_id: int, day: dt.date) -> str:
+    """The outbox key of a booking's reminder for the session on ``day``: sent once, withdrawable."""
+    return f"booking-reminder:{booking_id}:{day.isoformat()}"
 
 
 def _lock_session(session_id: int) -> Session:
