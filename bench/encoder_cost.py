@@ -30,6 +30,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--path", type=Path, default=None, help="folder holding wordllama (if not installed)")
+    parser.add_argument("--encoder", choices=["use", "wordllama"], default="use")
     parser.add_argument("--order", default="ERREERRE", help="E: the engine alone, R: with the stage")
     parser.add_argument("--students", type=int, default=100_000)
     parser.add_argument("--opportunities", type=int, default=20_000)
@@ -42,13 +43,13 @@ def main() -> None:
 
     django.setup()
     from bench.recommend import NOW, make_world
-    from matchmaking.engine.encoder import EmbeddingCache, Reranker, wordllama_encoder
+    from matchmaking.engine.encoder import EmbeddingCache, Reranker, use_encoder, wordllama_encoder
     from matchmaking.engine.recommend import recommend
     from matchmaking.engine.stages import Stages
 
     participants, opportunities, geography = make_world(args.students, args.opportunities, 7)
     print(f"{len(participants)} participants, {len(opportunities)} opportunities; load {os.getloadavg()[0]:.2f}")
-    stage = Reranker(EmbeddingCache(wordllama_encoder()))
+    stage = Reranker(EmbeddingCache(use_encoder() if args.encoder == "use" else wordllama_encoder()))
     walls: dict[str, list[float]] = {"E": [], "R": []}
     for label in args.order:
         stages, before = Stages(), stage.cache.encoded

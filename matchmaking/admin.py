@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Feedback, MailedRecommendation, Match, MatchRound, OpportunityMatch, RankerModel, StagedMatch
+from .models import (
+    Feedback,
+    MailedRecommendation,
+    Match,
+    MatchRound,
+    OpportunityMatch,
+    RankerModel,
+    StagedMatch,
+    TextEmbedding,
+)
 
 
 @admin.register(Match)
@@ -60,3 +69,17 @@ class StagedMatchAdmin(admin.ModelAdmin):
     list_select_related = ["round", "opportunity", "student", "class_request__school"]
     search_fields = ["opportunity__external_id"]
     raw_id_fields = ["round", "student", "class_request", "opportunity"]
+
+
+@admin.register(TextEmbedding)
+class TextEmbeddingAdmin(admin.ModelAdmin):
+    list_display = ["encoder", "key", "created_at"]
+    list_filter = ["encoder"]
+    search_fields = ["key"]
+    exclude = ["vector"]  # 2 kB of floats: nothing a person reads
+
+    def has_add_permission(self, request: object) -> bool:
+        return False  # vectors are made by the encoder, never typed
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

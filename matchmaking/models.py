@@ -293,3 +293,21 @@ class MailedRecommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opportunity_id} → {self.student_id}"
+
+
+class TextEmbedding(models.Model):
+    """A text's vector by the second stage's encoder (engine/encoder.py), kept by the SHA-256 of the
+    text: shared by every worker and machine, so a round encodes only texts no one has encoded yet."""
+
+    encoder = models.CharField(_("encoder"), max_length=20)
+    key = models.CharField(_("text hash (SHA-256)"), max_length=64)
+    vector = models.BinaryField(_("vector (float32, little-endian)"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("text embedding")
+        verbose_name_plural = _("text embeddings")
+        constraints = [models.UniqueConstraint(fields=["encoder", "key"], name="one_embedding_per_encoder_text")]
+
+    def __str__(self) -> str:
+        return f"{self.encoder}:{self.key[:12]}"

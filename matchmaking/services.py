@@ -34,7 +34,7 @@ from students.models import ClassRequest, Student
 
 from . import inputs
 from .broker import BROKER_ERRORS
-from .engine.encoder import Reranker, wordllama_reranker
+from .engine.encoder import Reranker, reranker
 from .engine.model import Weights
 from .engine.recommend import recommend
 from .engine.types import Rec
@@ -151,13 +151,16 @@ _RERANKER: Reranker | None = None
 
 
 def configured_reranker() -> Reranker | None:
-    """The optional second stage of settings.MATCHMAKING_ENCODER (None: off), one per process so that
-    its embeddings, kept by text hash (and in MATCHMAKING_ENCODER_CACHE), serve the next round."""
+    """The second stage of settings.MATCHMAKING_ENCODER (None: off), one per process (the encoder's
+    weights load once); its embeddings are kept in the database by text hash (``embeddings``)."""
     global _RERANKER
-    if settings.MATCHMAKING_ENCODER != "wordllama":
+    from .embeddings import DatabaseStore
+
+    name = settings.MATCHMAKING_ENCODER
+    if not name:
         return None
-    if _RERANKER is None:  # settings checked that the packages are installed
-        _RERANKER = wordllama_reranker(settings.MATCHMAKING_ENCODER_CACHE)
+    if _RERANKER is None or _RERANKER.name != name:  # settings checked that the packages are installed
+        _RERANKER = reranker(name, DatabaseStore(name))
     return _RERANKER
 
 

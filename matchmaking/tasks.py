@@ -78,3 +78,13 @@ def digests_chunk(*, now: str, after: int, upto: int | None, relay: bool = True)
         outbox_relay.delay()
     logger.info("digests %s (%s, %s]: %s", report.period, after, upto, report.as_dict())
     return report.as_dict()
+
+
+@shared_task(name="matchmaking.tasks.texts_embed", ignore_result=True)
+def texts_embed() -> dict[str, int]:
+    """Encode the English texts edited since the last pass, ahead of the next round (``embeddings``)."""
+    from matchmaking.embeddings import texts_embed as _texts_embed
+
+    result = _texts_embed()
+    logger.info("texts_embed: %s", result)
+    return result

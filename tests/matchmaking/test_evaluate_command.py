@@ -27,7 +27,9 @@ from matchmaking.inputs import geography, province_names, split_engine_id, world
 DATA = Path(__file__).resolve().parents[1] / "data" / "bilingual_eval"
 TRUTH = DATA / "truth.csv"
 NOW = "2026-09-20T08:00:00+07:00"
-ABLATION_LABELS = ["plain TF-IDF", "text only", "+ accent folding", "+ topics", "+ filters", "+ learned weights"]
+ABLATION_LABELS = [
+    "plain TF-IDF", "text only", "+ accent folding", "+ topics", "+ filters", "+ English stage", "+ learned weights",
+]  # fmt: skip
 METRIC_ROW = re.compile(
     r"^(?P<label>\S.*?)\s+(?P<ndcg>\d\.\d{3})\s+(?P<recall>\d\.\d{3})\s+(?P<mrr>\d\.\d{3})"
     r"\s+(?P<coverage>\d+\.\d)%\s+(?P<with_recs>\d+\.\d)%$"
@@ -152,6 +154,20 @@ def test_the_ablation_table_shows_the_full_model_above_text_only(capsys):
     assert list(table) == ABLATION_LABELS
     full = table[ABLATION_LABELS[-1]]
     assert full["ndcg"] > table["text only"]["ndcg"]
+
+
+def test_without_the_english_stage_the_ablation_has_no_row_for_it(capsys):
+    _evaluate("--ablation", "--encoder", "none")
+
+    table = _table(capsys.readouterr().out)
+    assert list(table) == [label for label in ABLATION_LABELS if label != "+ English stage"]
+
+
+def test_it_says_which_second_stage_the_model_row_ran_with(capsys):
+    _evaluate()
+    assert "(model: the English second stage: use;" in capsys.readouterr().out
+    _evaluate("--encoder", "none")
+    assert "(model: the engine alone, no second stage;" in capsys.readouterr().out
 
 
 def test_it_refuses_a_truth_file_without_the_opportunity_column(tmp_path):

@@ -72,3 +72,26 @@ def test_shards_on_a_real_worker_equal_the_single_process_run(worker: str) -> No
         single_opportunity_side
     )
     assert Match.objects.count() == sum(len(v) for v in single.values())
+
+
+def test_the_workers_shards_share_the_english_vectors_through_the_database(worker: str) -> None:
+    from matchmaking import services
+    from matchmaking.embeddings import english_texts
+    from matchmaking.engine.encoder import text_key
+    from matchmaking.models import TextEmbedding
+
+    from .test_embeddings import english_world
+
+    english_world()
+    summary = matchmake(k=3, shards=2, now=NOW, timeout=120)
+    assert MatchRound.objects.get(pk=summary.round_id).status == MatchRound.Status.DONE
+    # The worker's process encoded the English texts and stored them for everyone.
+    assert set(TextEmbedding.objects.values_list("key", flat=True)) == {text_key(t) for t in english_texts()}
+    sharded = lists()
+
+    services._RERANKER = None  # this process has encoded nothing: it reads the worker's vectors
+    with override_settings(CELERY_BROKER_URL=""):
+        matchmake(k=3, shards=1, now=NOW)
+    stage = services.configured_reranker()
+    assert stage is not None and stage.cache.encoded == 0
+    assert lists() == sharded

@@ -7,11 +7,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from matchmaking.engine.baseline import plain_tfidf
-from matchmaking.engine.encoder import Reranker, wordllama_available, wordllama_reranker
+from matchmaking.engine.encoder import ENCODERS, Reranker, reranker
 from matchmaking.engine.evaluate import Metrics, evaluate
 from matchmaking.engine.learn import Example, fit_weights
 from matchmaking.engine.model import RELEVANCE_FLOOR
@@ -58,9 +59,10 @@ class Command(BaseCommand):
         parser.add_argument("--floor", type=float, default=None, help="relevance floor (default: the engine's)")
         parser.add_argument(
             "--encoder",
-            choices=["wordllama"],
+            choices=[*ENCODERS, "none"],
             default=None,
-            help="the optional second stage: a static English encoder re-orders English candidates (engine/encoder.py)",
+            help="the second stage: an English encoder re-orders English candidates (engine/encoder.py); "
+            "default: the one rounds use (settings.MATCHMAKING_ENCODER), 'none' for the engine alone",
         )
         parser.add_argument(
             "--floors", type=_floats, default=None, help="calibration: figures at each of these floors (0.02,0.05,…)"
@@ -71,10 +73,12 @@ class Command(BaseCommand):
                **options: Any) -> None:  # fmt: skip
         now = now or timezone.now()
         rerank = None
-        if encoder == "wordllama":
-            if not wordllama_available():
-                raise CommandError("--encoder wordllama: install wordllama==0.4.0.post1 (docs/relevance.md)")
-            rerank = wordllama_reranker()
+        encoder = settings.MATCHMAKING_ENCODER if encoder is None else encoder
+        if encoder not in ("", "none"):
+            _, available, install = ENCODERS[encoder]
+            if not available():
+                raise CommandError(f"--encoder {encoder}: {install} (docs/relevance.md)")
+            rerank = reranker(encoder)  # in memory: evaluate touches no database
         participants, opportunities = load_world(data, now=now, stderr=self.stderr)
         # The truth names participants by external id; the engine by namespaced id ("student:…").
         by_external_id = read_truth(truth)
@@ -96,6 +100,8 @@ class Command(BaseCommand):
                     f"cross-language hit@3: {hits / n:.3f} ({hits} of the {n} participants with a relevant "
                     "opportunity in the other language find one in their first 3)"
                 )
+            stage = f"the English second stage: {encoder}" if rerank else "the engine alone, no second stage"
+            self.stdout.write(f"(model: {stage}; --encoder none or use to compare)")
             return
         # Every row on all participants; the learned weights by 5-fold cross-validation over
         # participants: each fold is ranked with weights fitted on the other four folds' truth.
@@ -103,7 +109,10 @@ class Command(BaseCommand):
         self.stdout.write(_header())
         self.stdout.write(_row("plain TF-IDF", run.baseline(participants, relevant)))
         for label, switches in ABLATION:
-            self.stdout.write(_row(label, run.metrics(run.recommend(**switches), participants, relevant)))
+            recs = run.recommend(**switches, rerank=None)
+            self.stdout.write(_row(label, run.metrics(recs, participants, relevant)))
+        if run.rerank is not None:
+            self.stdout.write(_row("+ English stage", run.metrics(run.recommend(), participants, relevant)))
         ranked: dict[str, list[Any]] = {}
         learned_all = []
         for fold in range(FOLDS):

@@ -1,5 +1,5 @@
-"""The optional second stage (engine/encoder.py): a static English encoder re-orders an English
-participant's English candidates among their own places; everything else is the engine's."""
+"""The second stage (engine/encoder.py): an English encoder re-orders an English participant's English
+candidates among their own places; everything else is the engine's."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ import numpy as np
 import pytest
 from tiny import GEOGRAPHY, NOW, opportunity, student
 
-from matchmaking.engine.encoder import EmbeddingCache, Reranker, wordllama_available, wordllama_encoder
+from matchmaking.engine import encoder
+from matchmaking.engine.encoder import (
+    EmbeddingCache,
+    NpzStore,
+    Reranker,
+    text_key,
+    use_encoder,
+    wordllama_available,
+    wordllama_encoder,
+)
 from matchmaking.engine.recommend import recommend
 
 # The stub encoder's meaning: texts about mixing go one way, everything else the other.
@@ -91,3 +100,39 @@ def test_the_bundled_wordllama_table_relates_english_texts_without_downloading()
     v = encode(["audio mixing and sound recording", "sound engineering, microphones", "accounting and tax"])
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     assert v[0] @ v[1] > v[0] @ v[2]
+
+
+def test_the_default_use_encoder_relates_english_texts_with_the_weights_in_its_wheel() -> None:
+    encode = use_encoder()
+    v = encode(["audio mixing and sound recording", "sound engineering, microphones", "accounting and tax"])
+    assert v.shape == (3, 512)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.1
+
+
+def test_a_cache_over_its_memory_bound_keeps_what_its_last_call_used_and_stays_right() -> None:
+    stub = Stub()
+    cache = EmbeddingCache(stub, memory=2)
+    cache.embed(["Audio mixing", "Audio studio", "Audio books"])
+    assert len(cache.vectors) == 3  # what the last call used stays, even above the bound
+    again = cache.embed(["Audio mixing"])
+    assert set(cache.vectors) == {text_key("Audio mixing")}
+    assert np.allclose(again[0], MIXING) and cache.encoded == 3
+    cache.embed(["Audio studio"])  # forgotten from memory, so encoded again (no store here)
+    assert cache.encoded == 4
+
+
+def test_the_file_store_replaces_its_file_whole(tmp_path: Path) -> None:
+    path = tmp_path / "cache.npz"
+    NpzStore(path).save({"a": np.array([1.0, 0.0], dtype=np.float32)})
+    NpzStore(path).save({"b": np.array([0.0, 1.0], dtype=np.float32)})
+    assert set(NpzStore(path).load(["a", "b", "c"])) == {"a", "b"}
+    assert [p.name for p in tmp_path.iterdir()] == ["cache.npz"]  # no temporary file left behind
+
+
+def test_an_encoder_whose_packages_are_missing_is_refused_with_how_to_install_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(encoder.ENCODERS, "use", (use_encoder, lambda: False, "pip install X==1"))
+    with pytest.raises(RuntimeError, match=r"'use' encoder's packages are not installed \(pip install X==1\)"):
+        encoder.reranker("use")
