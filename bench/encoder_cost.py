@@ -1,13 +1,15 @@
-"""What the optional encoder stage (matchmaking/engine/encoder.py) costs on bench/recommend.py's world
-(run by hand, never from tests; the stage's packages are not dependencies of the project).
+"""What the English second stage (matchmaking/engine/encoder.py, on by default) costs on
+bench/recommend.py's world (run by hand, never from tests).
 
-    .venv/bin/pip install --target /tmp/wl wordllama==0.4.0.post1 tokenizers safetensors toml pydantic
-    .venv/bin/python bench/encoder_cost.py --path /tmp/wl [--order ERREERRE] [--students 100000 --opportunities 20000]
+    .venv/bin/python bench/encoder_cost.py [--encoder use|wordllama] [--order ERREERRE] [--students 100000 --opportunities 20000]
+    (wordllama is optional: .venv/bin/pip install --target /tmp/wl wordllama==0.4.0.post1 tokenizers safetensors
+    toml pydantic, then --encoder wordllama --path /tmp/wl)
 
-In one process, on one world (seed 7, k = 10), runs of the engine alone (E) and with the stage (R:
-wordllama, the default weight and depth) in the order given, so that the machine's drift falls on
-both alike (ERRE…). The first R is a first round (its embedding cache empty: every English text is
-encoded); the later ones find every text cached, as a round after one that saw the same texts. Prints
+In one process, on one world (seed 7, k = 10), runs of the engine alone (E) and with the stage (R: the
+encoder given, the default weight and depth) in the order given, so that the machine's drift falls on
+both alike (ERRE…). The first R is a cold round (its embedding cache empty: every English text is
+encoded, by the round's processes side by side); the later ones find every text cached, as a round after
+the embedding pass (matchmaking.embeddings.texts_embed) or after a round that saw the same texts. Prints
 each run's wall time, search rounds, the products' and lists' seconds, the texts encoded, the medians
 and their ratio, and the peak resident memory of this process and of its largest child.
 """

@@ -31,8 +31,10 @@ Encoders (``ENCODERS``), none of which downloads anything at run time:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
+import itertools
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -42,6 +44,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from .parallel import can_fork, run_side_by_side
 from .topk import Result, rank_within
 
 if TYPE_CHECKING:
@@ -56,6 +59,7 @@ LANGUAGE = "en"
 MAX_CHARS = 1500
 MAX_TOKENS = 512
 CHUNK = 65536
+PARALLEL_TEXTS = 1000  # texts to encode from which a round's processes share the encoding
 MEMORY = 60_000  # embeddings a process keeps in memory between calls (about 120 MB at 512 dimensions)
 
 
@@ -117,14 +121,16 @@ class EmbeddingCache:
         self.vectors: dict[str, np.ndarray] = {}
         self.encoded = 0  # texts encoded by this cache (found neither in memory nor in the store)
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], processes: int = 1) -> np.ndarray:
+        """The texts' unit vectors, in order. With ``processes`` > 1 and at least ``PARALLEL_TEXTS`` texts
+        to encode, forked processes encode equal parts side by side (``parallel.run_side_by_side``)."""
         keys = [text_key(t) for t in texts]
         missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self.vectors}
         if missing and self.store is not None:
             self.vectors.update(self.store.load(list(missing)))
             missing = {k: t for k, t in missing.items() if k not in self.vectors}
         if missing:
-            rows = np.asarray(self.encode(list(missing.values())), dtype=np.float32)
+            rows = self._encoded(list(missing.values()), processes)
             rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
             new = dict(zip(missing, rows, strict=True))
             self.vectors.update(new)
@@ -138,6 +144,18 @@ class EmbeddingCache:
             wanted = set(keys)
             self.vectors = {k: v for k, v in self.vectors.items() if k in wanted}
         return out
+
+
+    def _encoded(self, texts: list[str], processes: int) -> np.ndarray:
+        parts = max(1, min(processes, len(texts) // PARALLEL_TEXTS)) if can_fork() else 1
+        if parts == 1:
+            return np.asarray(self.encode(texts), dtype=np.float32)
+        bounds = np.linspace(0, len(texts), parts + 1).astype(int)
+        tasks = [functools.partial(self._encode_part, texts[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
+        return np.concatenate(run_side_by_side(tasks))
+
+    def _encode_part(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.encode(texts), dtype=np.float32)
 
 
 def text_key(text: str) -> str:
@@ -161,15 +179,16 @@ class Reranker:
         if self.depth < 1:
             raise ValueError(f"depth must be at least 1, not {self.depth}")
 
-    def apply(self, built: Model, forward: Result, k: int) -> Result:
-        """Participants' candidates (grouped by row, in rank order) re-ordered and cut to k."""
+    def apply(self, built: Model, forward: Result, k: int, processes: int = 1) -> Result:
+        """Participants' candidates (grouped by row, in rank order) re-ordered and cut to k; texts not
+        yet encoded are encoded by up to ``processes`` processes."""
         rows, cols, raw = forward.rows, forward.cols, forward.raw
         in_p = np.array([p.language == self.language for p in built.participants], dtype=bool)
         in_o = np.array([o.language == self.language for o in built.opportunities], dtype=bool)
         english = in_p[rows] & in_o[cols] if len(rows) else np.zeros(0, dtype=bool)
         position = rank_within(rows)
         if english.any() and self.weight > 0:
-            q, d, at_p, at_o = self._vectors(built, in_p, in_o)
+            q, d, at_p, at_o = self._vectors(built, in_p, in_o, processes)
             p, o = rows[english], cols[english]
             cosine = np.empty(len(p))
             for start in range(0, len(p), CHUNK):  # in chunks: a million pairs × 256 floats is 1 GB
@@ -189,14 +208,14 @@ class Reranker:
         return Result(rows[keep], cols[keep], raw[keep], forward.rounds)
 
     def _vectors(
-        self, built: Model, in_p: np.ndarray, in_o: np.ndarray
+        self, built: Model, in_p: np.ndarray, in_o: np.ndarray, processes: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The run's English texts' vectors (participants', opportunities'), centred on their mean and
         unit length, and each participant's and opportunity's row in them (-1: not English)."""
         ip, io = np.flatnonzero(in_p), np.flatnonzero(in_o)
         before = self.cache.encoded
-        q = self.cache.embed([participant_text(built.participants[i]) for i in ip.tolist()])
-        d = self.cache.embed([opportunity_text(built.opportunities[j]) for j in io.tolist()])
+        q = self.cache.embed([participant_text(built.participants[i]) for i in ip.tolist()], processes)
+        d = self.cache.embed([opportunity_text(built.opportunities[j]) for j in io.tolist()], processes)
         self.stats["encoded"] = self.stats.get("encoded", 0) + self.cache.encoded - before
         width = q.shape[1] if len(ip) else d.shape[1]
         q, d = q.reshape(-1, width), d.reshape(-1, width)

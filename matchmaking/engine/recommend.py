@@ -59,7 +59,7 @@ import numpy as np
 from .estimates import backward_rates, forward_rates
 from .model import RELEVANCE_FLOOR, Weights
 from .output import Lists
-from .parallel import BlockSize, ShardSearch, processes_for, search_shared, shares
+from .parallel import BlockSize, ShardSearch, can_fork, processes_for, search_shared, shares
 from .parallel import build_model as build_model_shared
 from .stages import OFF, Stages
 from .topk import Direction, Result, TopK
@@ -208,7 +208,9 @@ def _recommend(
         k_rows = np.where(deeper, max(k, rerank.depth), k).astype(np.int64)
 
     def cut(forward: Result) -> Result:
-        return rerank.apply(built, forward, k) if rerank is not None else forward
+        if rerank is None:
+            return forward
+        return rerank.apply(built, forward, k, processes=(workers or threads) if can_fork() else 1)
 
     built = build_model_shared(
         participants,

@@ -136,3 +136,16 @@ def test_an_encoder_whose_packages_are_missing_is_refused_with_how_to_install_th
     monkeypatch.setitem(encoder.ENCODERS, "use", (use_encoder, lambda: False, "pip install X==1"))
     with pytest.raises(RuntimeError, match=r"'use' encoder's packages are not installed \(pip install X==1\)"):
         encoder.reranker("use")
+
+
+@pytest.mark.skipif(not encoder.can_fork(), reason="forking is Linux-only here")
+def test_many_new_texts_are_encoded_by_forked_processes_side_by_side_with_the_same_vectors() -> None:
+    texts = [f"text {n} {'mixing' if n % 3 else 'studio'}" for n in range(2 * encoder.PARALLEL_TEXTS + 5)]
+    here, forked = Stub(), Stub()
+    alone = EmbeddingCache(here).embed(texts, processes=1)
+    shared = EmbeddingCache(forked)
+    together = shared.embed(texts, processes=2)
+    assert np.array_equal(alone, together) and shared.encoded == len(texts)
+    assert len(here.calls) == 1
+    # This process encoded the first half; a forked child the second (its calls are not seen here).
+    assert [len(call) for call in forked.calls] == [len(texts) // 2]
