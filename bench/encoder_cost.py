@@ -1,7 +1,8 @@
 """What the English second stage (matchmaking/engine/encoder.py, on by default) costs on
 bench/recommend.py's world (run by hand, never from tests).
 
-    .venv/bin/python bench/encoder_cost.py [--encoder use|wordllama] [--order ERREERRE] [--students 100000 --opportunities 20000]
+    .venv/bin/python bench/encoder_cost.py [--encoder use|wordllama] [--order ERREERRE] \\
+        [--students 100000 --opportunities 20000]
     (wordllama is optional: .venv/bin/pip install --target /tmp/wl wordllama==0.4.0.post1 tokenizers safetensors
     toml pydantic, then --encoder wordllama --path /tmp/wl)
 
