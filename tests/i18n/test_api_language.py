@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("language", "ours", "drf", "other"),
     [
-        ("vi", "Bộ lọc này cần một giá trị.", "Trường này là bắt buộc.", "needs a value"),
+        ("vi", "Bộ lọc này cần một giá trị.", "Vui lòng điền mục này.", "needs a value"),
         ("en", "This filter needs a value.", "This field is required.", "cần một giá trị"),
     ],
 )
@@ -31,3 +31,20 @@ def test_refusals_come_in_the_requests_language(world, language, ours, drf, othe
 def test_a_wrong_password_is_refused_in_vietnamese_by_default(world):
     response = APIClient().post(reverse("api:auth-token"), {"username": "x", "password": "y"}, format="json")
     assert response.status_code == 401 and response.json() == {"detail": "Sai tên đăng nhập hoặc mật khẩu."}
+
+
+@pytest.mark.parametrize(
+    ("message", "wording"),
+    [
+        ("This field is required.", "Vui lòng điền mục này."),
+        ("This field cannot be blank.", "Mục này không được để trống."),
+        ("This field may not be blank.", "Mục này không được để trống."),
+        ("The two password fields didn’t match.", "Hai ô mật khẩu không khớp nhau."),
+    ],
+)
+def test_the_libraries_required_field_messages_never_say_truong_which_also_means_school(message, wording):
+    # Django's catalogue said "Trường này là bắt buộc.": a coordinator read "this school is required".
+    from django.utils import translation
+
+    with translation.override("vi"):
+        assert translation.gettext(message) == wording

@@ -123,6 +123,22 @@ def test_not_interested_hides_the_recommendation_and_undo_brings_it_back_and_the
     assert mai.get(undo).status_code == 405
 
 
+def test_undo_from_the_hidden_section_reloads_the_page_at_the_card_back_in_the_list(mai: Client, site: Site) -> None:
+    # Swapped in place, the card came back to life under "Hidden recommendations" until a reload.
+    match, undo = site.match, f"/student/recommendations/{site.match.pk}/feedback/undo/"
+    mai.post(f"/student/recommendations/{match.pk}/feedback/", {"kind": "not_interested"})
+    page = mai.get("/student/").content.decode()
+    hidden = page[page.index('id="hidden"') :]
+    assert 'name="from" value="hidden"' in hidden  # the foot's undo says where it was pressed
+    assert 'name="from" value="hidden"' not in page[: page.index('id="hidden"')]
+
+    response = mai.post(undo, {"from": "hidden"}, **HTMX)
+    assert response.status_code == 204 and response["HX-Redirect"] == f"/student/#match-{match.pk}"
+    page = mai.get("/student/").content.decode()
+    assert 'id="hidden"' not in page and f'id="match-{match.pk}"' in page
+    assert "Đã hiện lại" in page  # the message, after the reload
+
+
 # --- booking ------------------------------------------------------------------------------------
 
 

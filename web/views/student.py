@@ -148,9 +148,17 @@ def feedback_undo(request: HttpRequest, pk: int) -> HttpResponse:
     student = _student(request)
     match = _own_match(student, pk)
     feedback_withdraw(match=match, kind=Feedback.Kind.NOT_INTERESTED)
+    back = f"{reverse('web:student-home')}#match-{match.pk}"
     if not request.htmx:  # type: ignore[attr-defined]
         messages.success(request, _("Shown again: “%(title)s”.") % {"title": match.opportunity.title})
-        return redirect(f"{reverse('web:student-home')}#match-{match.pk}")
+        return redirect(back)
+    if request.POST.get("from") == "hidden":
+        # Undone from the foot of the page: the card goes back to its place in the list, so the page
+        # is loaded again there (swapped in place, it would stay under "Hidden recommendations").
+        messages.success(request, _("Shown again: “%(title)s”.") % {"title": match.opportunity.title})
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = back
+        return response
     match.feedback = _last_feedback(student).get(match.opportunity_id, "")  # type: ignore[attr-defined]
     return _recommendation(request, match, student)
 

@@ -368,12 +368,12 @@ def test_shards_of_the_participants_merge_into_the_whole_run(seed: int) -> None:
 class _Captured(Reranker):
     """The encoder stage with weight 0, keeping the exact search's candidates before the cut."""
 
-    def apply(self, built, forward, k):  # type: ignore[no-untyped-def]
+    def apply(self, built, forward, k, processes=1):  # type: ignore[no-untyped-def]
         for row, col, raw in zip(forward.rows.tolist(), forward.cols.tolist(), forward.raw.tolist(), strict=True):
             self.stats.setdefault(built.participants[row].id, []).append(  # type: ignore[arg-type]
                 (built.opportunities[col].id, float(model.score(np.array([raw]))[0]))
             )
-        return super().apply(built, forward, k)
+        return super().apply(built, forward, k, processes)
 
 
 @pytest.mark.parametrize(
