@@ -133,7 +133,8 @@ def test_undo_from_the_hidden_section_reloads_the_page_at_the_card_back_in_the_l
     assert 'name="from" value="hidden"' not in page[: page.index('id="hidden"')]
 
     response = mai.post(undo, {"from": "hidden"}, **HTMX)
-    assert response.status_code == 204 and response["HX-Redirect"] == f"/student/#match-{match.pk}"
+    # A new address (the query), so the browser loads the page rather than only scrolling to the card.
+    assert response.status_code == 204 and response["HX-Redirect"] == f"/student/?shown={match.pk}#match-{match.pk}"
     page = mai.get("/student/").content.decode()
     assert 'id="hidden"' not in page and f'id="match-{match.pk}"' in page
     assert "Đã hiện lại" in page  # the message, after the reload

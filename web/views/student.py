@@ -154,10 +154,12 @@ def feedback_undo(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(back)
     if request.POST.get("from") == "hidden":
         # Undone from the foot of the page: the card goes back to its place in the list, so the page
-        # is loaded again there (swapped in place, it would stay under "Hidden recommendations").
+        # is loaded again there (swapped in place, it would stay under "Hidden recommendations"). The
+        # query makes it a new address: to the same page with only another #fragment, the browser
+        # would scroll and not load anything.
         messages.success(request, _("Shown again: “%(title)s”.") % {"title": match.opportunity.title})
         response = HttpResponse(status=204)
-        response["HX-Redirect"] = back
+        response["HX-Redirect"] = f"{reverse('web:student-home')}?shown={match.pk}#match-{match.pk}"
         return response
     match.feedback = _last_feedback(student).get(match.opportunity_id, "")  # type: ignore[attr-defined]
     return _recommendation(request, match, student)
