@@ -48,7 +48,10 @@ def test_when_this_process_fails_the_workers_are_stopped(tmp_path: Path) -> None
     pid_file = tmp_path / "pid"
 
     def waits() -> None:
-        pid_file.write_text(str(os.getpid()))
+        # Written whole, then renamed: the other side must never read a file created but still empty.
+        partial = tmp_path / "pid.partial"
+        partial.write_text(str(os.getpid()))
+        partial.rename(pid_file)
         time.sleep(600)
 
     def fails() -> None:
