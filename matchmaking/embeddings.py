@@ -16,7 +16,13 @@ import numpy as np
 from django.utils import timezone
 
 from matchmaking import inputs
-from matchmaking.engine.encoder import LANGUAGE, opportunity_text, participant_text, text_key
+from matchmaking.engine.encoder import (
+    english_opportunity,
+    english_participant,
+    opportunity_text,
+    participant_text,
+    text_key,
+)
 from matchmaking.models import TextEmbedding
 
 CHUNK = 2000  # keys a query asks for; vectors a pass encodes before it stores them
@@ -50,8 +56,8 @@ def english_texts() -> list[str]:
     """The texts the second stage reads, as a round would build them now."""
     participants = inputs.participants_from_db()
     opportunities = inputs.opportunities_from_db()
-    return [participant_text(p) for p in participants if p.language == LANGUAGE] + [
-        opportunity_text(o) for o in opportunities if o.language == LANGUAGE
+    return [participant_text(p) for p in participants if english_participant(p)] + [
+        opportunity_text(o) for o in opportunities if english_opportunity(o)
     ]
 
 

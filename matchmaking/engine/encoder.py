@@ -36,7 +36,9 @@ import hashlib
 import importlib.util
 import itertools
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +71,30 @@ def participant_text(p: Participant) -> str:
 
 def opportunity_text(o: Opportunity) -> str:
     return f"{o.title}\n{o.description}"[:MAX_CHARS]
+
+
+# A letter with a Vietnamese mark, once decomposed: a combining accent, breve, circumflex, horn or dot.
+_MARKED = re.compile("[\u0300-\u036f]|đ")
+MARKED_SHARE = 0.2  # above this share of words with such letters, a text is not read as English
+
+
+def reads_as_english(text: str) -> bool:
+    """Whether the encoder may read ``text``: few of its words carry Vietnamese marks. A profile's
+    language is the language its mail is sent in, not always the one its interests are written in,
+    and an English posting may name "Sông Hồng" or "Hà Nội"."""
+    words = text.split()
+    marked = sum(1 for w in words if _MARKED.search(unicodedata.normalize("NFD", w.lower())))
+    return bool(words) and marked <= MARKED_SHARE * len(words)
+
+
+def english_participant(p: Participant) -> bool:
+    """The stage reads this participant: English by its profile, and its free text reads as English
+    (not its topics, which may be listed by their Vietnamese names)."""
+    return p.language == LANGUAGE and reads_as_english(p.text)
+
+
+def english_opportunity(o: Opportunity) -> bool:
+    return o.language == LANGUAGE and reads_as_english(f"{o.title}\n{o.description}")
 
 
 class Store(Protocol):
@@ -145,7 +171,6 @@ class EmbeddingCache:
             self.vectors = {k: v for k, v in self.vectors.items() if k in wanted}
         return out
 
-
     def _encoded(self, texts: list[str], processes: int) -> np.ndarray:
         parts = max(1, min(processes, len(texts) // PARALLEL_TEXTS)) if can_fork() else 1
         if parts == 1:
@@ -170,7 +195,6 @@ class Reranker:
     name: str = ""  # the encoder's name in ``ENCODERS`` (the key of its stored vectors)
     weight: float = WEIGHT
     depth: int = DEPTH
-    language: str = LANGUAGE
     stats: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -183,8 +207,8 @@ class Reranker:
         """Participants' candidates (grouped by row, in rank order) re-ordered and cut to k; texts not
         yet encoded are encoded by up to ``processes`` processes."""
         rows, cols, raw = forward.rows, forward.cols, forward.raw
-        in_p = np.array([p.language == self.language for p in built.participants], dtype=bool)
-        in_o = np.array([o.language == self.language for o in built.opportunities], dtype=bool)
+        in_p = np.array([english_participant(p) for p in built.participants], dtype=bool)
+        in_o = np.array([english_opportunity(o) for o in built.opportunities], dtype=bool)
         english = in_p[rows] & in_o[cols] if len(rows) else np.zeros(0, dtype=bool)
         position = rank_within(rows)
         if english.any() and self.weight > 0:

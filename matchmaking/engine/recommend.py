@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .encoder import english_participant
 from .estimates import backward_rates, forward_rates
 from .model import RELEVANCE_FLOOR, Weights
 from .output import Lists
@@ -204,7 +205,7 @@ def _recommend(
 ) -> Recommendations:
     k_rows = None  # with the encoder stage, its participants' candidates are searched deeper
     if rerank is not None:
-        deeper = np.fromiter((p.language == rerank.language for p in participants), bool, count=len(participants))
+        deeper = np.fromiter(map(english_participant, participants), bool, count=len(participants))
         k_rows = np.where(deeper, max(k, rerank.depth), k).astype(np.int64)
 
     def cut(forward: Result) -> Result:

@@ -3,6 +3,7 @@ candidates among their own places; everything else is the engine's."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -149,3 +150,35 @@ def test_many_new_texts_are_encoded_by_forked_processes_side_by_side_with_the_sa
     assert len(here.calls) == 1
     # This process encoded the first half; a forked child the second (its calls are not seen here).
     assert [len(call) for call in forked.calls] == [len(texts) // 2]
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        ("Sông Hồng Student Hackathon 2026: build a web app in a weekend with mentors", True),  # a name in it
+        ("I love machine learning and artificial intelligence", True),
+        ("Quan tâm: lập trình, ứng dụng di động, mạng máy tính", False),
+        ("đan len", False),
+        ("", False),
+    ],
+)
+def test_a_text_reads_as_english_unless_many_of_its_words_carry_vietnamese_marks(text: str, english: bool) -> None:
+    assert encoder.reads_as_english(text) is english
+
+
+def test_a_profile_in_english_whose_interests_are_written_in_vietnamese_is_left_to_the_engine() -> None:
+    # The profile's language is the mail's; the encoder has no Vietnamese and would re-order by noise.
+    participants, opportunities = world()
+    participants[0] = dataclasses.replace(participants[0], text="thu âm, micro, hòa âm phối khí")
+    stub = Stub()
+    before = recommend(participants, opportunities, now=NOW, geography=GEOGRAPHY, k=10)
+    after = recommend(
+        participants,
+        opportunities,
+        now=NOW,
+        geography=GEOGRAPHY,
+        k=10,
+        rerank=Reranker(EmbeddingCache(stub), weight=1.0),
+    )
+    assert after.for_participants == before.for_participants
+    assert all("hòa âm" not in text for call in stub.calls for text in call)  # never encoded
