@@ -21,6 +21,7 @@ from matchmaking.engine.encoder import (
     english_participant,
     opportunity_text,
     participant_text,
+    participant_text_of,
     text_key,
 )
 from matchmaking.models import TextEmbedding
@@ -81,3 +82,11 @@ def texts_embed(*, now: dt.datetime | None = None) -> dict[str, int]:
     for start in range(0, len(unused), CHUNK):
         TextEmbedding.objects.filter(pk__in=unused[start : start + CHUNK]).delete()
     return {"texts": len(texts), "encoded": encoded, "forgotten": len(unused)}
+
+
+def student_text_forget(*, interests: str, skills: str) -> int:
+    """Forget the vectors of a student's text, for every encoder (their data erased on request). A
+    vector is keyed by its text alone: a student who wrote the same words will have it encoded again."""
+    key = text_key(participant_text_of(inputs.participant_text(interests, skills)))
+    deleted, _ = TextEmbedding.objects.filter(key=key).delete()
+    return deleted

@@ -22,6 +22,7 @@ from knox.models import AuthToken
 
 from accounts.models import AuditEntry, User
 from accounts.services import audit_record
+from matchmaking.embeddings import student_text_forget
 from matchmaking.models import Feedback, MailedRecommendation, Match, OpportunityMatch
 from matchmaking.phrasing import reasons_text
 from notifications.models import OutboxMessage, Suppression
@@ -181,6 +182,7 @@ def student_erase(*, student_id: int, requested_by: str, now: dt.datetime | None
         # Personal lists, recomputed every round anyway; feedback keeps only its anonymous features.
         Match.objects.filter(student=student).delete()
         OpportunityMatch.objects.filter(student=student).delete()
+        student_text_forget(interests=student.interests or "", skills=student.skills or "")
         MailedRecommendation.objects.filter(student=student).delete()
         OutboxMessage.objects.filter(student=student, status=OutboxMessage.Status.PENDING).update(
             status=OutboxMessage.Status.SUPPRESSED, last_error="the student's data was erased on request"

@@ -66,7 +66,11 @@ MEMORY = 60_000  # embeddings a process keeps in memory between calls (about 120
 
 
 def participant_text(p: Participant) -> str:
-    return f"{p.text}\n{' ; '.join(p.topics)}"
+    return participant_text_of(p.text, p.topics)
+
+
+def participant_text_of(text: str, topics: Sequence[str] = ()) -> str:
+    return f"{text}\n{' ; '.join(topics)}"
 
 
 def opportunity_text(o: Opportunity) -> str:

@@ -103,3 +103,18 @@ def test_with_the_stage_off_the_pass_does_nothing(settings: pytest.FixtureReques
     english_world()
     assert texts_embed() == {"texts": 0, "encoded": 0, "forgotten": 0}
     assert not TextEmbedding.objects.exists()
+
+
+def test_erasing_a_student_forgets_the_vector_of_their_text_and_keeps_the_others() -> None:
+    from privacy.services import student_erase
+
+    english_world()
+    texts_embed()
+    student = f.StudentFactory._meta.model.objects.get(external_id="EN1")
+    theirs = text_key(next(t for t in english_texts() if "Unity" in t))
+    assert TextEmbedding.objects.filter(key=theirs).exists()
+
+    student_erase(student_id=student.pk, requested_by="the student")
+
+    assert not TextEmbedding.objects.filter(key=theirs).exists()
+    assert TextEmbedding.objects.count() == 2  # the two English postings' vectors stay
