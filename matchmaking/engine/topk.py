@@ -17,7 +17,9 @@ a per-pair filter.
 2. Settling: a row's candidates are ranked by raw, ties by id; the diversity cap skips an entry whose
    group already has ``cap`` entries above it; the row is settled when its k-th value is strictly
    above its bound, or when nothing was left out. Filters and the cap only remove entries, so no
-   column outside the candidates can enter the first k.
+   column outside the candidates can enter the first k. A row settled with fewer than k entries has
+   seen every candidate above the floor: it is filled with the entries the cap skipped, best first
+   (the cap makes room for other groups, and there are none left).
 3. A row not settled is searched again in its blocks with M four times larger; at M ≥ its columns
    nothing is left out, so this ends.
 """
@@ -171,9 +173,11 @@ class TopK:
         fresh = np.concatenate(([True], (row[1:] != row[:-1]) | (col[1:] != col[:-1]))) if len(row) else row > 0
         row, col, raw = row[fresh], col[fresh], raw[fresh]  # the same pair found twice is one candidate
         idx = np.arange(len(row))
+        over = idx[:0]
         group = self.direction.col_group
         if group is not None:
-            idx = idx[rank_within(row, group[col]) < self.cap]
+            within = rank_within(row, group[col]) < self.cap
+            idx, over = idx[within], idx[~within]
         rank = rank_within(row[idx])
         k = self.k if self.k_rows is None else self.k_rows[row[idx]]
         accepted = idx[rank < k]
@@ -187,6 +191,13 @@ class TopK:
                                | (self.bound == NEG_INF))  # fmt: skip
         self.settled |= done
         final = accepted[done[row[accepted]]]
+        if len(over):
+            # A settled row whose list is short (nothing left out could be listed) is filled from the
+            # entries the cap skipped, best first: the cap makes room for other companies, and there
+            # are none left to make room for.
+            room = (self.k if self.k_rows is None else self.k_rows) - count
+            fill = over[done[row[over]] & (rank_within(row[over]) < room[row[over]])]
+            final = np.concatenate([final, fill])
         self._results.append([row[final], col[final], raw[final]])
         keep = ~self.settled[row]
         self._store = [row[keep], col[keep], raw[keep]]

@@ -126,15 +126,19 @@ def brute_force_recommend(
             key=lambda j: (-scores[i, j], opportunities[j].id),
         )
         chosen: list[tuple[str, float]] = []
+        skipped: list[tuple[str, float]] = []
         per_company: dict[str, int] = {}
         for j in ranked:
             company = opportunities[j].company
             if per_company.get(company, 0) == 2:
+                skipped.append((opportunities[j].id, float(scores[i, j])))
                 continue
             per_company[company] = per_company.get(company, 0) + 1
             chosen.append((opportunities[j].id, float(scores[i, j])))
             if len(chosen) == k:
                 break
+        if len(chosen) < k:  # a short list: what the cap skipped fills it, in the ranking's order
+            chosen = sorted(chosen + skipped[: k - len(chosen)], key=lambda e: (-e[1], e[0]))
         for_participants[p.id] = chosen
     for_opportunities = {}
     for j, o in enumerate(opportunities):
@@ -300,6 +304,28 @@ def test_it_ranks_ties_by_id_and_keeps_two_per_company() -> None:
     got = recommend([student], opportunities, now=NOW, geography=Geography(), k=4, floor=0.0)
     assert [r.opportunity_id for r in got.for_participants["s"]] == ["o0", "o1", "o4", "o5"]
     assert len({r.score for r in got.for_participants["s"]}) == 1
+
+
+def test_a_short_list_is_filled_by_what_the_cap_skipped_in_the_ranking_order() -> None:
+    # The cap makes room for other companies. When no other company has anything more to list, the
+    # third of a company's opportunities came out of the list anyway: a game-making student never saw
+    # the studio's Unity workshop, with four places left empty.
+    session = Session("x", NOW + timedelta(days=2), NOW + timedelta(days=2, hours=2), 10)
+    free = ((NOW + timedelta(days=1), NOW + timedelta(days=3)),)
+    same = dict(kind="visit", province="p0", sessions=(session,))
+    titles = {"a1": "game studio Unity game", "a2": "Unity game studio", "a3": "Unity game", "b1": "game"}
+    opportunities = [Opportunity(id=i, company=i[0], title=t, **same) for i, t in titles.items()]
+    student = Participant(
+        "s", "student", "upper_secondary", "Unity game studio", province="p0", availability=free,
+        birth_date=date(2009, 1, 1),
+    )  # fmt: skip
+    full = recommend([student], opportunities, now=NOW, geography=Geography(), k=3, floor=0.0)
+    assert [r.opportunity_id for r in full.for_participants["s"]] == ["a2", "a1", "b1"]  # full: the cap holds
+    short = recommend([student], opportunities, now=NOW, geography=Geography(), k=10, floor=0.0)
+    listed = [r.opportunity_id for r in short.for_participants["s"]]
+    assert sorted(listed) == ["a1", "a2", "a3", "b1"]  # room for all: a's third is listed too
+    scores = [r.score for r in short.for_participants["s"]]
+    assert scores == sorted(scores, reverse=True)  # ... in its place by relevance
 
 
 def test_without_a_floor_it_fills_lists_with_zero_similarity_pairs_in_id_order() -> None:

@@ -38,14 +38,26 @@ def test_every_score_is_in_the_unit_interval_and_every_feature_in_zero_one() -> 
     )
 
 
+def _per_company(recs_: list) -> dict[int, int]:
+    per: dict[int, int] = {}
+    for r in recs_:
+        per[int(r.opportunity_id[1:]) % 3] = per.get(int(r.opportunity_id[1:]) % 3, 0) + 1
+    return per
+
+
 def test_a_participant_list_holds_at_most_two_opportunities_of_a_company() -> None:
-    recs = recommend(*world(), now=NOW, geography=GEOGRAPHY, k=10, floor=0.0)  # every pair, padded
+    recs = recommend(*world(), now=NOW, geography=GEOGRAPHY, k=6, floor=0.0)  # every pair, padded
     for recs_ in recs.for_participants.values():
-        companies = [r.opportunity_id for r in recs_]
-        per = {}
-        for oid in companies:
-            per[int(oid[1:]) % 3] = per.get(int(oid[1:]) % 3, 0) + 1
-        assert max(per.values()) <= 2 and len(recs_) == 6  # three companies × two
+        assert max(_per_company(recs_).values()) <= 2 and len(recs_) == 6  # three companies × two
+
+
+def test_a_list_the_cap_would_leave_short_is_filled_with_what_it_skipped() -> None:
+    participants, opportunities = world()
+    recs = recommend(participants, opportunities, now=NOW, geography=GEOGRAPHY, k=10, floor=0.0)
+    for recs_ in recs.for_participants.values():
+        # Three companies can fill six places two by two; the other four come from what the cap skipped.
+        assert len(recs_) == min(10, len(opportunities)) and max(_per_company(recs_).values()) > 2
+        assert [r.score for r in recs_] == sorted((r.score for r in recs_), reverse=True)
 
 
 def test_the_same_input_gives_the_same_output() -> None:
