@@ -214,6 +214,8 @@ class Reranker:
         in_p = np.array([english_participant(p) for p in built.participants], dtype=bool)
         in_o = np.array([english_opportunity(o) for o in built.opportunities], dtype=bool)
         english = in_p[rows] & in_o[cols] if len(rows) else np.zeros(0, dtype=bool)
+        if forward.deferred is not None:  # what fills a short list after the cap stays after the others
+            english &= ~forward.deferred
         position = rank_within(rows)
         if english.any() and self.weight > 0:
             q, d, at_p, at_o = self._vectors(built, in_p, in_o, processes)
@@ -233,7 +235,8 @@ class Reranker:
             cols[slots], raw[slots] = forward.cols[best], forward.raw[best]
             self.stats["reordered_rows"] = self.stats.get("reordered_rows", 0) + int(len(np.unique(p)))
         keep = position < k
-        return Result(rows[keep], cols[keep], raw[keep], forward.rounds)
+        deferred = None if forward.deferred is None else forward.deferred[keep]
+        return Result(rows[keep], cols[keep], raw[keep], forward.rounds, deferred)
 
     def _vectors(
         self, built: Model, in_p: np.ndarray, in_o: np.ndarray, processes: int

@@ -18,8 +18,9 @@ a per-pair filter.
    group already has ``cap`` entries above it; the row is settled when its k-th value is strictly
    above its bound, or when nothing was left out. Filters and the cap only remove entries, so no
    column outside the candidates can enter the first k. A row settled with fewer than k entries has
-   seen every candidate above the floor: it is filled with the entries the cap skipped, best first
-   (the cap makes room for other groups, and there are none left).
+   seen every candidate above the floor: it is filled with the entries the cap skipped, best first,
+   after the row's others (the cap makes room for other groups, and there are none left; what the
+   cap let through keeps its places).
 3. A row not settled is searched again in its blocks with M four times larger; at M ≥ its columns
    nothing is left out, so this ends.
 """
@@ -62,6 +63,8 @@ class Result:
     cols: np.ndarray
     raw: np.ndarray
     rounds: list[int] = field(default_factory=list)  # rows searched per round
+    # Entries the diversity cap skipped that fill a short list, after the row's others (None: none).
+    deferred: np.ndarray | None = None
 
 
 @dataclass
@@ -191,14 +194,16 @@ class TopK:
                                | (self.bound == NEG_INF))  # fmt: skip
         self.settled |= done
         final = accepted[done[row[accepted]]]
+        fill = over[:0]
         if len(over):
-            # A settled row whose list is short (nothing left out could be listed) is filled from the
-            # entries the cap skipped, best first: the cap makes room for other companies, and there
-            # are none left to make room for.
+            # A settled row whose list is short (nothing left out could be listed) is filled with the
+            # entries the cap skipped, best first, after the others: the cap makes room for other
+            # companies, and there are none left to make room for.
             room = (self.k if self.k_rows is None else self.k_rows) - count
             fill = over[done[row[over]] & (rank_within(row[over]) < room[row[over]])]
-            final = np.concatenate([final, fill])
-        self._results.append([row[final], col[final], raw[final]])
+        final = np.concatenate([final, fill])
+        flags = np.concatenate([np.zeros(len(final) - len(fill), dtype=bool), np.ones(len(fill), dtype=bool)])
+        self._results.append([row[final], col[final], raw[final], flags])
         keep = ~self.settled[row]
         self._store = [row[keep], col[keep], raw[keep]]
         pending = np.flatnonzero(self.touched & ~done)
@@ -224,12 +229,16 @@ class TopK:
         return depth
 
     def result(self) -> Result:
-        row, col, raw = (
-            np.concatenate([r[i] for r in self._results]) if self._results else np.zeros(0) for i in range(3)
+        row, col, raw, deferred = (
+            np.concatenate([r[i] for r in self._results]) if self._results else np.zeros(0) for i in range(4)
         )
-        row, col = row.astype(np.int64), col.astype(np.int64)
+        row, col, deferred = row.astype(np.int64), col.astype(np.int64), deferred.astype(bool)
         order = ranking_order(row, raw, self.direction.col_tie[col])
-        return Result(row[order], col[order], raw[order], self.rounds)
+        if not deferred.any():
+            return Result(row[order], col[order], raw[order], self.rounds)
+        # Within each row, the entries that fill a short list come after the others, in rank order.
+        order = order[np.lexsort((np.arange(len(order)), deferred[order], row[order]))]
+        return Result(row[order], col[order], raw[order], self.rounds, deferred[order])
 
 
 def ranking_order(row: np.ndarray, raw: np.ndarray, tie: np.ndarray) -> np.ndarray:

@@ -137,8 +137,8 @@ def brute_force_recommend(
             chosen.append((opportunities[j].id, float(scores[i, j])))
             if len(chosen) == k:
                 break
-        if len(chosen) < k:  # a short list: what the cap skipped fills it, in the ranking's order
-            chosen = sorted(chosen + skipped[: k - len(chosen)], key=lambda e: (-e[1], e[0]))
+        if len(chosen) < k:  # a short list: what the cap skipped fills it, best first, after the others
+            chosen += skipped[: k - len(chosen)]
         for_participants[p.id] = chosen
     for_opportunities = {}
     for j, o in enumerate(opportunities):
@@ -322,10 +322,9 @@ def test_a_short_list_is_filled_by_what_the_cap_skipped_in_the_ranking_order() -
     full = recommend([student], opportunities, now=NOW, geography=Geography(), k=3, floor=0.0)
     assert [r.opportunity_id for r in full.for_participants["s"]] == ["a2", "a1", "b1"]  # full: the cap holds
     short = recommend([student], opportunities, now=NOW, geography=Geography(), k=10, floor=0.0)
-    listed = [r.opportunity_id for r in short.for_participants["s"]]
-    assert sorted(listed) == ["a1", "a2", "a3", "b1"]  # room for all: a's third is listed too
-    scores = [r.score for r in short.for_participants["s"]]
-    assert scores == sorted(scores, reverse=True)  # ... in its place by relevance
+    listed = [(r.opportunity_id, r.rank) for r in short.for_participants["s"]]
+    # Room for all: a's third is listed too, after the list the cap made, which keeps its places.
+    assert listed == [("a2", 1), ("a1", 2), ("b1", 3), ("a3", 4)]
 
 
 def test_without_a_floor_it_fills_lists_with_zero_similarity_pairs_in_id_order() -> None:

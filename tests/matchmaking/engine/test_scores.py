@@ -55,9 +55,11 @@ def test_a_list_the_cap_would_leave_short_is_filled_with_what_it_skipped() -> No
     participants, opportunities = world()
     recs = recommend(participants, opportunities, now=NOW, geography=GEOGRAPHY, k=10, floor=0.0)
     for recs_ in recs.for_participants.values():
-        # Three companies can fill six places two by two; the other four come from what the cap skipped.
+        # Three companies can fill six places two by two; the other four come from what the cap skipped,
+        # after them, best first.
         assert len(recs_) == min(10, len(opportunities)) and max(_per_company(recs_).values()) > 2
-        assert [r.score for r in recs_] == sorted((r.score for r in recs_), reverse=True)
+        assert max(_per_company(recs_[:6]).values()) == 2
+        assert [r.score for r in recs_[6:]] == sorted((r.score for r in recs_[6:]), reverse=True)
 
 
 def test_the_same_input_gives_the_same_output() -> None:
