@@ -169,6 +169,7 @@ def _shard_compute(match_round: MatchRound, shard: int) -> None:
     opportunities = inputs.opportunities_from_db()
     mine = {p.id for i, p in enumerate(participants) if i % match_round.shards_total == shard}
     weights = current_ranker()[0]
+    stage = configured_reranker()
     recs = recommend(
         participants,
         opportunities,
@@ -180,8 +181,12 @@ def _shard_compute(match_round: MatchRound, shard: int) -> None:
         only_participants=mine,
         # With a broker the round's shards already run side by side in Celery's worker processes.
         workers=1 if match_round.shards_total > 1 else None,
-        rerank=configured_reranker(),
+        rerank=stage,
     )
+    failure = stage.failure if stage is not None else ""
+    if failure:
+        logger.error("round %s shard %s: the English second stage failed, lists in the engine's order: %s",
+                     match_round.pk, shard, failure)  # fmt: skip
     students = dict(Student.objects.values_list("external_id", "pk"))
     classes = dict(ClassRequest.objects.values_list("external_id", "pk"))
     opportunity_pks = dict(OpportunityRow.objects.values_list("external_id", "pk"))
@@ -219,6 +224,8 @@ def _shard_compute(match_round: MatchRound, shard: int) -> None:
         _stage([row for row in rows if row[2] == "o"] if direct else rows)
         done = set(locked.stats.get("done_shards", [])) | {shard}
         locked.stats = {**locked.stats, "done_shards": sorted(done)}
+        if failure:
+            locked.stats["second_stage_failed"] = failure[:500]
         locked.shards_done = len(done)
         locked.save(update_fields=["stats", "shards_done"])
         if locked.shards_done == locked.shards_total:

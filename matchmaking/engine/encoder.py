@@ -197,6 +197,9 @@ class Reranker:
 
     cache: EmbeddingCache
     name: str = ""  # the encoder's name in ``ENCODERS`` (the key of its stored vectors)
+    # Why the last ``apply`` fell back to the engine's order ("" when it did not): the encoder or the
+    # store failed. A round must not fail for want of its second reading; the caller reports it.
+    failure: str = ""
     weight: float = WEIGHT
     depth: int = DEPTH
     stats: dict[str, int] = field(default_factory=dict)
@@ -217,8 +220,14 @@ class Reranker:
         if forward.deferred is not None:  # what fills a short list after the cap stays after the others
             english &= ~forward.deferred
         position = rank_within(rows)
+        self.failure = ""
         if english.any() and self.weight > 0:
-            q, d, at_p, at_o = self._vectors(built, in_p, in_o, processes)
+            try:
+                q, d, at_p, at_o = self._vectors(built, in_p, in_o, processes)
+            except Exception as error:  # a stage of quality only: the engine's lists stand
+                self.failure = f"{type(error).__name__}: {error}"
+                english[:] = False
+        if english.any() and self.weight > 0:
             p, o = rows[english], cols[english]
             cosine = np.empty(len(p))
             for start in range(0, len(p), CHUNK):  # in chunks: a million pairs × 256 floats is 1 GB

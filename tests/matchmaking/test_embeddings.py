@@ -118,3 +118,30 @@ def test_erasing_a_student_forgets_the_vector_of_their_text_and_keeps_the_others
 
     assert not TextEmbedding.objects.filter(key=theirs).exists()
     assert TextEmbedding.objects.count() == 2  # the two English postings' vectors stay
+
+
+def test_a_round_whose_encoder_fails_publishes_the_engines_lists_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    from django.test import override_settings
+
+    from matchmaking.engine.encoder import Reranker
+    from matchmaking.models import MatchRound
+
+    def broken(texts: list[str]) -> np.ndarray:
+        raise MemoryError("the encoder's weights could not be loaded")
+
+    english_world()
+    with override_settings(MATCHMAKING_ENCODER=""):
+        matchmake(k=3, now=NOW)
+    alone = lists()
+
+    services._RERANKER = Reranker(EmbeddingCache(broken, DatabaseStore("use")), name="use")
+    matchmake(k=3, now=NOW)
+
+    assert lists() == alone  # the round is published, in the engine's order
+    failed = MatchRound.objects.latest("pk")
+    assert failed.status == MatchRound.Status.DONE
+    assert failed.stats["second_stage_failed"] == "MemoryError: the encoder's weights could not be loaded"
+    assert "the English second stage failed" in caplog.text
+    services._RERANKER = None
+    matchmake(k=3, now=NOW)  # the next round, with a working encoder, has no such note
+    assert "second_stage_failed" not in MatchRound.objects.latest("pk").stats
