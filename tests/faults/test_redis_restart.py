@@ -1,6 +1,7 @@
 """Redis (the broker and, as in production, the cache) crashes and comes back while students book seats
 over the API: every booking answered 201 is stored, none beyond a session's capacity, and each booking's
-confirmation reaches SendGrid exactly once, through a worker that reconnects by itself. A round started
+confirmation reaches SendGrid exactly once, through a worker that reconnects by itself (or, in the one
+case where kombu ends it, the one the supervisor starts again: ``_supervise``). A round started
 during the outage fails at once, and the next one runs."""
 
 from __future__ import annotations
@@ -32,6 +33,20 @@ PASSWORD = "correct horse battery staple"
 CAPACITY = 4
 SESSIONS = 3
 STUDENTS = 24  # eight bookers for each session of four seats
+
+
+def _supervise(stack: Stack) -> None:
+    """What compose.yaml's `restart: unless-stopped` does for the worker service. A worker reconnects by
+    itself, except in one case that is kombu's: when the broker vanishes while the worker acknowledges a
+    task, restoring the unacknowledged messages fails ("Unrecoverable error: AttributeError ... 'hostname'"
+    in ``restore_unacked``) and the worker exits (it did once in three CI runs). Any other exit fails the
+    test; that one is restarted, as in production, and nothing may be sent twice for it."""
+    n = len(stack.workers) - 1
+    if stack.workers[n].poll() is None:
+        return
+    log = stack.worker_log(n)
+    assert "Unrecoverable error" in log and "restore_unacked" in log, log[-3000:]
+    stack.start_worker()
 
 
 def _sign_in(user: User, address: str) -> APIClient:
@@ -72,7 +87,7 @@ def test_bookings_go_on_through_a_redis_crash_and_every_confirmation_is_sent_onc
         for _ in range(STUDENTS)
     ]
     clients = [(_sign_in(u, f"10.0.{n // 200}.{n % 200 + 1}"), sessions[n % SESSIONS].pk) for n, u in enumerate(users)]
-    worker = stack.start_worker()
+    stack.start_worker()
     wait_for(lambda: "ready." in stack.worker_log(0), "the worker to be ready")
     third = STUDENTS // 3
 
@@ -110,12 +125,13 @@ def test_bookings_go_on_through_a_redis_crash_and_every_confirmation_is_sent_onc
         assert Booking.objects.filter(session=session).active().count() <= CAPACITY
 
     confirmations = OutboxMessage.objects.filter(category="booking_confirmed")
-    wait_for(
-        lambda: confirmations.filter(status=OutboxMessage.Status.SENT).count() == len(booked),
-        "every confirmation to be sent by the reconnected worker",
-        timeout=60,
-    )
-    assert worker.poll() is None, "the worker did not survive the broker's crash"
+
+    def all_sent() -> bool:
+        _supervise(stack)
+        return confirmations.filter(status=OutboxMessage.Status.SENT).count() == len(booked)
+
+    wait_for(all_sent, "every confirmation to be sent by the reconnected worker", timeout=60)
+    assert stack.workers[-1].poll() is None, "no worker is running after the broker's crash"
     keys = sorted(confirmations.values_list("dedupe_key", flat=True))
     assert keys == sorted(f"booking-confirmed:{pk}:0" for pk in booked)  # one each, none lost
     delivered = stack.sendgrid.delivered()
