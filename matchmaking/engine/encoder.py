@@ -178,7 +178,7 @@ class EmbeddingCache:
     def _encoded(self, texts: list[str], processes: int) -> np.ndarray:
         parts = max(1, min(processes, len(texts) // PARALLEL_TEXTS)) if can_fork() else 1
         if parts == 1:
-            return np.asarray(self.encode(texts), dtype=np.float32)
+            return self._encode_part(texts)
         bounds = np.linspace(0, len(texts), parts + 1).astype(int)
         tasks = [functools.partial(self._encode_part, texts[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
         return np.concatenate(run_side_by_side(tasks))

@@ -189,7 +189,8 @@ class TopK:
         last = idx[rank == k - 1]
         kth[row[last]] = raw[last]
         # Settled: the k-th is above anything left out, or nothing left out could be recommended.
-        full = count >= (self.k if self.k_rows is None else self.k_rows)
+        wanted = self.k if self.k_rows is None else self.k_rows  # each row's k (all rows', or one)
+        full = count >= wanted
         done = self.touched & ((full & (kth > self.bound)) | (self.bound < self.floor)
                                | (self.bound == NEG_INF))  # fmt: skip
         self.settled |= done
@@ -199,7 +200,7 @@ class TopK:
             # A settled row whose list is short (nothing left out could be listed) is filled with the
             # entries the cap skipped, best first, after the others: the cap makes room for other
             # companies, and there are none left to make room for.
-            room = (self.k if self.k_rows is None else self.k_rows) - count
+            room = wanted - count
             fill = over[done[row[over]] & (rank_within(row[over]) < room[row[over]])]
         final = np.concatenate([final, fill])
         flags = np.concatenate([np.zeros(len(final) - len(fill), dtype=bool), np.ones(len(fill), dtype=bool)])

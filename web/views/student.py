@@ -148,18 +148,18 @@ def feedback_undo(request: HttpRequest, pk: int) -> HttpResponse:
     student = _student(request)
     match = _own_match(student, pk)
     feedback_withdraw(match=match, kind=Feedback.Kind.NOT_INTERESTED)
-    back = f"{reverse('web:student-home')}#match-{match.pk}"
+    home, shown = reverse("web:student-home"), _("Shown again: “%(title)s”.") % {"title": match.opportunity.title}
     if not request.htmx:  # type: ignore[attr-defined]
-        messages.success(request, _("Shown again: “%(title)s”.") % {"title": match.opportunity.title})
-        return redirect(back)
+        messages.success(request, shown)
+        return redirect(f"{home}#match-{match.pk}")
     if request.POST.get("from") == "hidden":
         # Undone from the foot of the page: the card goes back to its place in the list, so the page
         # is loaded again there (swapped in place, it would stay under "Hidden recommendations"). The
         # query makes it a new address: to the same page with only another #fragment, the browser
         # would scroll and not load anything.
-        messages.success(request, _("Shown again: “%(title)s”.") % {"title": match.opportunity.title})
+        messages.success(request, shown)
         response = HttpResponse(status=204)
-        response["HX-Redirect"] = f"{reverse('web:student-home')}?shown={match.pk}#match-{match.pk}"
+        response["HX-Redirect"] = f"{home}?shown={match.pk}#match-{match.pk}"
         return response
     match.feedback = _last_feedback(student).get(match.opportunity_id, "")  # type: ignore[attr-defined]
     return _recommendation(request, match, student)
