@@ -1,18 +1,22 @@
 """What the English second stage (matchmaking/engine/encoder.py, on by default) costs on
 bench/recommend.py's world (run by hand, never from tests).
 
-    .venv/bin/python bench/encoder_cost.py [--encoder use|wordllama] [--order ERREERRE] \\
+    .venv/bin/python bench/encoder_cost.py [--encoder use|wordllama] [--order ERREERRE] [--limit N] \\
         [--students 100000 --opportunities 20000]
     (wordllama is optional: .venv/bin/pip install --target /tmp/wl wordllama==0.4.0.post1 tokenizers safetensors
     toml pydantic, then --encoder wordllama --path /tmp/wl)
 
 In one process, on one world (seed 7, k = 10), runs of the engine alone (E) and with the stage (R: the
 encoder given, the default weight and depth) in the order given, so that the machine's drift falls on
-both alike (ERRE…). The first R is a cold round (its embedding cache empty: every English text is
-encoded, by the round's processes side by side); the later ones find every text cached, as a round after
-the embedding pass (matchmaking.embeddings.texts_embed) or after a round that saw the same texts. Prints
-each run's wall time, search rounds, the products' and lists' seconds, the texts encoded, the medians
-and their ratio, and the peak resident memory of this process and of its largest child.
+both alike (ERRE…). The first R is a cold round (its embedding cache empty). A round encodes at most
+``--limit`` characters of new text (the engine's ``ROUND_CHARS``, 1,000,000, by default), by its
+processes side by side, opportunities' first, and leaves the rest in the engine's order for the
+embedding pass (matchmaking.embeddings.texts_embed): the benchmark world's 25,976 English texts (3.5
+million characters) take four rounds to be all encoded (ERRRRE), each within the budget.
+With ``--limit 0`` the first R encodes every text and the later ones find every text cached, as a round
+after the embedding pass. Prints each run's wall time, search rounds, the products' and lists' seconds,
+the texts encoded and left, the medians and their ratio, and the peak resident memory of this process
+and of its largest child.
 """
 
 from __future__ import annotations
@@ -35,6 +39,12 @@ def main() -> None:
     parser.add_argument("--path", type=Path, default=None, help="folder holding wordllama (if not installed)")
     parser.add_argument("--encoder", choices=["use", "wordllama"], default="use")
     parser.add_argument("--order", default="ERREERRE", help="E: the engine alone, R: with the stage")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="characters of new text a round encodes at most (default: the engine's ROUND_CHARS; 0: no limit)",
+    )
     parser.add_argument("--students", type=int, default=100_000)
     parser.add_argument("--opportunities", type=int, default=20_000)
     args = parser.parse_args()
@@ -53,6 +63,8 @@ def main() -> None:
     participants, opportunities, geography = make_world(args.students, args.opportunities, 7)
     print(f"{len(participants)} participants, {len(opportunities)} opportunities; load {os.getloadavg()[0]:.2f}")
     stage = Reranker(EmbeddingCache(use_encoder() if args.encoder == "use" else wordllama_encoder()))
+    if args.limit is not None:
+        stage.limit = args.limit or None
     walls: dict[str, list[float]] = {"E": [], "R": []}
     for label in args.order:
         stages, before = Stages(), stage.cache.encoded
@@ -62,7 +74,7 @@ def main() -> None:
         wall = time.perf_counter() - start
         walls[label].append(wall)
         seconds = stages.seconds
-        encoded = f"; texts encoded {stage.cache.encoded - before}" if label == "R" else ""
+        encoded = f"; texts encoded {stage.cache.encoded - before}, left {stage.waiting}" if label == "R" else ""
         print(f"{label}: {wall:.1f} s (load {os.getloadavg()[0]:.2f}); search rounds "
               f"{stages.counts.get('rounds_participants')}, {stages.counts.get('rounds_opportunities')}; products "
               f"{seconds.get('search_products', seconds.get('products', 0.0)):.1f} s; lists "

@@ -226,7 +226,7 @@ def main() -> None:
             rows.setdefault(label, []).append(figures(ranked))
         for depth in GATED_DEPTHS:
             for lam in GATED_LAMBDAS:
-                second = Reranker(shared, weight=lam, depth=depth)
+                second = Reranker(shared, weight=lam, depth=depth, limit=None)
                 recs = recommend(participants, opportunities, now=now, geography=geo, k=10, province_names=names,
                                  rerank=second)  # fmt: skip
                 ranked = {p: [r.opportunity_id for r in rs] for p, rs in recs.for_participants.items()}

@@ -556,6 +556,10 @@ if MATCHMAKING_ENCODER and not all(importlib.util.find_spec(m) for m in _ENCODER
         f"(pip install {_ENCODER_INSTALL[MATCHMAKING_ENCODER]}; docs/relevance.md)"
     )
 MATCHMAKING_EMBED_INTERVAL = env_int("MATCHMAKING_EMBED_INTERVAL", 600, minimum=0)
+# The characters of new English text a round encodes itself, at most (0: all): about 7 s on two cores for
+# the default. What a round leaves keeps the engine's order until the pass above (or the next round)
+# encodes it (docs/relevance.md, "A cold round").
+MATCHMAKING_ROUND_ENCODE_CHARS = env_int("MATCHMAKING_ROUND_ENCODE_CHARS", 1_000_000, minimum=0)
 if MATCHMAKING_ENCODER and MATCHMAKING_EMBED_INTERVAL:
     CELERY_BEAT_SCHEDULE["embed-texts"] = {
         "task": "matchmaking.tasks.texts_embed",

@@ -161,6 +161,7 @@ def configured_reranker() -> Reranker | None:
         return None
     if _RERANKER is None or _RERANKER.name != name:  # settings checked that the packages are installed
         _RERANKER = reranker(name, DatabaseStore(name))
+    _RERANKER.limit = settings.MATCHMAKING_ROUND_ENCODE_CHARS or None
     return _RERANKER
 
 
@@ -187,6 +188,10 @@ def _shard_compute(match_round: MatchRound, shard: int) -> None:
     if failure:
         logger.error("round %s shard %s: the English second stage failed, lists in the engine's order: %s",
                      match_round.pk, shard, failure)  # fmt: skip
+    waiting = stage.waiting if stage is not None else 0
+    if waiting:
+        logger.info("round %s shard %s: %s English texts left to the embedding pass (their pairs in the "
+                    "engine's order this round)", match_round.pk, shard, waiting)  # fmt: skip
     students = dict(Student.objects.values_list("external_id", "pk"))
     classes = dict(ClassRequest.objects.values_list("external_id", "pk"))
     opportunity_pks = dict(OpportunityRow.objects.values_list("external_id", "pk"))
@@ -226,6 +231,8 @@ def _shard_compute(match_round: MatchRound, shard: int) -> None:
         locked.stats = {**locked.stats, "done_shards": sorted(done)}
         if failure:
             locked.stats["second_stage_failed"] = failure[:500]
+        if waiting:
+            locked.stats["second_stage_waiting"] = max(waiting, locked.stats.get("second_stage_waiting", 0))
         locked.shards_done = len(done)
         locked.save(update_fields=["stats", "shards_done"])
         if locked.shards_done == locked.shards_total:

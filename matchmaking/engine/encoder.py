@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from .vectors import Model
 
 Encode = Callable[[list[str]], np.ndarray]
+# The vectors of a run's English participants and opportunities, and each one's row in them (-1: none).
+_Vectors = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 WEIGHT = 0.2  # λ: the largest of 0.1–0.7 that lost nothing on any labelled set (docs/relevance.md)
 DEPTH = 30
@@ -62,6 +64,11 @@ MAX_CHARS = 1500
 MAX_TOKENS = 512
 CHUNK = 65536
 PARALLEL_TEXTS = 1000  # texts to encode from which a round's processes share the encoding
+# At most this many characters of new text a round encodes itself (opportunities' first), which cost
+# about 7 s on two cores here (encoding costs in proportion to a text's length), so that a round that
+# finds the store cold still keeps to the benchmark's budget. What it leaves is ranked by the engine alone
+# in that round and encoded by the embedding pass (matchmaking.embeddings.texts_embed) or the next round.
+ROUND_CHARS = 1_000_000
 MEMORY = 60_000  # embeddings a process keeps in memory between calls (about 120 MB at 512 dimensions)
 
 
@@ -154,11 +161,22 @@ class EmbeddingCache:
     def embed(self, texts: Sequence[str], processes: int = 1) -> np.ndarray:
         """The texts' unit vectors, in order. With ``processes`` > 1 and at least ``PARALLEL_TEXTS`` texts
         to encode, forked processes encode equal parts side by side (``parallel.run_side_by_side``)."""
+        return self.embed_at_most(texts, processes)[0]
+
+    def embed_at_most(
+        self, texts: Sequence[str], processes: int = 1, chars: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """As ``embed``, encoding at most ``chars`` characters of text (None: every text): the vectors, and
+        whether each text has one. Of the texts found neither in memory nor in the store, those before the
+        first that would take the total past ``chars`` are encoded; the others' rows are zero."""
         keys = [text_key(t) for t in texts]
         missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self.vectors}
         if missing and self.store is not None:
             self.vectors.update(self.store.load(list(missing)))
             missing = {k: t for k, t in missing.items() if k not in self.vectors}
+        if chars is not None:
+            total = np.cumsum(np.fromiter(map(len, missing.values()), dtype=np.int64, count=len(missing)))
+            missing = dict(itertools.islice(missing.items(), int(np.searchsorted(total, chars, side="right"))))
         if missing:
             rows = self._encoded(list(missing.values()), processes)
             rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
@@ -167,13 +185,15 @@ class EmbeddingCache:
             self.encoded += len(new)
             if self.store is not None:
                 self.store.save(new)
-        if not keys:
-            return np.zeros((0, 0), dtype=np.float32)
-        out = np.stack([self.vectors[k] for k in keys])
+        have = np.fromiter((k in self.vectors for k in keys), dtype=bool, count=len(keys))
+        width = next((len(self.vectors[k]) for k in keys if k in self.vectors), 0)
+        out = np.zeros((len(keys), width), dtype=np.float32)
+        for i in np.flatnonzero(have).tolist():
+            out[i] = self.vectors[keys[i]]
         if len(self.vectors) > self.memory:  # a long-lived worker keeps only what its last call used
             wanted = set(keys)
             self.vectors = {k: v for k, v in self.vectors.items() if k in wanted}
-        return out
+        return out, have
 
     def _encoded(self, texts: list[str], processes: int) -> np.ndarray:
         parts = max(1, min(processes, len(texts) // PARALLEL_TEXTS)) if can_fork() else 1
@@ -202,7 +222,14 @@ class Reranker:
     failure: str = ""
     weight: float = WEIGHT
     depth: int = DEPTH
+    # The characters of new text a round encodes at most (``ROUND_CHARS``; None: all). The other texts wait
+    # for the embedding pass, and ``waiting`` says how many the last round left: their pairs kept the
+    # engine's order.
+    limit: int | None = ROUND_CHARS
+    waiting: int = 0
     stats: dict[str, int] = field(default_factory=dict)
+    # The run's vectors, read once per model (a parallel run cuts its shares' lists in turn): see ``release``.
+    _prepared: tuple[Model, _Vectors | None] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.weight <= 1.0:
@@ -220,13 +247,15 @@ class Reranker:
         if forward.deferred is not None:  # what fills a short list after the cap stays after the others
             english &= ~forward.deferred
         position = rank_within(rows)
-        self.failure = ""
+        if self._prepared is None or self._prepared[0] is not built:  # a new run
+            self.failure, self.waiting = "", 0
         if english.any() and self.weight > 0:
-            try:
-                q, d, at_p, at_o = self._vectors(built, in_p, in_o, processes)
-            except Exception as error:  # a stage of quality only: the engine's lists stand
-                self.failure = f"{type(error).__name__}: {error}"
+            vectors = self._read(built, in_p, in_o, processes)
+            if vectors is None:  # the encoder or the store failed: the engine's lists stand
                 english[:] = False
+            else:  # a text the round left to the embedding pass keeps its pairs' places
+                q, d, at_p, at_o = vectors
+                english &= (at_p[rows] >= 0) & (at_o[cols] >= 0)
         if english.any() and self.weight > 0:
             p, o = rows[english], cols[english]
             cosine = np.empty(len(p))
@@ -247,25 +276,43 @@ class Reranker:
         deferred = None if forward.deferred is None else forward.deferred[keep]
         return Result(rows[keep], cols[keep], raw[keep], forward.rounds, deferred)
 
-    def _vectors(
-        self, built: Model, in_p: np.ndarray, in_o: np.ndarray, processes: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _read(self, built: Model, in_p: np.ndarray, in_o: np.ndarray, processes: int) -> _Vectors | None:
+        """``_vectors``, once per run (a parallel run cuts its shares' lists in turn); None if they
+        could not be read (``failure`` says why): a stage of quality only must not fail a round."""
+        if self._prepared is not None and self._prepared[0] is built:
+            return self._prepared[1]
+        vectors: _Vectors | None
+        try:
+            vectors = self._vectors(built, in_p, in_o, processes)
+        except Exception as error:
+            self.failure, vectors = f"{type(error).__name__}: {error}", None
+        self._prepared = (built, vectors)
+        return vectors
+
+    def _vectors(self, built: Model, in_p: np.ndarray, in_o: np.ndarray, processes: int) -> _Vectors:
         """The run's English texts' vectors (participants', opportunities'), centred on their mean and
-        unit length, and each participant's and opportunity's row in them (-1: not English)."""
+        unit length, and each participant's and opportunity's row in them (-1: not English, or not
+        encoded yet). Opportunities' texts are encoded first: each is read against many participants."""
         ip, io = np.flatnonzero(in_p), np.flatnonzero(in_o)
         before = self.cache.encoded
-        q = self.cache.embed([participant_text(built.participants[i]) for i in ip.tolist()], processes)
-        d = self.cache.embed([opportunity_text(built.opportunities[j]) for j in io.tolist()], processes)
+        texts = [opportunity_text(built.opportunities[j]) for j in io.tolist()]
+        texts += [participant_text(built.participants[i]) for i in ip.tolist()]
+        vectors, have = self.cache.embed_at_most(texts, processes, self.limit)
         self.stats["encoded"] = self.stats.get("encoded", 0) + self.cache.encoded - before
-        width = q.shape[1] if len(ip) else d.shape[1]
-        q, d = q.reshape(-1, width), d.reshape(-1, width)
-        mean = np.concatenate([q, d]).mean(axis=0)
-        q, d = q - mean, d - mean
+        self.waiting = int((~have).sum())
+        mean = vectors[have].mean(axis=0) if have.any() else 0.0
+        d, q = vectors[: len(io)][have[: len(io)]] - mean, vectors[len(io) :][have[len(io) :]] - mean
+        io, ip = io[have[: len(io)]], ip[have[len(io) :]]
         q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
         d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
         at_p, at_o = np.full(len(in_p), -1, dtype=np.int64), np.full(len(in_o), -1, dtype=np.int64)
         at_p[ip], at_o[io] = np.arange(len(ip)), np.arange(len(io))
         return q, d, at_p, at_o
+
+    def release(self) -> None:
+        """Forget the last run's model and vectors (``recommend`` calls it when a run ends: a worker
+        process keeps its stage between rounds, and should not keep a round's model with it)."""
+        self._prepared = None
 
 
 def wordllama_available() -> bool:
@@ -317,9 +364,10 @@ ENCODERS: dict[str, tuple[Callable[[], Encode], Callable[[], bool], str]] = {
 DEFAULT = "use"
 
 
-def reranker(name: str, store: Store | Path | None = None) -> Reranker:
-    """The second stage with encoder ``name`` (``ENCODERS``), its embeddings kept in ``store``."""
+def reranker(name: str, store: Store | Path | None = None, limit: int | None = ROUND_CHARS) -> Reranker:
+    """The second stage with encoder ``name`` (``ENCODERS``), its embeddings kept in ``store``, encoding at
+    most ``limit`` characters of new text a run (None: all of it)."""
     encoder, available, install = ENCODERS[name]
     if not available():
         raise RuntimeError(f"the {name!r} encoder's packages are not installed ({install})")
-    return Reranker(EmbeddingCache(encoder(), store), name=name)
+    return Reranker(EmbeddingCache(encoder(), store), name=name, limit=limit)

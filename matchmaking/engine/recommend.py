@@ -142,26 +142,30 @@ def recommend(
     if not participants or not opportunities:
         return Recommendations({p.id: [] for p in participants}, {o.id: [] for o in opportunities}, weights.version)
 
-    with _gc_paused():
-        return _recommend(
-            participants,
-            opportunities,
-            now=now,
-            geography=geography,
-            k=k,
-            weights=weights,
-            lang_default=lang_default,
-            folding=folding,
-            use_topics=use_topics,
-            use_filters=use_filters,
-            province_names=province_names,
-            threads=threads,
-            stages=stages if stages is not None else OFF,
-            only=only_participants,
-            workers=workers,
-            floor=floor,
-            rerank=rerank,
-        )
+    try:
+        with _gc_paused():
+            return _recommend(
+                participants,
+                opportunities,
+                now=now,
+                geography=geography,
+                k=k,
+                weights=weights,
+                lang_default=lang_default,
+                folding=folding,
+                use_topics=use_topics,
+                use_filters=use_filters,
+                province_names=province_names,
+                threads=threads,
+                stages=stages if stages is not None else OFF,
+                only=only_participants,
+                workers=workers,
+                floor=floor,
+                rerank=rerank,
+            )
+    finally:
+        if rerank is not None:
+            rerank.release()  # the run's model is not kept by a worker's stage between rounds
 
 
 @contextlib.contextmanager

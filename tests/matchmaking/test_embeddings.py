@@ -145,3 +145,26 @@ def test_a_round_whose_encoder_fails_publishes_the_engines_lists_and_says_so(cap
     services._RERANKER = None
     matchmake(k=3, now=NOW)  # the next round, with a working encoder, has no such note
     assert "second_stage_failed" not in MatchRound.objects.latest("pk").stats
+
+
+def test_a_round_that_leaves_texts_to_the_embedding_pass_says_how_many_and_the_pass_encodes_them(
+    settings: pytest.FixtureRequest,
+) -> None:
+    from matchmaking.engine.encoder import Reranker
+    from matchmaking.models import MatchRound
+
+    english_world()
+    counting = Counting()
+    # A round may encode the two English postings' texts; the English student's text waits.
+    postings = [t for t in english_texts() if "mobile games in Unity" not in t]
+    settings.MATCHMAKING_ROUND_ENCODE_CHARS = sum(map(len, postings))  # type: ignore[attr-defined]
+    services._RERANKER = Reranker(EmbeddingCache(counting, DatabaseStore("use")), name="use")
+    matchmake(k=3, now=NOW)
+
+    done = MatchRound.objects.latest("pk")
+    assert done.status == MatchRound.Status.DONE
+    assert done.stats["second_stage_waiting"] == 1
+    assert len(counting.texts) == 2 and not any("mobile games in Unity" in t for t in counting.texts)
+    assert texts_embed()["encoded"] == 1  # the pass (unbounded) encodes what the round left
+    matchmake(k=3, now=NOW)
+    assert "second_stage_waiting" not in MatchRound.objects.latest("pk").stats

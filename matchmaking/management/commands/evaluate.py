@@ -78,7 +78,7 @@ class Command(BaseCommand):
             _, available, install = ENCODERS[encoder]
             if not available():
                 raise CommandError(f"--encoder {encoder}: {install} (docs/relevance.md)")
-            rerank = reranker(encoder)  # in memory: evaluate touches no database
+            rerank = reranker(encoder, limit=None)  # in memory (evaluate touches no database), every text
         participants, opportunities = load_world(data, now=now, stderr=self.stderr)
         # The truth names participants by external id; the engine by namespaced id ("student:…").
         by_external_id = read_truth(truth)

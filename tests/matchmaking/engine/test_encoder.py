@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from tiny import GEOGRAPHY, NOW, opportunity, student
 
-from matchmaking.engine import encoder
+from matchmaking.engine import encoder, parallel
 from matchmaking.engine.encoder import (
     EmbeddingCache,
     NpzStore,
@@ -21,6 +21,7 @@ from matchmaking.engine.encoder import (
     wordllama_encoder,
 )
 from matchmaking.engine.recommend import recommend
+from matchmaking.engine.stages import Stages
 
 # The stub encoder's meaning: texts about mixing go one way, everything else the other.
 MIXING, OTHER = np.array([1.0, 0.0]), np.array([0.0, 1.0])
@@ -182,3 +183,69 @@ def test_a_profile_in_english_whose_interests_are_written_in_vietnamese_is_left_
     )
     assert after.for_participants == before.for_participants
     assert all("hòa âm" not in text for call in stub.calls for text in call)  # never encoded
+
+
+def test_a_cache_asked_to_encode_at_most_n_characters_encodes_the_missing_texts_that_fit_in_order() -> None:
+    stub = Stub()
+    cache = EmbeddingCache(stub)
+    cache.embed(["Audio studio"])
+    texts = ["Audio books", "Audio studio", "Audio mixing", "Pottery"]
+    vectors, have = cache.embed_at_most(texts, chars=len("Audio books") + len("Audio mixing") - 1)
+    assert have.tolist() == [True, True, False, False]  # the one stored, and the first missing one that fits
+    assert stub.calls[-1] == ["Audio books"]
+    assert not vectors[2:].any() and np.allclose(np.linalg.norm(vectors[:2], axis=1), 1.0)
+    assert cache.embed_at_most(["Pottery"], chars=0)[1].tolist() == [False]
+    assert cache.embed_at_most(texts, chars=len("Audio mixing") + len("Pottery"))[1].all()
+    assert cache.encoded == 4
+
+
+def crowd(texts: int = 1) -> tuple[list, list]:
+    """Three English participants (of ``texts`` different texts) each with the same two English
+    candidates, which the stub encoder orders the other way round from the engine."""
+    words = "audio recording, microphones, mixing"
+    participants = [student(f"p{n}", f"{words}, take {n}" if n < texts else words, language="en") for n in range(3)]
+    studio = opportunity("studio", company="a", title="Audio recording studio: microphones", language="en")
+    mixing = opportunity("mixing", company="b", title="Audio mixing", language="en")
+    return participants, [studio, mixing]
+
+
+def ranked(recs) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    return {p: [r.opportunity_id for r in rs] for p, rs in recs.for_participants.items()}
+
+
+def test_a_round_encodes_at_most_its_characters_opportunities_first_and_leaves_the_rest_in_the_engines_order() -> None:
+    participants, opportunities = crowd(texts=3)
+    postings = sum(len(encoder.opportunity_text(o)) for o in opportunities)
+    first_student = len(encoder.participant_text(participants[0]))
+    engine = ranked(recommend(participants, opportunities, now=NOW, geography=GEOGRAPHY, k=10))
+    assert all(ids == ["studio", "mixing"] for ids in engine.values())
+
+    stub = Stub()
+    stage = Reranker(EmbeddingCache(stub), weight=1.0, limit=postings + first_student)
+    first = ranked(recommend(participants, opportunities, now=NOW, geography=GEOGRAPHY, k=10, rerank=stage))
+    assert stub.calls == [[*map(encoder.opportunity_text, opportunities), encoder.participant_text(participants[0])]]
+    assert stage.waiting == 2
+    assert first["p0"] == ["mixing", "studio"]
+    assert first["p1"] == first["p2"] == ["studio", "mixing"]  # the engine's order, this round
+    second = ranked(recommend(participants, opportunities, now=NOW, geography=GEOGRAPHY, k=10, rerank=stage))
+    assert stage.waiting == 0 and stage.cache.encoded == 5  # the next round encodes what was left
+    assert all(ids == ["mixing", "studio"] for ids in second.values())
+
+
+@pytest.mark.skipif(not encoder.can_fork(), reason="forking is Linux-only here")
+def test_a_parallel_run_reads_the_vectors_once_and_keeps_no_model_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "LIST_COST_PAIRS", 0)  # so that this tiny world is split in two
+    participants, opportunities = crowd(texts=3)
+    provinces = ["ha-noi", "bac-ninh", "ha-noi"]  # two blocks (neighbours reach the postings): two processes
+    participants = [dataclasses.replace(p, province=provinces[n]) for n, p in enumerate(participants)]
+    texts = [*map(encoder.opportunity_text, opportunities), *map(encoder.participant_text, participants)]
+    stub, stages = Stub(), Stages()
+    stage = Reranker(EmbeddingCache(stub), weight=1.0, limit=sum(map(len, texts)) - 1)
+    recs = recommend(
+        participants, opportunities, now=NOW, geography=GEOGRAPHY, k=10, rerank=stage, workers=2, stages=stages
+    )
+    assert stages.counts["search_processes"] == 2
+    # Each share's lists are cut in turn; the limit counts once for the run, not once a share.
+    assert stage.cache.encoded == 4 and stage.waiting == 1
+    assert sorted(ids[0] for ids in ranked(recs).values()) == ["mixing", "mixing", "studio"]
+    assert stage._prepared is None
