@@ -90,6 +90,34 @@ def test_a_failing_job_does_not_stop_the_others_but_fails_a_single_pass(world: A
     assert reminder.status == OutboxMessage.Status.SENT
 
 
+def test_a_pass_encodes_the_english_texts_edited_since_the_last_embedding_pass(world: Any) -> None:
+    from matchmaking.models import TextEmbedding
+
+    world.opportunity.language = "en"
+    world.opportunity.title = "Machine learning internship"
+    world.opportunity.description = "Train and test image classifiers with our data team."
+    world.opportunity.save()
+    assert "texts_embed={'texts': 1, 'encoded': 1, 'forgotten': 0}" in run_once()
+    assert TextEmbedding.objects.count() == 1
+    assert "texts_embed={'texts': 1, 'encoded': 0, 'forgotten': 0}" in run_once()  # nothing new
+
+
+def test_with_the_second_stage_off_the_clock_has_no_embedding_pass(settings: Any) -> None:
+    from scheduler.management.commands.worker import jobs_from_settings
+
+    assert "texts_embed" in [job.name for job in jobs_from_settings()]
+    settings.CELERY_BEAT_SCHEDULE = {k: v for k, v in settings.CELERY_BEAT_SCHEDULE.items() if k != "embed-texts"}
+    assert "texts_embed" not in [job.name for job in jobs_from_settings()]
+
+
+def test_a_job_with_an_interval_is_due_once_that_much_time_has_passed() -> None:
+    job = Job("embeddings", lambda now: None, every=dt.timedelta(minutes=10))
+    assert job.due(MONDAY_10)  # a new clock runs it at once
+    job.last = MONDAY_10
+    assert not job.due(MONDAY_10 + dt.timedelta(minutes=9))
+    assert job.due(MONDAY_10 + dt.timedelta(minutes=10))
+
+
 def test_a_daily_job_is_due_once_per_day_after_its_hour() -> None:
     job = Job("daily", lambda now: None, crontab(minute="0", hour="9"))
     assert not job.due(MONDAY_10.replace(hour=8))

@@ -1,9 +1,11 @@
 """`manage.py worker`: the clock of the embedded default, where no Celery beat or worker runs.
 
 Every pass: lapse passed holds (offering their seats to the waitlists), queue the day-before reminders
-and the weekly digests when their time in CELERY_BEAT_SCHEDULE has come, then relay the outbox, so that
-what the pass queued goes out in the same pass. Each job is safe to run twice, so this may run beside a
-real Celery beat (or a second copy of itself) without sending anything twice; it only adds work.
+and the weekly digests when their time in CELERY_BEAT_SCHEDULE has come, encode the English texts edited
+since the last embedding pass when MATCHMAKING_EMBED_INTERVAL has passed (with the second stage on), then
+relay the outbox, so that what the pass queued goes out in the same pass. Each job is safe to run twice,
+so this may run beside a real Celery beat (or a second copy of itself) without sending anything twice;
+it only adds work.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from matchmaking.digests import digests_send
+from matchmaking.embeddings import texts_embed
 from notifications.services import outbox_relay
 from scheduler.services import holds_expire, reminders_send
 
@@ -49,10 +52,13 @@ def latest_moment(schedule: crontab, now: dt.datetime) -> dt.datetime | None:
 class Job:
     name: str
     run: Callable[[dt.datetime], Any]
-    schedule: crontab | None = None  # None: every pass
+    schedule: crontab | None = None  # None: every pass (or every ``every``)
     last: dt.datetime | None = field(default=None)
+    every: dt.timedelta | None = None  # at most once per this interval
 
     def due(self, now: dt.datetime) -> bool:
+        if self.every is not None:
+            return self.last is None or now - self.last >= self.every
         if self.schedule is None:
             return True
         moment = latest_moment(self.schedule, now)
@@ -77,21 +83,28 @@ def _digests(now: dt.datetime) -> Any:
     return digests_send(now=now).as_dict()
 
 
+def _embeddings(now: dt.datetime) -> Any:
+    return texts_embed(now=now)
+
+
 def jobs_from_settings() -> list[Job]:
     beat = settings.CELERY_BEAT_SCHEDULE
     # Order matters: the relay last, so that mail queued by the others leaves in the same pass.
-    return [
+    jobs = [
         Job("holds_expire", _holds),
         Job("reminders_send", _reminders, beat["booking-reminders"]["schedule"]),
         Job("digests_send", _digests, beat["send-digests"]["schedule"]),
-        Job("outbox_relay", _relay),
     ]
+    if "embed-texts" in beat:  # the second stage is on and its pass has an interval
+        jobs.append(Job("texts_embed", _embeddings, every=dt.timedelta(seconds=beat["embed-texts"]["schedule"])))
+    return [*jobs, Job("outbox_relay", _relay)]
 
 
 class Command(BaseCommand):
     help = (
         "Run the periodic jobs without Celery: hold expiry and the outbox relay every pass, reminders "
-        "daily at REMINDER_HOUR, digests at DIGEST_DAY_OF_WEEK/DIGEST_HOUR. Loops until interrupted "
+        "daily at REMINDER_HOUR, digests at DIGEST_DAY_OF_WEEK/DIGEST_HOUR, the English texts' embeddings "
+        "every MATCHMAKING_EMBED_INTERVAL seconds. Loops until interrupted "
         "(Ctrl-C or SIGTERM); --once makes one pass. Safe beside a real Celery beat."
     )
 
