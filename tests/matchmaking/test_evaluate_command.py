@@ -178,6 +178,18 @@ def test_it_refuses_a_truth_file_without_the_opportunity_column(tmp_path):
         _evaluate(truth=bad)
 
 
+def test_it_names_the_truths_ids_the_data_does_not_have(tmp_path, capsys):
+    typos = tmp_path / "truth.csv"
+    typos.write_text(TRUTH.read_text(encoding="utf-8") + "S99,OP-SH-CODE-CAMP\nS01,OP-NOPE\n", encoding="utf-8")
+    _evaluate("--encoder", "none", truth=typos)
+
+    err = capsys.readouterr().err
+    assert "truth.csv: 1 participants not in" in err and err.rstrip().endswith("OP-NOPE")
+    assert ": S99\n" in err
+    _evaluate("--encoder", "none")
+    assert "not in" not in capsys.readouterr().err  # the set's own truth names only known rows
+
+
 def test_it_refuses_a_data_folder_that_breaks_the_contract(tmp_path, capsys):
     for name in ("companies.csv", "opportunities.csv", "sessions.csv"):
         (tmp_path / name).write_text((DATA / name).read_text(encoding="utf-8"), encoding="utf-8")

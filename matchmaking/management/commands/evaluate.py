@@ -82,6 +82,7 @@ class Command(BaseCommand):
         participants, opportunities = load_world(data, now=now, stderr=self.stderr)
         # The truth names participants by external id; the engine by namespaced id ("student:…").
         by_external_id = read_truth(truth)
+        self._unknown_in_truth(truth, data, by_external_id, participants, opportunities)
         relevant = {p.id: by_external_id.get(split_engine_id(p.id)[1], set()) for p in participants}
         floor = RELEVANCE_FLOOR if floor is None else floor
         run = _Runner(participants, opportunities, now=now, k=k, floor=floor, rerank=rerank)
@@ -129,6 +130,21 @@ class Command(BaseCommand):
                     "learned (fold 0): "
                     + ", ".join(f"{n} {v:.2f}" for n, v in learned.to_dict().items() if n != "version")
                 )
+
+    def _unknown_in_truth(self, truth: Path, data: Path, by_external_id: dict[str, set[str]],
+                          participants: list[Participant], opportunities: list[Opportunity]) -> None:  # fmt: skip
+        """Warn of the truth's ids the data does not have (a typo, or a row the import refused): an unknown
+        participant is not ranked, and an unknown opportunity is a relevant pair no list can hold."""
+        participant_ids = {split_engine_id(p.id)[1] for p in participants}
+        opportunity_ids = {o.id for o in opportunities}
+        unknown = {
+            "participants": sorted(set(by_external_id) - participant_ids),
+            "opportunities": sorted({o for ids in by_external_id.values() for o in ids} - opportunity_ids),
+        }
+        for kind, ids in unknown.items():
+            if ids:
+                named = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+                self.stderr.write(f"{truth.name}: {len(ids)} {kind} not in {data}: {named}")
 
     def _calibration(self, run: _Runner, who: list[Participant], truth: dict[str, set[str]], floors: list[float],
                      weights: Any) -> None:  # fmt: skip
