@@ -91,7 +91,7 @@ def _unaccented(tok: Tokenised) -> Tokenised:
     if len(tok.ids):
         first_folded[tok.ids] = tok.folded_ids
     mapping = np.where(bare, first_folded, blank)
-    return Tokenised(tok.ids, tok.offsets, tok.vocab, mapping[tok.ids], [*tok.folded_vocab, "\x00"])
+    return tok.with_folded(mapping[tok.ids], [*tok.folded_vocab, "\x00"])
 
 
 # English suffixes, stripped from a word (of five letters or more) in ``stem``: first an inflection, then
@@ -181,7 +181,7 @@ def _stems(tok: Tokenised) -> Tokenised:
     stem_vocab = list(dict.fromkeys(stems))
     index = {s: i for i, s in enumerate(stem_vocab)}
     mapping = np.fromiter((index[s] for s in stems), dtype=np.int64, count=len(stems))
-    return Tokenised(tok.ids, tok.offsets, tok.vocab, mapping[tok.ids], stem_vocab)
+    return tok.with_folded(mapping[tok.ids], stem_vocab)
 
 
 def _plurals(phrase: tuple[str, ...]) -> list[tuple[str, ...]]:

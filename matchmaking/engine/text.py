@@ -35,6 +35,12 @@ from . import stopwords
 
 # Word characters, keeping a trailing + or # so that "C++" and "C#" stay themselves.
 TOKEN_RE = re.compile(r"\w+[+#]*")
+# What separates a text's parts: a line break, or a stop, comma, semicolon, colon, question or
+# exclamation mark before a space. A phrase of the vocabulary or the lexicon never spans one: the
+# title's last words and the description's first ("… cho học sinh" / "Học HTML …") are not "sinh học"
+# (biology), nor two items of a list one phrase. "node.js" and "3.5" hold no break.
+BREAK_RE = re.compile(r"\n|[.,;:!?](?=\s|$)")
+_PIECE_RE = re.compile(f"{TOKEN_RE.pattern}|{BREAK_RE.pattern}")
 # Every combining-mark block; Vietnamese tone and vowel marks live in U+0300–U+036F.
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # A bound on what one document may cost; longer texts are cut (a 10,000-character essay still counts).
@@ -74,12 +80,29 @@ class Tokenised:
     vocab: list[str]
     folded_ids: np.ndarray  # same positions, ids into folded_vocab
     folded_vocab: list[str]
+    # Same positions: a break (``BREAK_RE``) stands between this token and the one before it in its
+    # document. None: no breaks known (phrases may span any two tokens).
+    breaks: np.ndarray | None = None
 
     def part(self, start: int, stop: int) -> Tokenised:
         """Documents [start, stop) alone, sharing this corpus's vocabularies (and its arrays: views)."""
         first, last = int(self.offsets[start]), int(self.offsets[stop])
         offsets = self.offsets[start : stop + 1] - first
-        return Tokenised(self.ids[first:last], offsets, self.vocab, self.folded_ids[first:last], self.folded_vocab)
+        breaks = None if self.breaks is None else self.breaks[first:last]
+        return Tokenised(
+            self.ids[first:last], offsets, self.vocab, self.folded_ids[first:last], self.folded_vocab, breaks
+        )
+
+    def with_folded(self, folded_ids: np.ndarray, folded_vocab: list[str]) -> Tokenised:
+        """The same tokens and breaks with other folded forms (the lexicon's stemmed or bare passes)."""
+        return Tokenised(self.ids, self.offsets, self.vocab, folded_ids, folded_vocab, self.breaks)
+
+    def spans_break(self, at: np.ndarray, length: np.ndarray) -> np.ndarray:
+        """Whether the tokens [at, at + length) of each occurrence have a break between them."""
+        if self.breaks is None or not len(at):
+            return np.zeros(len(at), dtype=bool)
+        seen = np.cumsum(self.breaks)  # breaks at or before each position
+        return seen[at + length - 1] > seen[at]
 
     def doc_tokens(self, d: int, *, folded: bool) -> list[str]:
         ids, vocab = (self.folded_ids, self.folded_vocab) if folded else (self.ids, self.vocab)
@@ -95,6 +118,7 @@ class TokenPart:
     folded: list[str]
     ids: np.ndarray
     lengths: np.ndarray
+    breaks: np.ndarray  # bool, per token: a break stands before it in its document (``Tokenised.breaks``)
 
 
 def tokenise(texts: Sequence[str]) -> Tokenised:
@@ -122,24 +146,34 @@ def joined(parts: Sequence[TokenPart]) -> Tokenised:
             remap[i] = at
         ids.append(remap[part.ids])
     all_ids = np.concatenate(ids)
+    breaks = np.concatenate([part.breaks for part in parts])
     lengths = np.concatenate([part.lengths for part in parts])
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     folded_vocab = list(dict.fromkeys(folded))
     folded_index = {t: i for i, t in enumerate(folded_vocab)}
     to_folded = np.array([folded_index[t] for t in folded], dtype=np.int64)
-    return Tokenised(all_ids, offsets, vocab, to_folded[all_ids] if len(all_ids) else all_ids, folded_vocab)
+    return Tokenised(all_ids, offsets, vocab, to_folded[all_ids] if len(all_ids) else all_ids, folded_vocab, breaks)
 
 
 def token_part(texts: Sequence[str]) -> TokenPart:
     """The tokens of these documents, to be ``joined`` with the parts before and after them."""
-    docs = [TOKEN_RE.findall(normalise(t)) for t in texts]
-    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    docs = [_PIECE_RE.findall(normalise(t)) for t in texts]  # tokens and the breaks between them
+    pieces = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     flat = [t for d in docs for t in d]
-    vocab = list(dict.fromkeys(flat))
-    index = {t: i for i, t in enumerate(vocab)}
-    ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
-    return TokenPart(vocab, [fold(t) for t in vocab], ids, lengths)
+    seen = list(dict.fromkeys(flat))
+    index = {t: i for i, t in enumerate(seen)}
+    all_ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+    is_break = np.fromiter((BREAK_RE.fullmatch(t) is not None for t in seen), dtype=bool, count=len(seen))
+    piece_break = is_break[all_ids]
+    doc_of = np.repeat(np.arange(len(docs)), pieces)
+    after_break = np.zeros(len(all_ids), dtype=bool)
+    after_break[1:] = piece_break[:-1] & (doc_of[1:] == doc_of[:-1])
+    word = ~piece_break
+    renumber = np.cumsum(~is_break) - 1  # token ids without the breaks, in order of first occurrence
+    vocab = [t for t, b in zip(seen, is_break.tolist(), strict=True) if not b]
+    lengths = np.bincount(doc_of[word], minlength=len(docs)).astype(np.int64)
+    return TokenPart(vocab, [fold(t) for t in vocab], renumber[all_ids[word]], lengths, after_break[word])
 
 
 def _csr_counts(cols: np.ndarray, indptr: np.ndarray, width: int) -> sparse.csr_matrix:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .text import Tokenised, fold, normalise, tokens
+from .text import BREAK_RE, Tokenised, fold, normalise, tokens
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "topics.json"
 
@@ -114,9 +114,10 @@ class Vocabulary:
         return found
 
     def match_text(self, raw: str, *, folding: bool = True) -> set[int]:
-        text = normalise(raw)
-        toks = tokens(fold(text) if folding else text)
-        return self.match_tokens(toks, folding=folding) | self.match_acronyms(raw)
+        found: set[int] = set()
+        for part in BREAK_RE.split(normalise(raw)):  # a phrase never spans a break, as in ``match_corpus``
+            found |= self.match_tokens(tokens(fold(part) if folding else part), folding=folding)
+        return found | self.match_acronyms(raw)
 
     def match_entries(self, entries: Iterable[str], *, folding: bool = True) -> set[int]:
         """Topics of an explicit list: a topic id counts as itself, anything else is matched as text."""
@@ -187,6 +188,8 @@ class Vocabulary:
         from .kernels import leftmost_longest  # numba: imported by the first corpus, not with the engine
 
         at, length_, topic_ = (np.concatenate(parts).astype(np.int64) for parts in (hit_at, hit_length, hit_topic))
+        within = ~tok.spans_break(at, length_)  # a phrase never spans a line or a stop (``text.BREAK_RE``)
+        at, length_, topic_ = at[within], length_[within], topic_[within]
         order = np.lexsort((-length_, at))  # leftmost first, the longest of those first
         at, length_, topic_ = at[order], length_[order], topic_[order]
         chosen = leftmost_longest(at, length_)

@@ -25,6 +25,15 @@ def test_english_and_vietnamese_phrases_gloss_into_the_same_concepts() -> None:
     assert vi == bare == {"machine learning/vi", "sensor/vi"}
 
 
+def test_a_concept_phrase_never_spans_a_comma_a_stop_or_a_line() -> None:
+    assert concepts("machine learning", "machine, learning", "học. Máy tính", "data\nanalysis") == [
+        {"machine learning/en"},
+        {"machine/en", "learn/en"},
+        {"learn/vi", "computer/vi"},
+        {"data/en", "analysis/en"},
+    ]
+
+
 def test_a_lone_syllable_typed_without_accents_glosses_nothing() -> None:
     # "gom" is gốm (pottery) or gồm (to include); "gốm" as written is pottery.
     assert concepts("gom", "gốm") == [set(), {"pottery/vi"}]

@@ -164,6 +164,8 @@ def test_the_corpus_matcher_agrees_with_the_single_text_matcher() -> None:
         "năng lượng mặt trời và điện gió ở Ninh Thuận",
         "kỹ thuật phần mềm kiến trúc phần mềm",
         "x" * 50,
+        "Khóa học lập trình web cho học sinh\nHọc HTML, CSS và JavaScript. Sinh học; hóa học",
+        "data, science and node.js",
     ]
     vocab = load_vocabulary()
     corpus = vocab.match_corpus(tokenise(texts), folding=True)
@@ -171,3 +173,14 @@ def test_the_corpus_matcher_agrees_with_the_single_text_matcher() -> None:
     unfolded = vocab.match_corpus(tokenise(texts), folding=False)
     assert unfolded == [vocab.match_tokens(tokens(normalise(t)), folding=False) for t in texts]
     assert unfolded[2] == set()  # without folding "tri tue nhan tao" is not "trí tuệ nhân tạo"
+
+
+def test_a_phrase_never_spans_a_line_or_a_stop_but_a_dot_inside_a_word_is_no_stop() -> None:
+    # A title that ends "… cho học sinh" (for students) and a description that starts "Học …" (learn)
+    # are not "sinh học" (biology); nor are two items of a list one phrase.
+    assert "biology" not in ids("Khóa học lập trình web cho học sinh\nHọc HTML và CSS")
+    assert "biology" not in ids("Dành cho học sinh. Học qua dự án")
+    assert "biology" in ids("sinh học, hóa học")
+    assert "machine-learning" not in ids("machine, learning")
+    assert "machine-learning" in ids("Machine learning: the basics")
+    assert "javascript" in ids("node.js")  # no space after the dot: one word
