@@ -94,6 +94,7 @@ def opportunities_from_db() -> list[Opportunity]:
                 apply_by=o.apply_by,
                 created_at=o.created_at,
                 sessions=tuple(sessions.get(o.pk, ())),
+                organisation=o.company.name,
             )
         )
     return out
@@ -159,7 +160,9 @@ def world_from_csv(directory: Path, *, today: dt.date) -> tuple[list[Participant
             return []
         return (r.values for r in iter_rows(directory, SPEC_BY_NAME[name], today=today))
 
-    company_province = {r["external_id"]: r["province"] for r in rows("companies.csv")}
+    companies = list(rows("companies.csv"))
+    company_province = {r["external_id"]: r["province"] for r in companies}
+    company_name = {r["external_id"]: r.get("name") or "" for r in companies}
     school_province = {r["external_id"]: r["province"] for r in rows("schools.csv")}
     opportunity_capacity: dict[str, int | None] = {}
     opportunity_rows = []
@@ -190,6 +193,7 @@ def world_from_csv(directory: Path, *, today: dt.date) -> tuple[list[Participant
                 group_max=r.get("group_max"),
                 apply_by=r.get("apply_by"),
                 sessions=tuple(sorted(sessions.get(r["external_id"], ()), key=lambda s: (s.starts_at, s.id))),
+                organisation=company_name.get(r["company"], ""),
             )
         )
     participants = []

@@ -39,8 +39,11 @@ TOKEN_RE = re.compile(r"\w+[+#]*")
 # exclamation mark before a space. A phrase of the vocabulary or the lexicon never spans one: the
 # title's last words and the description's first ("… cho học sinh" / "Học HTML …") are not "sinh học"
 # (biology), nor two items of a list one phrase. "node.js" and "3.5" hold no break.
-BREAK_RE = re.compile(r"\n|[.,;:!?](?=\s|$)")
-_PIECE_RE = re.compile(f"{TOKEN_RE.pattern}|{BREAK_RE.pattern}")
+# A document's builder puts a name (an opportunity's organisation) between these two private-use marks;
+# its tokens are then ``Tokenised.named``. They are never tokens themselves, nor in anyone's text.
+NAME_OPEN, NAME_CLOSE = "\ue000", "\ue001"
+BREAK_RE = re.compile(f"\\n|[.,;:!?](?=\\s|{NAME_CLOSE}|$)")
+_PIECE_RE = re.compile(f"{TOKEN_RE.pattern}|{BREAK_RE.pattern}|[{NAME_OPEN}{NAME_CLOSE}]")
 # Every combining-mark block; Vietnamese tone and vowel marks live in U+0300–U+036F.
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # A bound on what one document may cost; longer texts are cut (a 10,000-character essay still counts).
@@ -83,19 +86,22 @@ class Tokenised:
     # Same positions: a break (``BREAK_RE``) stands between this token and the one before it in its
     # document. None: no breaks known (phrases may span any two tokens).
     breaks: np.ndarray | None = None
+    # Same positions: the token is part of a name its document marked (``NAME_OPEN``); None: no names.
+    named: np.ndarray | None = None
 
     def part(self, start: int, stop: int) -> Tokenised:
         """Documents [start, stop) alone, sharing this corpus's vocabularies (and its arrays: views)."""
         first, last = int(self.offsets[start]), int(self.offsets[stop])
         offsets = self.offsets[start : stop + 1] - first
         breaks = None if self.breaks is None else self.breaks[first:last]
+        named = None if self.named is None else self.named[first:last]
         return Tokenised(
-            self.ids[first:last], offsets, self.vocab, self.folded_ids[first:last], self.folded_vocab, breaks
+            self.ids[first:last], offsets, self.vocab, self.folded_ids[first:last], self.folded_vocab, breaks, named
         )
 
     def with_folded(self, folded_ids: np.ndarray, folded_vocab: list[str]) -> Tokenised:
-        """The same tokens and breaks with other folded forms (the lexicon's stemmed or bare passes)."""
-        return Tokenised(self.ids, self.offsets, self.vocab, folded_ids, folded_vocab, self.breaks)
+        """The same tokens, breaks and names with other folded forms (the lexicon's stemmed or bare passes)."""
+        return Tokenised(self.ids, self.offsets, self.vocab, folded_ids, folded_vocab, self.breaks, self.named)
 
     def spans_break(self, at: np.ndarray, length: np.ndarray) -> np.ndarray:
         """Whether the tokens [at, at + length) of each occurrence have a break between them."""
@@ -103,6 +109,14 @@ class Tokenised:
             return np.zeros(len(at), dtype=bool)
         seen = np.cumsum(self.breaks)  # breaks at or before each position
         return seen[at + length - 1] > seen[at]
+
+    @staticmethod
+    def spans(flags: np.ndarray | None, at: np.ndarray, length: np.ndarray) -> np.ndarray:
+        """Whether any of the tokens [at, at + length) of each occurrence is flagged (``named``)."""
+        if flags is None or not len(at) or not flags.any():
+            return np.zeros(len(at), dtype=bool)
+        seen = np.concatenate(([0], np.cumsum(flags)))  # flags before each position
+        return seen[at + length] > seen[at]
 
     def doc_tokens(self, d: int, *, folded: bool) -> list[str]:
         ids, vocab = (self.folded_ids, self.folded_vocab) if folded else (self.ids, self.vocab)
@@ -119,6 +133,7 @@ class TokenPart:
     ids: np.ndarray
     lengths: np.ndarray
     breaks: np.ndarray  # bool, per token: a break stands before it in its document (``Tokenised.breaks``)
+    named: np.ndarray  # bool, per token: it is part of a marked name (``Tokenised.named``)
 
 
 def tokenise(texts: Sequence[str]) -> Tokenised:
@@ -147,33 +162,39 @@ def joined(parts: Sequence[TokenPart]) -> Tokenised:
         ids.append(remap[part.ids])
     all_ids = np.concatenate(ids)
     breaks = np.concatenate([part.breaks for part in parts])
+    named = np.concatenate([part.named for part in parts])
     lengths = np.concatenate([part.lengths for part in parts])
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     folded_vocab = list(dict.fromkeys(folded))
     folded_index = {t: i for i, t in enumerate(folded_vocab)}
     to_folded = np.array([folded_index[t] for t in folded], dtype=np.int64)
-    return Tokenised(all_ids, offsets, vocab, to_folded[all_ids] if len(all_ids) else all_ids, folded_vocab, breaks)
+    folded_ids = to_folded[all_ids] if len(all_ids) else all_ids
+    return Tokenised(all_ids, offsets, vocab, folded_ids, folded_vocab, breaks, named)
 
 
 def token_part(texts: Sequence[str]) -> TokenPart:
     """The tokens of these documents, to be ``joined`` with the parts before and after them."""
-    docs = [_PIECE_RE.findall(normalise(t)) for t in texts]  # tokens and the breaks between them
+    docs = [_PIECE_RE.findall(normalise(t)) for t in texts]  # tokens, breaks and names' marks
     pieces = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     flat = [t for d in docs for t in d]
     seen = list(dict.fromkeys(flat))
     index = {t: i for i, t in enumerate(seen)}
-    all_ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+    piece_ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+    mark = np.array([{NAME_OPEN: 1, NAME_CLOSE: -1}.get(t, 0) for t in seen], dtype=np.int64)
     is_break = np.fromiter((BREAK_RE.fullmatch(t) is not None for t in seen), dtype=bool, count=len(seen))
-    piece_break = is_break[all_ids]
+    not_token = is_break | (mark != 0)
+    word = ~not_token[piece_ids]
+    at = np.flatnonzero(word)
     doc_of = np.repeat(np.arange(len(docs)), pieces)
-    after_break = np.zeros(len(all_ids), dtype=bool)
-    after_break[1:] = piece_break[:-1] & (doc_of[1:] == doc_of[:-1])
-    word = ~piece_break
-    renumber = np.cumsum(~is_break) - 1  # token ids without the breaks, in order of first occurrence
-    vocab = [t for t, b in zip(seen, is_break.tolist(), strict=True) if not b]
-    lengths = np.bincount(doc_of[word], minlength=len(docs)).astype(np.int64)
-    return TokenPart(vocab, [fold(t) for t in vocab], renumber[all_ids[word]], lengths, after_break[word])
+    breaks_so_far = np.cumsum(is_break[piece_ids])  # one between two words of a document raises it
+    after_break = np.zeros(len(at), dtype=bool)
+    after_break[1:] = (breaks_so_far[at[1:]] > breaks_so_far[at[:-1]]) & (doc_of[at[1:]] == doc_of[at[:-1]])
+    named = np.cumsum(mark[piece_ids])[at] > 0 if len(at) else np.zeros(0, dtype=bool)  # between the marks
+    renumber = np.cumsum(~not_token) - 1  # the tokens' ids among themselves, in order of first occurrence
+    vocab = [t for t, gone in zip(seen, not_token.tolist(), strict=True) if not gone]
+    lengths = np.bincount(doc_of[at], minlength=len(docs)).astype(np.int64)
+    return TokenPart(vocab, [fold(t) for t in vocab], renumber[piece_ids[at]], lengths, after_break, named)
 
 
 def _csr_counts(cols: np.ndarray, indptr: np.ndarray, width: int) -> sparse.csr_matrix:

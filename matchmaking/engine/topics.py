@@ -131,7 +131,12 @@ class Vocabulary:
         return found
 
     def match_corpus(self, tok: Tokenised, *, folding: bool = True) -> list[set[int]]:
-        """``match_tokens`` for every document of ``tok`` (acronyms are separate: they need raw text).
+        """``match_tokens`` for every document of ``tok`` (acronyms are separate: they need raw text)."""
+        return self.match_corpus_named(tok, folding=folding)[0]
+
+    def match_corpus_named(self, tok: Tokenised, *, folding: bool = True) -> tuple[list[set[int]], list[set[int]]]:
+        """``match_corpus``, and apart from it each document's topics found only within a name it marked
+        (``Tokenised.named``: a phrase with a word of the name is the name's).
 
         Each phrase becomes an integer code over the corpus's token ids (its first few tokens when
         it is long), so candidate occurrences are found with numpy, one phrase length at a time.
@@ -141,8 +146,9 @@ class Vocabulary:
         phrases = self.folded_phrases if folding else self.exact_phrases
         vocab, ids = (tok.folded_vocab, tok.folded_ids) if folding else (tok.vocab, tok.ids)
         found: list[set[int]] = [set() for _ in range(len(tok.offsets) - 1)]
+        in_names: list[set[int]] = [set() for _ in found]
         if not len(ids):
-            return found
+            return found, in_names
         index = {t: i for i, t in enumerate(vocab)}
         base = len(vocab) + 1
         fits = max(1, int(62 / np.log2(base)))  # tokens per int64 code without overflow
@@ -184,7 +190,7 @@ class Vocabulary:
             hit_topic.append(np.array([t_ for _, t_ in long_hits], dtype=np.int64))
             hit_length.append(np.full(len(long_hits), length, dtype=np.int64))
         if not hit_at:  # no phrase of the vocabulary can occur in this corpus
-            return found
+            return found, in_names
         from .kernels import leftmost_longest  # numba: imported by the first corpus, not with the engine
 
         at, length_, topic_ = (np.concatenate(parts).astype(np.int64) for parts in (hit_at, hit_length, hit_topic))
@@ -194,9 +200,12 @@ class Vocabulary:
         at, length_, topic_ = at[order], length_[order], topic_[order]
         chosen = leftmost_longest(at, length_)
         docs = np.searchsorted(tok.offsets, at[chosen], side="right") - 1
-        for d_, t_ in zip(docs.tolist(), topic_[chosen].tolist(), strict=True):
-            found[d_].add(t_)
-        return found
+        named = tok.spans(tok.named, at[chosen], length_[chosen])
+        for d_, t_, n_ in zip(docs.tolist(), topic_[chosen].tolist(), named.tolist(), strict=True):
+            (in_names if n_ else found)[d_].add(t_)
+        for d_ in np.unique(docs[named]).tolist():
+            in_names[d_] -= found[d_]
+        return found, in_names
 
     @staticmethod
     def _longest(phrases: Mapping[tuple[str, ...], int]) -> int:

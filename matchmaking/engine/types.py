@@ -46,6 +46,10 @@ class Opportunity:
     apply_by: date | None = None
     created_at: datetime | None = None
     sessions: tuple[Session, ...] = ()
+    # Who offers it, as written (a company's, an expert's or an artisan's name): its words are no topic
+    # of the posting unless the rest of it agrees ("Công ty TNHH Đại Dương Xanh" is not about the
+    # ocean; ``vectors.topic_sets``).
+    organisation: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,9 @@ brute-force test scores every pair with them, so both use the same model.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,17 +20,49 @@ from .filters import Compiled
 from .lexicon import load_lexicon
 from .model import Weights
 from .stages import OFF, Stages
-from .text import Tokenised, hstack_rows, normalise, tfidf_pair, tokenise
+from .text import NAME_CLOSE, NAME_OPEN, Tokenised, hstack_rows, normalise, tfidf_pair, tokenise
 from .topics import Vocabulary, load_vocabulary
 from .types import KINDS, Geography, Opportunity, Participant
 
 
 def participant_document(p: Participant) -> str:
-    return f"{p.text}\n{' ; '.join(p.topics)}"
+    return _unmarked(f"{p.text}\n{' ; '.join(p.topics)}")
 
 
 def opportunity_document(o: Opportunity) -> str:
-    return f"{o.title}\n{o.description}\n{' ; '.join(o.topics)}"
+    """Title, description and topics; where the title or the description names the organisation, the
+    name is marked (``text.NAME_OPEN``) so that its words count as words but name no topic alone."""
+    body = _unmarked(f"{o.title}\n{o.description}")
+    if o.organisation.strip():
+        body = _name_marker(o.organisation)(body)
+    return f"{body}\n{' ; '.join(o.topics)}"
+
+
+def _unmarked(text: str) -> str:
+    if NAME_OPEN in text or NAME_CLOSE in text:  # never in anyone's text; a pasted one means nothing
+        text = text.replace(NAME_OPEN, " ").replace(NAME_CLOSE, " ")
+    return text
+
+
+# The legal form before or after an organisation's own name ("Công ty TNHH …", "… Co., Ltd."): a posting
+# may name it with or without.
+_LEGAL_BEFORE = re.compile(
+    r"^(?:công ty(?: tnhh| cổ phần| cp| trách nhiệm hữu hạn)?(?: một thành viên| mtv)?|ctcp|cty|tnhh)\s+",
+    re.IGNORECASE,
+)
+_LEGAL_AFTER = re.compile(r"[\s,]+(?:co\.?,?\s*ltd\.?|ltd\.?|jsc|inc\.?|llc|corp\.?)$", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_marker(name: str) -> Callable[[str], str]:
+    """What marks every mention of the organisation ``name`` in a text: the whole name, or the name
+    without its legal form, as whole words, in any case and spacing."""
+    whole = " ".join(name.split())
+    short = _LEGAL_AFTER.sub("", _LEGAL_BEFORE.sub("", whole))
+    forms = sorted({f for f in (whole, short) if f}, key=len, reverse=True)
+    words = "|".join(r"\s+".join(map(re.escape, f.split())) for f in forms)
+    pattern = re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
+    return functools.partial(pattern.sub, f"{NAME_OPEN}\\g<0>{NAME_CLOSE}")
 
 
 # Topics that name a kind of opportunity rather than a subject: every career talk is "hướng nghiệp"
@@ -42,22 +76,42 @@ def topic_sets(
     vocab: Vocabulary, tok: Tokenised, raw: Sequence[str], entries: Sequence[Sequence[str]], *, folding: bool
 ) -> list[frozenset[int]]:
     """Topics of each document: phrases in its tokens, acronyms in its raw text, topic ids listed; not
-    those that only name a kind of opportunity (``NOT_A_SUBJECT``)."""
-    found = vocab.match_corpus(tok, folding=folding)
+    those that only name a kind of opportunity (``NOT_A_SUBJECT``).
+
+    A topic found only within the organisation's name its document marked (``opportunity_document``)
+    counts only if the rest of the document has a topic of the same field: "Công ty TNHH Đại Dương
+    Xanh" (ocean) offering an accounting internship is not marine biology, while "Công ty Phần mềm
+    Sông Hồng" inviting students to see its programmers at work is software engineering."""
+    found, in_names = vocab.match_corpus_named(tok, folding=folding)
     # Acronyms need the raw text (case matters); only documents with such a token are searched.
     lowered = {normalise(a) for a in vocab.acronyms}
     has = np.fromiter((t in lowered for t in tok.vocab), dtype=bool, count=len(tok.vocab))
     with_acronym = np.unique(np.searchsorted(tok.offsets, np.flatnonzero(has[tok.ids]), side="right") - 1)
     for d in with_acronym.tolist():
-        found[d] |= vocab.match_acronyms(raw[d])
+        if NAME_OPEN in raw[d]:
+            outside, inside = _name_parts(raw[d])
+            found[d] |= vocab.match_acronyms(outside)
+            in_names[d] |= vocab.match_acronyms(inside) - found[d]
+        else:
+            found[d] |= vocab.match_acronyms(raw[d])
     index = vocab.index
     for doc, listed in zip(found, entries, strict=True):
         for entry in listed:
             key = entry.strip().lower()
             if key in index:
                 doc.add(index[key])
+    for doc, named in zip(found, in_names, strict=True):
+        if named:
+            fields = {vocab.topics[t].group for t in doc}
+            doc |= {t for t in named if vocab.topics[t].group in fields}
     kinds = {index[t] for t in NOT_A_SUBJECT if t in index}
     return [frozenset(doc - kinds) for doc in found]
+
+
+def _name_parts(raw: str) -> tuple[str, str]:
+    """A document's text outside the names it marked, and the names' text."""
+    pieces = re.split(f"[{NAME_OPEN}{NAME_CLOSE}]", raw)
+    return " ".join(pieces[0::2]), " ".join(pieces[1::2])
 
 
 def topic_terms(
