@@ -31,6 +31,9 @@ class Topic:
     vi: str
     en: str
     group: str
+    # The topic names its whole field ("công nghệ thông tin", IT, for software; "nông nghiệp" for farming
+    # and food): a text that names it is about every topic of the field (``vectors.topic_terms``).
+    umbrella: bool = False
 
     def name(self, lang: str) -> str:
         return self.en if lang == "en" else self.vi
@@ -72,6 +75,11 @@ class Vocabulary:
         """Each topic's field (its ``group`` in topics.json) as an index into ``field_ids``."""
         fields = {g: i for i, g in enumerate(self.field_ids)}
         return np.array([fields[t.group] for t in self.topics], dtype=np.int64)
+
+    @functools.cached_property
+    def umbrellas(self) -> np.ndarray:
+        """Which topics name their whole field (``Topic.umbrella``)."""
+        return np.array([t.umbrella for t in self.topics], dtype=bool)
 
     @functools.cached_property
     def evidence_columns(self) -> np.ndarray:
@@ -227,7 +235,7 @@ def build_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
     names = raw.get("fields", {})
     fields = {g: Field(g, str(n["vi"]), str(n["en"]), bool(n.get("transversal", False))) for g, n in names.items()}
     for i, row in enumerate(rows):
-        topic = Topic(id=row["id"], vi=row["vi"], en=row["en"], group=row["group"])
+        topic = Topic(id=row["id"], vi=row["vi"], en=row["en"], group=row["group"], umbrella=bool(row.get("umbrella")))
         topics.append(topic)
         acronyms_here = set(row.get("acronyms", ()))
         # A name that is one of the topic's acronyms ("AI") is matched only as an acronym, in capitals.

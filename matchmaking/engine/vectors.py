@@ -115,7 +115,12 @@ def _name_parts(raw: str) -> tuple[str, str]:
 
 
 def topic_terms(
-    sets: Sequence[frozenset[int]], n_topics: int, lengths: np.ndarray, group_of: np.ndarray | None = None
+    sets: Sequence[frozenset[int]],
+    n_topics: int,
+    lengths: np.ndarray,
+    group_of: np.ndarray | None = None,
+    umbrellas: np.ndarray | None = None,
+    n_participants: int = 0,
 ) -> sparse.csr_matrix:
     """Each document's topics as terms: the topic's IDF over these documents relative to the rarest
     topic's, divided by √(the document's tokens + 1), so that a topic weighs like one of its words.
@@ -123,7 +128,13 @@ def topic_terms(
     With ``group_of`` (topic → its field in the vocabulary), each field a document has topics in is a
     term too (columns after the topics'), weighted the same way × ``model.GROUP_SCALE``, its IDF
     relative to the rarest field's: two texts on neighbouring topics of one field ("machine learning",
-    "generative AI") share a little relevance, less than two texts on the same topic."""
+    "generative AI") share a little relevance, less than two texts on the same topic.
+
+    With ``umbrellas`` (topic → whether it names its whole field: ``Topic.umbrella``), a participant
+    (one of the first ``n_participants`` documents) who names a field only as a whole ("em muốn học IT,
+    CNTT") has that field's term weighted as a topic, not × GROUP_SCALE: every topic of the field is
+    what they asked for. Naming a narrower topic of the field too ("kế toán, tài chính") keeps the
+    field at GROUP_SCALE: the narrower topic says what they want."""
     n_docs = len(sets)
     sizes = np.fromiter(map(len, sets), dtype=np.int64, count=n_docs)
     topics = np.fromiter((t for s in sets for t in sorted(s)), dtype=np.int64, count=int(sizes.sum()))
@@ -134,8 +145,17 @@ def topic_terms(
         n_fields = int(group_of.max()) + 1
         keys = np.unique(docs * n_fields + group_of[topics])  # each (document, field) once, in order
         docs = np.concatenate([docs, keys // n_fields])
+        topics_before = topics
         topics = np.concatenate([topics, n_topics + keys % n_fields])
-        scale = np.concatenate([scale, np.full(len(keys), model.GROUP_SCALE)])
+        field_scale = np.full(len(keys), model.GROUP_SCALE)
+        if umbrellas is not None and umbrellas.any():
+            topic_docs = docs[: len(topics_before)]
+            key_of = topic_docs * n_fields + group_of[topics_before]
+            umbrella = umbrellas[topics_before]
+            # A participant's fields named whole and by no narrower topic weigh as a topic.
+            whole = np.setdiff1d(key_of[umbrella & (topic_docs < n_participants)], key_of[~umbrella])
+            field_scale[np.isin(keys, whole)] = 1.0
+        scale = np.concatenate([scale, field_scale])
         width += n_fields
     order = np.argsort(docs, kind="stable")  # topics first within each document, then fields
     docs, topics, scale = docs[order], topics[order], scale[order]
@@ -367,7 +387,9 @@ def assemble(
     """The model from its parts: the topic terms join the TF-IDF rows into the relevance vectors."""
     n_p = len(participants)
     text_p, text_o = text
-    topics_all = topic_terms(sets, len(vocab.topics), np.diff(tok.offsets), vocab.group_of)
+    topics_all = topic_terms(
+        sets, len(vocab.topics), np.diff(tok.offsets), vocab.group_of, vocab.umbrellas, n_participants=n_p
+    )
     sim_p, norms_p = similarity_vectors(text_p, topics_all[:n_p], weights)
     sim_o, norms_o = similarity_vectors(text_o, topics_all[n_p:], weights)
     beta = weights.topic_strength() if weights.text > 0 else 0.0

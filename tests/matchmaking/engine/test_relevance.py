@@ -155,3 +155,32 @@ def test_teamwork_or_presenting_in_common_alone_is_no_reason_to_recommend() -> N
     assert all(r.score >= model.score(model.RELEVANCE_FLOOR) for r in unfloored)
     listed = recommend([me], [guide, security], now=NOW, geography=GEOGRAPHY).for_participants["s1"]
     assert [r.opportunity_id for r in listed] == ["security"]
+
+
+def test_a_participant_who_names_only_a_whole_field_has_it_weighted_as_a_topic() -> None:
+    from matchmaking.engine.topics import load_vocabulary
+    from matchmaking.engine.vectors import topic_terms
+
+    vocab = load_vocabulary()
+    it, programming = vocab.index["information-technology"], vocab.index["programming"]
+    sets = [frozenset({it}), frozenset({it, programming}), frozenset({it})]  # two participants, then a posting
+    terms = topic_terms(sets, len(vocab.topics), np.array([3, 3, 3]), vocab.group_of, vocab.umbrellas, n_participants=2)
+    software = len(vocab.topics) + vocab.field_ids.index("software")
+    whole, narrower, posting = terms[:, software].toarray().ravel()
+    assert whole == 2 * narrower  # a topic's weight, not model.GROUP_SCALE of it
+    assert narrower == posting  # a narrower topic says what they want; a posting's field is never raised
+
+
+def test_a_student_who_writes_only_it_or_cntt_is_offered_a_software_company_visit() -> None:
+    # "Công nghệ thông tin" (CNTT, IT) names the whole software field; the visit's topics are narrower.
+    me = student("me", "em muốn học IT, CNTT")
+    visit = opportunity(
+        "dev",
+        kind="visit",
+        title="Tham quan công ty phần mềm",
+        description="Xem các kỹ sư viết code, kiểm thử ứng dụng di động và họp nhóm Scrum.",
+    )
+    bakery = opportunity("cake", company="c2", title="Học làm bánh kem cùng thợ bánh")
+    listed = recommend([me], [visit, bakery], now=NOW, geography=GEOGRAPHY).for_participants["me"]
+    assert [r.opportunity_id for r in listed] == ["dev"]
+    assert listed[0].reasons[0] == {"factor": "field", "fields": ["software"]}
