@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from .negation import without_negated
 from .parallel import can_fork, run_side_by_side
 from .topk import Result, rank_within
 
@@ -77,7 +78,8 @@ def participant_text(p: Participant) -> str:
 
 
 def participant_text_of(text: str, topics: Sequence[str] = ()) -> str:
-    return f"{text}\n{' ; '.join(topics)}"
+    """What the encoder reads of a participant: as the engine, without what they do not want."""
+    return f"{without_negated(text)}\n{' ; '.join(topics)}"
 
 
 def opportunity_text(o: Opportunity) -> str:

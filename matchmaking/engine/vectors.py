@@ -19,6 +19,7 @@ from . import model
 from .filters import Compiled
 from .lexicon import load_lexicon
 from .model import Weights
+from .negation import without_negated
 from .stages import OFF, Stages
 from .text import NAME_CLOSE, NAME_OPEN, Tokenised, hstack_rows, normalise, tfidf_pair, tokenise
 from .topics import Vocabulary, load_vocabulary
@@ -26,7 +27,9 @@ from .types import KINDS, Geography, Opportunity, Participant
 
 
 def participant_document(p: Participant) -> str:
-    return _unmarked(f"{p.text}\n{' ; '.join(p.topics)}")
+    """Interests and skills without what the participant says they do not want (``negation``), then
+    the topics listed."""
+    return _unmarked(f"{without_negated(p.text)}\n{' ; '.join(p.topics)}")
 
 
 def opportunity_document(o: Opportunity) -> str:
