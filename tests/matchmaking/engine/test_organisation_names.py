@@ -85,3 +85,17 @@ def test_a_student_of_the_ocean_is_offered_the_reef_talk_first_not_the_accountin
     assert listed[0].opportunity_id == "reef"
     for rec in listed[1:]:  # the internship shares the words "đại dương", not a topic
         assert not any(reason.get("factor") == "topics" for reason in rec.reasons)
+
+
+def test_a_name_is_marked_as_whole_words_in_any_case_with_or_without_its_legal_form() -> None:
+    from matchmaking.engine.vectors import _name_marked
+
+    text = "CÔNG TY TNHH ĐẠI DƯƠNG XANH tuyển; Đại Dương Xanhh không phải; Đại Dương Xanh, Hải Phòng"
+    marked = _name_marked(text, "Công ty TNHH Đại Dương Xanh")
+    assert marked == (
+        f"{NAME_OPEN}CÔNG TY TNHH ĐẠI DƯƠNG XANH{NAME_CLOSE} tuyển; Đại Dương Xanhh không phải; "
+        f"{NAME_OPEN}Đại Dương Xanh{NAME_CLOSE}, Hải Phòng"
+    )
+    assert _name_marked("Lotus Hotel Group invites", "Lotus Hotel Group Co., Ltd.") == (
+        f"{NAME_OPEN}Lotus Hotel Group{NAME_CLOSE} invites"
+    )
