@@ -65,6 +65,7 @@ MAX_CHARS = 1500
 MAX_TOKENS = 512
 CHUNK = 65536
 PARALLEL_TEXTS = 1000  # texts to encode from which a round's processes share the encoding
+TEXT_COST = 50  # what encoding a text costs beyond its length, in characters (``EmbeddingCache._encoded``)
 # At most this many characters of new text a round encodes itself (opportunities' first), which cost
 # about 7 s on two cores here (encoding costs in proportion to a text's length), so that a round that
 # finds the store cold still keeps to the benchmark's budget. What it leaves is ranked by the engine alone
@@ -201,7 +202,12 @@ class EmbeddingCache:
         parts = max(1, min(processes, len(texts) // PARALLEL_TEXTS)) if can_fork() else 1
         if parts == 1:
             return self._encode_part(texts)
-        bounds = np.linspace(0, len(texts), parts + 1).astype(int)
+        # Parts of equal cost, not of equal counts: a posting costs about three participants' texts. A
+        # text costs about as much as its length plus TEXT_COST characters (measured: 1.44 ms for 87
+        # characters, 3.67 ms for 303, on one core here).
+        cost = np.cumsum(np.fromiter((len(t) + TEXT_COST for t in texts), dtype=np.int64, count=len(texts)))
+        cuts = np.searchsorted(cost, cost[-1] * np.arange(1, parts) / parts)
+        bounds = np.concatenate(([0], cuts, [len(texts)]))
         tasks = [functools.partial(self._encode_part, texts[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
         return np.concatenate(run_side_by_side(tasks))
 

@@ -142,7 +142,7 @@ def test_an_encoder_whose_packages_are_missing_is_refused_with_how_to_install_th
 
 @pytest.mark.skipif(not encoder.can_fork(), reason="forking is Linux-only here")
 def test_many_new_texts_are_encoded_by_forked_processes_side_by_side_with_the_same_vectors() -> None:
-    texts = [f"text {n} {'mixing' if n % 3 else 'studio'}" for n in range(2 * encoder.PARALLEL_TEXTS + 5)]
+    texts = [f"text {n:05d} {'mixing' if n % 3 else 'studio'}" for n in range(2 * encoder.PARALLEL_TEXTS + 5)]
     here, forked = Stub(), Stub()
     alone = EmbeddingCache(here).embed(texts, processes=1)
     shared = EmbeddingCache(forked)
@@ -151,6 +151,19 @@ def test_many_new_texts_are_encoded_by_forked_processes_side_by_side_with_the_sa
     assert len(here.calls) == 1
     # This process encoded the first half; a forked child the second (its calls are not seen here).
     assert [len(call) for call in forked.calls] == [len(texts) // 2]
+
+
+@pytest.mark.skipif(not encoder.can_fork(), reason="forking is Linux-only here")
+def test_forked_processes_share_the_new_texts_by_their_cost_not_their_count() -> None:
+    # A thousand postings of 600 characters, then three thousand short interests: by count the first
+    # process would get all the postings and a third of the rest; by cost each gets about half.
+    postings = [f"posting {n:04d} " + "audio mixing studio " * 30 for n in range(1000)]
+    interests = [f"interest {n:04d} mixing" for n in range(3000)]
+    stub = Stub()
+    EmbeddingCache(stub).embed(postings + interests, processes=2)
+    here = sum(len(t) + encoder.TEXT_COST for t in stub.calls[0])
+    total = sum(len(t) + encoder.TEXT_COST for t in postings + interests)
+    assert len(stub.calls[0]) < 1500 and abs(here - total / 2) < 700
 
 
 @pytest.mark.parametrize(
