@@ -35,13 +35,13 @@ from . import stopwords
 
 # Word characters, keeping a trailing + or # so that "C++" and "C#" stay themselves.
 TOKEN_RE = re.compile(r"\w+[+#]*")
+# A document's builder puts a name (an opportunity's organisation) between these two private-use marks;
+# its tokens are then ``Tokenised.named``. They are never tokens themselves, nor in anyone's text.
+NAME_OPEN, NAME_CLOSE = "\ue000", "\ue001"
 # What separates a text's parts: a line break, or a stop, comma, semicolon, colon, question or
 # exclamation mark before a space. A phrase of the vocabulary or the lexicon never spans one: the
 # title's last words and the description's first ("… cho học sinh" / "Học HTML …") are not "sinh học"
 # (biology), nor two items of a list one phrase. "node.js" and "3.5" hold no break.
-# A document's builder puts a name (an opportunity's organisation) between these two private-use marks;
-# its tokens are then ``Tokenised.named``. They are never tokens themselves, nor in anyone's text.
-NAME_OPEN, NAME_CLOSE = "\ue000", "\ue001"
 BREAK_RE = re.compile(f"\\n|[.,;:!?](?=\\s|{NAME_CLOSE}|$)")
 _PIECE_RE = re.compile(f"{TOKEN_RE.pattern}|{BREAK_RE.pattern}|[{NAME_OPEN}{NAME_CLOSE}]")
 # Every combining-mark block; Vietnamese tone and vowel marks live in U+0300–U+036F.

@@ -31,8 +31,9 @@ class Topic:
     vi: str
     en: str
     group: str
-    # The topic names its whole field ("công nghệ thông tin", IT, for software; "nông nghiệp" for farming
-    # and food): a text that names it is about every topic of the field (``vectors.topic_terms``).
+    # The topic names its whole field ("công nghệ thông tin", IT, for software; "tài chính" for finance,
+    # banking and accounting): a participant who names it and nothing narrower of the field wants the
+    # whole field (``vectors.topic_terms``).
     umbrella: bool = False
 
     def name(self, lang: str) -> str:
@@ -139,7 +140,8 @@ class Vocabulary:
         return found
 
     def match_corpus(self, tok: Tokenised, *, folding: bool = True) -> list[set[int]]:
-        """``match_tokens`` for every document of ``tok`` (acronyms are separate: they need raw text)."""
+        """``match_tokens`` for every document of ``tok`` (acronyms are separate: they need raw text), but
+        for the phrases within a name the document marked (``match_corpus_named``)."""
         return self.match_corpus_named(tok, folding=folding)[0]
 
     def match_corpus_named(self, tok: Tokenised, *, folding: bool = True) -> tuple[list[set[int]], list[set[int]]]:

@@ -3,6 +3,8 @@ the posting unless the rest of it agrees (engine/vectors.py, ``opportunity_docum
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tiny import GEOGRAPHY, NOW, opportunity, student
 
 from matchmaking.engine.recommend import recommend
@@ -99,3 +101,16 @@ def test_a_name_is_marked_as_whole_words_in_any_case_with_or_without_its_legal_f
     assert _name_marked("Lotus Hotel Group invites", "Lotus Hotel Group Co., Ltd.") == (
         f"{NAME_OPEN}Lotus Hotel Group{NAME_CLOSE} invites"
     )
+
+
+def test_the_lexicon_takes_no_concept_from_the_name_either() -> None:
+    from matchmaking.engine.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    visit = opportunity("v", title="Tham quan Công ty Phần mềm Sông Hồng", organisation="Công ty Phần mềm Sông Hồng")
+    documents = [opportunity_document(visit), opportunity_document(replace(visit, organisation=""))]
+    counts = lexicon.counts(tokenise(documents), 0)  # all on the right: opportunities
+    n = len(lexicon.concepts)
+    named, plain = ({lexicon.concepts[c % n] for c in row.indices} for row in counts)
+    assert {"software", "company"} <= plain and not {"software", "company"} & named
+    assert "visit" in named  # "tham quan", outside the name, is read as before
