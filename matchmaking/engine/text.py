@@ -103,16 +103,9 @@ class Tokenised:
         """The same tokens, breaks and names with other folded forms (the lexicon's stemmed or bare passes)."""
         return Tokenised(self.ids, self.offsets, self.vocab, folded_ids, folded_vocab, self.breaks, self.named)
 
-    def spans_break(self, at: np.ndarray, length: np.ndarray) -> np.ndarray:
-        """Whether the tokens [at, at + length) of each occurrence have a break between them."""
-        if self.breaks is None or not len(at):
-            return np.zeros(len(at), dtype=bool)
-        seen = np.cumsum(self.breaks)  # breaks at or before each position
-        return seen[at + length - 1] > seen[at]
-
     @staticmethod
     def spans(flags: np.ndarray | None, at: np.ndarray, length: np.ndarray) -> np.ndarray:
-        """Whether any of the tokens [at, at + length) of each occurrence is flagged (``named``)."""
+        """Whether any of the tokens [at, at + length) of each occurrence is flagged (``breaks``, ``named``)."""
         if flags is None or not len(at) or not flags.any():
             return np.zeros(len(at), dtype=bool)
         seen = np.concatenate(([0], np.cumsum(flags)))  # flags before each position

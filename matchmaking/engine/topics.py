@@ -204,7 +204,8 @@ class Vocabulary:
         from .kernels import leftmost_longest  # numba: imported by the first corpus, not with the engine
 
         at, length_, topic_ = (np.concatenate(parts).astype(np.int64) for parts in (hit_at, hit_length, hit_topic))
-        within = ~tok.spans_break(at, length_)  # a phrase never spans a line or a stop (``text.BREAK_RE``)
+        # A phrase never spans a line or a stop (``text.BREAK_RE``): no break before its second token or later.
+        within = ~tok.spans(tok.breaks, at + 1, length_ - 1)
         at, length_, topic_ = at[within], length_[within], topic_[within]
         order = np.lexsort((-length_, at))  # leftmost first, the longest of those first
         at, length_, topic_ = at[order], length_[order], topic_[order]
