@@ -45,7 +45,6 @@ def test_a_worker_process_killed_mid_shard_gives_the_shard_back_and_the_round_pu
     # back (reject on worker lost) can bring the shard back within the test's wait.
     worker = stack.start_worker(pool="prefork", visibility_timeout=3600)
     wait_for(lambda: len(pool_children(worker)) == 1, "the worker's pool process")
-    child = pool_children(worker)[0]
 
     with stack.pg.connect() as lock:
         # A shard takes the round row, then replaces its staged rows: the table lock stops it right there,
@@ -54,6 +53,12 @@ def test_a_worker_process_killed_mid_shard_gives_the_shard_back_and_the_round_pu
         lock.execute(f"LOCK TABLE {StagedMatch._meta.db_table} IN EXCLUSIVE MODE")
         match_round = round_start(k=3, shards=3, now=NOW)
         wait_for(lambda: stack.sessions_waiting_on_a_lock() >= 1, "a shard to reach the staged rows")
+        # The pool process is read now, while it waits on the lock, not at start-up: under load billiard may
+        # replace a new process that was slow to report itself up (worker_proc_alive_timeout), and the one
+        # seen first is then gone. With one process in the pool, the one there now runs the shard.
+        children = pool_children(worker)
+        assert len(children) == 1, children
+        child = children[0]
         stack.kill_pool_process(child)
         lock.execute("COMMIT")
 
