@@ -34,6 +34,9 @@ Row = dict[str, Any]
 FILES = tuple(SPEC_BY_NAME)  # the six contract files, parents first
 
 # Session times, and the wider windows in which a student or a class is free to attend them.
+# The kinds a whole class books (class_requests.csv); internships and contests are for students one by one.
+CLASS_KINDS = ("visit", "career_talk", "workshop")
+CLASS_KIND_TASTE = {"visit": 70, "career_talk": 25, "workshop": 5}  # what classes ask for, in ``class_request``
 SLOTS = {"morning": ("08:00", "11:00"), "afternoon": ("13:30", "16:30"), "evening": ("19:00", "21:00")}
 FREE = {"morning": ("07:30", "11:30"), "afternoon": ("13:00", "17:00"), "evening": ("18:30", "21:30")}
 
@@ -86,6 +89,20 @@ class Org:
     row: Row  # its companies.csv row
 
 
+@dataclass(frozen=True)
+class Offer:
+    """What a class could book of one opportunity: its field, kind, audience, place and daytime sessions."""
+
+    field: Field
+    kind: str
+    lang: str
+    locale: str  # the organisation's locale key; "" when online
+    levels: tuple[str, ...]
+    min_age: int | None
+    seats: int  # the most one class can bring (capacity, and group_max for a visit)
+    slots: tuple[tuple[int, str], ...]  # (day of October, "morning" | "afternoon")
+
+
 @dataclass
 class School:
     external_id: str
@@ -109,6 +126,10 @@ class World:
         self.days = [dt.date(year, 10, d) for d in range(1, 8)]
         self.weekdays = [d.day for d in self.days if d.weekday() < 5]
         self.weekend = [d.day for d in self.days if d.weekday() >= 5]
+        # What classes could book (``Offer``), noted as the opportunities are written, before the schools:
+        # most class requests ask for something the world offers, as a coordinator who has read the
+        # catalogue does (``class_request``).
+        self.offers: list[Offer] = []
 
     def rng(self, *stream: object) -> random.Random:
         # One stream per purpose, so that growing one part of the world does not reshuffle the others.
@@ -233,7 +254,21 @@ class World:
             )
         )
         yield "opportunities.csv", row
-        yield from self.sessions(rng, row, online)
+        sessions = list(self.sessions(rng, row, online))
+        yield from sessions
+        daytime = tuple(
+            (int(r["starts_at"][8:10]), slot)
+            for _, r in sessions
+            for slot, (start, _end) in SLOTS.items()
+            if slot != "evening" and r["starts_at"][11:16] == start
+        )
+        reachable = online or bool(row["province"])  # on site with no province: no class can place it
+        if kind in CLASS_KINDS and reachable and daytime:
+            seats = min(row["capacity"], row.get("group_max", row["capacity"]))
+            self.offers.append(
+                Offer(field, kind, lang, "" if online else org.locale.key, tuple(levels), row.get("min_age"), seats,
+                      daytime)
+            )  # fmt: skip
 
     def sessions(self, rng: random.Random, opportunity: Row, online: bool) -> Iterator[tuple[str, Row]]:
         kind = opportunity["kind"]
@@ -378,15 +413,37 @@ class World:
         kinds = rng.choices(("visit", "visit;career_talk", "career_talk", "workshop"), (70, 15, 10, 5))[0]
         days = sorted(rng.sample(self.weekdays, rng.randint(2, 5)))
         slots = ("morning", "afternoon") if rng.random() < 0.3 else ("morning",)
+        size = rng.randint(28, 45) if "secondary" in level else rng.randint(20, 40)
+        # Most coordinators ask for something the catalogue has, in reach of the class (its province or
+        # online, its level and age, room for it, on a school day); a few ask for what nobody offers yet.
+        fitting = self.offers_for(school, grade, min_size=20)
+        if fitting and rng.random() < 0.85:
+            # Visits first, as coordinators ask (the kinds' shares above).
+            offer = rng.choices(fitting, [CLASS_KIND_TASTE[o.kind] for o in fitting])[0]
+            field, kinds, size = offer.field, offer.kind, min(size, offer.seats)
+            day, slot = rng.choice(offer.slots)
+            days = sorted({day, *days[1:]} if day not in days else days)
+            slots = tuple(s for s in ("morning", "afternoon") if s in slots or s == slot)
         row: Row = {"external_id": f"DEMO-CR-{n:05d}", "school": school.external_id, "class_name": class_name}
         row["level"], row["grade"], row["kinds"] = level, grade, kinds
-        row["group_size"] = rng.randint(28, 45) if "secondary" in level else rng.randint(20, 40)
+        row["group_size"] = size
         template = rng.choice(texts["class_interests"][kinds.split(";")[0]][lang])
         row["interests"], topics = self.sentence(rng, template, field, lang)
         row["topics"] = ";".join(topics)
         row["available"] = free_windows(self.year, [(d, slots) for d in days], offset="+07:00")
         row["max_bookings"] = 1 if rng.random() < 0.8 else 2
         return row
+
+
+    def offers_for(self, school: School, grade: int, *, min_size: int) -> list[Offer]:
+        """The offers a class of this school and grade could book: in its province or online, at its level,
+        old enough (secondary pupils are about grade + 5), with room for ``min_size``."""
+        age = grade + 5 if "secondary" in school.level else None
+        return [
+            o for o in self.offers
+            if o.locale in ("", school.locale.key) and (not o.levels or school.level in o.levels)
+            and (o.min_age is None or age is None or age >= o.min_age) and o.seats >= min_size
+        ]  # fmt: skip
 
 
 def _apportion(total: int, weights: Sequence[float]) -> list[int]:
