@@ -434,7 +434,6 @@ class World:
         row["max_bookings"] = 1 if rng.random() < 0.8 else 2
         return row
 
-
     def offers_for(self, school: School, grade: int, *, min_size: int) -> list[Offer]:
         """The offers a class of this school and grade could book: in its province or online, at its level,
         old enough (secondary pupils are about grade + 5), with room for ``min_size``."""

@@ -72,8 +72,9 @@ def test_the_demo_runs_the_pipeline_and_a_second_run_duplicates_nothing(tmp_path
     assert grown <= {"bookings", "outbox", "matches"}
     matches_after = matched_pairs()
     held = set(
-        Booking.objects.exclude(status__in=Booking.CALENDAR_CANCELLED)
-        .values_list("student_id", "class_request_id", "session__opportunity_id")
+        Booking.objects.exclude(status__in=Booking.CALENDAR_CANCELLED).values_list(
+            "student_id", "class_request_id", "session__opportunity_id"
+        )
     )
     gone, came = matches_before - matches_after, matches_after - matches_before
     assert gone <= held, gone - held
