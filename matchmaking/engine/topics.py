@@ -66,6 +66,12 @@ class Vocabulary:
     version: str
     # Every field a topic belongs to, by id, named in both languages ("fields" in topics.json).
     fields: Mapping[str, Field] = dataclasses.field(default_factory=dict)
+    # Phrases that name a topic only in its context ("ambiguous" in topics.json: "python" is also a snake,
+    # "java" a coffee), folded and as written, and the fields besides its own that make the context
+    # ("context"): ``kept_ambiguous``.
+    ambiguous_folded: Mapping[tuple[str, ...], int] = dataclasses.field(default_factory=dict)
+    ambiguous_exact: Mapping[tuple[str, ...], int] = dataclasses.field(default_factory=dict)
+    context: Mapping[int, frozenset[str]] = dataclasses.field(default_factory=dict)
 
     @functools.cached_property
     def index(self) -> dict[str, int]:
@@ -89,6 +95,34 @@ class Vocabulary:
         transversal = {f.id for f in self.fields.values() if f.transversal}
         topics = [t.group not in transversal for t in self.topics]
         return np.array(topics + [g not in transversal for g in self.field_ids], dtype=bool)
+
+    @functools.cached_property
+    def ambiguous(self) -> Vocabulary | None:
+        """The ambiguous phrases as a vocabulary of their own (the same topic indices), or None."""
+        if not self.ambiguous_folded:
+            return None
+        return dataclasses.replace(
+            self, folded_phrases=self.ambiguous_folded, exact_phrases=self.ambiguous_exact, acronyms={},
+            ambiguous_folded={}, ambiguous_exact={},
+        )  # fmt: skip
+
+    def kept_ambiguous(self, found: Iterable[int], maybe: Iterable[int]) -> set[int]:
+        """Of the topics ``maybe`` that a document names only by an ambiguous phrase, those its other
+        topics (``found``) confirm: one of them is in the topic's field or a field of its context. A
+        document with no other topic (a student who wrote only "Python") keeps them all: "Meet the
+        pythons: reptile rescue" is about animals, "em học Python và AI" about programming."""
+        groups = {self.topics[t].group for t in found}
+        others = {g for g in groups if not self.fields.get(g, _NO_FIELD).transversal}  # not teamwork alone
+        maybe = set(maybe)
+        if not others:
+            return maybe
+        return {t for t in maybe if self.topics[t].group in others or others & self.context.get(t, frozenset())}
+
+    def match_ambiguous(self, found: set[int], toks: Sequence[str], *, folding: bool = True) -> set[int]:
+        """``found`` with the topics of the ambiguous phrases in ``toks`` that ``kept_ambiguous`` keeps."""
+        if self.ambiguous is None:
+            return found
+        return found | self.kept_ambiguous(found, self.ambiguous.match_tokens(toks, folding=folding) - found)
 
     @functools.cached_property
     def field_ids(self) -> tuple[str, ...]:
@@ -124,9 +158,14 @@ class Vocabulary:
 
     def match_text(self, raw: str, *, folding: bool = True) -> set[int]:
         found: set[int] = set()
-        for part in BREAK_RE.split(normalise(raw)):  # a phrase never spans a break, as in ``match_corpus``
-            found |= self.match_tokens(tokens(fold(part) if folding else part), folding=folding)
-        return found | self.match_acronyms(raw)
+        parts = [tokens(fold(part) if folding else part) for part in BREAK_RE.split(normalise(raw))]
+        for toks in parts:  # a phrase never spans a break, as in ``match_corpus``
+            found |= self.match_tokens(toks, folding=folding)
+        found |= self.match_acronyms(raw)
+        if self.ambiguous is None:
+            return found
+        maybe = set().union(*(self.ambiguous.match_tokens(toks, folding=folding) for toks in parts)) - found
+        return found | self.kept_ambiguous(found, maybe)
 
     def match_entries(self, entries: Iterable[str], *, folding: bool = True) -> set[int]:
         """Topics of an explicit list: a topic id counts as itself, anything else is matched as text."""
@@ -223,6 +262,9 @@ class Vocabulary:
         return max((len(p) for p in phrases), default=0)
 
 
+_NO_FIELD = Field("", "", "")
+
+
 def _phrase(text: str, *, folded: bool) -> tuple[str, ...]:
     normal = normalise(text)
     return tuple(tokens(fold(normal) if folded else normal))
@@ -234,6 +276,9 @@ def build_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
     folded: dict[tuple[str, ...], int] = {}
     exact: dict[tuple[str, ...], int] = {}
     acronyms: dict[str, int] = {}
+    ambiguous_folded: dict[tuple[str, ...], int] = {}
+    ambiguous_exact: dict[tuple[str, ...], int] = {}
+    context: dict[int, frozenset[str]] = {}
     rows = raw["topics"]
     names = raw.get("fields", {})
     fields = {g: Field(g, str(n["vi"]), str(n["en"]), bool(n.get("transversal", False))) for g, n in names.items()}
@@ -254,11 +299,28 @@ def build_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
         for acronym in row.get("acronyms", ()):
             if acronyms.setdefault(acronym, i) != i:
                 raise ValueError(f"topics: acronym {acronym!r} names two topics")
+        for label in row.get("ambiguous", ()):
+            key = _phrase(label, folded=True)
+            if (owner := ambiguous_folded.setdefault(key, i)) != i:
+                raise ValueError(f"topics: ambiguous {label!r} names both {rows[owner]['id']!r} and {row['id']!r}")
+            ambiguous_exact[_phrase(label, folded=False)] = i
+        if row.get("context"):
+            context[i] = frozenset(row["context"])
     if names:  # a vocabulary that names its fields names every one (a test vocabulary may name none)
         unnamed = sorted({t.group for t in topics} - set(fields))
         if unnamed:
             raise ValueError(f"topics: field {unnamed[0]!r} has no names in 'fields'")
-    return Vocabulary(tuple(topics), folded, exact, acronyms, str(raw.get("version", "")), fields)
+    for key, i in ambiguous_folded.items():  # a phrase is plain or ambiguous, never both
+        if key in folded:
+            plain = rows[folded[key]]["id"]
+            raise ValueError(f"topics: ambiguous {' '.join(key)!r} of {rows[i]['id']!r} is a plain phrase of {plain!r}")
+    unknown = sorted({g for c in context.values() for g in c} - {t.group for t in topics})
+    if unknown:
+        raise ValueError(f"topics: context field {unknown[0]!r} is no field of any topic")
+    return Vocabulary(
+        tuple(topics), folded, exact, acronyms, str(raw.get("version", "")), fields, ambiguous_folded,
+        ambiguous_exact, context,
+    )  # fmt: skip
 
 
 @functools.cache

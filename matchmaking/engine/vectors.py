@@ -135,6 +135,11 @@ def topic_sets(
             fields = {vocab.topics[t].group for t in doc}
             doc |= {t for t in named if vocab.topics[t].group in fields}
     kinds = {index[t] for t in NOT_A_SUBJECT if t in index}
+    if vocab.ambiguous is not None:  # "python", "java": only where the rest of the text is about their field
+        maybe, _ = vocab.ambiguous.match_corpus_named(tok, folding=folding)  # never from a name
+        for doc, more in zip(found, maybe, strict=True):
+            if more - doc:
+                doc |= vocab.kept_ambiguous(doc - kinds, more - doc)
     return [frozenset(doc - kinds) for doc in found]
 
 

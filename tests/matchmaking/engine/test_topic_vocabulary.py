@@ -184,3 +184,49 @@ def test_a_phrase_never_spans_a_line_or_a_stop_but_a_dot_inside_a_word_is_no_sto
     assert "machine-learning" not in ids("machine, learning")
     assert "machine-learning" in ids("Machine learning: the basics")
     assert "javascript" in ids("node.js")  # no space after the dot: one word
+
+
+def test_an_ambiguous_word_names_its_topic_only_where_the_text_is_about_its_field() -> None:
+    # "python" is also a snake and "java" a coffee: alone, or beside a topic of their field (or a field of
+    # their context), they name the language; beside other subjects only, they do not.
+    assert ids("Python") == {"python"}
+    assert ids("em học Python và phân tích dữ liệu") == {"python", "data-analysis"}  # AI and data: context
+    assert "python" in ids("Python, lập trình web")
+    assert ids("Reptile rescue: our vet cares for a Burmese python") == {"veterinary"}
+    assert "java" not in ids("Barista basics: a Java latte, espresso and coffee tasting")
+    assert "java" in ids("Học lập trình Java backend")
+    assert "cloud" not in ids("Trồng rau thủy canh dưới bầu trời đầy mây và đám mây")
+    assert ids("Tinh thần đoàn kết, unity trong đội bóng đá") == {"football"}
+    assert "game-dev" in ids("Làm game 2D với Unity")
+
+
+def test_the_corpus_topics_drop_an_ambiguous_word_the_rest_does_not_confirm() -> None:
+    from matchmaking.engine.vectors import topic_sets
+
+    vocab = load_vocabulary()
+    texts = [
+        "Meet the pythons: reptile rescue and wildlife conservation with our vets",
+        "em dang hoc Python, thich tri tue nhan tao (AI)",
+        "Barista basics: from Robusta beans to a Java latte, coffee tasting",
+        "Python",
+    ]
+    sets = topic_sets(vocab, tokenise(texts), texts, [()] * len(texts), folding=True)
+    named = [{vocab.topics[t].id for t in s} for s in sets]
+    assert named[0] == {"environment"}  # wildlife conservation, not programming
+    assert {"python", "ai"} <= named[1]
+    assert "java" not in named[2] and "coffee" in named[2]
+    assert named[3] == {"python"}
+    for text, found in zip(texts, named, strict=True):  # the single-text matcher agrees
+        assert found == ids(text), text
+
+
+def test_it_refuses_an_ambiguous_phrase_that_is_also_a_plain_phrase_or_an_unknown_context_field() -> None:
+    rows = [
+        {"id": "a", "group": "g", "vi": "lập trình python", "en": "python programming", "ambiguous": ["python"]},
+        {"id": "b", "group": "h", "vi": "trăn", "en": "python"},
+    ]
+    with pytest.raises(ValueError, match="python"):
+        build_vocabulary({"topics": rows})
+    rows = [{"id": "a", "group": "g", "vi": "x", "en": "y", "ambiguous": ["python"], "context": ["nowhere"]}]
+    with pytest.raises(ValueError, match="nowhere"):
+        build_vocabulary({"topics": rows})
