@@ -202,7 +202,17 @@ def test_it_refuses_a_data_folder_that_breaks_the_contract(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "name", ["esco_ict", "esco_skills", "bilingual_eval", "names_probe", "phrasing_probe", "classes_probe"]
+    "name",
+    [
+        "esco_ict",
+        "esco_skills",
+        "bilingual_eval",
+        "names_probe",
+        "phrasing_probe",
+        "classes_probe",
+        "delta_probe",
+        "metro_probe",
+    ],
 )
 def test_on_every_labelled_set_the_model_is_above_plain_tfidf_and_reports_its_floor(name, capsys):
     folder = DATA.parent / name
