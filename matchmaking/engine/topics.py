@@ -149,7 +149,8 @@ class Vocabulary:
             for length in range(min(longest, len(toks) - i), 0, -1):
                 topic = phrases.get(tuple(toks[i : i + length]))
                 if topic is not None:
-                    found.add(topic)
+                    if topic != NOTHING:
+                        found.add(topic)
                     i += length
                     break
             else:
@@ -252,7 +253,8 @@ class Vocabulary:
         docs = np.searchsorted(tok.offsets, at[chosen], side="right") - 1
         named = tok.spans(tok.named, at[chosen], length_[chosen])
         for d_, t_, n_ in zip(docs.tolist(), topic_[chosen].tolist(), named.tolist(), strict=True):
-            (in_names if n_ else found)[d_].add(t_)
+            if t_ != NOTHING:
+                (in_names if n_ else found)[d_].add(t_)
         for d_ in np.unique(docs[named]).tolist():
             in_names[d_] -= found[d_]
         return found, in_names
@@ -263,6 +265,9 @@ class Vocabulary:
 
 
 _NO_FIELD = Field("", "", "")
+# The topic index of a phrase that names nothing ("not_topics" in topics.json): it takes its words, so that
+# no shorter phrase inside it names a topic ("tạo công ăn việc làm", jobs, holds "công an", police).
+NOTHING = -1
 
 
 def _phrase(text: str, *, folded: bool) -> tuple[str, ...]:
@@ -310,7 +315,15 @@ def build_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
         unnamed = sorted({t.group for t in topics} - set(fields))
         if unnamed:
             raise ValueError(f"topics: field {unnamed[0]!r} has no names in 'fields'")
+    for label in raw.get("not_topics", ()):  # in both passes, the plain and the ambiguous phrases'
+        for table, key in ((folded, _phrase(label, folded=True)), (exact, _phrase(label, folded=False))):
+            if table.setdefault(key, NOTHING) != NOTHING and table is folded:
+                raise ValueError(f"topics: {label!r} names {rows[table[key]]['id']!r} and is in not_topics")
+        ambiguous_folded.setdefault(_phrase(label, folded=True), NOTHING)
+        ambiguous_exact.setdefault(_phrase(label, folded=False), NOTHING)
     for key, i in ambiguous_folded.items():  # a phrase is plain or ambiguous, never both
+        if i == NOTHING:
+            continue
         if key in folded:
             plain = rows[folded[key]]["id"]
             raise ValueError(f"topics: ambiguous {' '.join(key)!r} of {rows[i]['id']!r} is a plain phrase of {plain!r}")

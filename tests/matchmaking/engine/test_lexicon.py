@@ -69,12 +69,15 @@ def test_a_short_english_interest_finds_the_vietnamese_posting_on_its_subject(mo
         opportunity("food", company="c", title="Công nghiệp chế biến thực phẩm", language="vi"),
     ]
 
-    def first() -> str:
-        return recommend([me], catalogue, now=NOW, geography=GEOGRAPHY).for_participants["s1"][0].opportunity_id
+    def first(**options: bool) -> str:
+        recs = recommend([me], catalogue, now=NOW, geography=GEOGRAPHY, **options)
+        return recs.for_participants["s1"][0].opportunity_id
 
     assert first() == "warehouse"  # kho hàng = warehouse, khách hàng = customers
-    monkeypatch.setattr(model, "GLOSS_WEIGHT", 0.0)  # without the lexicon, the English "customer" wins
-    assert first() == "bakery"
+    # The topics ("warehouse" is logistics in either language) are off: the lexicon alone bridges.
+    assert first(use_topics=False) == "warehouse"
+    monkeypatch.setattr(model, "GLOSS_WEIGHT", 0.0)  # without it as well, the English "customer" wins
+    assert first(use_topics=False) == "bakery"
 
 
 @pytest.mark.parametrize(

@@ -137,6 +137,9 @@ def test_a_trade_or_field_beyond_computing_meets_its_topic_in_either_language_an
         "Môi trường làm việc năng động, xây dựng đội ngũ",  # "môi trường" and "xây dựng" alone are no field
         "Cuối tuần đi biển cùng gia đình",  # a trip to the seaside, not seafaring
         "Our company philosophy",
+        "Luyện ngân hàng đề thi toán lớp 9",  # a question bank, not banking
+        "Chiến sĩ thi đua cấp trường",  # an award, not the army
+        "A pilot programme for schools",  # a trial, not aviation
     ],
 )
 def test_a_common_phrase_folded_like_a_topic_phrase_names_no_topic(text) -> None:
@@ -230,3 +233,21 @@ def test_it_refuses_an_ambiguous_phrase_that_is_also_a_plain_phrase_or_an_unknow
     rows = [{"id": "a", "group": "g", "vi": "x", "en": "y", "ambiguous": ["python"], "context": ["nowhere"]}]
     with pytest.raises(ValueError, match="nowhere"):
         build_vocabulary({"topics": rows})
+
+
+def test_how_students_name_a_trade_or_a_dream_job_meets_its_topic() -> None:
+    assert ids("lam cong an hoac linh cuu hoa") == {"police-military", "firefighting-rescue"}
+    assert ids("I want to be a firefighter") == {"firefighting-rescue"}
+    assert ids("em muốn làm thợ điện") == {"electrical"}  # not "làm thơ", poetry
+    assert ids("Em thích nói trước đám đông") == {"public-speaking"}
+    assert ids("sau này em muốn làm y tá") == {"nursing"}
+    assert ids("dream of becoming a pilot") == {"aviation"}
+
+
+def test_a_phrase_that_names_nothing_takes_its_words_and_cannot_also_name_a_topic() -> None:
+    rows = [{"id": "police", "group": "g", "vi": "công an", "en": "police"}]
+    vocab = build_vocabulary({"topics": rows, "not_topics": ["công ăn việc làm"]})
+    assert vocab.match_text("tạo công ăn việc làm") == set()
+    assert vocab.match_text("làm công an") == {0}
+    with pytest.raises(ValueError, match="not_topics"):
+        build_vocabulary({"topics": rows, "not_topics": ["cong an"]})
