@@ -140,6 +140,7 @@ def test_a_trade_or_field_beyond_computing_meets_its_topic_in_either_language_an
         "Luyện ngân hàng đề thi toán lớp 9",  # a question bank, not banking
         "Chiến sĩ thi đua cấp trường",  # an award, not the army
         "A pilot programme for schools",  # a trial, not aviation
+        "a high-tech company",  # "tech" inside "high-tech" is no information technology
     ],
 )
 def test_a_common_phrase_folded_like_a_topic_phrase_names_no_topic(text) -> None:
@@ -242,6 +243,7 @@ def test_how_students_name_a_trade_or_a_dream_job_meets_its_topic() -> None:
     assert ids("Em thích nói trước đám đông") == {"public-speaking"}
     assert ids("sau này em muốn làm y tá") == {"nursing"}
     assert ids("dream of becoming a pilot") == {"aviation"}
+    assert ids("high-tech farming") == {"agritech"}
 
 
 def test_a_phrase_that_names_nothing_takes_its_words_and_cannot_also_name_a_topic() -> None:
