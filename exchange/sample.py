@@ -7,9 +7,12 @@ left out. Students are streamed school by school, so memory does not grow with t
 organisations and opportunities grow sub-linearly and are held in memory (a few thousand rows at most).
 
 Coherence: interests and opportunity topics come from one pool of fields (``sample_data/fields.json``),
-each written in Vietnamese or English, so matchmaking has real signal to find. Sessions fall in 1–7 October
-of ``year``: mornings 08:00–11:00, afternoons 13:30–16:30, online evenings 19:00–21:00; students and classes
-are free in windows that contain those slots. External ids start with ``DEMO-`` so that seeding never
+each written in Vietnamese or English, so matchmaking has real signal to find. Most class requests (85 %)
+ask for a kind and field the world offers within the class's reach (its province or online, its level,
+room for it, on one of its free days), as a coordinator who has read the catalogue does; the rest ask for
+something nobody offers yet. Sessions fall in 1–7 October of ``year``: mornings 08:00–11:00, afternoons
+13:30–16:30, online evenings 19:00–21:00; students and classes are free in windows that contain those
+slots. External ids start with ``DEMO-`` so that seeding never
 overwrites a real school's or company's rows.
 """
 
