@@ -51,7 +51,8 @@ def _synonyms() -> tuple[dict[tuple[str, ...], frozenset[int]], dict[str, frozen
     ambiguous ("gom" is gốm, pottery, and gồm, to include)."""
     concepts: list[set[str]] = []
     for topic in json.loads(TOPICS_PATH.read_text(encoding="utf-8"))["topics"]:
-        concepts.append({topic["vi"], topic["en"], *topic.get("synonyms", [])})
+        # Its ambiguous words too ("python"): the search looks for words, and two texts with one share it.
+        concepts.append({topic["vi"], topic["en"], *topic.get("synonyms", []), *topic.get("ambiguous", [])})
     for line in LEXICON_PATH.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.lstrip().startswith("#") and line.count("\t") == 1:
             concepts.append({p.strip() for column in line.split("\t") for p in column.split(";") if p.strip()})
