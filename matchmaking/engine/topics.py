@@ -5,6 +5,12 @@ on the accent-folded, case-folded form ("lap trinh game", "Lập trình game" an
 give ``game-dev``). Matching is greedy longest-first from the left, so "lập trình game" counts as game
 development and not also as programming. Acronyms ("AI", "IoT") are matched case-sensitively on the
 raw text, because the folded "ai" is also the Vietnamese word for "who".
+
+A word that also means something else is one of its topic's ``ambiguous`` phrases ("python", a snake;
+"java", a coffee): matched apart, it names the topic only where the rest of the text has a topic of that
+field or of a field in the topic's ``context``, or no other topic (``Vocabulary.kept_ambiguous``). The
+``not_topics`` are phrases that name nothing: they take their words in the longest-first match, so that no
+shorter phrase inside them names a topic ("tạo công ăn việc làm", to create jobs, holds "công an", police).
 """
 
 from __future__ import annotations
@@ -117,12 +123,6 @@ class Vocabulary:
         if not others:
             return maybe
         return {t for t in maybe if self.topics[t].group in others or others & self.context.get(t, frozenset())}
-
-    def match_ambiguous(self, found: set[int], toks: Sequence[str], *, folding: bool = True) -> set[int]:
-        """``found`` with the topics of the ambiguous phrases in ``toks`` that ``kept_ambiguous`` keeps."""
-        if self.ambiguous is None:
-            return found
-        return found | self.kept_ambiguous(found, self.ambiguous.match_tokens(toks, folding=folding) - found)
 
     @functools.cached_property
     def field_ids(self) -> tuple[str, ...]:
@@ -315,7 +315,7 @@ def build_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
         unnamed = sorted({t.group for t in topics} - set(fields))
         if unnamed:
             raise ValueError(f"topics: field {unnamed[0]!r} has no names in 'fields'")
-    for label in raw.get("not_topics", ()):  # in both passes, the plain and the ambiguous phrases'
+    for label in raw.get("not_topics", ()):  # in both passes: among the plain and the ambiguous phrases
         for table, key in ((folded, _phrase(label, folded=True)), (exact, _phrase(label, folded=False))):
             if table.setdefault(key, NOTHING) != NOTHING and table is folded:
                 raise ValueError(f"topics: {label!r} names {rows[table[key]]['id']!r} and is in not_topics")
