@@ -415,7 +415,7 @@ class World:
         field = _pick(rng, self.voc.fields, affinity, 1)[0]
         kinds = rng.choices(("visit", "visit;career_talk", "career_talk", "workshop"), (70, 15, 10, 5))[0]
         days = sorted(rng.sample(self.weekdays, rng.randint(2, 5)))
-        slots = ("morning", "afternoon") if rng.random() < 0.3 else ("morning",)
+        slots: tuple[str, ...] = ("morning", "afternoon") if rng.random() < 0.3 else ("morning",)
         size = rng.randint(28, 45) if "secondary" in level else rng.randint(20, 40)
         # Most coordinators ask for something the catalogue has, in reach of the class (its province or
         # online, its level and age, room for it, on a school day); a few ask for what nobody offers yet.
