@@ -239,6 +239,7 @@ def test_it_refuses_an_ambiguous_phrase_that_is_also_a_plain_phrase_or_an_unknow
 def test_how_students_name_a_trade_or_a_dream_job_meets_its_topic() -> None:
     assert ids("lam cong an hoac linh cuu hoa") == {"police-military", "firefighting-rescue"}
     assert ids("I want to be a firefighter") == {"firefighting-rescue"}
+    assert ids("em thích PCCC") == {"firefighting-rescue"}  # the fire police, more than workplace safety
     assert ids("em muốn làm thợ điện") == {"electrical"}  # not "làm thơ", poetry
     assert ids("Em thích nói trước đám đông") == {"public-speaking"}
     assert ids("sau này em muốn làm y tá") == {"nursing"}
