@@ -7,8 +7,10 @@ development and not also as programming. Acronyms ("AI", "IoT") are matched case
 raw text, because the folded "ai" is also the Vietnamese word for "who".
 
 A word that also means something else is one of its topic's ``ambiguous`` phrases ("python", a snake;
-"java", a coffee): matched apart, it names the topic only where the rest of the text has a topic of that
-field or of a field in the topic's ``context``, or no other topic (``Vocabulary.kept_ambiguous``). The
+"java", a coffee). It takes part in the same longest-first match under a code of its own
+(``ambiguous_code``), so that inside a longer phrase it is that phrase's, and it names the topic only where
+the rest of the text has a topic of that field or of a field in the topic's ``context``, or no other
+topic (``Vocabulary.kept_ambiguous``). The
 ``not_topics`` are phrases that name nothing: they take their words in the longest-first match, so that no
 shorter phrase inside them names a topic ("tạo công ăn việc làm", to create jobs, holds "công an", police).
 """
@@ -72,11 +74,9 @@ class Vocabulary:
     version: str
     # Every field a topic belongs to, by id, named in both languages ("fields" in topics.json).
     fields: Mapping[str, Field] = dataclasses.field(default_factory=dict)
-    # Phrases that name a topic only in its context ("ambiguous" in topics.json: "python" is also a snake,
-    # "java" a coffee), folded and as written, and the fields besides its own that make the context
-    # ("context"): ``kept_ambiguous``.
-    ambiguous_folded: Mapping[tuple[str, ...], int] = dataclasses.field(default_factory=dict)
-    ambiguous_exact: Mapping[tuple[str, ...], int] = dataclasses.field(default_factory=dict)
+    # A phrase that names a topic only in its context ("ambiguous" in topics.json: "python" is also a snake,
+    # "java" a coffee) is in the phrase tables under ``ambiguous_code(topic)``; each such topic's fields
+    # besides its own that make the context ("context"): ``kept_ambiguous``.
     context: Mapping[int, frozenset[str]] = dataclasses.field(default_factory=dict)
 
     @functools.cached_property
@@ -101,16 +101,6 @@ class Vocabulary:
         transversal = {f.id for f in self.fields.values() if f.transversal}
         topics = [t.group not in transversal for t in self.topics]
         return np.array(topics + [g not in transversal for g in self.field_ids], dtype=bool)
-
-    @functools.cached_property
-    def ambiguous(self) -> Vocabulary | None:
-        """The ambiguous phrases as a vocabulary of their own (the same topic indices), or None."""
-        if not self.ambiguous_folded:
-            return None
-        return dataclasses.replace(
-            self, folded_phrases=self.ambiguous_folded, exact_phrases=self.ambiguous_exact, acronyms={},
-            ambiguous_folded={}, ambiguous_exact={},
-        )  # fmt: skip
 
     def kept_ambiguous(self, found: Iterable[int], maybe: Iterable[int]) -> set[int]:
         """Of the topics ``maybe`` that a document names only by an ambiguous phrase, those its other
@@ -141,32 +131,40 @@ class Vocabulary:
         return {self.acronyms[m] for m in pattern.findall(raw)} if pattern else set()
 
     def match_tokens(self, toks: Sequence[str], *, folding: bool = True) -> set[int]:
-        """Topics named in one tokenised, normalised text (folded tokens when ``folding``)."""
+        """Topics named in one tokenised, normalised text (folded tokens when ``folding``), and those of
+        its ambiguous phrases that the rest confirms (``kept_ambiguous``)."""
+        found, maybe = self._match_tokens(toks, folding=folding)
+        return found | self.kept_ambiguous(found, maybe - found) if maybe else found
+
+    def _match_tokens(self, toks: Sequence[str], *, folding: bool) -> tuple[set[int], set[int]]:
+        """(topics named, topics named only by an ambiguous phrase), longest phrase first from the left."""
         phrases = self.folded_phrases if folding else self.exact_phrases
         found: set[int] = set()
+        maybe: set[int] = set()
         i, longest = 0, self._longest(phrases)
         while i < len(toks):
             for length in range(min(longest, len(toks) - i), 0, -1):
-                topic = phrases.get(tuple(toks[i : i + length]))
-                if topic is not None:
-                    if topic != NOTHING:
-                        found.add(topic)
+                code = phrases.get(tuple(toks[i : i + length]))
+                if code is not None:
+                    if code >= 0:
+                        found.add(code)
+                    elif code != NOTHING:
+                        maybe.add(ambiguous_code(code))
                     i += length
                     break
             else:
                 i += 1
-        return found
+        return found, maybe
 
     def match_text(self, raw: str, *, folding: bool = True) -> set[int]:
         found: set[int] = set()
-        parts = [tokens(fold(part) if folding else part) for part in BREAK_RE.split(normalise(raw))]
-        for toks in parts:  # a phrase never spans a break, as in ``match_corpus``
-            found |= self.match_tokens(toks, folding=folding)
+        maybe: set[int] = set()
+        for part in BREAK_RE.split(normalise(raw)):  # a phrase never spans a break, as in ``match_corpus``
+            named, unsure = self._match_tokens(tokens(fold(part) if folding else part), folding=folding)
+            found |= named
+            maybe |= unsure
         found |= self.match_acronyms(raw)
-        if self.ambiguous is None:
-            return found
-        maybe = set().union(*(self.ambiguous.match_tokens(toks, folding=folding) for toks in parts)) - found
-        return found | self.kept_ambiguous(found, maybe)
+        return found | self.kept_ambiguous(found, maybe - found) if maybe else found
 
     def match_entries(self, entries: Iterable[str], *, folding: bool = True) -> set[int]:
         """Topics of an explicit list: a topic id counts as itself, anything else is matched as text."""
@@ -182,11 +180,19 @@ class Vocabulary:
     def match_corpus(self, tok: Tokenised, *, folding: bool = True) -> list[set[int]]:
         """``match_tokens`` for every document of ``tok`` (acronyms are separate: they need raw text), but
         for the phrases within a name the document marked (``match_corpus_named``)."""
-        return self.match_corpus_named(tok, folding=folding)[0]
+        found, _, maybe = self.match_corpus_named(tok, folding=folding)
+        for doc, unsure in zip(found, maybe, strict=True):
+            if unsure - doc:
+                doc |= self.kept_ambiguous(doc, unsure - doc)
+        return found
 
-    def match_corpus_named(self, tok: Tokenised, *, folding: bool = True) -> tuple[list[set[int]], list[set[int]]]:
-        """``match_corpus``, and apart from it each document's topics found only within a name it marked
-        (``Tokenised.named``: a phrase with a word of the name is the name's).
+    def match_corpus_named(
+        self, tok: Tokenised, *, folding: bool = True
+    ) -> tuple[list[set[int]], list[set[int]], list[set[int]]]:
+        """For every document of ``tok``: the topics its phrases name outside the names it marked; apart,
+        those found only within a name (``Tokenised.named``: a phrase with a word of the name is the
+        name's); and those named outside names only by an ambiguous phrase, for the caller to confirm
+        (``kept_ambiguous``). Acronyms are separate: they need raw text.
 
         Each phrase becomes an integer code over the corpus's token ids (its first few tokens when
         it is long), so candidate occurrences are found with numpy, one phrase length at a time.
@@ -197,8 +203,9 @@ class Vocabulary:
         vocab, ids = (tok.folded_vocab, tok.folded_ids) if folding else (tok.vocab, tok.ids)
         found: list[set[int]] = [set() for _ in range(len(tok.offsets) - 1)]
         in_names: list[set[int]] = [set() for _ in found]
+        maybe: list[set[int]] = [set() for _ in found]
         if not len(ids):
-            return found, in_names
+            return found, in_names, maybe
         index = {t: i for i, t in enumerate(vocab)}
         base = len(vocab) + 1
         fits = max(1, int(62 / np.log2(base)))  # tokens per int64 code without overflow
@@ -240,7 +247,7 @@ class Vocabulary:
             hit_topic.append(np.array([t_ for _, t_ in long_hits], dtype=np.int64))
             hit_length.append(np.full(len(long_hits), length, dtype=np.int64))
         if not hit_at:  # no phrase of the vocabulary can occur in this corpus
-            return found, in_names
+            return found, in_names, maybe
         from .kernels import leftmost_longest  # numba: imported by the first corpus, not with the engine
 
         at, length_, topic_ = (np.concatenate(parts).astype(np.int64) for parts in (hit_at, hit_length, hit_topic))
@@ -253,11 +260,13 @@ class Vocabulary:
         docs = np.searchsorted(tok.offsets, at[chosen], side="right") - 1
         named = tok.spans(tok.named, at[chosen], length_[chosen])
         for d_, t_, n_ in zip(docs.tolist(), topic_[chosen].tolist(), named.tolist(), strict=True):
-            if t_ != NOTHING:
+            if t_ >= 0:
                 (in_names if n_ else found)[d_].add(t_)
+            elif t_ != NOTHING and not n_:  # an ambiguous phrase (never from a name)
+                maybe[d_].add(ambiguous_code(t_))
         for d_ in np.unique(docs[named]).tolist():
             in_names[d_] -= found[d_]
-        return found, in_names
+        return found, in_names, maybe
 
     @staticmethod
     def _longest(phrases: Mapping[tuple[str, ...], int]) -> int:
@@ -268,6 +277,11 @@ _NO_FIELD = Field("", "", "")
 # The topic index of a phrase that names nothing ("not_topics" in topics.json): it takes its words, so that
 # no shorter phrase inside it names a topic ("tạo công ăn việc làm", jobs, holds "công an", police).
 NOTHING = -1
+
+
+def ambiguous_code(index: int) -> int:
+    """The phrase tables' code of an ambiguous phrase of topic ``index`` (-2, -3, …), and back."""
+    return -2 - index
 
 
 def _phrase(text: str, *, folded: bool) -> tuple[str, ...]:
@@ -281,8 +295,6 @@ def build_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
     folded: dict[tuple[str, ...], int] = {}
     exact: dict[tuple[str, ...], int] = {}
     acronyms: dict[str, int] = {}
-    ambiguous_folded: dict[tuple[str, ...], int] = {}
-    ambiguous_exact: dict[tuple[str, ...], int] = {}
     context: dict[int, frozenset[str]] = {}
     rows = raw["topics"]
     names = raw.get("fields", {})
@@ -304,36 +316,27 @@ def build_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
         for acronym in row.get("acronyms", ()):
             if acronyms.setdefault(acronym, i) != i:
                 raise ValueError(f"topics: acronym {acronym!r} names two topics")
-        for label in row.get("ambiguous", ()):
-            key = _phrase(label, folded=True)
-            if (owner := ambiguous_folded.setdefault(key, i)) != i:
-                raise ValueError(f"topics: ambiguous {label!r} names both {rows[owner]['id']!r} and {row['id']!r}")
-            ambiguous_exact[_phrase(label, folded=False)] = i
         if row.get("context"):
             context[i] = frozenset(row["context"])
     if names:  # a vocabulary that names its fields names every one (a test vocabulary may name none)
         unnamed = sorted({t.group for t in topics} - set(fields))
         if unnamed:
             raise ValueError(f"topics: field {unnamed[0]!r} has no names in 'fields'")
-    for label in raw.get("not_topics", ()):  # in both passes: among the plain and the ambiguous phrases
+
+    # After every plain phrase: an ambiguous phrase, or one that names nothing, is never also a plain one.
+    def named_by(code: int) -> str:
+        return "nothing" if code == NOTHING else repr(rows[code if code >= 0 else ambiguous_code(code)]["id"])
+
+    unsure = [(label, ambiguous_code(i)) for i, row in enumerate(rows) for label in row.get("ambiguous", ())]
+    for label, code in [*unsure, *((label, NOTHING) for label in raw.get("not_topics", ()))]:
         for table, key in ((folded, _phrase(label, folded=True)), (exact, _phrase(label, folded=False))):
-            if table.setdefault(key, NOTHING) != NOTHING and table is folded:
-                raise ValueError(f"topics: {label!r} names {rows[table[key]]['id']!r} and is in not_topics")
-        ambiguous_folded.setdefault(_phrase(label, folded=True), NOTHING)
-        ambiguous_exact.setdefault(_phrase(label, folded=False), NOTHING)
-    for key, i in ambiguous_folded.items():  # a phrase is plain or ambiguous, never both
-        if i == NOTHING:
-            continue
-        if key in folded:
-            plain = rows[folded[key]]["id"]
-            raise ValueError(f"topics: ambiguous {' '.join(key)!r} of {rows[i]['id']!r} is a plain phrase of {plain!r}")
+            if (had := table.setdefault(key, code)) != code and table is folded:
+                what = "in not_topics" if code == NOTHING else f"ambiguous for {named_by(code)}"
+                raise ValueError(f"topics: {label!r} names {named_by(had)} and is {what}")
     unknown = sorted({g for c in context.values() for g in c} - {t.group for t in topics})
     if unknown:
         raise ValueError(f"topics: context field {unknown[0]!r} is no field of any topic")
-    return Vocabulary(
-        tuple(topics), folded, exact, acronyms, str(raw.get("version", "")), fields, ambiguous_folded,
-        ambiguous_exact, context,
-    )  # fmt: skip
+    return Vocabulary(tuple(topics), folded, exact, acronyms, str(raw.get("version", "")), fields, context)
 
 
 @functools.cache

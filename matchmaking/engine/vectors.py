@@ -112,7 +112,7 @@ def topic_sets(
     counts only if the rest of the document has a topic of the same field: "Công ty TNHH Đại Dương
     Xanh" (ocean) offering an accounting internship is not marine biology, while "Công ty Phần mềm
     Sông Hồng" inviting students to see its programmers at work is software engineering."""
-    found, in_names = vocab.match_corpus_named(tok, folding=folding)
+    found, in_names, maybe = vocab.match_corpus_named(tok, folding=folding)
     # Acronyms need the raw text (case matters); only documents with such a token are searched.
     lowered = {normalise(a) for a in vocab.acronyms}
     has = np.fromiter((t in lowered for t in tok.vocab), dtype=bool, count=len(tok.vocab))
@@ -135,11 +135,9 @@ def topic_sets(
             fields = {vocab.topics[t].group for t in doc}
             doc |= {t for t in named if vocab.topics[t].group in fields}
     kinds = {index[t] for t in NOT_A_SUBJECT if t in index}
-    if vocab.ambiguous is not None:  # "python", "java": only where the rest of the text is about their field
-        maybe, _ = vocab.ambiguous.match_corpus_named(tok, folding=folding)  # never from a name
-        for doc, more in zip(found, maybe, strict=True):
-            if more - doc:
-                doc |= vocab.kept_ambiguous(doc - kinds, more - doc)
+    for doc, unsure in zip(found, maybe, strict=True):  # "python", "java": where the rest is about their field
+        if unsure - doc:
+            doc |= vocab.kept_ambiguous(doc - kinds, unsure - doc)
     return [frozenset(doc - kinds) for doc in found]
 
 

@@ -254,3 +254,15 @@ def test_a_phrase_that_names_nothing_takes_its_words_and_cannot_also_name_a_topi
     assert vocab.match_text("làm công an") == {0}
     with pytest.raises(ValueError, match="not_topics"):
         build_vocabulary({"topics": rows, "not_topics": ["cong an"]})
+
+
+def test_an_ambiguous_word_inside_a_longer_phrase_is_that_phrases() -> None:
+    # One longest-first match for every phrase: "burmese python" takes "python", which names nothing there.
+    rows = [
+        {"id": "prog", "group": "g", "vi": "lập trình", "en": "programming", "ambiguous": ["python"]},
+        {"id": "snakes", "group": "g", "vi": "rắn", "en": "snakes", "synonyms": ["burmese python"]},
+    ]
+    vocab = build_vocabulary({"topics": rows})
+    assert vocab.match_text("a Burmese python") == {1}
+    assert vocab.match_text("lập trình python") == {0}
+    assert vocab.match_text("python") == {0}
