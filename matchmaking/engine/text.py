@@ -70,6 +70,21 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", stripped.replace("đ", "d"))
 
 
+# The five Vietnamese tone marks (the other marks make letters of their own: â, ơ, ư…).
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def accent_key(token: str) -> str:
+    """A normalised token with its tone mark moved to the end, so that the two spellings that put it on
+    different vowels ("hoá" and "hóa", "thuỷ" and "thủy") are one key, and words that fold alike but
+    are written differently ("được", to get, and "dược", pharmacy) are two."""
+    decomposed = unicodedata.normalize("NFD", token)
+    tones = "".join(c for c in decomposed if c in _TONES)
+    if not tones:
+        return token
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES)) + tones
+
+
 def tokens(normalised: str) -> list[str]:
     return TOKEN_RE.findall(normalised)
 

@@ -2,7 +2,12 @@
 
 A text meets a topic when one of the topic's names or synonyms occurs in it as whole words, compared
 on the accent-folded, case-folded form ("lap trinh game", "Lập trình game" and "game development" all
-give ``game-dev``). Matching is greedy longest-first from the left, so "lập trình game" counts as game
+give ``game-dev``). A word written with its diacritics must be the phrase's word, though, and not
+only fold like it: "được học" (to get to study) is not "dược học" (pharmacy), "thợ máy" (a mechanic) not
+"thợ may" (a tailor), "truyền thống" (tradition) not "truyền thông" (media); a word typed bare meets
+every word it is the folding of (``Vocabulary.accents``), except that a phrase of one word spelt with
+diacritics ("vẽ", to draw) is met only as written: typed bare, a lone syllable could be any of several
+("ve" is vẽ, về or vé). Matching is greedy longest-first from the left, so "lập trình game" counts as game
 development and not also as programming. Acronyms ("AI", "IoT") are matched case-sensitively on the
 raw text, because the folded "ai" is also the Vietnamese word for "who".
 
@@ -28,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .text import BREAK_RE, Tokenised, fold, normalise, tokens
+from .text import BREAK_RE, Tokenised, accent_key, fold, normalise, tokens
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "topics.json"
 
@@ -78,6 +83,11 @@ class Vocabulary:
     # "java" a coffee) is in the phrase tables under ``ambiguous_code(topic)``; each such topic's fields
     # besides its own that make the context ("context"): ``kept_ambiguous``.
     context: Mapping[int, frozenset[str]] = dataclasses.field(default_factory=dict)
+    # Folded phrase → how its labels are spelt, word by word as ``text.accent_key`` gives them. A text's
+    # word with diacritics meets a phrase's only where it is spelt the same (the tone mark on either vowel
+    # of "hoá"/"hóa"); a word typed bare meets any, but for a one-word label with diacritics, whose
+    # spelling is marked ``AS_WRITTEN`` (``written_as``). A phrase missing here meets any text.
+    accents: Mapping[tuple[str, ...], frozenset[tuple[str, ...]]] = dataclasses.field(default_factory=dict)
 
     @functools.cached_property
     def index(self) -> dict[str, int]:
@@ -130,13 +140,33 @@ class Vocabulary:
         pattern = self._acronym_re
         return {self.acronyms[m] for m in pattern.findall(raw)} if pattern else set()
 
-    def match_tokens(self, toks: Sequence[str], *, folding: bool = True) -> set[int]:
-        """Topics named in one tokenised, normalised text (folded tokens when ``folding``), and those of
-        its ambiguous phrases that the rest confirms (``kept_ambiguous``)."""
-        found, maybe = self._match_tokens(toks, folding=folding)
+    def match_tokens(
+        self, toks: Sequence[str], *, folding: bool = True, written: Sequence[str] | None = None
+    ) -> set[int]:
+        """Topics named in one tokenised, normalised text (folded tokens when ``folding``, and then the
+        same tokens as ``written``, if known, for ``written_as``), and those of its ambiguous phrases
+        that the rest confirms (``kept_ambiguous``)."""
+        found, maybe = self._match_tokens(toks, folding=folding, written=written)
         return found | self.kept_ambiguous(found, maybe - found) if maybe else found
 
-    def _match_tokens(self, toks: Sequence[str], *, folding: bool) -> tuple[set[int], set[int]]:
+    def written_as(self, phrase: tuple[str, ...], written: Sequence[str]) -> bool:
+        """Whether the words of a text as written (normalised) that fold into ``phrase`` are that phrase
+        as one of its labels spells it: each is either typed bare or spelt as the label spells it."""
+        spellings = self.accents.get(phrase)
+        if not spellings:
+            return True
+        keys = [None if fold(t) == t else accent_key(t) for t in written]
+
+        def agrees(key: str | None, spelling: str) -> bool:
+            if key is None:  # typed bare
+                return not spelling.endswith(AS_WRITTEN)
+            return key == spelling.removesuffix(AS_WRITTEN)
+
+        return any(all(map(agrees, keys, spelt)) for spelt in spellings)
+
+    def _match_tokens(
+        self, toks: Sequence[str], *, folding: bool, written: Sequence[str] | None = None
+    ) -> tuple[set[int], set[int]]:
         """(topics named, topics named only by an ambiguous phrase), longest phrase first from the left."""
         phrases = self.folded_phrases if folding else self.exact_phrases
         found: set[int] = set()
@@ -144,7 +174,10 @@ class Vocabulary:
         i, longest = 0, self._longest(phrases)
         while i < len(toks):
             for length in range(min(longest, len(toks) - i), 0, -1):
-                code = phrases.get(tuple(toks[i : i + length]))
+                phrase = tuple(toks[i : i + length])
+                code = phrases.get(phrase)
+                if code is not None and folding and written is not None:
+                    code = code if self.written_as(phrase, written[i : i + length]) else None
                 if code is not None:
                     if code >= 0:
                         found.add(code)
@@ -160,7 +193,9 @@ class Vocabulary:
         found: set[int] = set()
         maybe: set[int] = set()
         for part in BREAK_RE.split(normalise(raw)):  # a phrase never spans a break, as in ``match_corpus``
-            named, unsure = self._match_tokens(tokens(fold(part) if folding else part), folding=folding)
+            written = tokens(part)
+            folded = [fold(t) for t in written] if folding else written
+            named, unsure = self._match_tokens(folded, folding=folding, written=written)
             found |= named
             maybe |= unsure
         found |= self.match_acronyms(raw)
@@ -209,18 +244,19 @@ class Vocabulary:
         index = {t: i for i, t in enumerate(vocab)}
         base = len(vocab) + 1
         fits = max(1, int(62 / np.log2(base)))  # tokens per int64 code without overflow
-        by_length: dict[int, dict[int, list[tuple[tuple[int, ...], int]]]] = {}
-        for phrase, topic in phrases.items():
+        listed = list(phrases.items())
+        by_length: dict[int, dict[int, list[tuple[tuple[int, ...], int, int]]]] = {}
+        for number, (phrase, topic) in enumerate(listed):
             key = tuple(index.get(t, -1) for t in phrase)
             if -1 in key:
                 continue  # a word the corpus never uses: the phrase cannot occur
             code = 0
             for i in key[:fits]:
                 code = code * base + i
-            by_length.setdefault(len(key), {}).setdefault(code, []).append((key, topic))
+            by_length.setdefault(len(key), {}).setdefault(code, []).append((key, topic, number))
         doc_end = np.repeat(tok.offsets[1:], np.diff(tok.offsets))
         positions = np.arange(len(ids))
-        hit_at, hit_length, hit_topic = [], [], []
+        hit_at, hit_length, hit_topic, hit_phrase = [], [], [], []
         for length, codes in by_length.items():
             prefix = min(length, fits)
             sorted_codes = np.array(sorted(codes), dtype=np.int64)
@@ -232,27 +268,34 @@ class Vocabulary:
             hit = sorted_codes[where] == code_arr
             if length <= fits:  # the code is the whole phrase, and a phrase names one topic
                 topic_of = np.array([codes[c][0][1] for c in sorted_codes.tolist()], dtype=np.int64)
+                phrase_of = np.array([codes[c][0][2] for c in sorted_codes.tolist()], dtype=np.int64)
                 hit_at.append(start[hit])
                 hit_topic.append(topic_of[where[hit]])
+                hit_phrase.append(phrase_of[where[hit]])
                 hit_length.append(np.full(int(hit.sum()), length, dtype=np.int64))
                 continue
             # longer: the code is its first tokens; check the rest
             long_hits = [
-                (p_, topic)
+                (p_, topic, number)
                 for p_, c_ in zip(start[hit].tolist(), code_arr[hit].tolist(), strict=True)
-                for key, topic in codes[c_]
+                for key, topic, number in codes[c_]
                 if key == tuple(ids[p_ : p_ + length].tolist())
             ]
-            hit_at.append(np.array([p_ for p_, _ in long_hits], dtype=np.int64))
-            hit_topic.append(np.array([t_ for _, t_ in long_hits], dtype=np.int64))
+            hit_at.append(np.array([p_ for p_, _, _ in long_hits], dtype=np.int64))
+            hit_topic.append(np.array([t_ for _, t_, _ in long_hits], dtype=np.int64))
+            hit_phrase.append(np.array([n_ for _, _, n_ in long_hits], dtype=np.int64))
             hit_length.append(np.full(len(long_hits), length, dtype=np.int64))
         if not hit_at:  # no phrase of the vocabulary can occur in this corpus
             return found, in_names, maybe
         from .kernels import leftmost_longest  # numba: imported by the first corpus, not with the engine
 
-        at, length_, topic_ = (np.concatenate(parts).astype(np.int64) for parts in (hit_at, hit_length, hit_topic))
+        at, length_, topic_, phrase_ = (
+            np.concatenate(parts).astype(np.int64) for parts in (hit_at, hit_length, hit_topic, hit_phrase)
+        )
         # A phrase never spans a line or a stop (``text.BREAK_RE``): no break before its second token or later.
         within = ~tok.spans(tok.breaks, at + 1, length_ - 1)
+        if folding and self.accents:
+            within &= self._written_as_hits(tok, at, length_, [listed[n][0] for n in phrase_.tolist()])
         at, length_, topic_ = at[within], length_[within], topic_[within]
         order = np.lexsort((-length_, at))  # leftmost first, the longest of those first
         at, length_, topic_ = at[order], length_[order], topic_[order]
@@ -268,6 +311,54 @@ class Vocabulary:
             in_names[d_] -= found[d_]
         return found, in_names, maybe
 
+    def _written_as_hits(
+        self, tok: Tokenised, at: np.ndarray, length: np.ndarray, phrases: list[tuple[str, ...]]
+    ) -> np.ndarray:
+        """``written_as`` for every occurrence (its first token ``at``, its ``length``) of a folded phrase in
+        the corpus: numpy over the occurrences, Python only once per distinct word and phrase."""
+        keep = np.ones(len(at), dtype=bool)
+        if not len(at):
+            return keep
+        # Each word of the corpus written at an occurrence → 0 when typed bare, else its spelling's number;
+        # a phrase's word → its spelling's number, negative where it is met only as written.
+        spelt: dict[str, int] = {}
+
+        def number(key: str) -> int:
+            if key.endswith(AS_WRITTEN):
+                return -spelt.setdefault(key[: -len(AS_WRITTEN)], len(spelt) + 1)
+            return spelt.setdefault(key, len(spelt) + 1)
+
+        covered = np.unique(tok.ids[np.repeat(at, length) + _ranks(length)])
+        word_key = np.zeros(len(tok.vocab), dtype=np.int64)
+        for w in covered.tolist():
+            word = tok.vocab[w]
+            if fold(word) != word:
+                word_key[w] = spelt.setdefault(accent_key(word), len(spelt) + 1)
+        # Each phrase's spellings, as rows of spelling numbers (-1 pads: never a word's).
+        by_phrase: dict[tuple[str, ...], int] = {}
+        rows: list[list[tuple[int, ...]]] = []
+        for phrase in phrases:
+            if phrase not in by_phrase:
+                by_phrase[phrase] = len(rows)
+                rows.append([tuple(number(k) for k in sp) for sp in self.accents.get(phrase, ())])
+        row_of = np.array([by_phrase[p] for p in phrases], dtype=np.int64)
+        for n in np.unique(length).tolist():
+            these = np.flatnonzero(length == n)
+            written = word_key[tok.ids[at[these, None] + np.arange(n)]]  # occurrences × n
+            variants = max(1, max(len(rows[r]) for r in np.unique(row_of[these]).tolist()))
+            table = np.full((len(rows), variants, n), _NEVER, dtype=np.int64)
+            unconstrained = np.zeros(len(rows), dtype=bool)
+            for r in np.unique(row_of[these]).tolist():
+                if not rows[r]:
+                    unconstrained[r] = True  # a phrase with no spellings known meets any text
+                for v, sp in enumerate(rows[r]):
+                    table[r, v] = sp
+            spellings = table[row_of[these]]  # occurrences × variants × n
+            words = written[:, None, :]
+            agrees = (((words == 0) & (spellings > 0)) | (words == np.abs(spellings))).all(axis=2).any(axis=1)
+            keep[these] = agrees | unconstrained[row_of[these]]
+        return keep
+
     @staticmethod
     def _longest(phrases: Mapping[tuple[str, ...], int]) -> int:
         return max((len(p) for p in phrases), default=0)
@@ -277,6 +368,17 @@ _NO_FIELD = Field("", "", "")
 # The topic index of a phrase that names nothing ("not_topics" in topics.json): it takes its words, so that
 # no shorter phrase inside it names a topic ("tạo công ăn việc làm", jobs, holds "công an", police).
 NOTHING = -1
+
+
+# Ends the spelling of a one-word label with diacritics, which a word typed bare does not meet.
+AS_WRITTEN = "\x00"
+_NEVER = -(2**62)  # pads the spellings of ``_written_as_hits``: no word's number, and not typed bare
+
+
+def _ranks(length: np.ndarray) -> np.ndarray:
+    """0, 1, …, length[i] - 1 for each i, one after another: the offsets of the tokens of occurrences."""
+    starts = np.repeat(np.cumsum(length) - length, length)
+    return np.arange(int(length.sum())) - starts
 
 
 def ambiguous_code(index: int) -> int:
@@ -296,6 +398,7 @@ def build_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
     exact: dict[tuple[str, ...], int] = {}
     acronyms: dict[str, int] = {}
     context: dict[int, frozenset[str]] = {}
+    accents: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
     rows = raw["topics"]
     names = raw.get("fields", {})
     fields = {g: Field(g, str(n["vi"]), str(n["en"]), bool(n.get("transversal", False))) for g, n in names.items()}
@@ -313,6 +416,7 @@ def build_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
                 owner = table.setdefault(key, i)
                 if owner != i and table is folded:
                     raise ValueError(f"topics: {label!r} names both {rows[owner]['id']!r} and {row['id']!r}")
+            _spell(accents, label)
         for acronym in row.get("acronyms", ()):
             if acronyms.setdefault(acronym, i) != i:
                 raise ValueError(f"topics: acronym {acronym!r} names two topics")
@@ -333,10 +437,23 @@ def build_vocabulary(raw: Mapping[str, Any]) -> Vocabulary:
             if (had := table.setdefault(key, code)) != code and table is folded:
                 what = "in not_topics" if code == NOTHING else f"ambiguous for {named_by(code)}"
                 raise ValueError(f"topics: {label!r} names {named_by(had)} and is {what}")
+        _spell(accents, label)
     unknown = sorted({g for c in context.values() for g in c} - {t.group for t in topics})
     if unknown:
         raise ValueError(f"topics: context field {unknown[0]!r} is no field of any topic")
-    return Vocabulary(tuple(topics), folded, exact, acronyms, str(raw.get("version", "")), fields, context)
+    spellings = {key: frozenset(spelt) for key, spelt in accents.items()}
+    return Vocabulary(tuple(topics), folded, exact, acronyms, str(raw.get("version", "")), fields, context, spellings)
+
+
+def _spell(accents: dict[tuple[str, ...], set[tuple[str, ...]]], label: str) -> None:
+    """Note how ``label`` spells its folded phrase (``Vocabulary.accents``)."""
+    written = tokens(normalise(label))
+    key = tuple(fold(t) for t in written)
+    if key and key == _phrase(label, folded=True):
+        spelt = tuple(accent_key(t) for t in written)
+        if len(written) == 1 and key != tuple(written):  # one word with diacritics: met only as written
+            spelt = (spelt[0] + AS_WRITTEN,)
+        accents.setdefault(key, set()).add(spelt)
 
 
 @functools.cache

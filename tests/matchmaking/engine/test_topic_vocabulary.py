@@ -147,6 +147,42 @@ def test_a_common_phrase_folded_like_a_topic_phrase_names_no_topic(text) -> None
     assert ids(text) == set()
 
 
+@pytest.mark.parametrize(
+    ("text", "not_topic"),
+    [
+        ("Em muốn được học thêm về kinh doanh", "pharmacy"),  # "được học" (to get to learn), not "dược học"
+        ("Học bảo dưỡng động cơ cùng thợ máy có tay nghề", "tailoring"),  # a mechanic, not "thợ may"
+        ("Em thích làm gốm và đồ thủ công truyền thống", "media-communications"),  # tradition, not media
+        ("Nhà truyền thống ngành Than", "media-communications"),
+    ],
+)
+def test_a_word_written_with_its_diacritics_is_not_another_word_that_folds_like_it(text, not_topic) -> None:
+    assert not_topic not in ids(text)
+    assert not_topic in ids(fold(normalise(text)))  # typed bare, the words could be either: both are read
+
+
+@pytest.mark.parametrize(
+    ("spellings", "topic"),
+    [
+        (["hoá học", "hóa học", "Hoa hoc"], "chemistry"),  # the tone mark on either vowel, or none
+        (["thuỷ sản", "thủy sản", "thuy san"], "aquaculture"),
+        (["dược học", "ngành dược", "duoc hoc"], "pharmacy"),
+        (["thợ may", "tho may", "thợ may áo dài"], "tailoring"),
+        (["truyền thông", "truyen thong", "truyền thong"], "media-communications"),  # accents on some words
+    ],
+)
+def test_a_phrase_meets_its_topic_spelt_either_way_or_typed_bare(spellings, topic) -> None:
+    for text in spellings:
+        assert topic in ids(text), text
+
+
+def test_a_one_word_phrase_spelt_with_diacritics_is_met_only_as_written() -> None:
+    # Typed bare, a lone syllable could be any of several words: "theu" is thêu (embroidery) or thều.
+    assert ids("Em thích thêu tranh") >= {"embroidery"}
+    assert "embroidery" not in ids("Em thich theu tranh")
+    assert "embroidery" in ids("hoc theu tay")  # a phrase of two words still meets it typed bare
+
+
 def test_the_longest_phrase_wins_and_words_must_match_whole() -> None:
     assert ids("lập trình game") == {"game-dev"}  # not also "programming"
     assert ids("ứng dụng di động") == {"mobile-apps"}
@@ -170,10 +206,14 @@ def test_the_corpus_matcher_agrees_with_the_single_text_matcher() -> None:
         "x" * 50,
         "Khóa học lập trình web cho học sinh\nHọc HTML, CSS và JavaScript. Sinh học; hóa học",
         "data, science and node.js",
+        "em được học nhiều về hoá học, thuỷ sản và học may",
+        "thợ máy, thợ may, gốm truyền thống, Hoa hoc va thuy san",
+        "thêu và theu, đi phượt, di phuot; tmđt",
     ]
     vocab = load_vocabulary()
     corpus = vocab.match_corpus(tokenise(texts), folding=True)
-    assert corpus == [vocab.match_tokens(tokens(fold(normalise(t)))) for t in texts]
+    written = [tokens(normalise(t)) for t in texts]
+    assert corpus == [vocab.match_tokens([fold(w) for w in ws], written=ws) for ws in written]
     unfolded = vocab.match_corpus(tokenise(texts), folding=False)
     assert unfolded == [vocab.match_tokens(tokens(normalise(t)), folding=False) for t in texts]
     assert unfolded[2] == set()  # without folding "tri tue nhan tao" is not "trí tuệ nhân tạo"
