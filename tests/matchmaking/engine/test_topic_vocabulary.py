@@ -289,6 +289,23 @@ def test_how_students_name_a_trade_or_a_dream_job_meets_its_topic() -> None:
     assert ids("high-tech farming") == {"agritech"}
 
 
+def test_a_one_word_interest_meets_its_topic_written_with_its_diacritics() -> None:
+    # One syllable is safe to read only as written: "hát" (to sing) and not "hạt" (a seed) or "hat".
+    assert ids("em thích hát") == {"music"}
+    assert "music" not in ids("The craft of the conical hat")
+    assert ids("mê lụa") == {"silk"} and "silk" not in ids("trồng lúa nước")
+    assert ids("thích thêu thùa may vá") == {"embroidery", "tailoring"}
+    assert "tailoring" not in ids("Phòng học có máy và bàn ghế mới")
+    assert ids("em muốn học ngành Dược") == {"pharmacy"} and ids("em muốn được học thêm") == set()
+    assert ids("môi giới bđs") == ids("moi gioi bds") == {"real-estate"}  # an abbreviation, typed either way
+    # Still ambiguous as written: drawing a chart is no fine art, rules of a contest no law, tea served
+    # at a homestay no tea growing; alone, or beside their own field, they name the topic.
+    assert ids("em thích vẽ") == {"fine-arts"} and ids("vẽ tranh và vẽ") == {"fine-arts"}
+    assert "fine-arts" not in ids("Phân tích dữ liệu với Excel: làm sạch dữ liệu, vẽ biểu đồ")
+    assert "law" not in ids("Cuộc thi robot: gắp vật theo luật thi")
+    assert "tea" not in ids("Khởi nghiệp homestay ở Đà Lạt. Có trà và bánh.")
+
+
 def test_a_phrase_that_names_nothing_takes_its_words_and_cannot_also_name_a_topic() -> None:
     rows = [{"id": "police", "group": "g", "vi": "công an", "en": "police"}]
     vocab = build_vocabulary({"topics": rows, "not_topics": ["công ăn việc làm"]})
