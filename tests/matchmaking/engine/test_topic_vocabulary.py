@@ -306,6 +306,15 @@ def test_a_one_word_interest_meets_its_topic_written_with_its_diacritics() -> No
     assert "tea" not in ids("Khởi nghiệp homestay ở Đà Lạt. Có trà và bánh.")
 
 
+def test_a_common_english_word_of_many_fields_names_its_topic_only_in_that_field() -> None:
+    # "management" of pests, of a warehouse or of a database is no business administration.
+    assert ids("integrated pest management in our greenhouses") == {"hydroponics"}
+    assert ids("I want to study management") == {"business-administration"}  # alone, it is the subject
+    assert "climate-change" not in ids("automated irrigation and climate control")
+    assert ids("climate action and carbon emissions") == {"climate-change"}
+    assert ids("Drinks and snacks are provided") == set()
+
+
 def test_a_phrase_that_names_nothing_takes_its_words_and_cannot_also_name_a_topic() -> None:
     rows = [{"id": "police", "group": "g", "vi": "công an", "en": "police"}]
     vocab = build_vocabulary({"topics": rows, "not_topics": ["công ăn việc làm"]})
