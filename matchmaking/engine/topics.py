@@ -151,18 +151,18 @@ class Vocabulary:
 
     def written_as(self, phrase: tuple[str, ...], written: Sequence[str]) -> bool:
         """Whether the words of a text as written (normalised) that fold into ``phrase`` are that phrase
-        as one of its labels spells it: each is either typed bare or spelt as the label spells it."""
+        as one of its labels spells it. Words typed bare, all of them, meet any spelling but a one-word
+        label's with diacritics; where one of them has its diacritics, the writer types them, and each
+        word must be spelt as the label spells it ("học may", to learn sewing, is not "học máy")."""
         spellings = self.accents.get(phrase)
         if not spellings:
             return True
-        keys = [None if fold(t) == t else accent_key(t) for t in written]
-
-        def agrees(key: str | None, spelling: str) -> bool:
-            if key is None:  # typed bare
-                return not spelling.endswith(AS_WRITTEN)
-            return key == spelling.removesuffix(AS_WRITTEN)
-
-        return any(all(map(agrees, keys, spelt)) for spelt in spellings)
+        if all(fold(t) == t for t in written):  # typed bare
+            return any(not any(s.endswith(AS_WRITTEN) for s in spelt) for spelt in spellings)
+        keys = [accent_key(t) for t in written]
+        return any(
+            all(k == s.removesuffix(AS_WRITTEN) for k, s in zip(keys, spelt, strict=True)) for spelt in spellings
+        )
 
     def _match_tokens(
         self, toks: Sequence[str], *, folding: bool, written: Sequence[str] | None = None
@@ -319,8 +319,8 @@ class Vocabulary:
         keep = np.ones(len(at), dtype=bool)
         if not len(at):
             return keep
-        # Each word of the corpus written at an occurrence → 0 when typed bare, else its spelling's number;
-        # a phrase's word → its spelling's number, negative where it is met only as written.
+        # Each word of the corpus written at an occurrence → its spelling's number, and whether it has its
+        # diacritics; a phrase's word → its spelling's number, negative where it is met only as written.
         spelt: dict[str, int] = {}
 
         def number(key: str) -> int:
@@ -330,10 +330,11 @@ class Vocabulary:
 
         covered = np.unique(tok.ids[np.repeat(at, length) + _ranks(length)])
         word_key = np.zeros(len(tok.vocab), dtype=np.int64)
+        marked = np.zeros(len(tok.vocab), dtype=bool)
         for w in covered.tolist():
             word = tok.vocab[w]
-            if fold(word) != word:
-                word_key[w] = spelt.setdefault(accent_key(word), len(spelt) + 1)
+            word_key[w] = spelt.setdefault(accent_key(word), len(spelt) + 1)
+            marked[w] = fold(word) != word
         # Each phrase's spellings, as rows of spelling numbers (-1 pads: never a word's).
         by_phrase: dict[tuple[str, ...], int] = {}
         rows: list[list[tuple[int, ...]]] = []
@@ -344,7 +345,8 @@ class Vocabulary:
         row_of = np.array([by_phrase[p] for p in phrases], dtype=np.int64)
         for n in np.unique(length).tolist():
             these = np.flatnonzero(length == n)
-            written = word_key[tok.ids[at[these, None] + np.arange(n)]]  # occurrences × n
+            words_at = tok.ids[at[these, None] + np.arange(n)]  # occurrences × n
+            written, bare = word_key[words_at], ~marked[words_at].any(axis=1)
             variants = max(1, max(len(rows[r]) for r in np.unique(row_of[these]).tolist()))
             table = np.full((len(rows), variants, n), _NEVER, dtype=np.int64)
             unconstrained = np.zeros(len(rows), dtype=bool)
@@ -354,8 +356,9 @@ class Vocabulary:
                 for v, sp in enumerate(rows[r]):
                     table[r, v] = sp
             spellings = table[row_of[these]]  # occurrences × variants × n
-            words = written[:, None, :]
-            agrees = (((words == 0) & (spellings > 0)) | (words == np.abs(spellings))).all(axis=2).any(axis=1)
+            as_spelt = (written[:, None, :] == np.abs(spellings)).all(axis=2).any(axis=1)
+            any_spelling = (spellings > 0).all(axis=2).any(axis=1)  # typed bare: any but a one-word label's
+            agrees = np.where(bare, any_spelling, as_spelt)
             keep[these] = agrees | unconstrained[row_of[these]]
         return keep
 
