@@ -317,6 +317,30 @@ def test_a_common_english_word_of_many_fields_names_its_topic_only_in_that_field
     assert ids("Drinks and snacks are provided") == set()
 
 
+@pytest.mark.parametrize(
+    ("text", "not_topic"),
+    [
+        # What a posting says about the day, not what it is about (written blind by a helper, then read).
+        ("Tham quan làng gốm. Có ô tô đưa đón từ trường, có nước uống và bánh", "automotive"),
+        ("Trải nghiệm làm hương. Học sinh mặc áo dài tay và mang theo mũ", "tailoring"),
+        ("Web development bootcamp. Tuition can be paid by bank transfer", "banking"),
+        ("Nông trại hữu cơ không dùng thuốc trừ sâu hóa học", "chemistry"),
+        ("Một ngày làm lính cứu hỏa. Yêu cầu sức khỏe tốt", "healthcare"),
+        ("Thủ thư tra cứu sách trên phần mềm quản lý thư viện", "software-engineering"),
+        ("Our fintech startup is recruiting front-end developer interns", "human-resources"),
+    ],
+)
+def test_what_a_posting_says_about_the_day_names_no_topic(text, not_topic) -> None:
+    assert not_topic not in ids(text)
+
+
+def test_a_student_who_names_only_a_field_word_still_has_its_topic() -> None:
+    assert ids("em muốn làm giáo viên") == {"education"}
+    assert ids("em thích nghiên cứu") == {"scientific-research"}
+    assert "competitive-programming" in ids("luyện quy hoạch động trên Codeforces")
+    assert "footwear-leather" in ids("sau này em muốn thiết kế giày thể thao")
+
+
 def test_a_phrase_that_names_nothing_takes_its_words_and_cannot_also_name_a_topic() -> None:
     rows = [{"id": "police", "group": "g", "vi": "công an", "en": "police"}]
     vocab = build_vocabulary({"topics": rows, "not_topics": ["công ăn việc làm"]})
