@@ -226,7 +226,8 @@ class Vocabulary:
     ) -> tuple[list[set[int]], list[set[int]], list[set[int]]]:
         """For every document of ``tok``: the topics its phrases name outside the names it marked; apart,
         those found only within a name (``Tokenised.named``: a phrase with a word of the name is the
-        name's); and those named outside names only by an ambiguous phrase, for the caller to confirm
+        name's; an ambiguous one too, since the caller counts a name's topic only where the rest of the
+        document has its field); and those named outside names only by an ambiguous phrase, for the caller to confirm
         (``kept_ambiguous``). Acronyms are separate: they need raw text.
 
         Each phrase becomes an integer code over the corpus's token ids (its first few tokens when
@@ -305,8 +306,8 @@ class Vocabulary:
         for d_, t_, n_ in zip(docs.tolist(), topic_[chosen].tolist(), named.tolist(), strict=True):
             if t_ >= 0:
                 (in_names if n_ else found)[d_].add(t_)
-            elif t_ != NOTHING and not n_:  # an ambiguous phrase (never from a name)
-                maybe[d_].add(ambiguous_code(t_))
+            elif t_ != NOTHING:  # an ambiguous phrase; within a name, the name's rule confirms it
+                (in_names if n_ else maybe)[d_].add(ambiguous_code(t_))
         for d_ in np.unique(docs[named]).tolist():
             in_names[d_] -= found[d_]
         return found, in_names, maybe
