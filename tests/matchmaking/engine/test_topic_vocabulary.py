@@ -294,6 +294,7 @@ def test_how_students_name_a_trade_or_a_dream_job_meets_its_topic() -> None:
 def test_a_one_word_interest_meets_its_topic_written_with_its_diacritics() -> None:
     # One syllable is safe to read only as written: "hát" (to sing) and not "hạt" (a seed) or "hat".
     assert ids("em thích hát") == {"music"}
+    assert ids("em thich hat karaoke") == {"music"} and ids("hoc vo co truyen") == {"martial-arts"}  # two words, bare
     assert "music" not in ids("The craft of the conical hat")
     assert ids("mê lụa") == {"silk"} and "silk" not in ids("trồng lúa nước")
     assert ids("thích thêu thùa may vá") == {"embroidery", "tailoring"}
