@@ -533,6 +533,22 @@ def test_proposed_participants_show_reasons_and_a_name_only_once_confirmed(world
     assert body.index("Lý do 1") < body.index("Lý do 2")
 
 
+def test_a_participant_who_signed_up_on_their_own_is_shown_as_such_not_with_blank_reasons(
+    world: World, hr: Client
+) -> None:
+    proposed, own = adult(world, "Bùi Thanh Tâm"), adult(world, "Hoàng Yến")
+    OpportunityMatch.objects.create(
+        student=proposed, opportunity=world.opportunity, score=0.8, rank=1, reasons=["Lý do 1"], model_version="v"
+    )
+    Booking.objects.filter(pk=book(proposed, world.session, Status.PROPOSED).pk).update(score=0.8)
+    book(own, world.session, Status.PROPOSED)  # no score: the student booked it from the catalogue
+
+    body = hr.get("/company/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    assert "Lý do 1" in body
+    assert body.count("Tự đăng ký từ danh mục cơ hội (không qua gợi ý)") == 1
+
+
 def test_an_opportunity_nobody_was_proposed_for_shows_where_the_participants_were_lost(
     world: World, hr: Client
 ) -> None:

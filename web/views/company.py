@@ -68,8 +68,9 @@ def _bookings(company: Company) -> QuerySet[Booking]:
 
 
 def _reasons(bookings: list[Booking]) -> None:
-    """Give each booking the reasons its participant was proposed for the opportunity (if any) and
-    whether the company may see the student's name."""
+    """Give each booking the reasons its participant was proposed for the opportunity (if any), whether
+    the participant signed up on their own (no score: no match proposed it) and whether the company may
+    see the student's name."""
     opportunity_ids = {b.session.opportunity_id for b in bookings}
     rows = OpportunityMatch.objects.filter(opportunity_id__in=opportunity_ids).values_list(
         "opportunity_id", "student_id", "class_request_id", "reasons"
@@ -78,6 +79,7 @@ def _reasons(bookings: list[Booking]) -> None:
     for b in bookings:
         found = reasons.get((b.session.opportunity_id, b.student_id, b.class_request_id), [])
         b.reasons = reasons_text(found, for_opportunity=True)  # type: ignore[attr-defined]
+        b.self_booked = b.score is None and not b.reasons  # type: ignore[attr-defined]
         b.identified = selectors.company_sees_student(b)  # type: ignore[attr-defined]
 
 
