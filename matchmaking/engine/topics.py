@@ -347,7 +347,7 @@ class Vocabulary:
         for n in np.unique(length).tolist():
             these = np.flatnonzero(length == n)
             words_at = tok.ids[at[these, None] + np.arange(n)]  # occurrences × n
-            written, bare = word_key[words_at], ~marked[words_at].any(axis=1)
+            written, bare = word_key[words_at], ~np.any(marked[words_at], axis=1)
             variants = max(1, max(len(rows[r]) for r in np.unique(row_of[these]).tolist()))
             table = np.full((len(rows), variants, n), _NEVER, dtype=np.int64)
             unconstrained = np.zeros(len(rows), dtype=bool)
@@ -357,8 +357,8 @@ class Vocabulary:
                 for v, sp in enumerate(rows[r]):
                     table[r, v] = sp
             spellings = table[row_of[these]]  # occurrences × variants × n
-            as_spelt = (written[:, None, :] == np.abs(spellings)).all(axis=2).any(axis=1)
-            any_spelling = (spellings > 0).all(axis=2).any(axis=1)  # typed bare: any but a one-word label's
+            as_spelt = np.any(np.all(written[:, None, :] == np.abs(spellings), axis=2), axis=1)
+            any_spelling = np.any(np.all(spellings > 0, axis=2), axis=1)  # typed bare: any but a one-word label's
             agrees = np.where(bare, any_spelling, as_spelt)
             keep[these] = agrees | unconstrained[row_of[these]]
         return keep
