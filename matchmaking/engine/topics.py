@@ -227,8 +227,8 @@ class Vocabulary:
         """For every document of ``tok``: the topics its phrases name outside the names it marked; apart,
         those found only within a name (``Tokenised.named``: a phrase with a word of the name is the
         name's; an ambiguous one too, since the caller counts a name's topic only where the rest of the
-        document has its field); and those named outside names only by an ambiguous phrase, for the caller to confirm
-        (``kept_ambiguous``). Acronyms are separate: they need raw text.
+        document has its field); and those named outside names only by an ambiguous phrase, for the
+        caller to confirm (``kept_ambiguous``). Acronyms are separate: they need raw text.
 
         Each phrase becomes an integer code over the corpus's token ids (its first few tokens when
         it is long), so candidate occurrences are found with numpy, one phrase length at a time.
@@ -296,7 +296,7 @@ class Vocabulary:
         # A phrase never spans a line or a stop (``text.BREAK_RE``): no break before its second token or later.
         within = ~tok.spans(tok.breaks, at + 1, length_ - 1)
         if folding and self.accents:
-            within &= self._written_as_hits(tok, at, length_, [listed[n][0] for n in phrase_.tolist()])
+            within &= self._written_as_hits(tok, at, length_, phrase_, [phrase for phrase, _ in listed])
         at, length_, topic_ = at[within], length_[within], topic_[within]
         order = np.lexsort((-length_, at))  # leftmost first, the longest of those first
         at, length_, topic_ = at[order], length_[order], topic_[order]
@@ -313,10 +313,11 @@ class Vocabulary:
         return found, in_names, maybe
 
     def _written_as_hits(
-        self, tok: Tokenised, at: np.ndarray, length: np.ndarray, phrases: list[tuple[str, ...]]
+        self, tok: Tokenised, at: np.ndarray, length: np.ndarray, number: np.ndarray, phrases: list[tuple[str, ...]]
     ) -> np.ndarray:
-        """``written_as`` for every occurrence (its first token ``at``, its ``length``) of a folded phrase in
-        the corpus: numpy over the occurrences, Python only once per distinct word and phrase."""
+        """``written_as`` for every occurrence (its first token ``at``, its ``length``, its phrase
+        ``phrases[number]``) of a folded phrase in the corpus: numpy over the occurrences, Python only
+        once per distinct word and phrase."""
         keep = np.ones(len(at), dtype=bool)
         if not len(at):
             return keep
@@ -324,7 +325,7 @@ class Vocabulary:
         # diacritics; a phrase's word → its spelling's number, negative where it is met only as written.
         spelt: dict[str, int] = {}
 
-        def number(key: str) -> int:
+        def spelling(key: str) -> int:
             if key.endswith(AS_WRITTEN):
                 return -spelt.setdefault(key[: -len(AS_WRITTEN)], len(spelt) + 1)
             return spelt.setdefault(key, len(spelt) + 1)
@@ -336,14 +337,9 @@ class Vocabulary:
             word = tok.vocab[w]
             word_key[w] = spelt.setdefault(accent_key(word), len(spelt) + 1)
             marked[w] = fold(word) != word
-        # Each phrase's spellings, as rows of spelling numbers (-1 pads: never a word's).
-        by_phrase: dict[tuple[str, ...], int] = {}
-        rows: list[list[tuple[int, ...]]] = []
-        for phrase in phrases:
-            if phrase not in by_phrase:
-                by_phrase[phrase] = len(rows)
-                rows.append([tuple(number(k) for k in sp) for sp in self.accents.get(phrase, ())])
-        row_of = np.array([by_phrase[p] for p in phrases], dtype=np.int64)
+        # Each phrase that occurs → its spellings, as rows of spelling numbers.
+        used, row_of = np.unique(number, return_inverse=True)
+        rows = [[tuple(map(spelling, sp)) for sp in self.accents.get(phrases[n], ())] for n in used.tolist()]
         for n in np.unique(length).tolist():
             these = np.flatnonzero(length == n)
             words_at = tok.ids[at[these, None] + np.arange(n)]  # occurrences × n
