@@ -213,6 +213,7 @@ def test_it_refuses_a_data_folder_that_breaks_the_contract(tmp_path, capsys):
         "delta_probe",
         "metro_probe",
         "north_probe",
+        "coast_probe",
     ],
 )
 def test_on_every_labelled_set_the_model_is_above_plain_tfidf_and_reports_its_floor(name, capsys):
