@@ -340,6 +340,9 @@ def test_a_student_who_names_only_a_field_word_still_has_its_topic() -> None:
     assert ids("em thích nghiên cứu") == {"scientific-research"}
     assert "competitive-programming" in ids("luyện quy hoạch động trên Codeforces")
     assert "footwear-leather" in ids("sau này em muốn thiết kế giày thể thao")
+    assert "railways" in ids("Tham quan xưởng bảo dưỡng đầu máy toa xe")
+    assert "agritech" in ids("Agricultural drone demonstration in Dong Thap")
+    assert "fruit-growing" in ids("Tham quan vườn xoài xuất khẩu") and "literature" in ids("giao lưu với nhà thơ")
 
 
 def test_a_phrase_that_names_nothing_takes_its_words_and_cannot_also_name_a_topic() -> None:
