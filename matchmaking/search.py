@@ -50,9 +50,13 @@ def _synonyms() -> tuple[dict[tuple[str, ...], frozenset[int]], dict[str, frozen
     A single word is looked up and looked for only as written: folded, a Vietnamese syllable is
     ambiguous ("gom" is gốm, pottery, and gồm, to include)."""
     concepts: list[set[str]] = []
-    for topic in json.loads(TOPICS_PATH.read_text(encoding="utf-8"))["topics"]:
+    vocabulary = json.loads(TOPICS_PATH.read_text(encoding="utf-8"))
+    for topic in vocabulary["topics"]:
         # Its ambiguous words too ("python"): the search looks for words, and two texts with one share it.
         concepts.append({topic["vi"], topic["en"], *topic.get("synonyms", []), *topic.get("ambiguous", [])})
+    # A phrase that names nothing is a concept of its own, looked for as itself: it takes its words, so
+    # that "công ăn việc làm" (jobs) is not searched as "công an" (police) and its synonyms.
+    concepts.extend({phrase} for phrase in vocabulary.get("not_topics", ()))
     for line in LEXICON_PATH.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.lstrip().startswith("#") and line.count("\t") == 1:
             concepts.append({p.strip() for column in line.split("\t") for p in column.split(";") if p.strip()})
@@ -77,6 +81,14 @@ def _synonyms() -> tuple[dict[tuple[str, ...], frozenset[int]], dict[str, frozen
         {k: frozenset(v) for k, v in single.items()},
         phrases,
     )
+
+
+@functools.cache
+def _names_nothing() -> frozenset[int]:
+    """The concepts of ``_synonyms`` that are phrases naming nothing ("not_topics", after the topics)."""
+    vocabulary = json.loads(TOPICS_PATH.read_text(encoding="utf-8"))
+    first = len(vocabulary["topics"])
+    return frozenset(range(first, first + len(vocabulary.get("not_topics", ()))))
 
 
 def _parse(
@@ -109,7 +121,8 @@ def _parse(
         if parts and not concepts:
             i += n
             continue
-        found = _parse(typed[i : i + n], folded[i : i + n], n - 1, parts=True) if n > 1 else []
+        whole = n > 1 and not (concepts and concepts <= _names_nothing())  # its words are not its parts
+        found = _parse(typed[i : i + n], folded[i : i + n], n - 1, parts=True) if whole else []
         out.append((tuple(dict.fromkeys([*as_typed, *sorted(alternatives - set(as_typed))])),
                     bool(concepts) or folded[i] not in STOP_WORDS,
                     [g for group, _meaningful, theirs in found for g in (group, *theirs)]))  # fmt: skip
@@ -164,7 +177,8 @@ def _named(text: str) -> Iterator[tuple[str, frozenset[int]]]:
             else:
                 concepts = single.get(typed[i]) if folded[i] not in STOP_WORDS else None
             if concepts:
-                yield " ".join(typed[i : i + n]), concepts
+                if not concepts <= _names_nothing():  # a phrase that names nothing takes its words, no more
+                    yield " ".join(typed[i : i + n]), concepts
                 i += n
                 break
         else:

@@ -156,6 +156,18 @@ def test_a_student_searches_the_catalogue_for_their_interests_at_once(
     assert "Tham quan ngân hàng số" not in titles
 
 
+def test_a_phrase_that_names_nothing_is_searched_as_itself_not_as_the_topic_inside_it(client: Client) -> None:
+    _posted(
+        {"title": "Một ngày làm chiến sĩ công an", "description": "Giao lưu với công an phường."},
+        {"title": "Khởi nghiệp ở quê", "description": "Dự án tạo công ăn việc làm cho thanh niên nông thôn."},
+    )
+    # "công ăn việc làm" (jobs) folds to hold "cong an" (police): the police day is no answer to it.
+    assert _titles(client, "tạo công ăn việc làm") == ["Khởi nghiệp ở quê"]
+    from matchmaking.search import interest_query
+
+    assert interest_query("Em muốn tạo công ăn việc làm cho người dân") == ""
+
+
 def test_interests_the_vocabularies_do_not_know_offer_no_search() -> None:
     from matchmaking.search import interest_query
 
