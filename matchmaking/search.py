@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 from companies.search import search, words, written
 
 from .engine.lexicon import DEFAULT_PATH as LEXICON_PATH
+from .engine.text import accent_key
 from .engine.topics import DEFAULT_PATH as TOPICS_PATH
 
 # Folded; words of a request rather than of its subject.
@@ -42,10 +43,14 @@ STOP_PHRASES = frozenset(
 LONGEST = 6  # words in the longest phrase matched
 
 
+Multi = dict[tuple[str, ...], dict[tuple[str, ...], frozenset[int]]]
+
+
 @functools.cache
-def _synonyms() -> tuple[dict[tuple[str, ...], frozenset[int]], dict[str, frozenset[int]], list[frozenset[str]]]:
-    """Folded phrases of two words or more → the concepts they name; single words as written → theirs;
-    concept → its phrases to look for (as written, lower-cased; those of two words or more also folded).
+def _synonyms() -> tuple[Multi, dict[str, frozenset[int]], list[frozenset[str]]]:
+    """Folded phrases of two words or more → how they are spelt (``text.accent_key``, word by word) → the
+    concepts they name (``_multi``); single words as written → theirs; concept → its phrases to look for
+    (as written, lower-cased; those of two words or more also folded).
 
     A single word is looked up and looked for only as written: folded, a Vietnamese syllable is
     ambiguous ("gom" is gốm, pottery, and gồm, to include)."""
@@ -60,7 +65,7 @@ def _synonyms() -> tuple[dict[tuple[str, ...], frozenset[int]], dict[str, frozen
     for line in LEXICON_PATH.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.lstrip().startswith("#") and line.count("\t") == 1:
             concepts.append({p.strip() for column in line.split("\t") for p in column.split(";") if p.strip()})
-    multi: dict[tuple[str, ...], set[int]] = defaultdict(set)
+    multi: dict[tuple[str, ...], dict[tuple[str, ...], set[int]]] = defaultdict(lambda: defaultdict(set))
     single: dict[str, set[int]] = defaultdict(set)
     phrases: list[frozenset[str]] = []
     for index, concept in enumerate(concepts):
@@ -72,15 +77,28 @@ def _synonyms() -> tuple[dict[tuple[str, ...], frozenset[int]], dict[str, frozen
             looked_for.add(" ".join(as_written))
             if len(folded) > 1:
                 looked_for.add(" ".join(folded))
-                multi[tuple(folded)].add(index)
+                if len(as_written) == len(folded):
+                    multi[tuple(folded)][tuple(map(accent_key, as_written))].add(index)
             else:
                 single[as_written[0]].add(index)
         phrases.append(frozenset(looked_for))
     return (
-        {k: frozenset(v) for k, v in multi.items()},
+        {k: {spelt: frozenset(c) for spelt, c in v.items()} for k, v in multi.items()},
         {k: frozenset(v) for k, v in single.items()},
         phrases,
     )
+
+
+def _multi(multi: Multi, typed: list[str], folded: list[str]) -> frozenset[int] | None:
+    """The concepts of a phrase of several words: those of every spelling when it was typed bare, else
+    those of its own spelling ("được học", to get to study, is not "dược học", pharmacy), as the topic
+    matcher reads it (``Vocabulary.written_as``)."""
+    spellings = multi.get(tuple(folded))
+    if not spellings:
+        return None
+    if typed == folded or len(typed) != len(folded):
+        return frozenset().union(*spellings.values())
+    return spellings.get(tuple(map(accent_key, typed)))
 
 
 @functools.cache
@@ -111,7 +129,7 @@ def _parse(
             i += stop
             continue
         for n in range(min(longest, len(typed) - i), 1, -1):
-            concepts = multi.get(tuple(folded[i : i + n]))
+            concepts = _multi(multi, typed[i : i + n], folded[i : i + n])
             if concepts:
                 break
         else:
@@ -173,7 +191,7 @@ def _named(text: str) -> Iterator[tuple[str, frozenset[int]]]:
             continue
         for n in range(min(LONGEST, len(typed) - i), 0, -1):
             if n > 1:
-                concepts = multi.get(tuple(folded[i : i + n]))
+                concepts = _multi(multi, typed[i : i + n], folded[i : i + n])
             else:
                 concepts = single.get(typed[i]) if folded[i] not in STOP_WORDS else None
             if concepts:

@@ -168,6 +168,24 @@ def test_a_phrase_that_names_nothing_is_searched_as_itself_not_as_the_topic_insi
     assert interest_query("Em muốn tạo công ăn việc làm cho người dân") == ""
 
 
+def test_words_written_with_their_diacritics_are_searched_as_themselves_not_as_words_that_fold_alike(
+    client: Client,
+) -> None:
+    from matchmaking.search import interest_query, query_groups, shared_concepts
+
+    _posted(
+        {"title": "Tham quan công ty dược", "description": "Giới thiệu ngành dược học và nghề dược sĩ."},
+        {"title": "Thực tập kinh doanh", "description": "Các em sẽ được học cách bán hàng."},
+    )
+    # "được học" (to get to study) folds like "dược học" (pharmacy): it is not searched as pharmacy.
+    assert not any("pharmacy" in group for group, _parts in query_groups("được học"))
+    assert _titles(client, "được học")[:1] == ["Thực tập kinh doanh"]
+    assert any("pharmacy" in group for group, _parts in query_groups("duoc hoc"))  # typed bare: either
+    assert "được học" not in interest_query("Em muốn được học thêm về kinh doanh")
+    # Nor do a mechanic ("thợ máy") and a tailor ("thợ may") have a phrase in common.
+    assert shared_concepts("em muốn làm thợ máy", "Học may áo dài cùng thợ may lâu năm") == []
+
+
 def test_interests_the_vocabularies_do_not_know_offer_no_search() -> None:
     from matchmaking.search import interest_query
 
