@@ -14,6 +14,7 @@ import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -47,6 +48,12 @@ Multi = dict[tuple[str, ...], dict[tuple[str, ...], frozenset[int]]]
 
 
 @functools.cache
+def _vocabulary() -> dict[str, Any]:
+    """topics.json, parsed once for the search's tables."""
+    return json.loads(TOPICS_PATH.read_text(encoding="utf-8"))
+
+
+@functools.cache
 def _synonyms() -> tuple[Multi, dict[str, frozenset[int]], list[frozenset[str]]]:
     """Folded phrases of two words or more → how they are spelt (``text.accent_key``, word by word) → the
     concepts they name (``_multi``); single words as written → theirs; concept → its phrases to look for
@@ -55,7 +62,7 @@ def _synonyms() -> tuple[Multi, dict[str, frozenset[int]], list[frozenset[str]]]
     A single word is looked up and looked for only as written: folded, a Vietnamese syllable is
     ambiguous ("gom" is gốm, pottery, and gồm, to include)."""
     concepts: list[set[str]] = []
-    vocabulary = json.loads(TOPICS_PATH.read_text(encoding="utf-8"))
+    vocabulary = _vocabulary()
     for topic in vocabulary["topics"]:
         # Its ambiguous words too ("python"): the search looks for words, and two texts with one share it.
         concepts.append({topic["vi"], topic["en"], *topic.get("synonyms", []), *topic.get("ambiguous", [])})
@@ -104,7 +111,7 @@ def _multi(multi: Multi, typed: list[str], folded: list[str]) -> frozenset[int] 
 @functools.cache
 def _names_nothing() -> frozenset[int]:
     """The concepts of ``_synonyms`` that are phrases naming nothing ("not_topics", after the topics)."""
-    vocabulary = json.loads(TOPICS_PATH.read_text(encoding="utf-8"))
+    vocabulary = _vocabulary()
     first = len(vocabulary["topics"])
     return frozenset(range(first, first + len(vocabulary.get("not_topics", ()))))
 
