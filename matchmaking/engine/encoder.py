@@ -48,7 +48,7 @@ import numpy as np
 
 from .negation import without_negated
 from .parallel import can_fork, run_side_by_side
-from .topk import Result, rank_within
+from .topk import Result, rank_within, within_room
 
 if TYPE_CHECKING:
     from .types import Opportunity, Participant
@@ -248,12 +248,11 @@ class Reranker:
     def apply(self, built: Model, forward: Result, k: int, processes: int = 1) -> Result:
         """Participants' candidates (grouped by row, in rank order) re-ordered and cut to k; texts not
         yet encoded are encoded by up to ``processes`` processes."""
-        rows, cols, raw = forward.rows, forward.cols, forward.raw
+        room = within_room(forward, k)  # a list searched deeper keeps the fill its k places have room for
+        rows, cols, raw = forward.rows[room], forward.cols[room], forward.raw[room]
         in_p = np.array([english_participant(p) for p in built.participants], dtype=bool)
         in_o = np.array([english_opportunity(o) for o in built.opportunities], dtype=bool)
         english = in_p[rows] & in_o[cols] if len(rows) else np.zeros(0, dtype=bool)
-        if forward.deferred is not None:  # what fills a short list after the cap stays after the others
-            english &= ~forward.deferred
         position = rank_within(rows)
         if self._prepared is None or self._prepared[0] is not built:  # a new run
             self.failure, self.waiting = "", 0
@@ -278,11 +277,10 @@ class Reranker:
             slots = np.flatnonzero(english)  # already by row, then place
             best = slots[np.lexsort((built.o_rank[o], -blended, p))]
             cols, raw = cols.copy(), raw.copy()
-            cols[slots], raw[slots] = forward.cols[best], forward.raw[best]
+            cols[slots], raw[slots] = cols[best], raw[best]
             self.stats["reordered_rows"] = self.stats.get("reordered_rows", 0) + int(len(np.unique(p)))
         keep = position < k
-        deferred = None if forward.deferred is None else forward.deferred[keep]
-        return Result(rows[keep], cols[keep], raw[keep], forward.rounds, deferred)
+        return Result(rows[keep], cols[keep], raw[keep], forward.rounds)
 
     def _read(self, built: Model, in_p: np.ndarray, in_o: np.ndarray, processes: int) -> _Vectors | None:
         """``_vectors``, once per run (a parallel run cuts its shares' lists in turn); None if they

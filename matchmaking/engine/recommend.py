@@ -28,7 +28,8 @@ The algorithm, exact (it returns what scoring every pair would, ties broken by i
    skipped when its company already has two entries in the list (so at most 2 per company in the top
    10; with k > 10 the cap still counts the whole list). The cap makes room for other companies: a
    list it would leave short (every candidate above the floor seen, fewer than k kept) is filled
-   with what it skipped, best first, after the entries it let through, which keep their places.
+   with what it skipped, best first. It decides what a list holds, never its order: a list is
+   always in the order of the score, filled entries included.
 6. Reasons (``reasons.py``) name the top contributing factors and their values, with the earliest
    fitting session, as data; the caller phrases them in its reader's language (``lang_default`` is
    no longer read).

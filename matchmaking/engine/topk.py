@@ -18,9 +18,9 @@ a per-pair filter.
    group already has ``cap`` entries above it; the row is settled when its k-th value is strictly
    above its bound, or when nothing was left out. Filters and the cap only remove entries, so no
    column outside the candidates can enter the first k. A row settled with fewer than k entries has
-   seen every candidate above the floor: it is filled with the entries the cap skipped, best first,
-   after the row's others (the cap makes room for other groups, and there are none left; what the
-   cap let through keeps its places).
+   seen every candidate above the floor: it is filled with the entries the cap skipped, best first
+   (the cap makes room for other groups, and there are none left to make room for), and the row
+   is in rank order, filled entries included: the cap decides what a list holds, never its order.
 3. A row not settled is searched again in its blocks with M four times larger; at M ≥ its columns
    nothing is left out, so this ends.
 """
@@ -63,8 +63,10 @@ class Result:
     cols: np.ndarray
     raw: np.ndarray
     rounds: list[int] = field(default_factory=list)  # rows searched per round
-    # Entries the diversity cap skipped that fill a short list, after the row's others (None: none).
-    deferred: np.ndarray | None = None
+    # Which entries the diversity cap skipped and a short list took back, in their rank places (None:
+    # none). A row searched deeper than its k (the encoder stage) keeps only those its k places have
+    # room for: ``within_room``.
+    filled: np.ndarray | None = None
 
 
 @dataclass
@@ -198,8 +200,8 @@ class TopK:
         fill = over[:0]
         if len(over):
             # A settled row whose list is short (nothing left out could be listed) is filled with the
-            # entries the cap skipped, best first, after the others: the cap makes room for other
-            # companies, and there are none left to make room for.
+            # entries the cap skipped, best first: the cap makes room for other companies, and there
+            # are none left to make room for.
             room = wanted - count
             fill = over[done[row[over]] & (rank_within(row[over]) < room[row[over]])]
         final = np.concatenate([final, fill])
@@ -230,16 +232,26 @@ class TopK:
         return depth
 
     def result(self) -> Result:
-        row, col, raw, deferred = (
+        row, col, raw, filled = (
             np.concatenate([r[i] for r in self._results]) if self._results else np.zeros(0) for i in range(4)
         )
-        row, col, deferred = row.astype(np.int64), col.astype(np.int64), deferred.astype(bool)
+        row, col, filled = row.astype(np.int64), col.astype(np.int64), filled.astype(bool)
         order = ranking_order(row, raw, self.direction.col_tie[col])
-        if not deferred.any():
-            return Result(row[order], col[order], raw[order], self.rounds)
-        # Within each row, the entries that fill a short list come after the others, in rank order.
-        order = order[np.lexsort((np.arange(len(order)), deferred[order], row[order]))]
-        return Result(row[order], col[order], raw[order], self.rounds, deferred[order])
+        return Result(row[order], col[order], raw[order], self.rounds, filled[order] if filled.any() else None)
+
+
+def within_room(result: Result, k: int) -> np.ndarray:
+    """Which entries a list of k places holds: those the cap let through, and of the entries that fill
+    a short list the best ``k`` − (those let through) of the row. A row searched deeper than k (the
+    encoder stage's ``depth``) was filled for its depth; at k it may be full without them."""
+    keep = np.ones(len(result.rows), dtype=bool)
+    if result.filled is None or not len(keep):
+        return keep
+    filled = result.filled
+    let_through = np.bincount(result.rows[~filled], minlength=int(result.rows.max()) + 1)
+    at = np.flatnonzero(filled)
+    keep[at] = rank_within(result.rows[at]) < k - let_through[result.rows[at]]
+    return keep
 
 
 def ranking_order(row: np.ndarray, raw: np.ndarray, tie: np.ndarray) -> np.ndarray:

@@ -75,6 +75,21 @@ def test_a_candidate_past_k_can_take_an_english_place_only() -> None:
     assert after["me"].index("vi") == before["me"].index("vi")
 
 
+def test_the_deeper_search_does_not_let_a_companys_third_into_a_full_list() -> None:
+    # The stage searches an English participant's list 30 deep, so a list of k = 3 is "short" at that
+    # depth and the cap's skipped entry fills it; at k it is full, and the cap must hold there.
+    me = student("me", "audio recording, microphones, mixing", language="en")
+    titles = {"a1": "Audio recording studio: microphones", "a2": "Audio recording, microphones",
+              "a3": "Audio mixing: recording with microphones", "b1": "Audio recording"}  # fmt: skip
+    opportunities = [opportunity(i, company=i[0], title=t, language="en") for i, t in titles.items()]
+    for rerank in (None, Reranker(EmbeddingCache(Stub()), weight=1.0)):
+        recs = recommend([me], opportunities, now=NOW, geography=GEOGRAPHY, k=3, rerank=rerank)
+        listed = [r.opportunity_id for r in recs.for_participants["me"]]
+        assert len(listed) == 3 and "b1" in listed and sum(o.startswith("a") for o in listed) == 2
+        wide = recommend([me], opportunities, now=NOW, geography=GEOGRAPHY, k=10, rerank=rerank)
+        assert {r.opportunity_id for r in wide.for_participants["me"]} == set(titles)  # room for all four
+
+
 def test_a_text_is_encoded_once_and_again_only_when_it_changes(tmp_path: Path) -> None:
     stub = Stub()
     cache = EmbeddingCache(stub, tmp_path / "cache.npz")

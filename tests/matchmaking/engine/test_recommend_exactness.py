@@ -137,8 +137,8 @@ def brute_force_recommend(
             chosen.append((opportunities[j].id, float(scores[i, j])))
             if len(chosen) == k:
                 break
-        if len(chosen) < k:  # a short list: what the cap skipped fills it, best first, after the others
-            chosen += skipped[: k - len(chosen)]
+        if len(chosen) < k:  # a short list: what the cap skipped fills it, best first, in score order
+            chosen = sorted(chosen + skipped[: k - len(chosen)], key=lambda entry: (-entry[1], entry[0]))
         for_participants[p.id] = chosen
     for_opportunities = {}
     for j, o in enumerate(opportunities):
@@ -309,7 +309,8 @@ def test_it_ranks_ties_by_id_and_keeps_two_per_company() -> None:
 def test_a_short_list_is_filled_by_what_the_cap_skipped_in_the_ranking_order() -> None:
     # The cap makes room for other companies. When no other company has anything more to list, the
     # third of a company's opportunities came out of the list anyway: a game-making student never saw
-    # the studio's Unity workshop, with four places left empty.
+    # the studio's Unity workshop, with four places left empty. Then it came back last, below a weaker
+    # match of another company: the cap decides what a list holds, never its order.
     session = Session("x", NOW + timedelta(days=2), NOW + timedelta(days=2, hours=2), 10)
     free = ((NOW + timedelta(days=1), NOW + timedelta(days=3)),)
     same = dict(kind="visit", province="p0", sessions=(session,))
@@ -323,8 +324,10 @@ def test_a_short_list_is_filled_by_what_the_cap_skipped_in_the_ranking_order() -
     assert [r.opportunity_id for r in full.for_participants["s"]] == ["a2", "a1", "b1"]  # full: the cap holds
     short = recommend([student], opportunities, now=NOW, geography=Geography(), k=10, floor=0.0)
     listed = [(r.opportunity_id, r.rank) for r in short.for_participants["s"]]
-    # Room for all: a's third is listed too, after the list the cap made, which keeps its places.
-    assert listed == [("a2", 1), ("a1", 2), ("b1", 3), ("a3", 4)]
+    # Room for all: a's third is listed too, in its place by score, above b's weaker match.
+    assert listed == [("a2", 1), ("a1", 2), ("a3", 3), ("b1", 4)]
+    scores = [r.score for r in short.for_participants["s"]]
+    assert scores == sorted(scores, reverse=True) and scores[2] > scores[3]
 
 
 def test_without_a_floor_it_fills_lists_with_zero_similarity_pairs_in_id_order() -> None:
