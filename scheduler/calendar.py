@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from .models import Booking
+from .selectors import company_sees_student
 
 TZ_NAME = "Asia/Ho_Chi_Minh"
 PRODID = "-//Cau Noi//Scheduler//VI"
@@ -42,8 +43,10 @@ def _line(text: str) -> str:
     return "".join(" " if ch in "\r\n\t" else ch for ch in text if ch in "\r\n\t" or unicodedata.category(ch) != "Cc")
 
 
-def booking_event(booking: Booking) -> icalendar.Event:
-    """The VEVENT of a booking (with_details() loaded). Waitlisted bookings have no event."""
+def booking_event(booking: Booking, *, for_company: bool = False) -> icalendar.Event:
+    """The VEVENT of a booking (with_details() loaded). Waitlisted bookings have no event. ``for_company``:
+    the calendar of the company's staff, who see a student's name only once the student has confirmed a
+    place (``selectors.company_sees_student``), as on the company's pages."""
     tz = ZoneInfo(TZ_NAME)
     session = booking.session
     opportunity = session.opportunity
@@ -56,7 +59,10 @@ def booking_event(booking: Booking) -> icalendar.Event:
     event.add("summary", _line(f"{opportunity.title} — {opportunity.company.name}"))
     # The street address a phone's map can open, then the province.
     event.add("location", _line(opportunity.place or gettext("Online")))
-    description = f"{booking.participant_name}: {booking.get_status_display()}"
+    who = booking.participant_name
+    if for_company and not company_sees_student(booking):
+        who = gettext("A student")
+    description = f"{who}: {booking.get_status_display()}"
     if session.cancelled_at is not None:
         said = gettext("The company cancelled this session: %(reason)s") % {"reason": session.cancel_reason}
         description = f"{description} — {said}"
@@ -65,9 +71,12 @@ def booking_event(booking: Booking) -> icalendar.Event:
     return event
 
 
-def calendar_ics(bookings: Iterable[Booking], *, name: str = "Cầu Nối", method: str = "PUBLISH") -> bytes:
+def calendar_ics(
+    bookings: Iterable[Booking], *, name: str = "Cầu Nối", method: str = "PUBLISH", for_company: bool = False
+) -> bytes:
     """``method``: PUBLISH for feeds and downloads; CANCEL for the file mailed when the company cancels the
-    session (iTIP, RFC 5546: the calendar removes the event with that UID)."""
+    session (iTIP, RFC 5546: the calendar removes the event with that UID). ``for_company``: for the
+    company's staff (``booking_event``)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     calendar = icalendar.Calendar()
@@ -78,7 +87,7 @@ def calendar_ics(bookings: Iterable[Booking], *, name: str = "Cầu Nối", meth
     calendar.add("x-wr-timezone", TZ_NAME)
     for booking in bookings:
         if booking.status != Booking.Status.WAITLISTED:
-            event = booking_event(booking)
+            event = booking_event(booking, for_company=for_company)
             if method == "CANCEL":
                 # RFC 5546 asks a CANCEL for its ORGANIZER: the address the invitation came from.
                 name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
@@ -92,5 +101,5 @@ def calendar_ics(bookings: Iterable[Booking], *, name: str = "Cầu Nối", meth
     return calendar.to_ical()
 
 
-def booking_ics(booking: Booking, *, method: str = "PUBLISH") -> bytes:
-    return calendar_ics([booking], name=booking.session.opportunity.title, method=method)
+def booking_ics(booking: Booking, *, method: str = "PUBLISH", for_company: bool = False) -> bytes:
+    return calendar_ics([booking], name=booking.session.opportunity.title, method=method, for_company=for_company)

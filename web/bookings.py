@@ -51,7 +51,8 @@ def _ics_response(content: bytes, filename: str) -> HttpResponse:
 def booking_ics_view(request: HttpRequest, pk: int) -> HttpResponse:
     bookings = Booking.objects.visible_to(request.user).exclude(status=Booking.Status.WAITLISTED)
     booking = get_object_or_404(bookings.with_details(), pk=pk)
-    return _ics_response(booking_ics(booking), f"booking-{booking.pk}.ics")
+    for_company = getattr(request.user, "role", "") == User.Role.COMPANY_STAFF
+    return _ics_response(booking_ics(booking, for_company=for_company), f"booking-{booking.pk}.ics")
 
 
 @require_GET
@@ -64,7 +65,9 @@ def feed_view(request: HttpRequest, token: str) -> HttpResponse:
     )
     since = timezone.now() - dt.timedelta(days=FEED_PAST_DAYS)
     bookings = Booking.objects.in_calendar_of(found.user).filter(ends_at__gte=since).with_details()
-    return _ics_response(calendar_ics(bookings.order_by("starts_at", "pk")), "caunoi.ics")
+    # A company's staff see a student's name only once the student has confirmed, as on their pages.
+    for_company = found.user.role == User.Role.COMPANY_STAFF
+    return _ics_response(calendar_ics(bookings.order_by("starts_at", "pk"), for_company=for_company), "caunoi.ics")
 
 
 @login_required

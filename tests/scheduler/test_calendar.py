@@ -116,6 +116,27 @@ def test_company_staff_see_their_sessions_bookings_in_their_feed(world):
     assert [str(e["UID"]) for e in parse(response.content).events] == [booking.uid]
 
 
+@pytest.mark.parametrize("status", [Status.PROPOSED, Status.DECLINED, Status.CANCELLED])
+def test_company_staff_never_read_the_name_of_a_student_who_has_not_confirmed(world, status):
+    # Their pages say "A student" until the student confirms a place; their calendar said the name.
+    hidden = make_booking(world.adult, world.session, status)
+    next_day = world.session.starts_at + dt.timedelta(days=1)
+    later = f.SessionFactory(opportunity=world.session.opportunity, starts_at=next_day)
+    shown = make_booking(world.student, later, Status.CONFIRMED)
+    token = services.calendar_token_issue(user=world.staff)
+
+    feed = parse(Client().get(reverse("scheduler:feed", args=[token.token])).content)
+    download = parse(logged_in(world.staff).get(reverse("scheduler:booking-ics", args=[hidden.pk])).content)
+
+    said = {str(e["UID"]): str(e["DESCRIPTION"]) for e in [*feed.events, *download.events]}
+    assert world.adult.full_name not in said[hidden.uid] and said[hidden.uid].startswith("Một học sinh")
+    assert world.student.full_name in said[shown.uid]
+    # The student's own feed names the student.
+    own = services.calendar_token_issue(user=world.student_user)
+    mine = parse(Client().get(reverse("scheduler:feed", args=[own.token])).content)
+    assert world.student.full_name in str(mine.events[0]["DESCRIPTION"])
+
+
 def test_a_revoked_feed_token_is_a_404(world):
     token = services.calendar_token_issue(user=world.student_user)
     url = reverse("scheduler:feed", args=[token.token])
