@@ -232,6 +232,12 @@ def run_fail(run_id: int, error: str) -> None:
     )
 
 
+def student_address(email: str) -> bool:
+    """A student's own address in any school's records: never a coordinator's or company staff's account (a
+    student invited as a colleague would read every student's data)."""
+    return Student.objects.filter(email__iexact=email.strip()).exists()
+
+
 def colleague_invite(
     *,
     email: str,
@@ -245,6 +251,8 @@ def colleague_invite(
     """A coordinator of the same school, or a staff member of the same company: account and invitation."""
     if account_exists(email):
         raise AccountError("email", "an account with this email address already exists")
+    if student_address(email):
+        raise AccountError("email", "this is a student's email address")
     role = User.Role.SCHOOL_COORDINATOR if school_id is not None else User.Role.COMPANY_STAFF
     with transaction.atomic():
         user = account_invited_create(

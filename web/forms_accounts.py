@@ -11,11 +11,18 @@ from django.utils.translation import gettext_lazy as _
 import places
 from accounts.services import account_exists
 from companies.models import Company
+from privacy.invitations import student_address
 
 from .forms import ChoicesMixin, province_name
 from .forms_company import refuse_control_characters
 
 ACCOUNT_EXISTS = _("An account already uses this address: sign in, or reset its password.")
+# The colleague forms speak to the person inviting, not to the one invited.
+COLLEAGUE_EXISTS = _(
+    "An account already uses this address. If it is your colleague's, they can sign in, or choose a new "
+    "password from the sign-in page."
+)
+STUDENT_ADDRESS = _("This address is a student's. Invite a colleague with their own work address.")
 
 
 class CompanySignupForm(ChoicesMixin, forms.Form):
@@ -83,7 +90,9 @@ class ColleagueForm(forms.Form):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if account_exists(email):
-            raise forms.ValidationError(ACCOUNT_EXISTS)
+            raise forms.ValidationError(COLLEAGUE_EXISTS)
+        if student_address(email):
+            raise forms.ValidationError(STUDENT_ADDRESS)
         return email
 
 

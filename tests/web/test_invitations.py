@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.services import AccountError
 from companies.models import Company
 from notifications.models import OutboxMessage
 from notifications.services import outbox_relay
@@ -22,6 +23,7 @@ from privacy.invitations import (
     INVITED,
     NEEDS_CONSENT,
     NO_EMAIL,
+    colleague_invite,
     student_invite,
     students_invite,
 )
@@ -242,6 +244,24 @@ def test_a_colleague_is_invited_into_the_same_organisation(world: World, who: st
     again = client.post(reverse(url), {"full_name": "Hà", "email": "ha.tran@example.vn"})
     assert 'id="id_email_error"' in again.content.decode()
     assert User.objects.filter(email="ha.tran@example.vn").count() == 1
+
+
+@pytest.mark.parametrize(("who", "url"), [("coordinator", "web:school-colleagues"), ("staff", "web:company-colleagues")])
+def test_a_students_address_is_never_a_colleagues_account(world: World, who: str, url: str) -> None:
+    # A student's address (of any school, with no account yet) invited as a coordinator would have let a
+    # 14-year-old read every student's data; as company staff, the company's.
+    student = f.StudentFactory(email="Ngoc.Anh@Example.vn")
+    client = _as(getattr(world, who))
+
+    response = client.post(reverse(url), {"full_name": "Ngọc Anh", "email": "ngoc.anh@example.vn"})
+
+    assert response.status_code == 200 and 'id="id_email_error"' in response.content.decode()
+    assert "học sinh" in response.content.decode()  # says why, in Vietnamese
+    assert not User.objects.filter(email__iexact=student.email).exists()
+    assert not OutboxMessage.objects.exists()
+    with pytest.raises(AccountError):
+        colleague_invite(email=student.email, full_name="X", invited_by="Y", organisation="Z", school_id=world.school.pk)
+    assert not User.objects.filter(email__iexact=student.email).exists()
 
 
 @pytest.mark.parametrize("url", ["web:school-colleagues", "web:company-colleagues"])

@@ -21,7 +21,7 @@ from privacy import invitations
 from privacy.models import InvitationRun
 from students.models import School
 
-from ..forms_accounts import ACCOUNT_EXISTS, ColleagueForm, CompanySignupForm, CoordinatorForm
+from ..forms_accounts import ACCOUNT_EXISTS, COLLEAGUE_EXISTS, ColleagueForm, CompanySignupForm, CoordinatorForm
 from .accounts import HOMES, throttled
 from .company import staff_only
 from .organiser import organiser_only
@@ -134,8 +134,8 @@ def _colleagues_page(request: HttpRequest, *, school_id: int | None, company_id:
                 school_id=school_id,
                 company_id=company_id,
             )
-        except AccountError:
-            form.add_error("email", ACCOUNT_EXISTS)
+        except AccountError:  # taken, or a student's, between the form's check and the insert
+            form.add_error("email", COLLEAGUE_EXISTS)
         else:
             messages.success(
                 request, _("The invitation is on its way to %(email)s.") % {"email": form.cleaned_data["email"]}
@@ -192,7 +192,7 @@ def organiser_schools(request: HttpRequest) -> HttpResponse:
                 school_id=school.pk,
             )
         except AccountError:
-            form.add_error("email", ACCOUNT_EXISTS)
+            form.add_error("email", COLLEAGUE_EXISTS)
         else:
             messages.success(
                 request,
