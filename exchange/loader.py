@@ -51,12 +51,31 @@ _PARENT_ATTRS = {
 }
 
 
+@dataclass(frozen=True)
+class Change:
+    """One field of a stored row that an import changes: what the coordinator checks before importing (an
+    empty cell clears a field, by the contract)."""
+
+    external_id: str
+    field: str  # the model field's name
+    before: Any
+    after: Any
+
+    @property
+    def cleared(self) -> bool:
+        return self.after in ("", None, [], ()) and self.before not in ("", None, [], ())
+
+
+MAX_CHANGES = 200  # listed per file; the count of changed rows stays whole
+
+
 @dataclass
 class FileCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     erased: int = 0  # rows of students erased on request: left alone, never restored
+    changes: list[Change] = field(default_factory=list)  # the first MAX_CHANGES, row by row
 
 
 @dataclass
@@ -344,7 +363,9 @@ class _Loader:
                 continue
             changed = {name for name, value in values.items() if getattr(obj, name) != value}
             if changed:
-                for name in changed:
+                for name in sorted(changed, key=list(values).index):
+                    if len(counts.changes) < MAX_CHANGES and not name.endswith("_id"):
+                        counts.changes.append(Change(values["external_id"], name, getattr(obj, name), values[name]))
                     setattr(obj, name, values[name])
                 to_update.append(obj)
                 changed_fields |= changed

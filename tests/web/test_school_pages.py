@@ -213,6 +213,23 @@ def test_a_good_file_is_previewed_then_imported_and_its_upload_removed(coordinat
     assert response.status_code == 302 and response["Location"] == reverse("web:school-upload")
 
 
+def test_the_preview_names_each_field_a_reupload_changes_and_marks_what_an_empty_cell_clears(
+    coordinator: Client, school: School
+) -> None:
+    # A coordinator re-uploaded a student with the guardian's address left empty: the preview said only
+    # "1 changed", and the import wiped the address.
+    header = "external_id,school,full_name,email,birth_date,level,guardian_email\n"
+    row = "ST-NOCONSENT,SCH-HN,Phạm Minh Khoa,{email},2010-03-04,upper_secondary,\n"
+    stored = Student.objects.get(external_id="ST-NOCONSENT")
+    upload = SimpleUploadedFile("hs.csv", (header + row.format(email=stored.email)).encode(), content_type="text/csv")
+
+    page = coordinator.post(reverse("web:school-upload"), {"students": upload}).content.decode()
+
+    assert "Những gì sẽ thay đổi" in page and "ST-NOCONSENT" in page
+    assert '<li class="cleared">' in page and "me@example.vn" in page and "đã xóa" in page
+    assert Student.objects.get(external_id="ST-NOCONSENT").guardian_email == "me@example.vn"  # nothing written
+
+
 def test_an_xlsx_file_is_read_as_a_spreadsheet(coordinator: Client, school: School) -> None:
     book = openpyxl.Workbook()
     sheet = book.active

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from exchange.contract import SPEC_BY_STEM, FileSpec, spec_for_file
-from exchange.loader import ImportReport
+from exchange.loader import MAX_CHANGES, MODELS, ImportReport
 from exchange.pending import pending_files, pending_find, pending_forget, pending_store
 from exchange.scope import scoped_import
 from exchange.template_files import CONTENT_TYPES, template_bytes
@@ -78,6 +79,41 @@ def _problem_rows(report: ImportReport, files: dict[str, str]) -> list[dict[str,
     return rows
 
 
+def _shown(value: Any) -> str:
+    """A stored value as the preview shows it ("" for nothing)."""
+    if value in (None, "", [], ()):
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _change_rows(report: ImportReport) -> list[dict[str, Any]]:
+    """Each field an import would change in a stored row, a cleared one marked: an empty cell clears its
+    field (the contract), so a re-upload with a column left empty is seen before it is imported."""
+    rows = []
+    for name, counts in report.counts.items():
+        model = MODELS.get(name)
+        for change in counts.changes:
+            try:
+                found = model._meta.get_field(change.field) if model else None
+            except FieldDoesNotExist:  # never (the loader writes model fields), but a preview must not fail
+                found = None
+            label = str(getattr(found, "verbose_name", "") or change.field)
+            rows.append({
+                "row": change.external_id,
+                "field": label[:1].upper() + label[1:],
+                "before": _shown(change.before),
+                "after": _shown(change.after),
+                "cleared": change.cleared,
+            })
+    return rows
+
+
 def _run(request: HttpRequest, token: str, *, dry_run: bool) -> ImportReport | None:
     """The import (or its dry run) of the waiting upload ``token``; None if it is no longer waiting."""
     school = school_of(request)
@@ -103,6 +139,8 @@ def _page(
             (labels.get(name, name), (files or {}).get(name.removesuffix(".csv"), ""), counts)
             for name, counts in report.counts.items()
         ]
+        extra["changes"] = _change_rows(report)
+        extra["changes_cut"] = any(len(c.changes) >= MAX_CHANGES for c in report.counts.values())
     columns = [(_("Students"), SPEC_BY_STEM["students"]), (_("Class requests"), SPEC_BY_STEM["class_requests"])]
     context = {
         "form": form,
