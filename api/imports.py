@@ -147,6 +147,6 @@ class ImportView(APIView):
             )
         if not report.ok:
             return Response(_report(ok=False, problems=report.problems), status=status.HTTP_400_BAD_REQUEST)
-        counts = {name: vars(c) for name, c in report.counts.items()}
+        counts = {name: c.numbers() for name, c in report.counts.items()}
         body = _report(ok=True, dry_run=dry_run, counts=counts, ignored=report.validation.ignored)
         return Response(body, status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED)

@@ -77,6 +77,10 @@ class FileCounts:
     erased: int = 0  # rows of students erased on request: left alone, never restored
     changes: list[Change] = field(default_factory=list)  # the first MAX_CHANGES, row by row
 
+    def numbers(self) -> dict[str, int]:
+        """The counts alone (the API's and the command's report)."""
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged, "erased": self.erased}
+
 
 @dataclass
 class ImportReport:

@@ -169,6 +169,12 @@ class Table:
                 % {"encoding": self.encoding, "reason": exc.reason},
             ) from None
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):  # what an unclosed quotation mark does
+                raise SourceError(
+                    line + 1,
+                    _('a cell is longer than %(limit)s characters: a quotation mark (") may be left open on '
+                    "this line or above it") % {"limit": csv.field_size_limit()},
+                ) from None
             raise SourceError(line + 1, _("malformed CSV: %(error)s") % {"error": exc}) from None
 
     def _xlsx(self) -> Iterator[tuple[int, list[str]]]:
@@ -178,8 +184,8 @@ class Table:
         # the file's problem, reported, never a traceback; defusedxml guards against entity bombs.
         try:
             book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except Exception as exc:
-            raise SourceError(0, _("not a readable Excel workbook (%(error)s)") % {"error": _describe(exc)}) from None
+        except Exception:
+            raise SourceError(0, _unreadable_workbook()) from None
         line = 0
         try:
             if not book.worksheets:
@@ -191,20 +197,22 @@ class Table:
                 yield line, _trimmed([cell_text(v, date_only=i in self._dates) for i, v in enumerate(values)])
         except SourceError:
             raise
-        except Exception as exc:
-            raise SourceError(
-                line + 1, _("not a readable Excel workbook (%(error)s)") % {"error": _describe(exc)}
-            ) from None
+        except Exception:
+            raise SourceError(line + 1, _unreadable_workbook()) from None
         finally:
             book.close()
 
 
+def _unreadable_workbook() -> str:
+    # The library's own words ("BadZipFile: File is not a zip file") say nothing a coordinator can act on.
+    return _(
+        "not a readable Excel workbook: the file is damaged, or is not a workbook; open it in Excel or "
+        "LibreOffice and save it again as .xlsx"
+    )
+
+
 def _has_delimiter(text: str) -> bool:
     return any(d in text for d in DELIMITERS)
-
-
-def _describe(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 def _is_zip(path: Path) -> bool:

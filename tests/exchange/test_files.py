@@ -181,6 +181,19 @@ def test_csv_and_xlsx_of_one_file_together_are_a_problem_naming_both(tmp_path: P
 
 
 @pytest.mark.django_db
+def test_an_unclosed_quotation_mark_is_named_not_the_csv_modules_limit(tmp_path: Path) -> None:
+    directory = only_parents(tmp_path)
+    text = 'external_id,school,full_name,email,birth_date,level\nST1,SCH1,"Lê Văn An,a@example.vn,2010-01-01,x\n'
+    (directory / "students.csv").write_text(text + ("tiếp " * 40_000) + "\n", encoding="utf-8")
+
+    report = data_import(directory=directory, today=TODAY)
+
+    [problem] = [str(p) for p in report.problems]
+    assert problem.startswith("students.csv:2: -: a cell is longer than 131072 characters: a quotation mark")
+    assert "field larger" not in problem and not Student.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_workbook_saved_as_csv_or_a_broken_workbook_is_a_problem(tmp_path: Path) -> None:
     directory = only_parents(tmp_path)
     write_xlsx(directory / "students.csv", [["external_id"]])
@@ -190,7 +203,8 @@ def test_a_workbook_saved_as_csv_or_a_broken_workbook_is_a_problem(tmp_path: Pat
 
     assert [str(p) for p in report.problems] == [
         "students.csv:1: -: this is an Excel workbook, not CSV text: name it students.xlsx",
-        "class_requests.xlsx:0: -: not a readable Excel workbook (BadZipFile: File is not a zip file)",
+        "class_requests.xlsx:0: -: not a readable Excel workbook: the file is damaged, or is not a workbook; open it "
+        "in Excel or LibreOffice and save it again as .xlsx",
     ]
 
 

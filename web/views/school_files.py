@@ -168,6 +168,10 @@ def upload(request: HttpRequest) -> HttpResponse:
         return redirect("web:school-upload")
     kept = request.session[SESSION_KEY]
     names, files = kept["names"], kept["files"]
+    if report.ok and not any(c.created + c.updated + c.unchanged + c.erased for c in report.counts.values()):
+        _forget(request)  # a header alone, or an empty workbook: "every row is good" would say nothing
+        messages.error(request, _("These files have no rows under their header: there is nothing to import."))
+        return _page(request, UploadForm())
     if not report.ok:
         _forget(request)  # nothing to import: the corrected files come as a new upload
     waiting = request.session.get(SESSION_KEY)  # gone when there is nothing to import
