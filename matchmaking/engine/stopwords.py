@@ -17,7 +17,8 @@ with its "và".
 - ``WORDS``: single words, **as written** (normalised, lower-case). Vietnamese function words with their
   accents, because typed bare a syllable is ambiguous: "ve" is về (about) but also vẽ (to draw), "cua"
   của (of) but also cua (crab) and cửa (door), "va" và (and) but also vá ("may vá", sewing); only the
-  bare forms no content word shares are listed ("em", "thich"). Words that are also words of content
+  bare forms no content word shares are listed ("em", "thich"), and how teenagers type them on a phone
+  ("e", "thik", "mik", "mk", "mún", "vs": em, thích, mình, muốn, với). Words that are also words of content
   are left out: "không" (not, but "hàng không", aviation), "bằng" (by, but "bằng cấp", a degree),
   "chỉ" (only, but "địa chỉ", "kim chỉ"), "sao" (how, but "ngôi sao", a star). In English, only the
   words of a person asking ("I", "my", "want", "like", "really"): articles and prepositions ("the",
@@ -40,6 +41,7 @@ WORDS = frozenset(
     để được có này đó kia ấy hay hoặc như thì mà vào lên ra cũng còn sẽ đang đã vẫn nhiều thêm khi nếu
     từ đến theo qua nên vì nhưng rồi lại đều hơn nhất thật luôn gì nào ạ nhé à ơi hãy cùng nữa lắm quá cả
     thich
+    e thik mik mk mún vs
     i me my we us our you your want wants like likes love loves really especially etc
     """.split()
 )

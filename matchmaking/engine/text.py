@@ -21,6 +21,7 @@ subject ("em muốn tìm hiểu về", "I want") do not count at all, in any blo
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import unicodedata
@@ -290,6 +291,8 @@ def _blocks(tok: Tokenised, *, folding: bool) -> tuple[list[sparse.csr_matrix], 
       Vietnamese typed bare). They let "programmer" meet "programming"; a Vietnamese syllable written
       with its accents does not inflect, and its pieces only met other syllables' ("ông" of "công",
       "không", "sông"): it counts whole, as a word."""
+    if folding:  # a text typed bare is read as the corpus spells its word pairs (``restored_ids``)
+        tok = dataclasses.replace(tok, ids=restored_ids(tok))
     counted = ~stopped(tok)
     rows = np.repeat(np.arange(len(tok.offsets) - 1), np.diff(tok.offsets))[counted]
     n_docs = len(tok.offsets) - 1
@@ -333,6 +336,52 @@ def _forms(tok: Tokenised, *, folding: bool) -> list[tuple[np.ndarray, list[str]
         to_stem = np.fromiter(map(stem_index.__getitem__, stems), dtype=np.int64, count=len(stems))
         forms.append((to_stem[tok.folded_ids], stem_vocab, alone_token[tok.ids]))
     return forms
+
+
+def restored_ids(tok: Tokenised) -> np.ndarray:
+    """The tokens as written, but in a document typed without any diacritics each pair of adjacent words
+    spelt as the corpus spells it, where the corpus spells its folded form one way only with diacritics:
+    "lap trinh game" is read "lập trình game" when every text that writes "lap trinh" with its accents
+    writes "lập trình". Then a bare text meets accented texts in the blocks as written too, not only in
+    the folded ones, and scores as the same text typed with its accents does (a bare text scored about a
+    quarter of it, below the relevance floor: "e thik lap trinh game" had no list). Pairs only, never a
+    lone syllable ("ve" is vẽ, về or vé); a pair spelt two ways in the corpus ("hoc may": học máy and học
+    may) stays as typed; a document with any diacritics is read as its writer spelt it."""
+    ids, folded = tok.ids, tok.folded_ids
+    n_docs = len(tok.offsets) - 1
+    if len(ids) < 2 or n_docs < 1:
+        return ids
+    accented = np.fromiter((t != fold(t) for t in tok.vocab), dtype=bool, count=len(tok.vocab))[ids]
+    doc = np.repeat(np.arange(n_docs), np.diff(tok.offsets))
+    adjacent = doc[1:] == doc[:-1]
+    if tok.breaks is not None:
+        adjacent &= ~tok.breaks[1:]
+    at = np.flatnonzero(adjacent)
+    if not len(at):
+        return ids
+    n_folded, n_vocab = len(tok.folded_vocab), len(tok.vocab)
+    folded_key = folded[at] * n_folded + folded[at + 1]
+    spelt = accented[at] | accented[at + 1]
+    # Each folded pair's distinct spellings with diacritics (sorted by folded pair), then those with one.
+    key, as_written = folded_key[spelt], ids[at][spelt] * n_vocab + ids[at + 1][spelt]
+    order = np.lexsort((as_written, key))
+    key, as_written = key[order], as_written[order]
+    distinct = np.ones(len(key), dtype=bool)
+    distinct[1:] = (key[1:] != key[:-1]) | (as_written[1:] != as_written[:-1])
+    key, as_written = key[distinct], as_written[distinct]
+    first = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1]))) if len(key) else np.zeros(0, np.int64)
+    one = np.diff(np.append(first, len(key))) == 1
+    keys, spelling = key[first[one]], as_written[first[one]]
+    bare = np.bincount(doc, weights=accented, minlength=n_docs) == 0
+    found = bare[doc[at]] & np.isin(folded_key, keys)
+    if not found.any():
+        return ids
+    at = at[found]
+    as_spelt = spelling[np.searchsorted(keys, folded_key[found])]
+    out = ids.copy()
+    out[at] = as_spelt // n_vocab
+    out[at + 1] = as_spelt % n_vocab
+    return out
 
 
 def english_stem(folded: str) -> str:

@@ -108,13 +108,15 @@ def test_a_lone_syllable_typed_without_accents_does_not_meet_a_different_accente
     # (artificial), not the nhân of nghệ nhân (artisan). Folded, it counts within its bigrams only.
     left = ["tri tue nhan tao", "nghe nhan gom"]
     right = ["Nghệ nhân gốm nói chuyện", "Trí tuệ nhân tạo"]
+    rows, cols = text.tfidf_pair(left, right=right, folding=False)  # without reading it as the corpus spells it
+    assert (rows @ cols.T).toarray()[0, 0] < 0.01  # AI typed bare, the potter: a letter pair or two at most
     rows, cols = text.tfidf_pair(left, right=right)
     similarity = (rows @ cols.T).toarray()
-    assert similarity[0, 0] < 0.01  # AI typed bare, the potter: a letter pair or two ("nh") at most
-    assert similarity[1, 0] > 0.1 and similarity[0, 1] > 0.1  # the whole phrases still meet, by bigrams
-    # Written with accents, the words are what they are: "nhân" meets "nhân" as before.
-    accented, _ = text.tfidf_pair(["trí tuệ nhân tạo"], right=["Nghệ nhân gốm nói chuyện"])
-    assert (accented @ _.T).toarray()[0, 0] > 0
+    assert similarity[1, 0] > 0.1 and similarity[0, 1] > 0.1  # the whole phrases meet
+    # Read as the corpus spells its pairs ("trí tuệ nhân tạo", ``restored_ids``), the bare text meets the
+    # potter exactly as the text written with accents does: "nhân" is "nhân", and no more.
+    accented, potter = text.tfidf_pair(["trí tuệ nhân tạo", "nghe nhan gom"], right=right)
+    assert abs(similarity[0, 0] - (accented @ potter.T).toarray()[0, 0]) < 1e-6
 
 
 def test_features_in_most_documents_are_dropped_like_scikit_learns_max_df() -> None:
@@ -159,3 +161,28 @@ def test_the_character_n_grams_weigh_as_the_share_of_the_words_they_read() -> No
     assert 0 < sims[0] < sims[1]
     rows, same = text.tfidf_pair(["làm game, lập trình Unity"], right=["làm game, lập trình Unity"])
     assert abs(float((rows @ same.T).toarray()[0, 0]) - 1.0) < 1e-3  # still unit rows: a text meets itself at 1
+
+
+def _restored(texts: list[str]) -> list[list[str]]:
+    tok = text.tokenise(texts)
+    ids = text.restored_ids(tok)
+    return [[tok.vocab[i] for i in ids[tok.offsets[d] : tok.offsets[d + 1]]] for d in range(len(texts))]
+
+
+def test_a_text_typed_bare_is_read_as_the_corpus_spells_its_word_pairs() -> None:
+    corpus = ["lập trình game cho học sinh", "học máy và trí tuệ nhân tạo", "học may quần áo", "vẽ tranh"]
+    bare, mixed, lone, english, twice = _restored(
+        [*corpus, "e thik lap trinh game", "em thích lap trinh", "ve", "game design", "hoc may"]
+    )[len(corpus):]
+    assert bare == ["e", "thik", "lập", "trình", "game"]  # one spelling in the corpus: restored
+    assert mixed == ["em", "thích", "lap", "trinh"]  # a writer who types diacritics meant these as typed
+    assert lone == ["ve"]  # a lone syllable is never guessed
+    assert english == ["game", "design"]
+    assert twice == ["hoc", "may"]  # học máy and học may: two spellings, left as typed
+
+
+def test_a_bare_text_meets_an_accented_one_about_as_the_accented_text_does() -> None:
+    postings = ["Hành trình trở thành lập trình viên", "Nói chuyện hướng nghiệp: ẩm thực, nấu ăn"]
+    left, right = text.tfidf_pair(["lap trinh game", "lập trình game"], right=postings)
+    bare, accented = (left @ right.T).toarray()[:, 0]
+    assert accented > 0.1 and abs(bare - accented) < 1e-6  # it was about a quarter: below the relevance floor
