@@ -28,7 +28,8 @@ from .engine.topics import DEFAULT_PATH as TOPICS_PATH
 STOP_WORDS = frozenset(
     """
     va voi cua cho la cac nhung mot em toi minh ban muon thich rat ve o tai trong de duoc co khong nay do
-    hay hoac nhu thi ma vao len ra cung con se dang da hoc
+    hay hoac nhu thi ma vao len ra cung con se dang da hoc lam
+    e thik mik mk mun vs
     a an and or of for to in on at with the i me my we our you your like want about is are be this that
     learn become curious interested dream would
     """.split()
@@ -38,6 +39,7 @@ STOP_PHRASES = frozenset(
     tuple(p.split())
     for p in [
         "tim hieu", "kham pha", "quan tam", "yeu thich", "dam me", "mo uoc", "hoc hoi", "hoc tap", "trai nghiem",
+        "sau nay", "tro thanh", "uoc mo",
         "explore", "discover", "learn about", "interested in", "find out",
     ]
 )  # fmt: skip

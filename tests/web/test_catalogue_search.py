@@ -68,6 +68,9 @@ def _titles(client: Client, query: str) -> list[str]:
         ("gốm", "Làm gốm cùng nghệ nhân", ["Tham quan ngân hàng số"]),  # accents typed: gốm only
         ("học máy", "Machine learning workshop", ["Thực tập lập trình game"]),  # Vietnamese for English
         ("Em thích làm gốm", "Làm gốm cùng nghệ nhân", ["Thực tập lập trình game"]),  # a sentence
+        # as a teenager types it: "e", "thik", "làm" are how one asks, not what about
+        ("e thik lap trinh game", "Thực tập lập trình game", ["Làm gốm cùng nghệ nhân", "Tham quan ngân hàng số"]),
+        ("sau này em muốn làm lập trình game", "Thực tập lập trình game", ["Làm gốm cùng nghệ nhân"]),
         ("ngan hang", "Tham quan ngân hàng số", ["Làm gốm cùng nghệ nhân"]),
         ("FPT", "Machine learning workshop", ["Làm gốm cùng nghệ nhân"]),  # the company's name (then by date)
     ],
