@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 import places
@@ -59,6 +60,9 @@ class CompanyProfileForm(ChoicesMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self._choices("province", _provinces())
         self.fields["name"].validators.append(refuse_control_characters)
+
+
+SEATS_MAX = 10_000  # the seats of a session, and so of an opportunity's sessions and groups
 
 
 class OpportunityForm(ChoicesMixin, forms.ModelForm):
@@ -136,6 +140,14 @@ class OpportunityForm(ChoicesMixin, forms.ModelForm):
         for name in ("capacity", "group_min"):
             if data.get(name) == 0:
                 self.add_error(name, _("Give at least 1."))
+        for name in ("capacity", "group_min", "group_max"):  # a session holds at most SEATS_MAX (SessionForm)
+            if (value := data.get(name)) is not None and value > SEATS_MAX:
+                self.add_error(name, _("Give at most %(max)s.") % {"max": f"{SEATS_MAX:,}".replace(",", ".")})
+        # A deadline already past would publish an opportunity no one can be proposed for or book. One kept
+        # from before (an edit of other fields after it passed) stays.
+        apply_by = data.get("apply_by")
+        if apply_by is not None and apply_by < timezone.localdate() and apply_by != self.instance.apply_by:
+            self.add_error("apply_by", _("This date has passed: choose today or a later day."))
         return data
 
 
@@ -144,7 +156,7 @@ class SessionForm(forms.Form):
 
     starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME_WIDGET, input_formats=DATETIME_INPUTS)
     ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME_WIDGET, input_formats=DATETIME_INPUTS)
-    capacity = forms.IntegerField(label=_("Seats"), min_value=1, max_value=10_000)
+    capacity = forms.IntegerField(label=_("Seats"), min_value=1, max_value=SEATS_MAX)
 
     def __init__(self, *args: Any, now: dt.datetime | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

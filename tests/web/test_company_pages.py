@@ -254,6 +254,27 @@ def test_an_opportunity_needs_a_place_and_a_sane_group_range(hr: Client) -> None
     assert not Opportunity.objects.filter(title="Xưởng Python cho người mới").exists()
 
 
+def test_a_deadline_already_past_and_seats_no_session_can_hold_are_refused_beside_their_fields(hr: Client) -> None:
+    # Saved, a past deadline published an opportunity no round proposes anyone for; 10^12 seats were kept
+    # and then refused by the first session's form, which offered them as its default.
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    body = hr.post(
+        "/company/opportunities/new/", opportunity_data(apply_by=yesterday, capacity="1000000000000")
+    ).content.decode()
+
+    assert 'id="id_apply_by_error"' in body and 'id="id_capacity_error"' in body
+    assert not Opportunity.objects.filter(title="Xưởng Python cho người mới").exists()
+    # A deadline kept from before, when other fields are edited after it passed, stays.
+    hr.post("/company/opportunities/new/", opportunity_data())
+    opportunity = Opportunity.objects.get(title="Xưởng Python cho người mới")
+    Opportunity.objects.filter(pk=opportunity.pk).update(apply_by=timezone.localdate() - dt.timedelta(days=3))
+    edited = hr.post(
+        f"/company/opportunities/{opportunity.pk}/",
+        opportunity_data(apply_by=(timezone.localdate() - dt.timedelta(days=3)).isoformat(), title="Đổi tên"),
+    )
+    assert edited.status_code == 302 and Opportunity.objects.get(pk=opportunity.pk).title == "Đổi tên"
+
+
 def test_an_online_opportunity_needs_no_province(world: World, hr: Client) -> None:
     hr.post("/company/opportunities/new/", opportunity_data(province="", online="on"))
 
