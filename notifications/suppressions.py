@@ -84,10 +84,8 @@ def address_preferences_update(*, email: str, digests: bool, language: str) -> A
             ).delete()
             Student.objects.filter(email__iexact=email).update(email_opt_in=True)
         if language in ("vi", "en"):
-            for student in Student.objects.select_for_update().filter(email__iexact=email):
-                # The first language is the one mail is written in; keep the others the student listed.
-                student.languages = [language, *[x for x in student.languages if x != language]]
-                student.save(update_fields=["languages", "updated_at"])
+            # The mail's language only: the languages the student takes part in stay as they are.
+            Student.objects.filter(email__iexact=email).update(mail_language=language, updated_at=timezone.now())
     return address_preferences(email=email, language=language)
 
 

@@ -149,7 +149,14 @@ class Student(models.Model):
     preferred_kinds = models.JSONField(_("preferred kinds"), default=list, blank=True)
     excluded_kinds = models.JSONField(_("excluded kinds"), default=list, blank=True)
     province = models.CharField(_("province"), max_length=32, validators=[validate_province_code])
-    languages = models.JSONField(_("languages"), default=list, blank=True, help_text=_("First one is used for mail."))
+    languages = models.JSONField(
+        _("languages"), default=list, blank=True, help_text=_("Languages the student can take part in.")
+    )
+    # The language of the student's mail, chosen in their settings; empty: the first of ``languages``.
+    # Apart, so that choosing English mail does not make English events ones they can take part in.
+    mail_language = models.CharField(
+        _("language of mail"), max_length=2, blank=True, choices=[("vi", _("Vietnamese")), ("en", _("English"))]
+    )
     guardian_email = models.EmailField(_("guardian email"), blank=True)
     email_opt_in = models.BooleanField(_("email opt-in"), default=False)
     # Set when the student's data is erased on request: the row stays anonymised for good (an import
@@ -176,6 +183,9 @@ class Student(models.Model):
 
     @property
     def language(self) -> str:
+        """The language of the student's mail: the one chosen, else the first they take part in."""
+        if self.mail_language in ("vi", "en"):
+            return self.mail_language
         return self.languages[0] if self.languages and self.languages[0] in ("vi", "en") else "vi"
 
     def age_on(self, day: dt.date) -> int:

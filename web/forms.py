@@ -174,7 +174,7 @@ class ProfileForm(ChoicesMixin, forms.ModelForm):
 
     def clean_languages(self) -> list[str]:
         chosen: list[str] = self.cleaned_data["languages"]
-        # Keep the mail language first (see MailForm) when it is still among the chosen ones.
+        # Keep the order the student had: the first is the language of mail unless the settings chose one.
         current = [lang for lang in self.instance.languages if lang in chosen]
         return current + [lang for lang in chosen if lang not in current]
 

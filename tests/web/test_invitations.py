@@ -246,7 +246,9 @@ def test_a_colleague_is_invited_into_the_same_organisation(world: World, who: st
     assert User.objects.filter(email="ha.tran@example.vn").count() == 1
 
 
-@pytest.mark.parametrize(("who", "url"), [("coordinator", "web:school-colleagues"), ("staff", "web:company-colleagues")])
+@pytest.mark.parametrize(
+    ("who", "url"), [("coordinator", "web:school-colleagues"), ("staff", "web:company-colleagues")]
+)
 def test_a_students_address_is_never_a_colleagues_account(world: World, who: str, url: str) -> None:
     # A student's address (of any school, with no account yet) invited as a coordinator would have let a
     # 14-year-old read every student's data; as company staff, the company's.
@@ -260,7 +262,9 @@ def test_a_students_address_is_never_a_colleagues_account(world: World, who: str
     assert not User.objects.filter(email__iexact=student.email).exists()
     assert not OutboxMessage.objects.exists()
     with pytest.raises(AccountError):
-        colleague_invite(email=student.email, full_name="X", invited_by="Y", organisation="Z", school_id=world.school.pk)
+        colleague_invite(
+            email=student.email, full_name="X", invited_by="Y", organisation="Z", school_id=world.school.pk
+        )
     assert not User.objects.filter(email__iexact=student.email).exists()
 
 

@@ -230,7 +230,9 @@ def test_the_preview_names_each_field_a_reupload_changes_and_marks_what_an_empty
     assert Student.objects.get(external_id="ST-NOCONSENT").guardian_email == "me@example.vn"  # nothing written
 
 
-def test_a_file_with_a_header_and_no_rows_is_refused_not_imported_as_nothing(coordinator: Client, school: School) -> None:
+def test_a_file_with_a_header_and_no_rows_is_refused_not_imported_as_nothing(
+    coordinator: Client, school: School
+) -> None:
     response = coordinator.post(reverse("web:school-upload"), {"students": _students_file("")})
     page = response.content.decode()
     assert response.status_code == 200 and "không có dòng nào" in page

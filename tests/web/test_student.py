@@ -455,11 +455,17 @@ def test_a_free_time_is_removed_and_another_students_is_a_404(mai: Client, site:
 
 
 def test_mail_preferences_set_the_opt_in_and_the_mail_language(mai: Client, site: Site) -> None:
+    before = Student.objects.get(pk=site.world.student.pk).languages
     mai.post("/student/settings/", {"language": "en"})
 
     student = Student.objects.get(pk=site.world.student.pk)
     assert student.email_opt_in is False
     assert student.language == "en"
+    # English mail is not English events: the languages she takes part in stay as she ticked them.
+    assert student.languages == before and "en" not in before
+    mai.post("/student/settings/", {"language": "vi"})
+    student.refresh_from_db()
+    assert student.language == "vi" and student.languages == before
 
 
 def test_digests_turned_back_on_in_settings_lift_an_unsubscribe_from_a_mail(mai: Client, site: Site) -> None:
