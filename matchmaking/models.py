@@ -163,8 +163,9 @@ class Match(models.Model):
 
     @property
     def reason_texts(self) -> list[str]:
-        """The reasons as sentences for the participant, in the active language."""
-        return reasons_text(self.reasons)
+        """The reasons as sentences for the participant (a class's: for its coordinator), in the active
+        language."""
+        return reasons_text(self.reasons, for_class=self.class_request_id is not None)
 
 
 class OpportunityMatch(models.Model):

@@ -33,9 +33,16 @@ MAX_TOPIC_NAMES = 3
 
 
 def reasons_text(
-    reasons: Iterable[Any] | None, *, for_opportunity: bool = False, language: str | None = None
+    reasons: Iterable[Any] | None,
+    *,
+    for_opportunity: bool = False,
+    language: str | None = None,
+    for_class: bool = False,
 ) -> list[str]:
-    """Each reason as a sentence, in ``language`` (default: the active language), in order."""
+    """Each reason as a sentence, in ``language`` (default: the active language), in order. Read by the
+    participant ("your province"), by a class's coordinator (``for_class``: "the school's province") or
+    by the opportunity's company (``for_opportunity``)."""
+    reader = "opportunity" if for_opportunity else "class" if for_class else "participant"
     lang = language or translation.get_language() or "vi"
     texts = []
     for reason in reasons or ():
@@ -43,25 +50,26 @@ def reasons_text(
             texts.append(reason)
         elif isinstance(reason, dict):
             key = json.dumps(reason, sort_keys=True, ensure_ascii=False)
-            text = _cached(key, for_opportunity, lang)
+            text = _cached(key, reader, lang)
             if text:
                 texts.append(text)
     return texts
 
 
-def reason_text(reason: dict[str, Any], *, for_opportunity: bool = False) -> str:
+def reason_text(reason: dict[str, Any], *, for_opportunity: bool = False, for_class: bool = False) -> str:
     """One reason in the active language; "" when it cannot be phrased."""
+    reader = "opportunity" if for_opportunity else "class" if for_class else "participant"
     try:
-        return _PHRASERS[reason["factor"]](reason, for_opportunity)
+        return _PHRASERS[reason["factor"]](reason, reader)
     except (KeyError, TypeError, ValueError):
         return ""
 
 
 @functools.lru_cache(maxsize=8192)
-def _cached(key: str, for_opportunity: bool, lang: str) -> str:
+def _cached(key: str, reader: str, lang: str) -> str:
     # A round has a few thousand distinct reasons for a million pairs: an export phrases each once.
     with translation.override(lang):
-        return reason_text(json.loads(key), for_opportunity=for_opportunity)
+        return reason_text(json.loads(key), for_opportunity=reader == "opportunity", for_class=reader == "class")
 
 
 @functools.cache
@@ -69,7 +77,7 @@ def _topics() -> dict[str, Topic]:
     return {t.id: t for t in load_vocabulary().topics}
 
 
-def _topics_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
+def _topics_phrase(reason: dict[str, Any], reader: str) -> str:
     lang = translation.get_language() or "vi"
     known = _topics()
     names = sorted(known[t].name(lang) if t in known else str(t) for t in reason["topics"])[:MAX_TOPIC_NAMES]
@@ -85,7 +93,7 @@ def _fields() -> dict[str, Any]:
     return dict(load_vocabulary().fields)
 
 
-def _field_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
+def _field_phrase(reason: dict[str, Any], reader: str) -> str:
     """A pair with no topic in common but topics of one field ("tài chính" and "ngân hàng")."""
     lang = translation.get_language() or "vi"
     known = _fields()
@@ -93,37 +101,50 @@ def _field_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
     if not names:
         return ""
     values = {"fields": "; ".join(names)}
-    if for_opportunity:
+    if reader == "opportunity":
         return _("Interested in the same field: %(fields)s") % values
+    if reader == "class":
+        return _("In a field the class asked about: %(fields)s") % values
     return _("In a field you are interested in: %(fields)s") % values
 
 
-def _text_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
-    if for_opportunity:
+def _text_phrase(reason: dict[str, Any], reader: str) -> str:
+    if reader == "opportunity":
         return _("Interests close to this opportunity")
+    if reader == "class":
+        return _("Close to what the class asked for")
     return _("Close to your interests")
 
 
-def _kind_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
+def _kind_phrase(reason: dict[str, Any], reader: str) -> str:
     kind = str(Kind(reason["kind"]).label)
-    if for_opportunity:
+    if reader == "opportunity":
         return _("Prefers this kind: %(kind)s") % {"kind": kind}
+    if reader == "class":
+        return _("A kind the class asked for: %(kind)s") % {"kind": kind}
     return _("A kind you prefer: %(kind)s") % {"kind": kind}
 
 
-def _place_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
+def _place_phrase(reason: dict[str, Any], reader: str) -> str:
+    for_opportunity = reader == "opportunity"
     reach = reason["reach"]
     province = reason.get("province_name") or reason.get("province") or ""
     if reach == "online":
         return _("Online — can join from anywhere") if for_opportunity else _("Online — join from anywhere")
     if reach == "same":
         template = (
-            _("From the same province (%(province)s)") if for_opportunity else _("In your province (%(province)s)")
+            _("From the same province (%(province)s)")
+            if for_opportunity
+            else _("In the school's province (%(province)s)")
+            if reader == "class"
+            else _("In your province (%(province)s)")
         )
     elif reach == "near":
         template = (
             _("From a neighbouring province (%(province)s)")
             if for_opportunity
+            else _("In a province next to the school's (%(province)s)")
+            if reader == "class"
             else _("In a neighbouring province (%(province)s)")
         )
     else:
@@ -131,11 +152,11 @@ def _place_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
     return template % {"province": province}
 
 
-def _fresh_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
+def _fresh_phrase(reason: dict[str, Any], reader: str) -> str:
     return _("Newly posted")
 
 
-def _class_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
+def _class_phrase(reason: dict[str, Any], reader: str) -> str:
     size = int(reason["size"])
     level = str(Level(reason["level"]).label)
     return ngettext(
@@ -143,7 +164,7 @@ def _class_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
     ) % {"size": size, "level": level}
 
 
-def _session_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
+def _session_phrase(reason: dict[str, Any], reader: str) -> str:
     zone = timezone.get_default_timezone()
     start, end = dt.datetime.fromisoformat(reason["starts_at"]), dt.datetime.fromisoformat(reason["ends_at"])
     if start.tzinfo is None or end.tzinfo is None or end <= start:
@@ -156,7 +177,7 @@ def _session_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
         "start": formats.time_format(start, "H:i"),
         "end": formats.time_format(end, "H:i"),
     }
-    if for_opportunity:
+    if reader == "opportunity":
         return _("Free for the session on %(weekday)s %(day)s, %(start)s–%(end)s") % values
     if start.hour < 12:
         part = pgettext("part of the day", "morning")
@@ -164,7 +185,10 @@ def _session_phrase(reason: dict[str, Any], for_opportunity: bool) -> str:
         part = pgettext("part of the day", "afternoon")
     else:
         part = pgettext("part of the day", "evening")
-    return _("Fits your free %(weekday)s %(part)s (%(day)s, %(start)s–%(end)s)") % {**values, "part": part}
+    values["part"] = part
+    if reader == "class":
+        return _("Fits a %(weekday)s %(part)s the class is free (%(day)s, %(start)s–%(end)s)") % values
+    return _("Fits your free %(weekday)s %(part)s (%(day)s, %(start)s–%(end)s)") % values
 
 
 _PHRASERS = {

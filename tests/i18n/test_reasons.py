@@ -88,6 +88,42 @@ def test_the_same_reasons_read_as_whole_sentences_in_each_language(language: str
     assert_only(language, mine + theirs)
 
 
+FOR_THE_CLASS = {
+    "vi": [
+        "Cùng chủ đề: lập trình game, trí tuệ nhân tạo",
+        "Loại hình lớp đã đề nghị: Thực tập",
+        "Ở tỉnh/thành lân cận tỉnh của trường (Bắc Ninh)",
+        "Mới đăng",
+        "Phù hợp buổi sáng Thứ Bảy lớp rảnh (5/10, 08:00–11:00)",
+    ],
+    "en": [
+        "Shared topics: AI, game development",
+        "A kind the class asked for: Internship",
+        "In a province next to the school's (Bắc Ninh)",
+        "Newly posted",
+        "Fits a Saturday morning the class is free (5 Oct, 08:00–11:00)",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_classs_reasons_speak_of_the_class_not_to_a_student(language: str) -> None:
+    # The coordinator read "A kind you prefer", "In your province", "your free Saturday morning" for a class.
+    stored = [*STORED, {"factor": "field", "fields": ["finance"]}, {"factor": "text"}]
+    got = reasons_text(stored, for_class=True, language=language)
+    assert got[:5] == FOR_THE_CLASS[language]
+    assert got[5:] == {
+        "vi": ["Thuộc lĩnh vực lớp đã hỏi: tài chính, ngân hàng và kế toán", "Gần với điều lớp đã đề nghị"],
+        "en": [
+            "In a field the class asked about: finance, banking and accounting",
+            "Close to what the class asked for",
+        ],
+    }[language]
+    assert_only(language, got[:5])  # (its word split reads "thu" and "to" in "Thuộc", "toán" as English)
+    same = [{"factor": "place", "reach": "same", "province": "ha-noi", "province_name": "Hà Nội"}]
+    assert reasons_text(same, for_class=True, language="vi") == ["Ở tỉnh/thành của trường (Hà Nội)"]
+
+
 def test_three_topics_at_most_sorted_in_the_readers_language_and_one_topic_is_singular() -> None:
     many = [{"factor": "topics", "topics": ["ai", "chess", "game-dev", "tourism"]}]
     one = [{"factor": "topics", "topics": ["tourism"]}]
