@@ -909,6 +909,20 @@ def test_the_bookings_page_and_the_class_page_give_each_booking_its_calendar_fil
     assert b"BEGIN:VEVENT" in response.content
 
 
+def test_a_declined_booking_is_no_longer_listed_as_upcoming_nor_offered_as_a_calendar_file(
+    coordinator: Client, school: School
+) -> None:
+    Booking.objects.filter(pk=school.proposal.pk).update(status=Status.DECLINED, hold_until=None)
+    ics = reverse("scheduler:booking-ics", args=[school.proposal.pk])
+
+    page = coordinator.get(reverse("web:school-bookings"), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    upcoming, _sep, rest = page.partition("Đã từ chối hoặc đã hủy")
+    row = f'id="booking-{school.proposal.pk}"'
+    assert rest and row in rest and row not in upcoming
+    assert ics not in page
+
+
 def test_the_report_shows_this_schools_figures(coordinator: Client, school: School) -> None:
     Booking.objects.filter(pk=school.proposal.pk).update(status=Status.CONFIRMED, hold_until=None)
     response = coordinator.get(reverse("web:school-report"))

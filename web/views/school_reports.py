@@ -42,8 +42,11 @@ COLUMNS = (
 def bookings(request: HttpRequest) -> HttpResponse:
     rows = list(school_bookings(school_of(request)).order_by("starts_at", "pk"))
     now = timezone.now()
+    ahead = [b for b in rows if b.ends_at > now]
     context = {
-        "upcoming": [b for b in rows if b.ends_at > now],
+        # Declined, expired or cancelled places are no plan: apart, and without a calendar file.
+        "upcoming": [b for b in ahead if b.status not in Booking.CALENDAR_CANCELLED],
+        "called_off": [b for b in ahead if b.status in Booking.CALENDAR_CANCELLED],
         "past": [b for b in rows if b.ends_at <= now][::-1],
         "Status": Booking.Status,
     }
