@@ -249,6 +249,16 @@ def test_my_bookings_list_only_mine_with_calendar_links(mai: Client, site: Site)
     assert "/bookings/calendar/" in page
 
 
+def test_a_place_given_up_and_booked_again_is_one_row(mai: Client, site: Site) -> None:
+    first = book(site.world.student, site.session)
+    Booking.objects.filter(pk=first.pk).update(status=Booking.Status.CANCELLED)
+    again = book(site.world.student, site.session)
+
+    page = mai.get("/student/bookings/").content.decode()
+
+    assert f'id="booking-{again.pk}"' in page and f'id="booking-{first.pk}"' not in page
+
+
 def test_a_booking_says_where_to_go_and_links_its_opportunity(mai: Client, site: Site) -> None:
     company = site.opportunity.company
     company.address = "Số 12, đường Duy Tân, Cầu Giấy"

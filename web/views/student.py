@@ -239,10 +239,16 @@ def consent_request(request: HttpRequest) -> HttpResponse:
 @require_GET
 def bookings(request: HttpRequest) -> HttpResponse:
     student = _student(request)
-    rows = Booking.objects.filter(student=student).with_details().order_by("starts_at", "pk")
+    rows = list(Booking.objects.filter(student=student).with_details().order_by("starts_at", "pk"))
     now = timezone.now()
+    # A place given up and then booked again is one session: the live booking says it, not both.
+    live = {b.session_id for b in rows if b.status not in Booking.CALENDAR_CANCELLED}
     context = {
-        "upcoming": [b for b in rows if b.ends_at > now],
+        "upcoming": [
+            b
+            for b in rows
+            if b.ends_at > now and (b.status not in Booking.CALENDAR_CANCELLED or b.session_id not in live)
+        ],
         "past": [b for b in rows if b.ends_at <= now],
         "Status": Booking.Status,
     }
