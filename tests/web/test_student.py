@@ -366,6 +366,16 @@ def test_the_profile_saves_what_the_student_keeps_but_not_what_the_school_keeps(
     assert student.full_name == "Trần Thị Mai"
 
 
+def test_a_profile_with_no_subject_in_it_is_saved_and_says_so(mai: Client, site: Site) -> None:
+    # An emoji-only profile was saved with "Profile saved" alone, and the search link quietly disappeared.
+    page = mai.post("/student/profile/", {"interests": "🎮🎨🍜🐶", "languages": ["vi"]}, follow=True)
+    text = page.content.decode()
+    assert "Chưa thấy chủ đề nào" in text and "vòng ghép nối tiếp theo" in text
+    assert Student.objects.get(pk=site.world.student.pk).interests == "🎮🎨🍜🐶"
+    page = mai.post("/student/profile/", {"interests": "em thích nấu ăn", "languages": ["vi"]}, follow=True)
+    assert "Chưa thấy chủ đề nào" not in page.content.decode()
+
+
 def test_an_unknown_kind_is_an_error_next_to_the_field(mai: Client, site: Site) -> None:
     page = mai.post("/student/profile/", {"preferred_kinds": ["party"]}).content.decode()
 

@@ -287,7 +287,22 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(_posted(request), instance=student)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, _("Profile saved. Your next recommendations will use it."))
+        messages.success(
+            request,
+            _(
+                "Profile saved. New recommendations come with the next matching round; until then your home page "
+                "searches the catalogue for what you wrote."
+            ),
+        )
+        if (student.interests or "").strip() and not interest_query(student.interests):
+            # Emoji, or words the vocabularies do not know: the search link and the engine's topics find nothing.
+            messages.warning(
+                request,
+                _(
+                    "We found no subject in what you wrote. Name a few, in your own words: “game programming”, "
+                    "“cooking”, “fashion design”, “robotics”."
+                ),
+            )
         return redirect("web:student-profile")
     return render(request, "web/student/profile.html", {"form": form, "student": student})
 
