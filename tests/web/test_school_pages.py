@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -487,6 +488,24 @@ def test_a_class_request_is_created_with_its_free_times(coordinator: Client, sch
     assert row.school == school.site.world.school and row.topics == ["lập trình", "robot"]
     assert row.kinds == ["visit", "career_talk"] and row.max_bookings == 2
     assert row.availability.count() == 5  # Monday to Friday mornings
+
+
+def test_the_same_new_class_form_sent_twice_makes_one_class(coordinator: Client, school: School) -> None:
+    # Back after saving, then Save again: the form, still filled in, made a second "12A2".
+    page = coordinator.get(reverse("web:school-class-new")).content.decode()
+    once = re.search(r'name="once" value="([^"]+)"', page)
+    assert once
+    free = {"free-date_from": "2030-10-07", "free-date_to": "2030-10-11", "free-parts": ["morning"]}
+    form = _class_form(once=once.group(1), **free)
+    first = coordinator.post(reverse("web:school-class-new"), form)
+    again = coordinator.post(reverse("web:school-class-new"), form)
+    row = ClassRequest.objects.get(class_name="12A2")  # one
+    assert first["Location"] == again["Location"] == reverse("web:school-class", args=[row.pk])
+    # A new form (a new key) makes a new class: two requests of one class are allowed.
+    other = re.search(r'name="once" value="([^"]+)"', coordinator.get(reverse("web:school-class-new")).content.decode())
+    assert other and other.group(1) != once.group(1)
+    coordinator.post(reverse("web:school-class-new"), {**form, "once": other.group(1)})
+    assert ClassRequest.objects.filter(class_name="12A2").count() == 2
 
 
 def test_a_bad_class_request_shows_errors_next_to_the_fields(coordinator: Client, school: School) -> None:

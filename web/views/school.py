@@ -9,6 +9,7 @@ booking is a 404, and so is every page for another role. Refusals of the workflo
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
@@ -260,6 +261,10 @@ def _intervals_choices(row: ClassRequest | None) -> list[tuple[str, str]]:
     ]
 
 
+CLASSES_MADE = "school_classes_made"  # session: one-time key of a new class's form → the class it made
+ONCE_KEPT = 20
+
+
 @coordinator_only
 @require_http_methods(["GET", "POST"])
 def class_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
@@ -272,6 +277,13 @@ def class_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         initial = {name: getattr(row, name) for name in ClassRequestForm.base_fields}
         initial["topics"] = "; ".join(row.topics)
     posted = request.POST if request.method == "POST" else None
+    # A new class's form carries a one-time key: sent again (the back button, a second tap), it opens
+    # the class it already made instead of making a second "9E".
+    once = str(request.POST.get("once", "")) if posted is not None else secrets.token_urlsafe(12)
+    made: dict[str, int] = request.session.get(CLASSES_MADE, {})
+    if row is None and posted is not None and once in made:
+        messages.info(request, _("This class request was already saved: here it is."))
+        return redirect("web:school-class", pk=made[once])
     form = ClassRequestForm(posted, initial=initial, levels=school.levels)
     times = FreeTimesForm(posted, prefix="free", initial={"weekends": False})
     remove = RemoveTimesForm(posted, choices=_intervals_choices(row))
@@ -284,9 +296,12 @@ def class_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
+                if row is None and once:
+                    request.session[CLASSES_MADE] = {**dict(list(made.items())[-(ONCE_KEPT - 1) :]), once: saved.pk}
                 messages.success(request, _("Class request saved."))
                 return redirect("web:school-class", pk=saved.pk)
-    return render(request, "web/school/class_form.html", {"form": form, "times": times, "remove": remove, "row": row})
+    context = {"form": form, "times": times, "remove": remove, "row": row, "once": once}
+    return render(request, "web/school/class_form.html", context)
 
 
 def _intervals(row: ClassRequest | None, times: FreeTimesForm, removed: list[str]) -> list[dict[str, Any]]:
