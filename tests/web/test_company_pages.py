@@ -414,6 +414,9 @@ def test_a_cancelled_session_shows_the_reason_and_no_more_forms(world: World, hr
     body = hr.get(answer["Location"]).content.decode()
     assert "Session cancelled. Everyone booked or waiting was mailed your reason." in body
     assert "Reason: Diễn giả bị ốm" in body
+    # Who was told stays on the page (the list of participants went away with their places), nameless.
+    assert "The cancellation told 1 participant:" in body and "A student" in body
+    assert booking.student.full_name not in body
     assert 'name="reason"' not in body and "Save the session" not in body
     booking.refresh_from_db()
     assert booking.status == Status.CANCELLED

@@ -252,6 +252,11 @@ def _session_page(
         "cancel_form": cancel_form,
         "Status": Status,
     }
+    if row.cancelled_at is not None:
+        # Who the cancellation told: the places it called off (a class by its name; a student's name only
+        # where the company saw it, as on its other pages: never, once the place is cancelled).
+        told = _bookings(company).filter(session=row, status=Status.CANCELLED, updated_at__gte=row.cancelled_at)
+        context["told"] = list(told.order_by("pk"))
     return render(request, "web/company/session.html", context)
 
 
