@@ -17,9 +17,11 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
-# pip-tools and pip-audit live in a venv of their own, out of the application's.
+# pip-tools and pip-audit live in a venv of their own, out of the application's. Its pip is upgraded first:
+# the one a venv starts with (23.x) refuses pip-audit's "CacheControl[filecache]" in hash-checking mode.
 $(TOOLS)/.ready: requirements-tools.lock
 	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
 	$(TOOLS)/bin/pip install --quiet --require-hashes -r requirements-tools.lock
 	touch $@
 
