@@ -58,7 +58,10 @@ def reasons_text(
 
 def reason_text(reason: dict[str, Any], *, for_opportunity: bool = False, for_class: bool = False) -> str:
     """One reason in the active language; "" when it cannot be phrased."""
-    reader = "opportunity" if for_opportunity else "class" if for_class else "participant"
+    return _phrased(reason, "opportunity" if for_opportunity else "class" if for_class else "participant")
+
+
+def _phrased(reason: dict[str, Any], reader: str) -> str:
     try:
         return _PHRASERS[reason["factor"]](reason, reader)
     except (KeyError, TypeError, ValueError):
@@ -69,7 +72,7 @@ def reason_text(reason: dict[str, Any], *, for_opportunity: bool = False, for_cl
 def _cached(key: str, reader: str, lang: str) -> str:
     # A round has a few thousand distinct reasons for a million pairs: an export phrases each once.
     with translation.override(lang):
-        return reason_text(json.loads(key), for_opportunity=reader == "opportunity", for_class=reader == "class")
+        return _phrased(json.loads(key), reader)
 
 
 @functools.cache
